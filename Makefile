@@ -1,0 +1,89 @@
+# smarthost: build, check, run, install, bench.
+# Objects and programs go to $(BUILD) (default build/), so that several
+# builds (plain, sanitizers, fuzzing) can live side by side.
+
+BUILD ?= build
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+
+CC ?= cc
+CFLAGS ?= -O2 -g -fstack-protector-strong -D_FORTIFY_SOURCE=2
+override CFLAGS := -std=c99 -Wall -Wextra -Wshadow -Wmissing-prototypes \
+  -Werror=implicit-function-declaration $(CFLAGS)
+override CPPFLAGS += -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Ilib -Iqueue
+
+# skalibs is linked statically everywhere (process creation is on the hot
+# path: DESIGN.md, performance budget). libtls and OpenSSL are linked
+# statically too, and only into the programs that speak TLS.
+SKALIBS = -Wl,-Bstatic -lskarnet -Wl,-Bdynamic
+TLSLIBS = -Wl,-Bstatic -ltls -lssl -lcrypto -Wl,-Bdynamic -lpthread
+LDLIBS_smarthost-smtpd = $(TLSLIBS) -lcrypt
+LDLIBS_smarthost-remote = $(TLSLIBS)
+
+PROGS := $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
+SCRIPTS := $(wildcard service/smarthost-*)
+LIBSRC := $(wildcard lib/*.c queue/*.c)
+LIBOBJ := $(patsubst %.c,$(BUILD)/%.o,$(LIBSRC))
+UNITSRC := $(wildcard tests/unit/*.c)
+UNITS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNITSRC))
+MANS := $(wildcard man/*.[1-8])
+HEADERS := $(wildcard lib/*.h queue/*.h)
+
+# Debian packages: to build, to test (independent peers), to run.
+DEBS_BUILD = gcc make libc6-dev skalibs-dev libtls-dev libssl-dev libcrypt-dev
+DEBS_CHECK = perl swaks python3 python3-aiosmtpd openssl strace ucspi-tcp-ipv6 \
+  s6 execline util-linux procps
+DEBS_RUN = s6 execline ucspi-tcp-ipv6 openssl
+DEBS_BENCH = postfix procps
+
+.PHONY: all check check-asan unit deps deps-check deps-run clean install run bench
+.DELETE_ON_ERROR:
+
+all: $(addprefix $(BUILD)/,$(PROGS)) $(addprefix $(BUILD)/,$(notdir $(SCRIPTS)))
+
+$(BUILD)/lib $(BUILD)/queue $(BUILD)/cmd $(BUILD)/unit:
+	mkdir -p $@
+
+$(BUILD)/%.o: %.c $(HEADERS) | $(BUILD)/lib $(BUILD)/queue $(BUILD)/cmd
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libsmarthost.a: $(LIBOBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(addprefix $(BUILD)/,$(PROGS)): $(BUILD)/%: $(BUILD)/cmd/%.o $(BUILD)/libsmarthost.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_$*) $(SKALIBS) $(LDLIBS)
+
+$(BUILD)/smarthost-%: service/smarthost-%
+	cp $< $@ && chmod 755 $@
+
+$(BUILD)/unit/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libsmarthost.a | $(BUILD)/unit
+	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libsmarthost.a $(TLSLIBS) -lcrypt $(SKALIBS) $(LDLIBS)
+
+unit: $(UNITS)
+
+# Tests find the programs through $BUILD (tests/lib.sh puts it first in PATH).
+check: deps-check all unit
+	BUILD=$(abspath $(BUILD)) prove $(PROVEFLAGS) tests/
+
+check-asan:
+	$(MAKE) BUILD=build-asan \
+	  CFLAGS='-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer' \
+	  LDFLAGS='-fsanitize=address,undefined' check
+
+deps:
+	@tests/need-debs $(DEBS_BUILD)
+deps-check: deps
+	@tests/need-debs $(DEBS_CHECK)
+deps-run: deps
+	@tests/need-debs $(DEBS_RUN)
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	for p in $(PROGS) $(notdir $(SCRIPTS)); do install -m 755 $(BUILD)/$$p $(DESTDIR)$(BINDIR)/$$p; done
+	for m in $(MANS); do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+
+clean:
+	rm -rf build build-asan build-fuzz

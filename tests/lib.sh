@@ -1,0 +1,112 @@
+# tests/lib.sh: TAP helpers sourced by every tests/NNNN-area-what.t
+#
+#   plan N                      print the TAP plan
+#   ok DESC CMD...              pass when CMD exits 0
+#   fails DESC CMD...           pass when CMD exits non-zero
+#   fails_with CODE DESC CMD... pass when CMD exits exactly CODE
+#   is DESC GOT WANT            pass when the two strings are equal
+#   like DESC GOT REGEX         pass when GOT matches the extended regex
+#   unlike DESC GOT REGEX       pass when GOT does not match it
+#   skip DESC REASON            a skipped test (counts as passed)
+#   free_port                   print a free TCP port on 127.0.0.1
+#   spawn CMD...                run CMD in the background; killed by PID at exit
+#   wait_for SECS CMD...        poll CMD every 0.05 s, at most SECS seconds
+#   wait_port PORT              wait (10 s at most) until 127.0.0.1:PORT accepts
+#
+# Every test runs in its own directory $T (removed at exit) and finds the
+# programs built by make through $BUILD, which comes first in PATH.
+
+set -u
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+: "${BUILD:=$TOP/build}"
+PATH="$BUILD:$PATH"
+PY=/usr/bin/python3
+export BUILD PATH TOP PY
+T=$(mktemp -d "${TMPDIR:-/tmp}/smarthost-test.XXXXXX")
+_tap_n=0
+_tap_failed=0
+_tap_pids=
+
+_tap_cleanup()
+{
+  for p in $_tap_pids; do kill "$p" 2>/dev/null; done
+  for p in $_tap_pids; do
+    i=0
+    while kill -0 "$p" 2>/dev/null && [ $i -lt 40 ]; do sleep 0.05; i=$((i+1)); done
+    kill -9 "$p" 2>/dev/null
+  done
+  cd / && rm -rf "$T"
+}
+trap '_tap_cleanup' EXIT
+trap 'exit 1' INT TERM HUP
+
+plan() { echo "1..$1"; }
+
+_tap_result()
+{
+  _tap_n=$((_tap_n+1))
+  if [ "$1" = 0 ]; then
+    echo "ok $_tap_n - $2"
+  else
+    echo "not ok $_tap_n - $2"
+    _tap_failed=$((_tap_failed+1))
+  fi
+}
+
+ok() { d=$1; shift; "$@"; _tap_result $? "$d"; }
+fails() { d=$1; shift; if "$@"; then _tap_result 1 "$d"; else _tap_result 0 "$d"; fi; }
+fails_with()
+{
+  c=$1; d=$2; shift 2
+  "$@"; r=$?
+  [ "$r" = "$c" ] || echo "# $d: exit $r, wanted $c"
+  [ "$r" = "$c" ]; _tap_result $? "$d"
+}
+is()
+{
+  [ "$2" = "$3" ] || printf '# %s:\n#   got:  %s\n#   want: %s\n' "$1" "$2" "$3"
+  [ "$2" = "$3" ]; _tap_result $? "$1"
+}
+like()
+{
+  printf '%s\n' "$2" | grep -Eq -- "$3"; r=$?
+  [ $r = 0 ] || printf '# %s: no match for /%s/ in:\n%s\n' "$1" "$3" "$(printf '%s\n' "$2" | head -20 | sed 's/^/#   /')"
+  _tap_result $r "$1"
+}
+unlike()
+{
+  if printf '%s\n' "$2" | grep -Eq -- "$3"; then
+    printf '# %s: unwanted match for /%s/\n' "$1" "$3"; _tap_result 1 "$1"
+  else
+    _tap_result 0 "$1"
+  fi
+}
+skip() { _tap_n=$((_tap_n+1)); echo "ok $_tap_n - $1 # SKIP $2"; }
+
+free_port()
+{
+  $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+spawn() { "$@" & _tap_pids="$_tap_pids $!"; SPAWNED=$!; }
+
+wait_for()
+{
+  _wf_end=$(( $(date +%s) + $1 )); shift
+  while :; do
+    "$@" && return 0
+    [ "$(date +%s)" -ge "$_wf_end" ] && return 1
+    sleep 0.05
+  done
+}
+
+wait_port()
+{
+  wait_for 10 $PY -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),1).close()' "$1" 2>/dev/null
+}
+
+# A fresh spool in $1: tmp new cur state and the trigger FIFO.
+make_queue()
+{
+  mkdir -p "$1/tmp" "$1/new" "$1/cur" "$1/state" && mkfifo "$1/trigger"
+}
