@@ -1,0 +1,20 @@
+/* addr.h: envelope address checks (RFC 5321 4.5.3.1) */
+#ifndef SMARTHOST_ADDR_H
+#define SMARTHOST_ADDR_H
+
+#include <stddef.h>
+
+#define ADDR_LOCAL_MAX 64
+#define ADDR_DOMAIN_MAX 255
+/* A path is at most 256 octets with its angle brackets. */
+#define ADDR_MAX 254
+
+#define ADDR_OK 0
+#define ADDR_ELONG 1  /* local part, domain or whole address too long */
+#define ADDR_ECHAR 2  /* a control character (CR, LF, NUL, ...) or DEL */
+
+/* Checks an address (no angle brackets). The empty address is ADDR_OK: the
+   caller decides where the null path is allowed. */
+int addr_check (char const *s, size_t len);
+
+#endif
