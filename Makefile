@@ -36,9 +36,11 @@ DEBS_BUILD = gcc make libc6-dev skalibs-dev libtls-dev libssl-dev libcrypt-dev
 DEBS_CHECK = perl swaks python3 python3-aiosmtpd openssl strace ucspi-tcp-ipv6 \
   s6 execline util-linux procps
 DEBS_RUN = s6 execline ucspi-tcp-ipv6 openssl
-DEBS_BENCH = postfix procps
+DEBS_BENCH = postfix libsasl2-modules procps openssl python3
+DEBS_FUZZ = clang libfuzzer-14-dev libclang-rt-14-dev
 
 .PHONY: all check check-asan unit deps deps-check deps-run clean install run bench
+.PHONY: bench-scale deps-bench
 .DELETE_ON_ERROR:
 
 all: $(addprefix $(BUILD)/,$(PROGS)) $(addprefix $(BUILD)/,$(notdir $(SCRIPTS)))
@@ -84,6 +86,29 @@ install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	for p in $(PROGS) $(notdir $(SCRIPTS)); do install -m 755 $(BUILD)/$$p $(DESTDIR)$(BINDIR)/$$p; done
 	for m in $(MANS); do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+
+# The benchmark (tests/bench/run): Postfix's smtp-source as the client, a
+# private Postfix instance as the peer, tests/bench/sink as the upstream.
+# Not part of check. Postfix is installed unconfigured ("No configuration"),
+# so the system's own Postfix is never set up or started by this.
+BENCHTOOLS := $(addprefix $(BUILD)/bench/,sink fsyncprobe pss)
+
+$(BUILD)/bench:
+	mkdir -p $@
+
+$(BUILD)/bench/%: tests/bench/%.c | $(BUILD)/bench
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(TLSLIBS) $(LDLIBS)
+
+deps-bench: deps
+	@dpkg-query -W -f='$${Status}\n' postfix 2>/dev/null | grep -q ' installed$$' || \
+	  echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections
+	@tests/need-debs $(DEBS_BENCH)
+
+bench: deps-bench all $(BENCHTOOLS)
+	BUILD=$(abspath $(BUILD)) tests/bench/run relay
+
+bench-scale: deps-bench all $(BENCHTOOLS)
+	BUILD=$(abspath $(BUILD)) tests/bench/run scale
 
 clean:
 	rm -rf build build-asan build-fuzz
