@@ -40,7 +40,7 @@ DEBS_BENCH = postfix libsasl2-modules procps openssl python3
 DEBS_FUZZ = clang libfuzzer-14-dev libclang-rt-14-dev
 
 .PHONY: all check check-asan unit deps deps-check deps-run clean install run bench
-.PHONY: bench-scale deps-bench
+.PHONY: bench-scale deps-bench fuzz fuzz-build deps-fuzz
 .DELETE_ON_ERROR:
 
 all: $(addprefix $(BUILD)/,$(PROGS)) $(addprefix $(BUILD)/,$(notdir $(SCRIPTS)))
@@ -109,6 +109,38 @@ bench: deps-bench all $(BENCHTOOLS)
 
 bench-scale: deps-bench all $(BENCHTOOLS)
 	BUILD=$(abspath $(BUILD)) tests/bench/run scale
+
+# Fuzzing (tests/fuzz/NAME.c, seeds in tests/fuzz/NAME/): libFuzzer with
+# ASan and UBSan, built into build-fuzz. `make fuzz FUZZTIME=30` in CI.
+# New inputs go to build-fuzz/corpus/NAME, crashes to build-fuzz/crash-NAME-*;
+# a crash found is fixed and its input added to tests/fuzz/NAME/.
+FUZZTIME ?= 180
+FUZZCC ?= clang
+FUZZERS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/*.c))
+FUZZ_CFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+  -fno-sanitize-recover=undefined
+
+deps-fuzz: deps
+	@tests/need-debs $(DEBS_FUZZ)
+
+build-fuzz/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h build-fuzz/libsmarthost.a
+	@mkdir -p build-fuzz/fuzz
+	$(FUZZCC) $(CPPFLAGS) -Itests/fuzz $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
+	  build-fuzz/libsmarthost.a $(TLSLIBS) -lcrypt $(SKALIBS) $(LDLIBS)
+
+fuzz-build: deps-fuzz
+	$(MAKE) BUILD=build-fuzz CC=$(FUZZCC) CFLAGS='$(FUZZ_CFLAGS)' build-fuzz/libsmarthost.a \
+	  $(addprefix build-fuzz/fuzz/,$(FUZZERS))
+
+fuzz: fuzz-build
+	@set -e; for f in $(FUZZERS); do \
+	  mkdir -p build-fuzz/corpus/$$f; \
+	  echo "fuzz: $$f for $(FUZZTIME) s"; \
+	  build-fuzz/fuzz/$$f -max_total_time=$(FUZZTIME) -print_final_stats=1 \
+	    -artifact_prefix=build-fuzz/crash-$$f- build-fuzz/corpus/$$f tests/fuzz/$$f \
+	    2>build-fuzz/$$f.log || { tail -60 build-fuzz/$$f.log; exit 1; }; \
+	  grep -E '^stat::(number_of_executed_units|new_units_added)' build-fuzz/$$f.log | tr '\n' ' '; echo; \
+	done
 
 clean:
 	rm -rf build build-asan build-fuzz

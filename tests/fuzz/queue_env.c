@@ -1,0 +1,40 @@
+/* Fuzzing the envelope of a message file (queue_env_read, queue/queue.h):
+   the scheduler reads every file in new/ and cur/, and a file edited by
+   hand, truncated by a crash or written by another tool must not crash it.
+   Properties: on 1, the sender and each recipient passed addr_check, the
+   count matches, and the fd sits at the body offset, just past "\n\n" or
+   the blank line that ends the envelope. */
+#include <string.h>
+#include <unistd.h>
+#include "addr.h"
+#include "queue.h"
+#include "fuzz.h"
+
+int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
+{
+  queue_env e = QUEUE_ENV_ZERO;
+  int fd = fuzz_memfd(data, size);
+  int r;
+  if (fd < 0) return 0;
+  r = queue_env_read(fd, &e);
+  FUZZ_ASSERT(r >= -1 && r <= 1);
+  if (r == 1)
+  {
+    size_t i, n = 0;
+    FUZZ_ASSERT(e.body >= 2 && (size_t)e.body <= size);
+    FUZZ_ASSERT(data[e.body - 1] == '\n' && data[e.body - 2] == '\n');
+    FUZZ_ASSERT(lseek(fd, 0, SEEK_CUR) == e.body);
+    FUZZ_ASSERT(data[0] == 'F');
+    FUZZ_ASSERT(e.sender.len >= 1 && e.sender.s[e.sender.len - 1] == 0);
+    FUZZ_ASSERT(addr_check(e.sender.s, e.sender.len - 1) == ADDR_OK);
+    for (i = 0; i < e.rcpts.len; i += strlen(e.rcpts.s + i) + 1)
+    {
+      FUZZ_ASSERT(addr_check(e.rcpts.s + i, strlen(e.rcpts.s + i)) == ADDR_OK);
+      n++;
+    }
+    FUZZ_ASSERT(n == e.nrcpt && n >= 1);
+  }
+  queue_env_free(&e);
+  close(fd);
+  return 0;
+}
