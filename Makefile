@@ -36,11 +36,9 @@ DEBS_BUILD = gcc make libc6-dev skalibs-dev libtls-dev libssl-dev libcrypt-dev
 DEBS_CHECK = perl swaks python3 python3-aiosmtpd openssl strace ucspi-tcp-ipv6 \
   s6 execline util-linux procps
 DEBS_RUN = s6 execline ucspi-tcp-ipv6 openssl
-DEBS_BENCH = postfix libsasl2-modules procps openssl python3
-DEBS_FUZZ = clang libfuzzer-14-dev libclang-rt-14-dev
+DEBS_BENCH = postfix procps
 
 .PHONY: all check check-asan unit deps deps-check deps-run clean install run bench
-.PHONY: bench-scale deps-bench fuzz fuzz-build deps-fuzz
 .DELETE_ON_ERROR:
 
 all: $(addprefix $(BUILD)/,$(PROGS)) $(addprefix $(BUILD)/,$(notdir $(SCRIPTS)))
@@ -87,6 +85,15 @@ install: all
 	for p in $(PROGS) $(notdir $(SCRIPTS)); do install -m 755 $(BUILD)/$$p $(DESTDIR)$(BINDIR)/$$p; done
 	for m in $(MANS); do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
 
+clean:
+	rm -rf build build-asan build-fuzz
+
+# ---- Proof: benchmark, fuzzing, valgrind (tests/bench, tests/fuzz) ----------
+.PHONY: bench bench-scale deps-bench fuzz fuzz-build deps-fuzz check-valgrind
+DEBS_BENCH += libsasl2-modules openssl python3
+DEBS_FUZZ = clang libfuzzer-14-dev libclang-rt-14-dev
+DEBS_VALGRIND = valgrind
+
 # The benchmark (tests/bench/run): Postfix's smtp-source as the client, a
 # private Postfix instance as the peer, tests/bench/sink as the upstream.
 # Not part of check. Postfix is installed unconfigured ("No configuration"),
@@ -98,6 +105,9 @@ $(BUILD)/bench:
 
 $(BUILD)/bench/%: tests/bench/%.c | $(BUILD)/bench
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(TLSLIBS) $(LDLIBS)
+
+# The fault tests (tests/06xx) use the sink as their upstream.
+check: $(BUILD)/bench/sink
 
 deps-bench: deps
 	@dpkg-query -W -f='$${Status}\n' postfix 2>/dev/null | grep -q ' installed$$' || \
@@ -141,6 +151,3 @@ fuzz: fuzz-build
 	    2>build-fuzz/$$f.log || { tail -60 build-fuzz/$$f.log; exit 1; }; \
 	  grep -E '^stat::(number_of_executed_units|new_units_added)' build-fuzz/$$f.log | tr '\n' ' '; echo; \
 	done
-
-clean:
-	rm -rf build build-asan build-fuzz
