@@ -149,5 +149,5 @@ fuzz: fuzz-build
 	  build-fuzz/fuzz/$$f -max_total_time=$(FUZZTIME) -print_final_stats=1 \
 	    -artifact_prefix=build-fuzz/crash-$$f- build-fuzz/corpus/$$f tests/fuzz/$$f \
 	    2>build-fuzz/$$f.log || { tail -60 build-fuzz/$$f.log; exit 1; }; \
-	  grep -E '^stat::(number_of_executed_units|new_units_added)' build-fuzz/$$f.log | tr '\n' ' '; echo; \
+	  grep -E '^stat::(number_of_executed_units|new_units_added)|not built yet' build-fuzz/$$f.log | tr '\n' ' '; echo; \
 	done
