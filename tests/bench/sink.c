@@ -4,8 +4,8 @@
  * 8BITMIME, optional STARTTLS (libtls), and AUTH PLAIN/LOGIN checked against
  * one user and password; MAIL before a successful AUTH gets 530. Every
  * message is read to its final dot and thrown away; the counts (messages,
- * recipients) are rewritten in place in COUNTFILE after each message, so a
- * script can poll them with cat. A thread per connection: the relays under
+ * recipients, dropped messages) are rewritten in place in COUNTFILE after
+ * each message, so a script can poll them with cat. A thread per connection: the relays under
  * test open few upstream sessions and keep them.
  *
  *   sink [-t cert,key] [-a user:password] [-x N] [-m FILE] PORT COUNTFILE
@@ -40,7 +40,7 @@ static char const *authuser, *authpass;
 static int countfd = -1;
 static FILE *midfile;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static unsigned long nmsg, nrcpt, dropleft;
+static unsigned long nmsg, nrcpt, dropleft, ndrop;
 
 typedef struct conn_s conn;
 struct conn_s
@@ -118,8 +118,8 @@ static int conn_getline (conn *c, char *line, size_t *len)
 
 static void count_write (void)
 {
-  char s[64];
-  int n = snprintf(s, sizeof s, "%20lu %20lu\n", nmsg, nrcpt);
+  char s[96];
+  int n = snprintf(s, sizeof s, "%20lu %20lu %20lu\n", nmsg, nrcpt, ndrop);
   if (pwrite(countfd, s, (size_t)n, 0) != n) perror("sink: write count");
 }
 
@@ -256,7 +256,7 @@ static void session (conn *c)
       if (conn_put(c, "354 go ahead\r\n") < 0) return;
       if (do_data(c, line, mid) < 0) return;
       pthread_mutex_lock(&lock);
-      if (dropleft) { dropleft--; drop = 1; }
+      if (dropleft) { dropleft--; ndrop++; drop = 1; count_write(); }
       else
       {
         nmsg++; nrcpt += (unsigned long)rcpts; count_write();
