@@ -151,3 +151,10 @@ fuzz: fuzz-build
 	    2>build-fuzz/$$f.log || { tail -60 build-fuzz/$$f.log; exit 1; }; \
 	  grep -E '^stat::(number_of_executed_units|new_units_added)|not built yet' build-fuzz/$$f.log | tr '\n' ' '; echo; \
 	done
+
+# The tests that run smarthost-send and smarthost-remote, with both under
+# valgrind (tests/check-valgrind).
+VALGRIND_TESTS ?= $(wildcard tests/03*.t tests/04*.t tests/05*.t tests/06*.t)
+check-valgrind: deps-check all unit $(BUILD)/bench/sink
+	@tests/need-debs $(DEBS_VALGRIND)
+	tests/check-valgrind $(BUILD) $(VALGRIND_TESTS)
