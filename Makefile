@@ -89,7 +89,7 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 # ---- Proof: benchmark, fuzzing, valgrind (tests/bench, tests/fuzz) ----------
-.PHONY: bench bench-scale deps-bench fuzz fuzz-build deps-fuzz check-valgrind
+.PHONY: bench bench-scale bench-profile deps-bench fuzz fuzz-build deps-fuzz check-valgrind
 DEBS_BENCH += libsasl2-modules openssl python3
 DEBS_FUZZ = clang libfuzzer-14-dev libclang-rt-14-dev
 DEBS_VALGRIND = valgrind
@@ -119,6 +119,10 @@ bench: deps-bench all $(BENCHTOOLS)
 
 bench-scale: deps-bench all $(BENCHTOOLS)
 	BUILD=$(abspath $(BUILD)) tests/bench/run scale
+
+# System calls per message (fsyncs, process creations) under strace -f -c.
+bench-profile: deps-bench all $(BENCHTOOLS)
+	BUILD=$(abspath $(BUILD)) tests/bench/run profile
 
 # Fuzzing (tests/fuzz/NAME.c, seeds in tests/fuzz/NAME/): libFuzzer with
 # ASan and UBSan, built into build-fuzz. `make fuzz FUZZTIME=30` in CI.

@@ -66,10 +66,10 @@ smtp_session()
 {
   TCPREMOTEIP=127.0.0.1 TCPLOCALIP=127.0.0.1 TCPLOCALPORT=25 TCPREMOTEPORT=40000 \
   PROTO=TCP RELAYCLIENT= HELONAME=relay.test SMTPD_TIMEOUT=10 \
-  $PY - "$1" <<'EOF'
+  $PY - "$1" "$T/smtpd.log" <<'EOF'
 import subprocess, sys
 msg = open(sys.argv[1], 'rb').read().replace(b'\n', b'\r\n')
-p = subprocess.Popen(['smarthost-smtpd'], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+p = subprocess.Popen(['smarthost-smtpd'], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=open(sys.argv[2], 'a'))
 def reply():
     lines = []
     while True:
@@ -94,6 +94,7 @@ EOF
 
 fill 0
 r=$(smtp_session "$T/small")
+echo "# reply: $r"
 like "smtpd, full disk: 4xx to the final dot" "$r" '^4[0-9][0-9] '
 is "smtpd, full disk: nothing in new/ or tmp/" "$(leftovers)" 0
 fill 32
