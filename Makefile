@@ -140,7 +140,12 @@ deps-fuzz: deps
 build-fuzz/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h build-fuzz/libsmarthost.a
 	@mkdir -p build-fuzz/fuzz
 	$(FUZZCC) $(CPPFLAGS) -Itests/fuzz $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
-	  build-fuzz/libsmarthost.a $(TLSLIBS) -lcrypt $(SKALIBS) $(LDLIBS)
+	  $(FUZZ_LDFLAGS_$*) build-fuzz/libsmarthost.a $(TLSLIBS) -lcrypt $(SKALIBS) $(LDLIBS)
+
+# Whole smtpd sessions: the program's main is compiled in; _exit and the
+# injector are replaced by the harness.
+FUZZ_LDFLAGS_smtpd_session = -Wl,--wrap=_exit,--wrap=qq_start,--wrap=qq_envelope,--wrap=qq_finish
+build-fuzz/fuzz/smtpd_session: $(wildcard cmd/smarthost-smtpd.c)
 
 fuzz-build: deps-fuzz
 	$(MAKE) BUILD=build-fuzz CC=$(FUZZCC) CFLAGS='$(FUZZ_CFLAGS)' build-fuzz/libsmarthost.a \
@@ -150,7 +155,7 @@ fuzz: fuzz-build
 	@set -e; for f in $(FUZZERS); do \
 	  mkdir -p build-fuzz/corpus/$$f; \
 	  echo "fuzz: $$f for $(FUZZTIME) s"; \
-	  build-fuzz/fuzz/$$f -max_total_time=$(FUZZTIME) -print_final_stats=1 \
+	  build-fuzz/fuzz/$$f -max_total_time=$(FUZZTIME) -print_final_stats=1 $$(cat tests/fuzz/$$f.flags 2>/dev/null) \
 	    -artifact_prefix=build-fuzz/crash-$$f- build-fuzz/corpus/$$f tests/fuzz/$$f \
 	    2>build-fuzz/$$f.log || { tail -60 build-fuzz/$$f.log; exit 1; }; \
 	  grep -E '^stat::(number_of_executed_units|new_units_added)|not built yet' build-fuzz/$$f.log | tr '\n' ' '; echo; \
