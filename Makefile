@@ -150,6 +150,8 @@ build-fuzz/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h build-fuzz/libsmarthost.a
 # injector are replaced by the harness.
 FUZZ_LDFLAGS_smtpd_session = -Wl,--wrap=_exit,--wrap=qq_start,--wrap=qq_envelope,--wrap=qq_finish
 build-fuzz/fuzz/smtpd_session: $(wildcard cmd/smarthost-smtpd.c)
+# The upstream session: socket() and connect() give a socketpair fed with the input.
+FUZZ_LDFLAGS_remote_session = -Wl,--wrap=socket,--wrap=connect
 
 fuzz-build: deps-fuzz
 	$(MAKE) BUILD=build-fuzz CC=$(FUZZCC) CFLAGS='$(FUZZ_CFLAGS)' build-fuzz/libsmarthost.a \
