@@ -79,7 +79,7 @@ static void die_io (void)
     smtpd_io_flush(&io);
     strerr_dief(111, ipstr(), ": timeout");
   }
-  strerr_diefu(111, ipstr(), ": talk to the client");
+  strerr_diefu(111, "talk to the client ", ipstr());
 }
 
 static void out (char const *s)
@@ -470,7 +470,7 @@ static void do_data (char const *arg)
   queue_id_make(id);
   if (qq_start(&q, id) < 0)
   {
-    strerr_warnwu(ipstr(), ": start the injector");
+    strerr_warnwu("start the injector for ", ipstr());
     out("451 4.3.0 unable to start the injector, try again later\r\n");
     transaction_reset();
     return;
@@ -495,7 +495,7 @@ static void do_data (char const *arg)
     int envok = qq_envelope(&q, sender.s, v, nrcpt) == 0;
     free(v);
     ws = qq_finish(&q);
-    if (ws < 0) { strerr_warnwu(ipstr(), ": wait for the injector"); out("451 4.3.0 injector lost, try again later\r\n"); }
+    if (ws < 0) { strerr_warnwu("wait for the injector of ", ipstr()); out("451 4.3.0 injector lost, try again later\r\n"); }
     else if (!ws && !envok) out("451 4.3.0 the injector failed, try again later\r\n");
     else data_verdict(ws, id, d.size);
   }
@@ -534,7 +534,7 @@ static void auth_result (int r, char const *user, char const *mech)
   }
   else
   {
-    strerr_warnwu(ipstr(), ": read ", cf.authfile);
+    strerr_warnwu("read ", cf.authfile, " for AUTH from ", ipstr());
     out("454 4.7.0 temporary authentication failure\r\n");
   }
   stralloc_free(&pu);

@@ -3,7 +3,7 @@
 # the id passed to it is the one in the reply, timeouts end the session.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/peers/smtpd-lib.sh"
-plan 11
+plan 12
 
 # An injector whose behaviour $T/mode chooses: the real one, an exit code, or a signal.
 cat > "$T/qq" <<EOS
@@ -34,6 +34,9 @@ like "exit 11: 554 5.1.3" "$(send 11)" '^<\*\* 554 5\.1\.3 '
 like "exit 53: 451 4.3.0" "$(send 53)" '^<\*\* 451 4\.3\.0 .*disk full'
 like "exit 99: temporary" "$(send 99)" '^<\*\* 451 4\.3\.0 '
 like "killed by a signal: temporary" "$(send kill)" '^<\*\* 451 4\.3\.0 .*killed'
+mv "$T/qq" "$T/qq.off"
+like "no injector to run: 451 4.3.0 at DATA" "$(send real)" '^<\*\* 451 4\.3\.0 unable to start the injector'
+mv "$T/qq.off" "$T/qq"
 is "only the real injector queued" "$(spool_count new)" 1
 
 # SMTPD_TIMEOUT: a silent client gets 421 4.4.2
