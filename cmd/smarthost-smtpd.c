@@ -715,7 +715,8 @@ int main (int argc, char const *const *argv)
   for (;;)
   {
     size_t len;
-    int r = smtpd_io_getline(&io, line, CMD_MAX, &len, 0);
+    /* wiped: an AUTH command may carry a password in its initial response */
+    int r = smtpd_io_getline(&io, line, CMD_MAX, &len, 1);
     if (r < 0) die_io();
     if (!r) quit(0);
     if (r == SMTPD_IO_TOOLONG) { err("500 5.5.2 line too long\r\n"); continue; }
@@ -725,5 +726,6 @@ int main (int argc, char const *const *argv)
       continue;
     }
     do_command(line, len);
+    explicit_bzero(line, len);
   }
 }
