@@ -11,6 +11,9 @@ tcprules "$T/rules.cdb" "$T/rules.tmp" < "$T/rules"
 spawn strace -f -qq -s 300 -e trace=write -o "$T/strace" \
   tcpserver -q -R -H -l0 -x "$T/rules.cdb" 127.0.0.1 "$PORT" smarthost-smtpd 2>>"$T/log"
 wait_port "$PORT"
+# strace detaches when killed: tcpserver, its child, is killed by PID too
+tcppid=$(pgrep -P "$SPAWNED" -x tcpserver)
+_tap_pids="$_tap_pids $tcppid"
 
 out=$(raw 'EHLO c\r\n' \
   '@6 MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nRCPT TO:<c@example.net>\r\nRCPT TO:<d@example.net>\r\nNOOP\r\nDATA\r\n' \
