@@ -323,6 +323,10 @@ static void do_rcpt (char const *arg)
   }
   if (!cf.relayclient && !authuser.len)
   {
+    stralloc to = STRALLOC_ZERO;
+    if (!printable_cat(&to, addr, alen) || !stralloc_0(&to)) strerr_diefu(111, "allocate");
+    strerr_warnw(ipstr(), ": relaying denied to <", to.s, ">");
+    stralloc_free(&to);
     err("550 5.7.1 relaying denied\r\n");
     return;
   }
@@ -448,7 +452,10 @@ static void data_verdict (int wstatus, char const *id, uint64_t size)
     {
       char n[UINT_FMT];
       n[uint_fmt(n, nrcpt)] = 0;
-      strerr_warni(ipstr(), ": queued ", id, " size ", sfmt, " recipients ", n);
+      stralloc from = STRALLOC_ZERO;
+      if (!printable_cat(&from, sender.s, sender.len - 1) || !stralloc_0(&from)) strerr_diefu(111, "allocate");
+      strerr_warni(ipstr(), ": queued ", id, " helo ", helo, " from <", from.s, "> size ", sfmt, " recipients ", n);
+      stralloc_free(&from);
     }
     return;
   }

@@ -2,7 +2,7 @@
 # smarthost-smtpd: the RFC 5321 dialogue, replies, sequence errors, limits
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/peers/smtpd-lib.sh"
-plan 32
+plan 34
 
 SMTPD_MAXERRORS=5 SMTPD_MAXRCPT=3 DATABYTES=1000
 export SMTPD_MAXERRORS SMTPD_MAXRCPT DATABYTES
@@ -68,3 +68,5 @@ kill "$SPAWNED"
 start_smtpd norelay
 out=$(raw 'EHLO c\r\n' 'MAIL FROM:<a@example.org>\r\n' 'RCPT TO:<b@example.net>\r\n' 'QUIT\r\n')
 like "no RELAYCLIENT: 550 5.7.1" "$out" '^550 5\.7\.1 relaying denied'
+like "relay refusals are logged" "$(cat "$T/log")" 'warning: 127\.0\.0\.1: relaying denied to <b@example\.net>'
+like "each queued message is logged" "$(cat "$T/log")" "info: 127\\.0\\.0\\.1: queued $id helo c from <> size [0-9]+ recipients 1"
