@@ -185,7 +185,7 @@ class Handler:
         self.store.log('auth %s %s %s' % ('ok' if good else 'fail', mech, u or '-'))
         if good:
             return AuthResult(success=True, auth_data=LoginPassword(user, b''))
-        return AuthResult(success=False)
+        return AuthResult(success=False, handled=False)
 
     def fail(self, server, mech, user):
         return self.result(server, mech, user, False)
@@ -245,7 +245,8 @@ def main():
                 and data.password == o.auth_pass.encode())
         user = data.login.decode('utf-8', 'replace') if isinstance(data, LoginPassword) else '-'
         store.log('auth %s %s %s' % ('ok' if good else 'fail', mechanism, user or '-'))
-        return AuthResult(success=good, auth_data=data if good else None)
+        # handled=False: aiosmtpd then answers the 535 itself
+        return AuthResult(success=good, handled=False, auth_data=data if good else None)
 
     def factory():
         kw = dict(hostname=o.hostname, ident='upstream.py',
