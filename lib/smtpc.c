@@ -301,6 +301,7 @@ static int smtpc_starttls (smtpc *s)
 
 int smtpc_open (smtpc *s, char const *host, unsigned int port)
 {
+  s->fclass = 0;
   s->fnext = 1;
   s->fperm = 0;
   if (!smtpc_connect(s, host, port)) return 0;
@@ -318,14 +319,21 @@ int smtpc_open (smtpc *s, char const *host, unsigned int port)
   s->up = 1;
   return 1;
  fail:
-  smtpc_close(s);
+  /* the upstream answered (a refusal, not a broken link): say goodbye */
+  if (s->fcode && s->fcode != 421) smtpc_quit(s);
+  else smtpc_close(s);
   return 0;
 }
 
 void smtpc_quit (smtpc *s)
 {
+  tain d;
   if (s->io.fd < 0) return;
-  /* A short deadline: we are done, the 221 is a courtesy. */
-  if (smtpc_put(s, "QUIT", 0) && smtpc_flush(s)) smtpc_read(s, s->timeout < 5 ? s->timeout : 5);
+  /* A short deadline: we are done, the 221 is a courtesy. Quietly: the
+     failure that brought us here, if any, is what counts. */
+  smtpc_trace(s, '>', "QUIT", 4);
+  smtpc_deadline(&d, s->timeout < 5 ? s->timeout : 5);
+  if (netio_puts(&s->io, "QUIT\r\n") && netio_flush(&s->io, &d) > 0
+   && smtp_reply_read(&s->io, &s->reply, &d) > 0) smtpc_tracereply(s);
   smtpc_close(s);
 }
