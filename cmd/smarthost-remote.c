@@ -96,7 +96,8 @@ static void conf_read (void)
   }
   S.timeout = env_uint("UPSTREAM_TIMEOUT", 60);
   if (!S.timeout) S.timeout = 1;
-  S.datatimeout = S.timeout * 10;
+  S.datatimeout = env_uint("UPSTREAM_DATATIMEOUT", 600);
+  if (!S.datatimeout) S.datatimeout = 1;
   cf_maxmsgs = env_uint("UPSTREAM_MAXMSGS", 100);
   if (!cf_maxmsgs) cf_maxmsgs = 1;
   cf_idle = env_uint("UPSTREAM_IDLE", 30);

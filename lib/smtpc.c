@@ -319,9 +319,12 @@ int smtpc_open (smtpc *s, char const *host, unsigned int port)
   s->up = 1;
   return 1;
  fail:
-  /* the upstream answered (a refusal, not a broken link): say goodbye */
-  if (s->fcode && s->fcode != 421) smtpc_quit(s);
-  else smtpc_close(s);
+  /* a refusal on a sound connection gets a QUIT; a broken link, a TLS
+     failure or an upstream that is closing gets nothing more */
+  if (!s->fclass) s->fclass = "local";
+  if (s->fcode == 421 || !strcmp(s->fclass, "network") || !strcmp(s->fclass, "tls")
+   || (!s->fcode && !strcmp(s->fclass, "protocol"))) smtpc_close(s);
+  else smtpc_quit(s);
   return 0;
 }
 
