@@ -35,9 +35,10 @@
 #                needs --cert/--key
 #   sleep SECS   pause (a server that does not answer)
 #   eof          wait until the client closes the connection
-#   close        close the connection now (without QUIT)
-#   accept       close the connection and accept the next one (a script can
-#                play several sessions in a row)
+#   close        close the connection now (without QUIT); the script goes
+#                on, typically with "accept"
+#   accept       close the connection (if still open) and accept the next
+#                one (a script can play several sessions in a row)
 # At the end of the script the connection is shut down gracefully (the
 # client's last bytes are read and discarded for up to one second).
 import argparse
@@ -58,6 +59,7 @@ class Session:
         self.o = o
         self.sock = sock
         self.buf = b''
+        self.closed = False
         self.deadline = time.monotonic() + o.timeout
         self.log = open(o.log, 'ab', buffering=0)
 
@@ -212,9 +214,10 @@ def run(o, listener, cmds):
                 s.eof()
             elif word == 'close':
                 s.sock.close()
-                return
+                s.closed = True
             elif word == 'accept':
-                s.finish()
+                if not s.closed:
+                    s.finish()
                 listener.settimeout(s.remaining())
                 try:
                     conn, _ = listener.accept()
@@ -222,10 +225,12 @@ def run(o, listener, cmds):
                     raise Done('timeout')
                 s.sock = conn
                 s.buf = b''
+                s.closed = False
             else:
                 raise Done('bad script line %d: %s' % (n, word))
-        s.finish()
-    except (BrokenPipeError, ConnectionError) as e:
+        if not s.closed:
+            s.finish()
+    except (BrokenPipeError, ConnectionError, OSError):
         raise Done('eof %d' % n)
 
 
