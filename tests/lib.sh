@@ -12,6 +12,7 @@
 #   spawn CMD...                run CMD in the background; killed by PID at exit
 #   wait_for SECS CMD...        poll CMD every 0.05 s, at most SECS seconds
 #   wait_port PORT              wait (10 s at most) until 127.0.0.1:PORT accepts
+#   rounds N                    N, or N/10 in a sanitized run ($QUICK)
 #
 # Every test runs in its own directory $T (removed at exit) and finds the
 # programs built by make through $BUILD, which comes first in PATH.
@@ -21,7 +22,9 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 : "${BUILD:=$TOP/build}"
 PATH="$BUILD:$PATH"
 PY=/usr/bin/python3
-export BUILD PATH TOP PY
+# SMARTHOST_QUICK=1 (make check-asan) asks load loops for fewer rounds.
+QUICK=${SMARTHOST_QUICK:-0}
+export BUILD PATH TOP PY QUICK
 T=$(mktemp -d "${TMPDIR:-/tmp}/smarthost-test.XXXXXX")
 _tap_n=0
 _tap_failed=0
@@ -110,3 +113,5 @@ make_queue()
 {
   mkdir -p "$1/tmp" "$1/new" "$1/cur" "$1/state" && mkfifo "$1/trigger"
 }
+
+rounds() { if [ "$QUICK" = 1 ]; then echo $(( ($1 + 9) / 10 )); else echo "$1"; fi; }
