@@ -142,6 +142,7 @@ static int secret_password (stralloc *out)
   {
     smtpc_fail(&S, "config", 0, "unable to open UPSTREAM_PASSFILE", 32);
     if (stralloc_cats(&S.ftext, ": ")) stralloc_cats(&S.ftext, strerror(errno));
+    S.fperm = 1;
     return 0;
   }
   if (!fstat(fd, &st) && (st.st_mode & 077) && verbose)
@@ -152,11 +153,12 @@ static int secret_password (stralloc *out)
   {
     explicit_bzero(buf, sizeof buf);
     smtpc_fail(&S, "config", 0, "unable to read UPSTREAM_PASSFILE", 32);
+    S.fperm = 1;
     return 0;
   }
   explicit_bzero(buf, sizeof buf);
   chomp(out);
-  if (!out->len) { smtpc_fail(&S, "config", 0, "UPSTREAM_PASSFILE is empty", 26); return 0; }
+  if (!out->len) { smtpc_fail(&S, "config", 0, "UPSTREAM_PASSFILE is empty", 26); S.fperm = 1; return 0; }
   return 1;
 }
 
@@ -192,6 +194,7 @@ static int secret_token (stralloc *out)
   {
     explicit_bzero(line, sizeof line);
     smtpc_fail(&S, "config", 0, "UPSTREAM_TOKENCMD failed or printed no token", 44);
+    S.fperm = 1;
     return 0;
   }
   explicit_bzero(line, sizeof line);

@@ -100,7 +100,9 @@ int smtpc_flush (smtpc *s)
   smtpc_deadline(&d, s->timeout);
   if (netio_flush(&s->io, &d) < 0)
   {
-    smtpc_fails(s, errno == EPROTO ? "tls" : "network", "unable to write to the upstream",
+    /* after the handshake, a TLS error is a broken connection (a reset,
+       an EOF without close_notify), not a certificate problem */
+    smtpc_fails(s, "network", "unable to write to the upstream",
       errno == EPROTO && s->io.tls ? tls_error(s->io.tls) : strerror(errno));
     return 0;
   }
@@ -123,7 +125,7 @@ int smtpc_read (smtpc *s, unsigned int secs)
   else if (errno == EPIPE)
     smtpc_fails(s, "network", "connection closed by the upstream", 0);
   else if (errno == EPROTO && s->io.tls)
-    smtpc_fails(s, "tls", "TLS failure while reading", tls_error(s->io.tls));
+    smtpc_fails(s, "network", "connection broken under TLS", tls_error(s->io.tls));
   else
     smtpc_fails(s, "network", "unable to read from the upstream", strerror(errno));
   return 0;

@@ -4,7 +4,7 @@
 # or a 421 greeting.
 . "${0%/*}/lib.sh"
 . "$TOP/tests/peers/remote.sh"
-plan 17
+plan 20
 
 make_certs
 c=$T/certs
@@ -65,3 +65,26 @@ res=$(UPSTREAM="localhost:$DEAD,localhost:$WRONG" send); r=$?
 like "every upstream failing: the last failure is reported" "$r $(printf '%s\n' "$res" | tail -1)" '^111 M	defer	tls	'
 res=$(UPSTREAM="localhost:$WRONG,localhost:$DEAD" send); r=$?
 like "... class network when the last one refused the connection" "$r $(printf '%s\n' "$res" | tail -1)" '^111 M	defer	network	000	.*refused'
+
+cat > "$T/tlsdrop.script" <<'SCRIPT'
+tls
+> 220 up.test
+< EHLO relay\.test
+> 250-up.test
+> 250 PIPELINING
+< MAIL FROM:<a@example\.org>
+< RCPT TO:<b@example\.net>
+< DATA
+> 250 ok
+> 250 ok
+> 354 go
+datapart 1
+close
+SCRIPT
+start_scripted tlsdrop --cert "$T/certs/server.pem" --key "$T/certs/server.key"
+res=$(UPSTREAM=localhost:$PORT UPSTREAM_TLS=tls UPSTREAM_USER= UPSTREAM_PASSFILE= send); r=$?
+like "a connection dropped under TLS is class network, not tls" "$r $(printf '%s\n' "$res" | tail -1)" '^111 M	defer	network	000	'
+
+UPSTREAM=localhost:$GOOD UPSTREAM_PASSFILE="$T/nonexistent" smarthost-remote --check > "$T/out" 2>&1; r=$?
+is "a missing password file: --check exits 100" "$r" 100
+like "... class config, naming the setting" "$(tail -1 "$T/out")" '^fail: config: unable to open UPSTREAM_PASSFILE'

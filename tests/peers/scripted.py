@@ -230,7 +230,8 @@ def run(o, listener, cmds):
                 raise Done('bad script line %d: %s' % (n, word))
         if not s.closed:
             s.finish()
-    except (BrokenPipeError, ConnectionError, OSError):
+    except (BrokenPipeError, ConnectionError, OSError) as e:
+        sys.stderr.write('scripted.py: line %d: %s\n' % (n, e))
         raise Done('eof %d' % n)
 
 
