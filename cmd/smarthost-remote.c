@@ -145,7 +145,7 @@ static int secret_password (stralloc *out)
     S.fperm = 1;
     return 0;
   }
-  if (!fstat(fd, &st) && (st.st_mode & 077) && verbose)
+  if (!fstat(fd, &st) && (st.st_mode & 077) && (verbose || checkmode))
     strerr_warnw("the password file is readable by other users: ", cf_passfile);
   r = read(fd, buf, sizeof buf);
   close(fd);
@@ -187,6 +187,7 @@ static int secret_token (stralloc *out)
   tain_now_g();
   tain_addsec_g(&d, S.timeout);
   r = netio_getline(&n, line, sizeof line, &len, &d);
+  explicit_bzero(n.rbuf, sizeof n.rbuf);
   netio_close(&n);
   if (r <= 0) kill(pid, SIGKILL);
   while (waitpid(pid, &wstat, 0) < 0 && errno == EINTR) ;

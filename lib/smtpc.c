@@ -172,8 +172,8 @@ static int smtpc_connect (smtpc *s, char const *host, unsigned int port)
     if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) break;
     if (errno == EINPROGRESS && netio_wait(fd, 1, &d) > 0
      && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && !soerr) break;
-    why = strerror(errno == EINPROGRESS || !soerr ? errno : soerr);
-    if (soerr) why = strerror(soerr);
+    /* soerr: the asynchronous connect's verdict; else connect's or the wait's */
+    why = strerror(soerr ? soerr : errno);
     close(fd);
     fd = -1;
   }

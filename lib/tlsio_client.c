@@ -10,11 +10,10 @@
 #include "netio.h"
 #include "tlsio_client.h"
 
+/* Appends "what: why" to err; an allocation failure only loses the reason. */
 static void tlsio_err (stralloc *err, char const *what, char const *why)
 {
-  /* allocation failures here only lose the reason */
-  if (!stralloc_cats(err, what)) return;
-  if (why && (!stralloc_cats(err, ": ") || !stralloc_cats(err, why))) return;
+  if (stralloc_cats(err, what) && why && stralloc_cats(err, ": ")) stralloc_cats(err, why);
 }
 
 struct tls_config *tlsio_client_config (char const *cafile, char const *certfile, char const *keyfile, stralloc *err)
