@@ -4,7 +4,7 @@
 # SIZE recorded in the spool.
 . "${0%/*}/lib.sh"
 . "$TOP/tests/peers/remote.sh"
-plan 15
+plan 17
 
 make_certs
 start_upstream up --cert "$T/certs/server.pem" --key "$T/certs/server.key" \
@@ -50,3 +50,7 @@ like "the message is accepted for the one that took it" "$(tail -1 "$T/res3")" '
 
 printf 'M %s\nR x@example.net\n.\n' "$T/q/cur/missing" | smarthost-remote -w > "$T/res4"
 like "a missing message file is deferred, class local" "$(tail -1 "$T/res4")" '^M	defer	local	000	'
+
+printf 'M %s\nR r1@example.net\n.\n' "$T/q/cur/m1" | UPSTREAM= smarthost-remote -w > "$T/res5"; r=$?
+is "UPSTREAM unset: the worker still answers (exit 0)" "$r" 0
+like "... every job deferred with class config" "$(tail -1 "$T/res5")" '^M	defer	config	000	UPSTREAM is not set'

@@ -4,7 +4,7 @@
 # UPSTREAM_TOKENCMD), the choice of the strongest, and a wrong password.
 . "${0%/*}/lib.sh"
 . "$TOP/tests/peers/remote.sh"
-plan 13
+plan 14
 
 make_certs
 start_upstream up --cert "$T/certs/server.pem" --key "$T/certs/server.key" --tls-mode implicit \
@@ -43,3 +43,6 @@ like "the failure is an AUTH failure with the 535" "$(tail -1 "$T/out")" '^fail:
 
 printf 'x\n' | UPSTREAM_PASSFILE="$T/badpass" smarthost-remote -f a@example.org b@example.net > "$T/res2"; r=$?
 is "a wrong password: the message is deferred, not bounced" "$r$(tail -1 "$T/res2" | cut -f1-4)" "111$(printf 'M\tdefer\tauth\t535')"
+
+UPSTREAM_TOKENCMD=false UPSTREAM_PASSFILE= smarthost-remote --check > "$T/out" 2>&1; r=$?
+like "a failing token command: class config, exit 100" "$r $(tail -1 "$T/out")" '^100 fail: config: UPSTREAM_TOKENCMD failed'
