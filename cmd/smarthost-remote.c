@@ -582,8 +582,19 @@ static int stdin_file (void)
   char const *dir = getenv("TMPDIR");
   int fd;
   if (!fstat(0, &st) && S_ISREG(st.st_mode)) return 0;
-  fd = open(dir && *dir ? dir : "/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-  if (fd < 0) strerr_diefu1sys(111, "create a temporary file");
+  if (!dir || !*dir) dir = "/tmp";
+  fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0)
+  {
+    /* a file system without O_TMPFILE: a named file, unlinked at once */
+    stralloc name = STRALLOC_ZERO;
+    if (!stralloc_cats(&name, dir) || !stralloc_cats(&name, "/smarthost-remote.XXXXXX") || !stralloc_0(&name))
+      strerr_diefu1sys(111, "allocate");
+    fd = mkstemp(name.s);
+    if (fd < 0) strerr_diefu1sys(111, "create a temporary file");
+    unlink(name.s);
+    stralloc_free(&name);
+  }
   for (;;)
   {
     ssize_t r = read(0, buf, sizeof buf);

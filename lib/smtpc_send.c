@@ -177,6 +177,7 @@ int smtpc_send (smtpc *s, smtpc_msg *m)
   unsigned int lastcode = 0;
   m->rtext.len = 0;
   m->mstatus = 0;
+  m->mclass = "smtp";
   s->fclass = 0;
   for (i = 0; i < m->n; i++) m->rstatus[i] = 0;
   if (pipelining)
