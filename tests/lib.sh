@@ -26,6 +26,9 @@ PY=/usr/bin/python3
 QUICK=${SMARTHOST_QUICK:-0}
 export BUILD PATH TOP PY QUICK
 T=$(mktemp -d "${TMPDIR:-/tmp}/smarthost-test.XXXXXX")
+# TAP lines go to fd 3, a copy of the original stdout, so that a
+# redirection on a checked command (ok "x" cmd > file) does not take them.
+exec 3>&1
 _tap_n=0
 _tap_failed=0
 _tap_pids=
@@ -43,15 +46,15 @@ _tap_cleanup()
 trap '_tap_cleanup' EXIT
 trap 'exit 1' INT TERM HUP
 
-plan() { echo "1..$1"; }
+plan() { echo "1..$1" >&3; }
 
 _tap_result()
 {
   _tap_n=$((_tap_n+1))
   if [ "$1" = 0 ]; then
-    echo "ok $_tap_n - $2"
+    echo "ok $_tap_n - $2" >&3
   else
-    echo "not ok $_tap_n - $2"
+    echo "not ok $_tap_n - $2" >&3
     _tap_failed=$((_tap_failed+1))
   fi
 }
@@ -62,29 +65,29 @@ fails_with()
 {
   c=$1; d=$2; shift 2
   "$@"; r=$?
-  [ "$r" = "$c" ] || echo "# $d: exit $r, wanted $c"
+  [ "$r" = "$c" ] || echo "# $d: exit $r, wanted $c" >&3
   [ "$r" = "$c" ]; _tap_result $? "$d"
 }
 is()
 {
-  [ "$2" = "$3" ] || printf '# %s:\n#   got:  %s\n#   want: %s\n' "$1" "$2" "$3"
+  [ "$2" = "$3" ] || printf '# %s:\n#   got:  %s\n#   want: %s\n' "$1" "$2" "$3" >&3
   [ "$2" = "$3" ]; _tap_result $? "$1"
 }
 like()
 {
   printf '%s\n' "$2" | grep -Eq -- "$3"; r=$?
-  [ $r = 0 ] || printf '# %s: no match for /%s/ in:\n%s\n' "$1" "$3" "$(printf '%s\n' "$2" | head -20 | sed 's/^/#   /')"
+  [ $r = 0 ] || printf '# %s: no match for /%s/ in:\n%s\n' "$1" "$3" "$(printf '%s\n' "$2" | head -20 | sed 's/^/#   /')" >&3
   _tap_result $r "$1"
 }
 unlike()
 {
   if printf '%s\n' "$2" | grep -Eq -- "$3"; then
-    printf '# %s: unwanted match for /%s/\n' "$1" "$3"; _tap_result 1 "$1"
+    printf '# %s: unwanted match for /%s/\n' "$1" "$3" >&3; _tap_result 1 "$1"
   else
     _tap_result 0 "$1"
   fi
 }
-skip() { _tap_n=$((_tap_n+1)); echo "ok $_tap_n - $1 # SKIP $2"; }
+skip() { _tap_n=$((_tap_n+1)); echo "ok $_tap_n - $1 # SKIP $2" >&3; }
 
 free_port()
 {
