@@ -484,6 +484,10 @@ static void do_data (char const *arg)
   }
   if (!received_make(&rcv, id)) strerr_diefu(111, "allocate");
   if (!qq_write(q.msgfd, rcv.s, rcv.len)) qqok = 0;
+  /* The limit holds for what goes upstream, where smarthost-remote declares
+     SIZE= for the Received header too, with CRLF line ends. */
+  d.size = rcv.len;
+  for (size_t i = 0; i < rcv.len; i++) d.size += rcv.s[i] == '\n';
   stralloc_free(&rcv);
   d.max = limit_get();
   out("354 go ahead, end with <CRLF>.<CRLF>\r\n");
