@@ -258,9 +258,14 @@ static int mail_params (char const *s, size_t len)
     {
       uint64_t size, limit = limit_get();
       char num[24];
-      if (!vl || vl >= sizeof num) { err("501 5.5.4 bad SIZE value\r\n"); return 0; }
-      memcpy(num, v, vl); num[vl] = 0;
-      if (uint64_scan(num, &size) != vl) { err("501 5.5.4 bad SIZE value\r\n"); return 0; }
+      if (!vl || strspn(v, "0123456789") < vl) { err("501 5.5.4 bad SIZE value\r\n"); return 0; }
+      /* digits that do not fit 64 bits are over any limit (RFC 1870: 552) */
+      size = UINT64_MAX;
+      if (vl < sizeof num)
+      {
+        memcpy(num, v, vl); num[vl] = 0;
+        if (uint64_scan(num, &size) != vl) size = UINT64_MAX;
+      }
       if (limit && size > limit) { out("552 5.3.4 message size exceeds fixed maximum message size\r\n"); return 0; }
     }
     else if (kl == 4 && !strncasecmp(k, "BODY", 4) && v)

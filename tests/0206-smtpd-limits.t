@@ -4,7 +4,7 @@
 # any limit; a huge SMTPD_TIMEOUT is a long timeout, not none.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/peers/smtpd-lib.sh"
-plan 4
+plan 5
 
 start_smtpd relay
 
@@ -27,4 +27,7 @@ f=$Q/new/$(printf '%s\n' "$out" | sed -n 's/^250 2\.0\.0 Ok: queued as //p')
 wire=$(sed '1,/^$/d' "$f" | awk '{ n += length($0) + 2 } END { print n }')
 ok "what goes upstream fits the upstream's limit ($wire)" test "${wire:-999}" -le 500
 rm "$Q/upstream-size"
+
+out=$(raw 'EHLO c\r\n' 'MAIL FROM:<a@example.org> SIZE=99999999999999999999\r\n' 'QUIT\r\n')
+like "SIZE= beyond 2^64: 552 5.3.4, not a syntax error" "$out" '^552 5\.3\.4 '
 
