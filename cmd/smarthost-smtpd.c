@@ -2,6 +2,7 @@
    tcpserver (UCSPI: the client on fds 0 and 1, TCPREMOTEIP, RELAYCLIENT).
    Each message goes to the injector; 250 only once the injector exited 0. */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -129,6 +130,14 @@ static uint64_t env_num (char const *name, uint64_t dflt)
   return v;
 }
 
+/* The same, for an unsigned int setting: a larger value means "as much as
+   possible", never a wrapped-around small one. */
+static unsigned int env_uint (char const *name, unsigned int dflt, unsigned int max)
+{
+  uint64_t v = env_num(name, dflt);
+  return v > max ? max : (unsigned int)v;
+}
+
 static int env_on (char const *name)
 {
   char const *s = getenv(name);
@@ -156,9 +165,10 @@ static void config_read (void)
   cf.auth_clear = env_on("SMTPD_AUTH_CLEAR");
   cf.received_user = env_on("SMTPD_RECEIVED_USER");
   cf.databytes = env_num("DATABYTES", 26214400);
-  cf.maxrcpt = env_num("SMTPD_MAXRCPT", 100);
-  cf.maxerrors = env_num("SMTPD_MAXERRORS", 10);
-  cf.timeout = env_num("SMTPD_TIMEOUT", 300);
+  cf.maxrcpt = env_uint("SMTPD_MAXRCPT", 100, UINT_MAX);
+  cf.maxerrors = env_uint("SMTPD_MAXERRORS", 10, UINT_MAX);
+  /* deadlines are computed with tain_addsec(), which takes an int */
+  cf.timeout = env_uint("SMTPD_TIMEOUT", 300, INT_MAX / 2);
   if (!cf.maxrcpt) cf.maxrcpt = 1;
   if (!cf.maxerrors) cf.maxerrors = 1;
   if (!cf.timeout) cf.timeout = 1;

@@ -4,7 +4,7 @@
 # any limit; a huge SMTPD_TIMEOUT is a long timeout, not none.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/peers/smtpd-lib.sh"
-plan 5
+plan 7
 
 start_smtpd relay
 
@@ -31,3 +31,25 @@ rm "$Q/upstream-size"
 out=$(raw 'EHLO c\r\n' 'MAIL FROM:<a@example.org> SIZE=99999999999999999999\r\n' 'QUIT\r\n')
 like "SIZE= beyond 2^64: 552 5.3.4, not a syntax error" "$out" '^552 5\.3\.4 '
 
+SMTPD_TIMEOUT=4294967295
+export SMTPD_TIMEOUT
+start_smtpd relay
+# a client that thinks a moment before each command (the smtpd is then
+# waiting in poll, where a deadline in the past would end the session)
+out=$("$PY" - "$PORT" <<'EOF' 2>/dev/null
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 10)
+f = s.makefile("rb")
+print(f.readline().decode().rstrip())
+for cmd in (b"EHLO c\r\n", b"QUIT\r\n"):
+    time.sleep(0.5)
+    s.sendall(cmd)
+    while True:
+        line = f.readline().decode().rstrip()
+        print(line)
+        if len(line) < 4 or line[3] != "-":
+            break
+EOF
+)
+like "SMTPD_TIMEOUT=4294967295: the session works" "$out" '^250 ENHANCEDSTATUSCODES'
+unlike "and does not time out at once" "$out" '^421 '
