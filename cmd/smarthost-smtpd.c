@@ -747,11 +747,8 @@ int main (int argc, char const *const *argv)
     if (!r) quit(0);
     if (r == SMTPD_IO_TOOLONG) { err("500 5.5.2 line too long\r\n"); continue; }
     if (memchr(line, 0, len) || memchr(line, '\r', len))
-    {
       err("501 5.5.2 bare CR or NUL in command\r\n");
-      continue;
-    }
-    do_command(line, len);
+    else do_command(line, len);
     explicit_bzero(line, len);
   }
 }
