@@ -211,6 +211,9 @@ int main (int argc, char const *const *argv)
   (void)argv;
   /* qmail-queue's guard: a caller that never finishes does not hold us forever */
   alarm(86400);
+  /* a trigger reader that goes away between our open and our write must
+     not kill us after the commit: the caller would report a failure */
+  signal(SIGPIPE, SIG_IGN);
   if (!dir || !*dir) strerr_dienotset(QQ_CONFIG, "QUEUE");
   dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dirfd < 0) strerr_diefu(QQ_SPOOL, "open spool ", dir);
