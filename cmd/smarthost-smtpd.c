@@ -735,6 +735,9 @@ int main (int argc, char const *const *argv)
   (void)argv;
   /* an injector that fails early closes its pipes; writes must then fail */
   signal(SIGPIPE, SIG_IGN);
+  /* inherited as ignored, SIGCHLD would make the kernel reap the injector
+     and waitpid() fail: a queued message would get 451 */
+  signal(SIGCHLD, SIG_DFL);
   config_read();
   if (smtpd_io_init(&io, 0, 1, cf.timeout) < 0) strerr_diefu(111, "set up the connection");
   greet();
