@@ -37,7 +37,7 @@ static char **qq_environ (char *idvar)
 {
   size_t n = 0, i, k = 0;
   char **v;
-  while (environ[n]) n++;
+  while (environ && environ[n]) n++;
   v = malloc((n + 2) * sizeof *v);
   if (!v) return 0;
   for (i = 0; i < n; i++)
