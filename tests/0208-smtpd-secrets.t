@@ -56,19 +56,28 @@ for d in os.listdir("/proc"):
 found = []
 with open("/proc/%s/maps" % pid) as maps, open("/proc/%s/mem" % pid, "rb", 0) as mem:
     for line in maps:
-        m = re.match(r"([0-9a-f]+)-([0-9a-f]+) r", line)
-        if not m or "[vvar" in line or "[vsyscall" in line:
+        # writable memory (heap, stack, data), skipping the huge sparse
+        # regions a sanitizer reserves for its shadow
+        m = re.match(r"([0-9a-f]+)-([0-9a-f]+) rw", line)
+        if not m:
             continue
         a, b = int(m.group(1), 16), int(m.group(2), 16)
-        try:
-            mem.seek(a); data = mem.read(b - a)
-        except OSError:
+        if b - a > 1 << 28:
             continue
-        if b"helo-control-91ab" in data:
-            print("control found")
-        for x in secrets:
-            if x.encode() in data:
-                found.append(x)
+        tail = b""
+        while a < b:
+            n = min(b - a, 1 << 20)
+            try:
+                mem.seek(a); data = tail + mem.read(n)
+            except OSError:
+                break
+            a += n
+            if b"helo-control-91ab" in data:
+                print("control found")
+            for x in secrets:
+                if x.encode() in data:
+                    found.append(x)
+            tail = data[-128:]
 print("found:", " ".join(sorted(set(found))) or "nothing")
 cmd("QUIT")
 PYEOF
