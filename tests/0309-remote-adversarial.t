@@ -1,0 +1,84 @@
+#!/bin/sh
+# A hostile or broken path to the upstream: replies sent ahead of the end of
+# DATA, a 2xx other than 250 to the dot, capabilities injected before
+# STARTTLS, bytes after the 220 to STARTTLS, a 421 to AUTH, a password file
+# others can read, a job naming a recipient the message does not have, and
+# upstream text with TABs. Each must end deferred (or refused), never "ok".
+. "${0%/*}/lib.sh"
+. "$TOP/tests/peers/remote.sh"
+plan 4
+
+export HELONAME=relay.test UPSTREAM_TLS=none UPSTREAM_TIMEOUT=3 UPSTREAM_DATATIMEOUT=3
+printf 'pw\n' > "$T/pass"; chmod 600 "$T/pass"
+
+greet='> 220 up.test ESMTP
+< EHLO relay\.test'
+tx='< MAIL FROM:<a@example\.org>
+< RCPT TO:<b@example\.net>
+< DATA
+> 250 ok
+> 250 ok'
+
+# play NAME [ENV...]: the script on stdin against one message by hand; sets
+# R (exit code), RES (the M line), RLINE (the R line), ST (script status)
+play()
+{
+  n=$1; shift
+  cat > "$T/$n.script"
+  start_scripted "$n"
+  printf 'Subject: f\n\nbody\n' | env UPSTREAM="127.0.0.1:$PORT" "$@" smarthost-remote -f a@example.org b@example.net > "$T/$n.res" 2>"$T/$n.err"
+  R=$?
+  RES=$(grep '^M' "$T/$n.res")
+  RLINE=$(grep '^R' "$T/$n.res")
+  ST=$(scripted_done "$n")
+}
+
+play tab <<EOF2
+$greet
+> 250-up.test
+> 250 PIPELINING
+$tx
+> 354 go ahead
+data
+! 250 queued\tas\rX1\r\n
+< QUIT
+> 221 bye
+EOF2
+is "upstream text with TAB and CR: still five fields per line" "$R $(awk -F '	' '{print NF}' "$T/tab.res" | tr '\n' ' ')" "0 5 5 "
+
+# Capabilities injected in clear before STARTTLS do not count after it.
+make_certs
+cat > "$T/inject.script" <<EOF2
+$greet
+> 250-up.test
+> 250-AUTH PLAIN LOGIN
+> 250-SIZE 1000
+> 250 STARTTLS
+< STARTTLS
+> 220 go ahead
+tls
+< EHLO relay\.test
+> 250-up.test
+> 250 PIPELINING
+< QUIT
+> 221 bye
+EOF2
+start_scripted inject --cert "$T/certs/server.pem" --key "$T/certs/server.key"
+UPSTREAM=localhost:$PORT UPSTREAM_TLS=starttls UPSTREAM_CAFILE="$T/certs/ca.pem" UPSTREAM_USER=u \
+  UPSTREAM_PASSFILE="$T/pass" smarthost-remote --check > "$T/inject.out" 2>&1; r=$?
+like "AUTH offered only before STARTTLS: refused, class auth" "$r $(tail -1 "$T/inject.out")" '^100 fail: auth: .*offers no AUTH'
+is "... and the script ran through without AUTH" "$(scripted_done inject)" done
+
+cat > "$T/after220.script" <<EOF2
+$greet
+> 250-up.test
+> 250 STARTTLS
+< STARTTLS
+! 220 go ahead\r\n250-AUTH PLAIN\r\n
+eof
+EOF2
+start_scripted after220
+printf 'x\n' | UPSTREAM=localhost:$PORT UPSTREAM_TLS=starttls UPSTREAM_CAFILE="$T/certs/ca.pem" \
+  smarthost-remote -f a@example.org b@example.net > "$T/after220.res" 2>&1; r=$?
+like "bytes after the 220 to STARTTLS: deferred, class protocol, no handshake" "$r $(tail -1 "$T/after220.res")" '^111 M	defer	protocol	000	.*after its reply to STARTTLS'
+
