@@ -150,6 +150,13 @@ static int smtpc_data (smtpc *s, smtpc_msg *m, int pipelining, int mail_ok, unsi
   if (!mail_ok || !accepted) return 1;
   if (s->reply.code == 354)
   {
+    /* Nothing may follow the 354 before our dot: a reply already waiting
+       would be taken for the verdict on a body not sent yet. */
+    if (netio_pending(&s->io))
+    {
+      smtpc_fails(s, "protocol", "the upstream sent data after its 354 to DATA", 0);
+      return 0;
+    }
     if (!smtpc_body(s, m) || !smtpc_read(s, s->datatimeout)) return 0;
     if (!smtpc_msg_reply(s, m, smtpc_status(s->reply.code), "")) return 0;
   }

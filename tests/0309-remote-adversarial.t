@@ -6,7 +6,7 @@
 # upstream text with TABs. Each must end deferred (or refused), never "ok".
 . "${0%/*}/lib.sh"
 . "$TOP/tests/peers/remote.sh"
-plan 4
+plan 6
 
 export HELONAME=relay.test UPSTREAM_TLS=none UPSTREAM_TIMEOUT=3 UPSTREAM_DATATIMEOUT=3
 printf 'pw\n' > "$T/pass"; chmod 600 "$T/pass"
@@ -32,6 +32,21 @@ play()
   RLINE=$(grep '^R' "$T/$n.res")
   ST=$(scripted_done "$n")
 }
+
+# A reply already waiting behind the 354 is not the reply to the dot.
+play early <<EOF2
+$greet
+> 250-up.test
+> 250 PIPELINING
+$tx
+! 354 go ahead\r\n250 early, before any body\r\n
+data
+> 554 5.7.1 refused after all
+<? QUIT
+> 221 bye
+EOF2
+like "a reply sent ahead of the body: deferred, class protocol" "$R $RES" '^111 M	defer	protocol	000	'
+unlike "... the recipient is not reported ok" "$RLINE" '	ok	'
 
 play tab <<EOF2
 $greet
