@@ -158,7 +158,9 @@ static int smtpc_data (smtpc *s, smtpc_msg *m, int pipelining, int mail_ok, unsi
       return 0;
     }
     if (!smtpc_body(s, m) || !smtpc_read(s, s->datatimeout)) return 0;
-    if (!smtpc_msg_reply(s, m, smtpc_status(s->reply.code), "")) return 0;
+    /* RFC 5321 4.3.2: 250 is the one acceptance of a message; another
+       2xx here is a confused upstream, and nothing counts as delivered */
+    if (!smtpc_msg_reply(s, m, s->reply.code == 250 ? 'k' : s->reply.code / 100 == 2 ? 'd' : smtpc_status(s->reply.code), "")) return 0;
   }
   else if (!smtpc_msg_reply(s, m, s->reply.code >= 500 ? 'f' : 'd', "DATA refused: ")) return 0;
   for (i = 0; i < m->n; i++)

@@ -6,7 +6,7 @@
 # upstream text with TABs. Each must end deferred (or refused), never "ok".
 . "${0%/*}/lib.sh"
 . "$TOP/tests/peers/remote.sh"
-plan 6
+plan 8
 
 export HELONAME=relay.test UPSTREAM_TLS=none UPSTREAM_TIMEOUT=3 UPSTREAM_DATATIMEOUT=3
 printf 'pw\n' > "$T/pass"; chmod 600 "$T/pass"
@@ -47,6 +47,20 @@ data
 EOF2
 like "a reply sent ahead of the body: deferred, class protocol" "$R $RES" '^111 M	defer	protocol	000	'
 unlike "... the recipient is not reported ok" "$RLINE" '	ok	'
+
+play dot252 <<EOF2
+$greet
+> 250-up.test
+> 250 PIPELINING
+$tx
+> 354 go ahead
+data
+> 252 2.0.0 maybe
+< QUIT
+> 221 bye
+EOF2
+like "a 252 to the dot is no acceptance: deferred" "$R $RES" '^111 M	defer	'
+like "... the recipient deferred with the 252" "$RLINE" '^R	b@example.net	defer	252	'
 
 play tab <<EOF2
 $greet
