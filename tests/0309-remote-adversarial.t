@@ -6,7 +6,7 @@
 # upstream text with TABs. Each must end deferred (or refused), never "ok".
 . "${0%/*}/lib.sh"
 . "$TOP/tests/peers/remote.sh"
-plan 8
+plan 9
 
 export HELONAME=relay.test UPSTREAM_TLS=none UPSTREAM_TIMEOUT=3 UPSTREAM_DATATIMEOUT=3
 printf 'pw\n' > "$T/pass"; chmod 600 "$T/pass"
@@ -110,4 +110,14 @@ start_scripted after220
 printf 'x\n' | UPSTREAM=localhost:$PORT UPSTREAM_TLS=starttls UPSTREAM_CAFILE="$T/certs/ca.pem" \
   smarthost-remote -f a@example.org b@example.net > "$T/after220.res" 2>&1; r=$?
 like "bytes after the 220 to STARTTLS: deferred, class protocol, no handshake" "$r $(tail -1 "$T/after220.res")" '^111 M	defer	protocol	000	.*after its reply to STARTTLS'
+
+play auth421 UPSTREAM_USER=u UPSTREAM_PASSFILE="$T/pass" UPSTREAM_AUTH_CLEAR=1 <<EOF2
+$greet
+> 250-up.test
+> 250 AUTH PLAIN
+< AUTH PLAIN .*
+> 421 4.7.0 too many logins, closing
+close
+EOF2
+like "421 to AUTH: class throttle, not a credentials problem" "$R $RES" '^111 M	defer	throttle	421	'
 
