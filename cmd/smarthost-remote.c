@@ -145,8 +145,19 @@ static int secret_password (stralloc *out)
     S.fperm = 1;
     return 0;
   }
-  if (!fstat(fd, &st) && (st.st_mode & 077) && (verbose || checkmode))
-    strerr_warnw("the password file is readable by other users: ", cf_passfile);
+  /* DESIGN.md: readable only by the user that runs us. Any access for
+     "other" is every local user: refused (as ssh refuses such a key). A
+     group may be how the service user gets it (root:smarthost 0640):
+     allowed, with a warning. */
+  if (fstat(fd, &st) < 0 || (st.st_mode & 007))
+  {
+    static char const why[] = "UPSTREAM_PASSFILE is accessible to other users: chmod o-rwx it";
+    close(fd);
+    smtpc_fail(&S, "config", 0, why, sizeof why - 1);
+    S.fperm = 1;
+    return 0;
+  }
+  if (st.st_mode & 040) strerr_warnw("the password file is readable by its group: ", cf_passfile);
   r = read(fd, buf, sizeof buf);
   close(fd);
   if (r < 0 || (size_t)r == sizeof buf || !stralloc_catb(out, buf, r > 0 ? r : 0))

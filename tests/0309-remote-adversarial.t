@@ -6,7 +6,7 @@
 # upstream text with TABs. Each must end deferred (or refused), never "ok".
 . "${0%/*}/lib.sh"
 . "$TOP/tests/peers/remote.sh"
-plan 9
+plan 13
 
 export HELONAME=relay.test UPSTREAM_TLS=none UPSTREAM_TIMEOUT=3 UPSTREAM_DATATIMEOUT=3
 printf 'pw\n' > "$T/pass"; chmod 600 "$T/pass"
@@ -120,4 +120,34 @@ $greet
 close
 EOF2
 like "421 to AUTH: class throttle, not a credentials problem" "$R $RES" '^111 M	defer	throttle	421	'
+
+# The password file: readable by others, refused; by the group, a warning.
+chmod 604 "$T/pass"
+play worldpass UPSTREAM_USER=u UPSTREAM_PASSFILE="$T/pass" UPSTREAM_AUTH_CLEAR=1 <<EOF2
+$greet
+> 250-up.test
+> 250 AUTH PLAIN
+< QUIT
+> 221 bye
+EOF2
+like "a password file readable by others: deferred, class config" "$R $RES" '^111 M	defer	config	000	.*UPSTREAM_PASSFILE'
+is "... and no AUTH sent with it" "$ST" done
+chmod 640 "$T/pass"
+play grouppass UPSTREAM_USER=u UPSTREAM_PASSFILE="$T/pass" UPSTREAM_AUTH_CLEAR=1 <<EOF2
+$greet
+> 250-up.test
+> 250-AUTH PLAIN
+> 250 PIPELINING
+< AUTH PLAIN .*
+> 235 ok
+$tx
+> 354 go ahead
+data
+> 250 queued
+< QUIT
+> 221 bye
+EOF2
+is "a password file readable by the group: used" "$R $ST" "0 done"
+like "... with a warning" "$(cat "$T/grouppass.err")" 'warning: .*readable by'
+chmod 600 "$T/pass"
 
