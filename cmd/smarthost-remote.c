@@ -525,6 +525,26 @@ static int job_read (netio *in, job *j, tain const *deadline)
   return 1;
 }
 
+/* 1 if every recipient of the job is a T line of the message: the job
+   is a subset of the envelope (doc/interfaces.md), and a scheduler that
+   mixed up two messages must not send one to the other's recipients. */
+static int job_rcpts_in (char const *const *rcpts, unsigned int n, queue_env const *env)
+{
+  unsigned int i;
+  for (i = 0; i < n; i++)
+  {
+    size_t pos = 0;
+    unsigned int k;
+    for (k = 0; k < env->nrcpt; k++)
+    {
+      if (!strcmp(rcpts[i], env->rcpts.s + pos)) break;
+      pos += strlen(env->rcpts.s + pos) + 1;
+    }
+    if (k == env->nrcpt) return 0;
+  }
+  return 1;
+}
+
 static void job_do (job *j)
 {
   char const **rcpts = calloc(j->n ? j->n : 1, sizeof *rcpts);
@@ -550,6 +570,8 @@ static void job_do (job *j)
   }
   r = queue_env_read(fd, &env);
   if (r <= 0) put_all(rcpts, j->n, 'd', "local", 0, r ? "unable to read the message file" : "malformed message file", r ? 31 : 22);
+  else if (!job_rcpts_in(rcpts, j->n, &env))
+    put_all(rcpts, j->n, 'd', "local", 0, "a recipient of the job is not in the message file", 49);
   else deliver(env.sender.s, rcpts, j->n, fd);
   close(fd);
   queue_env_free(&env);

@@ -6,7 +6,7 @@
 # upstream text with TABs. Each must end deferred (or refused), never "ok".
 . "${0%/*}/lib.sh"
 . "$TOP/tests/peers/remote.sh"
-plan 13
+plan 15
 
 export HELONAME=relay.test UPSTREAM_TLS=none UPSTREAM_TIMEOUT=3 UPSTREAM_DATATIMEOUT=3
 printf 'pw\n' > "$T/pass"; chmod 600 "$T/pass"
@@ -151,3 +151,9 @@ is "a password file readable by the group: used" "$R $ST" "0 done"
 like "... with a warning" "$(cat "$T/grouppass.err")" 'warning: .*readable by'
 chmod 600 "$T/pass"
 
+# A job naming a recipient the message file does not have.
+printf 'x\n' | make_msg "$T/msg" a@example.org b@example.net
+printf 'M %s\nR b@example.net\nR mallory@example.com\n.\n' "$T/msg" \
+  | UPSTREAM=127.0.0.1:$(free_port) smarthost-remote -w > "$T/stray.res" 2>&1; r=$?
+like "a recipient not in the message file: the job is refused, class local" "$r $(tail -1 "$T/stray.res")" '^0 M	defer	local	000	.*not in the message'
+is "... every recipient deferred" "$(grep -c '^R	.*	defer	000	' "$T/stray.res")" 2
