@@ -6,7 +6,7 @@
 # upstream text with TABs. Each must end deferred (or refused), never "ok".
 . "${0%/*}/lib.sh"
 . "$TOP/tests/peers/remote.sh"
-plan 15
+plan 17
 
 export HELONAME=relay.test UPSTREAM_TLS=none UPSTREAM_TIMEOUT=3 UPSTREAM_DATATIMEOUT=3
 printf 'pw\n' > "$T/pass"; chmod 600 "$T/pass"
@@ -157,3 +157,27 @@ printf 'M %s\nR b@example.net\nR mallory@example.com\n.\n' "$T/msg" \
   | UPSTREAM=127.0.0.1:$(free_port) smarthost-remote -w > "$T/stray.res" 2>&1; r=$?
 like "a recipient not in the message file: the job is refused, class local" "$r $(tail -1 "$T/stray.res")" '^0 M	defer	local	000	.*not in the message'
 is "... every recipient deferred" "$(grep -c '^R	.*	defer	000	' "$T/stray.res")" 2
+
+# One recipient refused, the other accepted, then the dot refused: each R
+# line is its own final outcome, none is ok.
+cat > "$T/partial.script" <<EOF2
+$greet
+> 250 up.test
+< MAIL FROM:<a@example\.org>
+> 250 ok
+< RCPT TO:<b@example\.net>
+> 250 ok
+< RCPT TO:<c@example\.net>
+> 450 4.2.1 mailbox busy
+< DATA
+> 354 go ahead
+data
+> 554 5.6.0 content refused
+< QUIT
+> 221 bye
+EOF2
+start_scripted partial
+printf 'x\n' | UPSTREAM=127.0.0.1:$PORT smarthost-remote -f a@example.org b@example.net c@example.net > "$T/partial.res"; r=$?
+is "partial RCPT, then the dot refused: per-recipient outcomes" "$r $(cut -f1-4 "$T/partial.res" | tr '\t\n' ' ')" \
+  "111 R b@example.net fail 554 R c@example.net defer 450 M defer smtp 554 "
+is "... the script ran through" "$(scripted_done partial)" done
