@@ -173,7 +173,8 @@ static int secret_password (stralloc *out)
   return 1;
 }
 
-/* Runs UPSTREAM_TOKENCMD with /bin/sh; its first output line is the token. */
+/* Runs UPSTREAM_TOKENCMD with /bin/sh; its first output line is the token.
+   Its stdin is /dev/null: ours is the job pipe in worker mode. */
 static int secret_token (stralloc *out)
 {
   int p[2];
@@ -189,7 +190,8 @@ static int secret_token (stralloc *out)
   if (pid < 0) { close(p[0]); close(p[1]); goto sysfail; }
   if (!pid)
   {
-    if (dup2(p[1], 1) < 0) _exit(126);
+    int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (nul < 0 || dup2(nul, 0) < 0 || dup2(p[1], 1) < 0) _exit(126);
     execl("/bin/sh", "sh", "-c", cf_tokencmd, (char *)0);
     _exit(127);
   }

@@ -6,7 +6,7 @@
 # upstream text with TABs. Each must end deferred (or refused), never "ok".
 . "${0%/*}/lib.sh"
 . "$TOP/tests/peers/remote.sh"
-plan 17
+plan 18
 
 export HELONAME=relay.test UPSTREAM_TLS=none UPSTREAM_TIMEOUT=3 UPSTREAM_DATATIMEOUT=3
 printf 'pw\n' > "$T/pass"; chmod 600 "$T/pass"
@@ -181,3 +181,15 @@ printf 'x\n' | UPSTREAM=127.0.0.1:$PORT smarthost-remote -f a@example.org b@exam
 is "partial RCPT, then the dot refused: per-recipient outcomes" "$r $(cut -f1-4 "$T/partial.res" | tr '\t\n' ' ')" \
   "111 R b@example.net fail 554 R c@example.net defer 450 M defer smtp 554 "
 is "... the script ran through" "$(scripted_done partial)" done
+
+# The token command: it gets no stdin (in worker mode that is the job
+# pipe), and one that prints a token but never exits is stopped.
+start_upstream tok --auth-user u --auth-token tok123 --mechs 'OAUTHBEARER' --require-auth
+printf '#!/bin/sh\nread x\necho tok123\n' > "$T/readcmd"; chmod +x "$T/readcmd"
+printf 'x\n' | make_msg "$T/tokmsg" a@example.org b@example.net
+job="M $T/tokmsg
+R b@example.net
+."
+{ printf '%s\n' "$job"; sleep 1; printf '%s\n' "$job"; } | UPSTREAM=127.0.0.1:$PORT UPSTREAM_AUTH_CLEAR=1 UPSTREAM_USER=u \
+  UPSTREAM_TOKENCMD="$T/readcmd" smarthost-remote -w > "$T/tok.res" 2> "$T/tok.err"; r=$?
+is "a token command that reads stdin does not eat the next job" "$r $(grep -c '^M	ok	' "$T/tok.res")" "0 2"
