@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -173,13 +174,35 @@ static int secret_password (stralloc *out)
   return 1;
 }
 
+/* Waits for the token command until the deadline, then kills it: one
+   that printed a token and hangs must not hang the worker. 1 if it
+   exited 0. */
+static int token_reap (pid_t pid, tain const *deadline)
+{
+  int wstat;
+  for (;;)
+  {
+    pid_t r = waitpid(pid, &wstat, WNOHANG);
+    if (r == pid) return WIFEXITED(wstat) && !WEXITSTATUS(wstat);
+    if (r < 0 && errno != EINTR) return 0;
+    tain_now_g();
+    if (!tain_less(&STAMP, deadline)) break;
+    {
+      struct timespec ts = { 0, 10000000 };
+      nanosleep(&ts, 0);
+    }
+  }
+  kill(pid, SIGKILL);
+  while (waitpid(pid, &wstat, 0) < 0 && errno == EINTR) ;
+  return 0;
+}
+
 /* Runs UPSTREAM_TOKENCMD with /bin/sh; its first output line is the token.
    Its stdin is /dev/null: ours is the job pipe in worker mode. */
 static int secret_token (stralloc *out)
 {
   int p[2];
   pid_t pid;
-  int wstat;
   int r;
   size_t len = 0;
   char line[SECRET_MAX];
@@ -203,8 +226,7 @@ static int secret_token (stralloc *out)
   explicit_bzero(n.rbuf, sizeof n.rbuf);
   netio_close(&n);
   if (r <= 0) kill(pid, SIGKILL);
-  while (waitpid(pid, &wstat, 0) < 0 && errno == EINTR) ;
-  if (r <= 0 || !WIFEXITED(wstat) || WEXITSTATUS(wstat) || !len || !stralloc_catb(out, line, len))
+  if (!token_reap(pid, &d) || r <= 0 || !len || !stralloc_catb(out, line, len))
   {
     explicit_bzero(line, sizeof line);
     smtpc_fail(&S, "config", 0, "UPSTREAM_TOKENCMD failed or printed no token", 44);

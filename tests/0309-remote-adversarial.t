@@ -6,7 +6,7 @@
 # upstream text with TABs. Each must end deferred (or refused), never "ok".
 . "${0%/*}/lib.sh"
 . "$TOP/tests/peers/remote.sh"
-plan 18
+plan 19
 
 export HELONAME=relay.test UPSTREAM_TLS=none UPSTREAM_TIMEOUT=3 UPSTREAM_DATATIMEOUT=3
 printf 'pw\n' > "$T/pass"; chmod 600 "$T/pass"
@@ -193,3 +193,7 @@ R b@example.net
 { printf '%s\n' "$job"; sleep 1; printf '%s\n' "$job"; } | UPSTREAM=127.0.0.1:$PORT UPSTREAM_AUTH_CLEAR=1 UPSTREAM_USER=u \
   UPSTREAM_TOKENCMD="$T/readcmd" smarthost-remote -w > "$T/tok.res" 2> "$T/tok.err"; r=$?
 is "a token command that reads stdin does not eat the next job" "$r $(grep -c '^M	ok	' "$T/tok.res")" "0 2"
+printf '#!/bin/sh\necho tok123\nexec sleep 6\n' > "$T/stuckcmd"; chmod +x "$T/stuckcmd"
+UPSTREAM=127.0.0.1:$PORT UPSTREAM_AUTH_CLEAR=1 UPSTREAM_USER=u UPSTREAM_TIMEOUT=1 \
+  UPSTREAM_TOKENCMD="$T/stuckcmd" smarthost-remote --check > "$T/stuck.out" 2>&1; r=$?
+like "a token command that does not exit within UPSTREAM_TIMEOUT: refused" "$r $(tail -1 "$T/stuck.out")" '^100 fail: config: UPSTREAM_TOKENCMD'
