@@ -526,6 +526,8 @@ static int job_read (netio *in, job *j, tain const *deadline)
   {
     r = netio_getline(in, line, sizeof line - 1, &len, first ? deadline : 0);
     if (r < 0 && errno == ETIMEDOUT) return -1;
+    /* no address or path is that long: the scheduler wrote garbage */
+    if (r < 0 && errno == E2BIG) strerr_dief(100, "malformed job: a line too long");
     if (r < 0) strerr_diefu1sys(111, "read a job");
     if (!r)
     {

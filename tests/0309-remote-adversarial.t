@@ -6,7 +6,7 @@
 # upstream text with TABs. Each must end deferred (or refused), never "ok".
 . "${0%/*}/lib.sh"
 . "$TOP/tests/peers/remote.sh"
-plan 19
+plan 21
 
 export HELONAME=relay.test UPSTREAM_TLS=none UPSTREAM_TIMEOUT=3 UPSTREAM_DATATIMEOUT=3
 printf 'pw\n' > "$T/pass"; chmod 600 "$T/pass"
@@ -197,3 +197,9 @@ printf '#!/bin/sh\necho tok123\nexec sleep 6\n' > "$T/stuckcmd"; chmod +x "$T/st
 UPSTREAM=127.0.0.1:$PORT UPSTREAM_AUTH_CLEAR=1 UPSTREAM_USER=u UPSTREAM_TIMEOUT=1 \
   UPSTREAM_TOKENCMD="$T/stuckcmd" smarthost-remote --check > "$T/stuck.out" 2>&1; r=$?
 like "a token command that does not exit within UPSTREAM_TIMEOUT: refused" "$r $(tail -1 "$T/stuck.out")" '^100 fail: config: UPSTREAM_TOKENCMD'
+
+# A job line longer than any address or path: a malformed job, said so.
+{ printf 'M %s\nR ' "$T/tokmsg"; printf '%05000d@example.net\n.\n' 0; } \
+  | UPSTREAM=127.0.0.1:$(free_port) smarthost-remote -w > "$T/long.res" 2> "$T/long.err"; r=$?
+is "a job line over the limit: exit 100, nothing reported as done" "$r $(grep -c '	ok	' "$T/long.res")" "100 0"
+like "... named as a malformed job" "$(cat "$T/long.err")" 'fatal: malformed job: .*too long'
