@@ -544,7 +544,8 @@ static int job_read (netio *in, job *j, tain const *deadline)
     }
     if (len == 1 && line[0] == '.') break;
     if (len < 2 || line[0] != 'R' || line[1] != ' ') strerr_dief(100, "malformed job: expected an R line or .");
-    if (addr_check(line + 2, len - 2) != ADDR_OK) j->bad = 1;
+    /* addr_check() takes "" (the null sender); no recipient is empty */
+    if (len == 2 || addr_check(line + 2, len - 2) != ADDR_OK) j->bad = 1;
     if (!stralloc_catb(&j->rcpts, line + 2, len - 2) || !stralloc_0(&j->rcpts)) strerr_diefu1sys(111, "allocate");
     j->n++;
   }

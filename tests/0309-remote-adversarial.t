@@ -6,7 +6,7 @@
 # upstream text with TABs. Each must end deferred (or refused), never "ok".
 . "${0%/*}/lib.sh"
 . "$TOP/tests/peers/remote.sh"
-plan 21
+plan 22
 
 export HELONAME=relay.test UPSTREAM_TLS=none UPSTREAM_TIMEOUT=3 UPSTREAM_DATATIMEOUT=3
 printf 'pw\n' > "$T/pass"; chmod 600 "$T/pass"
@@ -203,3 +203,9 @@ like "a token command that does not exit within UPSTREAM_TIMEOUT: refused" "$r $
   | UPSTREAM=127.0.0.1:$(free_port) smarthost-remote -w > "$T/long.res" 2> "$T/long.err"; r=$?
 is "a job line over the limit: exit 100, nothing reported as done" "$r $(grep -c '	ok	' "$T/long.res")" "100 0"
 like "... named as a malformed job" "$(cat "$T/long.err")" 'fatal: malformed job: .*too long'
+
+# An empty recipient (even if the message file has one) is never RCPT TO:<>.
+printf 'x\n' | make_msg "$T/emptymsg" a@example.org '' b@example.net
+printf 'M %s\nR \nR b@example.net\n.\n' "$T/emptymsg" \
+  | UPSTREAM=127.0.0.1:$(free_port) smarthost-remote -w > "$T/empty.res" 2>&1; r=$?
+like "an empty recipient in a job: the job is refused, class local" "$r $(tail -1 "$T/empty.res")" '^0 M	defer	local	000	malformed'
