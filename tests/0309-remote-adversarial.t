@@ -6,7 +6,7 @@
 # upstream text with TABs. Each must end deferred (or refused), never "ok".
 . "${0%/*}/lib.sh"
 . "$TOP/tests/peers/remote.sh"
-plan 22
+plan 25
 
 export HELONAME=relay.test UPSTREAM_TLS=none UPSTREAM_TIMEOUT=3 UPSTREAM_DATATIMEOUT=3
 printf 'pw\n' > "$T/pass"; chmod 600 "$T/pass"
@@ -209,3 +209,36 @@ printf 'x\n' | make_msg "$T/emptymsg" a@example.org '' b@example.net
 printf 'M %s\nR \nR b@example.net\n.\n' "$T/emptymsg" \
   | UPSTREAM=127.0.0.1:$(free_port) smarthost-remote -w > "$T/empty.res" 2>&1; r=$?
 like "an empty recipient in a job: the job is refused, class local" "$r $(tail -1 "$T/empty.res")" '^0 M	defer	local	000	malformed'
+
+# The certificate is checked against the configured name, sent as SNI;
+# never against an IP address or the name the server gives itself.
+cat > "$T/sni.script" <<EOF2
+tls
+> 220 up.test ESMTP
+< EHLO relay\.test
+> 250 up.test
+< QUIT
+> 221 bye
+EOF2
+start_scripted sni --cert "$T/certs/server.pem" --key "$T/certs/server.key" --sni "$T/sni.name"
+UPSTREAM=localhost:$PORT UPSTREAM_TLS=tls UPSTREAM_CAFILE="$T/certs/ca.pem" smarthost-remote --check > "$T/sni.out" 2>&1; r=$?
+is "implicit TLS: the configured name goes out as SNI" "$r $(scripted_done sni) $(cat "$T/sni.name" 2>/dev/null)" "0 done localhost"
+cat > "$T/byip.script" <<EOF2
+tls
+> 220 localhost ESMTP
+EOF2
+start_scripted byip --cert "$T/certs/server.pem" --key "$T/certs/server.key"
+UPSTREAM=127.0.0.1:$PORT UPSTREAM_TLS=tls UPSTREAM_CAFILE="$T/certs/ca.pem" smarthost-remote --check > "$T/byip.out" 2>&1; r=$?
+like "configured by IP, a certificate for localhost is refused" "$r $(tail -1 "$T/byip.out")" '^111 fail: tls: '
+cat > "$T/selfname.script" <<EOF2
+> 220 other.example ESMTP
+< EHLO relay\.test
+> 250-other.example
+> 250 STARTTLS
+< STARTTLS
+> 220 go ahead
+tls
+EOF2
+start_scripted selfname --cert "$T/certs/wrong.pem" --key "$T/certs/wrong.key"
+UPSTREAM=localhost:$PORT UPSTREAM_TLS=starttls UPSTREAM_CAFILE="$T/certs/ca.pem" smarthost-remote --check > "$T/selfname.out" 2>&1; r=$?
+like "a certificate for the name the server greets with, not ours: refused" "$r $(tail -1 "$T/selfname.out")" '^111 fail: tls: '
