@@ -6,7 +6,7 @@
 # upstream text with TABs. Each must end deferred (or refused), never "ok".
 . "${0%/*}/lib.sh"
 . "$TOP/tests/peers/remote.sh"
-plan 25
+plan 26
 
 export HELONAME=relay.test UPSTREAM_TLS=none UPSTREAM_TIMEOUT=3 UPSTREAM_DATATIMEOUT=3
 printf 'pw\n' > "$T/pass"; chmod 600 "$T/pass"
@@ -242,3 +242,17 @@ EOF2
 start_scripted selfname --cert "$T/certs/wrong.pem" --key "$T/certs/wrong.key"
 UPSTREAM=localhost:$PORT UPSTREAM_TLS=starttls UPSTREAM_CAFILE="$T/certs/ca.pem" smarthost-remote --check > "$T/selfname.out" 2>&1; r=$?
 like "a certificate for the name the server greets with, not ours: refused" "$r $(tail -1 "$T/selfname.out")" '^111 fail: tls: '
+
+# A listener whose backlog is full never completes our connect: bounded
+# by UPSTREAM_TIMEOUT, then deferred, class network.
+FULL=$(free_port)
+spawn $PY -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(0)
+cs = []
+for i in range(4):
+    c = socket.socket(); c.setblocking(False); c.connect_ex(("127.0.0.1", int(sys.argv[1]))); cs.append(c)
+print("ready", flush=True); time.sleep(30)' "$FULL" > "$T/full.out"
+wait_for 10 grep -q ready "$T/full.out"
+printf 'x\n' | UPSTREAM=127.0.0.1:$FULL UPSTREAM_TIMEOUT=1 smarthost-remote -f a@example.org b@example.net > "$T/full.res" 2>&1; r=$?
+like "connect to a full backlog: deferred after the timeout, class network" "$r $(tail -1 "$T/full.res")" '^111 M	defer	network	000	.*(timed out|refused)'
