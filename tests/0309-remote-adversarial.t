@@ -6,7 +6,7 @@
 # upstream text with TABs. Each must end deferred (or refused), never "ok".
 . "${0%/*}/lib.sh"
 . "$TOP/tests/peers/remote.sh"
-plan 26
+plan 30
 
 export HELONAME=relay.test UPSTREAM_TLS=none UPSTREAM_TIMEOUT=3 UPSTREAM_DATATIMEOUT=3
 printf 'pw\n' > "$T/pass"; chmod 600 "$T/pass"
@@ -256,3 +256,36 @@ print("ready", flush=True); time.sleep(30)' "$FULL" > "$T/full.out"
 wait_for 10 grep -q ready "$T/full.out"
 printf 'x\n' | UPSTREAM=127.0.0.1:$FULL UPSTREAM_TIMEOUT=1 smarthost-remote -f a@example.org b@example.net > "$T/full.res" 2>&1; r=$?
 like "connect to a full backlog: deferred after the timeout, class network" "$r $(tail -1 "$T/full.res")" '^111 M	defer	network	000	.*(timed out|refused)'
+
+# 530 "authentication required" (RFC 4954 6) to MAIL or RCPT says our
+# session lacks AUTH: a configuration problem, never a bounce.
+play mail530 <<EOF2
+$greet
+> 250-up.test
+> 250 PIPELINING
+< MAIL FROM:<a@example\.org>
+< RCPT TO:<b@example\.net>
+< DATA
+> 530 5.7.0 Authentication required
+> 503 5.5.1 need MAIL first
+> 503 5.5.1 need RCPT first
+< QUIT
+> 221 bye
+EOF2
+like "530 to MAIL: deferred, class auth" "$R $RES" '^111 M	defer	auth	530	'
+like "... the recipient deferred" "$RLINE" '^R	b@example.net	defer	530	'
+play rcpt530 <<EOF2
+$greet
+> 250-up.test
+> 250 PIPELINING
+< MAIL FROM:<a@example\.org>
+< RCPT TO:<b@example\.net>
+< DATA
+> 250 ok
+> 530 5.7.0 Authentication required
+> 554 5.5.1 no valid recipients
+< QUIT
+> 221 bye
+EOF2
+like "530 to RCPT: deferred, class auth" "$R $RES" '^111 M	defer	auth	530	'
+like "... the recipient deferred" "$RLINE" '^R	b@example.net	defer	530	'
