@@ -6,7 +6,7 @@
 # upstream text with TABs. Each must end deferred (or refused), never "ok".
 . "${0%/*}/lib.sh"
 . "$TOP/tests/peers/remote.sh"
-plan 30
+plan 31
 
 export HELONAME=relay.test UPSTREAM_TLS=none UPSTREAM_TIMEOUT=3 UPSTREAM_DATATIMEOUT=3
 printf 'pw\n' > "$T/pass"; chmod 600 "$T/pass"
@@ -289,3 +289,13 @@ $greet
 EOF2
 like "530 to RCPT: deferred, class auth" "$R $RES" '^111 M	defer	auth	530	'
 like "... the recipient deferred" "$RLINE" '^R	b@example.net	defer	530	'
+
+# A silent peer during the TLS handshake is a network problem (defer),
+# not a certificate one (class tls pauses the whole queue).
+cat > "$T/mute.script" <<EOF2
+sleep 4
+EOF2
+start_scripted mute
+printf 'x\n' | UPSTREAM=localhost:$PORT UPSTREAM_TLS=tls UPSTREAM_TIMEOUT=1 UPSTREAM_CAFILE="$T/certs/ca.pem" \
+  smarthost-remote -f a@example.org b@example.net > "$T/mute.res" 2>&1; r=$?
+like "no answer to the TLS handshake: deferred, class network" "$r $(tail -1 "$T/mute.res")" '^111 M	defer	network	000	.*timed out'
