@@ -6,7 +6,7 @@
 # upstream text with TABs. Each must end deferred (or refused), never "ok".
 . "${0%/*}/lib.sh"
 . "$TOP/tests/peers/remote.sh"
-plan 31
+plan 32
 
 export HELONAME=relay.test UPSTREAM_TLS=none UPSTREAM_TIMEOUT=3 UPSTREAM_DATATIMEOUT=3
 printf 'pw\n' > "$T/pass"; chmod 600 "$T/pass"
@@ -299,3 +299,13 @@ start_scripted mute
 printf 'x\n' | UPSTREAM=localhost:$PORT UPSTREAM_TLS=tls UPSTREAM_TIMEOUT=1 UPSTREAM_CAFILE="$T/certs/ca.pem" \
   smarthost-remote -f a@example.org b@example.net > "$T/mute.res" 2>&1; r=$?
 like "no answer to the TLS handshake: deferred, class network" "$r $(tail -1 "$T/mute.res")" '^111 M	defer	network	000	.*timed out'
+
+# Verification is on without any setting: the test CA is not in the
+# system bundle, so the same server is refused without UPSTREAM_CAFILE.
+cat > "$T/nocafile.script" <<EOF2
+tls
+> 220 localhost ESMTP
+EOF2
+start_scripted nocafile --cert "$T/certs/server.pem" --key "$T/certs/server.key"
+env -u UPSTREAM_CAFILE UPSTREAM=localhost:$PORT UPSTREAM_TLS=tls smarthost-remote --check > "$T/nocafile.out" 2>&1; r=$?
+like "no UPSTREAM_CAFILE: verified against the system bundle, refused" "$r $(tail -1 "$T/nocafile.out")" '^111 fail: tls: .*(certificate|verify)'
