@@ -628,6 +628,8 @@ static int worker (void)
     if (S.up && S.nmsgs >= cf_maxmsgs) smtpc_quit(&S);
   }
   smtpc_quit(&S);
+  stralloc_free(&j.path);
+  stralloc_free(&j.rcpts);
   return 0;
 }
 
