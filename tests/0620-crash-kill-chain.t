@@ -99,7 +99,7 @@ echo "# kills: $(sort "$T/kills" | uniq -c | tr -s ' ' | tr '\n' ',')"
 
 is "the client got 250 for all $N messages (retrying what was cut)" "$loadrc" 0
 nkills=$(wc -l < "$T/kills")
-ok "processes were killed during the load ($nkills)" test "$nkills" -ge 5
+ok "processes were killed during the load ($nkills)" test "$nkills" -ge 3
 ok "the scheduler or a worker was among them" grep -q -e '^smarthost-send' -e '^smarthost-remot' "$T/kills"
 
 # Every accepted message reaches the upstream (bounded wait).
