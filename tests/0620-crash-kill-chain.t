@@ -99,8 +99,8 @@ echo "# kills: $(sort "$T/kills" | uniq -c | tr -s ' ' | tr '\n' ',')"
 
 is "the client got 250 for all $N messages (retrying what was cut)" "$loadrc" 0
 nkills=$(wc -l < "$T/kills")
-ok "processes were killed during the load ($nkills)" test "$nkills" -ge 3
-ok "the scheduler or a worker was among them" grep -q -e '^smarthost-send' -e '^smarthost-remot' "$T/kills"
+ok "processes were killed during the load ($nkills)" test "$nkills" -ge 2
+ok "the scheduler was among them" grep -q "^smarthost-send" "$T/kills"
 
 # Every accepted message reaches the upstream (bounded wait).
 mids() { sed -n 's/^Message-ID: *//p' "$T/received" 2>/dev/null | sort -u; }
