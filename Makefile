@@ -29,6 +29,10 @@ LIBOBJ := $(patsubst %.c,$(BUILD)/%.o,$(LIBSRC))
 UNITSRC := $(wildcard tests/unit/*.c)
 UNITS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNITSRC))
 MANS := $(wildcard man/*.[1-8])
+# Run-script templates, found by smarthost-setup next to itself (build) or
+# in $(SHAREDIR)/service (installed).
+TEMPLATES := $(wildcard service/*/run service/*/log/run)
+SHAREDIR ?= $(PREFIX)/share/smarthost
 HEADERS := $(wildcard lib/*.h queue/*.h)
 
 # Debian packages: to build, to test (independent peers), to run.
@@ -39,6 +43,7 @@ DEBS_RUN = s6 execline ucspi-tcp-ipv6 openssl
 DEBS_BENCH = postfix procps
 
 .PHONY: all check check-asan unit deps deps-check deps-run clean install run bench
+.PHONY: install-service
 .DELETE_ON_ERROR:
 
 all: $(addprefix $(BUILD)/,$(PROGS)) $(addprefix $(BUILD)/,$(notdir $(SCRIPTS)))
@@ -57,7 +62,11 @@ $(addprefix $(BUILD)/,$(PROGS)): $(BUILD)/%: $(BUILD)/cmd/%.o $(BUILD)/libsmarth
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_$*) $(SKALIBS) $(LDLIBS)
 
 $(BUILD)/smarthost-%: service/smarthost-%
-	cp $< $@ && chmod 755 $@
+	mkdir -p $(@D) && cp $< $@ && chmod 755 $@
+
+all: $(addprefix $(BUILD)/,$(TEMPLATES))
+$(BUILD)/service/%: service/%
+	mkdir -p $(@D) && cp $< $@ && chmod 755 $@
 
 $(BUILD)/unit/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libsmarthost.a | $(BUILD)/unit
 	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libsmarthost.a $(TLSLIBS) -lcrypt $(SKALIBS) $(LDLIBS)
@@ -84,6 +93,10 @@ install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	for p in $(PROGS) $(notdir $(SCRIPTS)); do install -m 755 $(BUILD)/$$p $(DESTDIR)$(BINDIR)/$$p; done
 	for m in $(MANS); do s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+
+install: install-service
+install-service: all
+	for t in $(TEMPLATES); do install -D -m 755 $$t $(DESTDIR)$(SHAREDIR)/$$t; done
 
 clean:
 	rm -rf build build-asan build-fuzz
