@@ -1,0 +1,214 @@
+/* smarthost-queue: the injector. qmail-queue's interface: the message on
+   fd 0, then the envelope on fd 1 (Fsender\0Trcpt\0...\0). It writes
+   tmp/ID, fsyncs it, renames it into new/ID, fsyncs new/, pokes the
+   trigger, and only then exits 0. Exit codes are qmail-queue(8)'s. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/uio.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <skalibs/allreadwrite.h>
+#include <skalibs/gccattributes.h>
+#include <skalibs/buffer.h>
+#include <skalibs/stralloc.h>
+#include <skalibs/strerr.h>
+#include "addr.h"
+#include "queue.h"
+
+#define USAGE "smarthost-queue < message 1< envelope"
+
+#define QQ_TOOLONG 11
+#define QQ_NOMEM 51
+#define QQ_WRITE 53
+#define QQ_READ 54
+#define QQ_CONFIG 55
+#define QQ_SPOOL 62
+#define QQ_BUG 81
+#define QQ_ENVELOPE 91
+
+static queue_tmp tmp = QUEUE_TMP_ZERO;
+
+static void die (int code, char const *what) gccattr_noreturn;
+static void diesys (int code, char const *what) gccattr_noreturn;
+static void diewrite (void) gccattr_noreturn;
+
+static void die (int code, char const *what)
+{
+  queue_tmp_abort(&tmp);
+  strerr_dief(code, what);
+}
+
+static void diesys (int code, char const *what)
+{
+  queue_tmp_abort(&tmp);
+  strerr_diefusys(code, what);
+}
+
+/* A write error is the disk's fault (53) when the disk is full or over
+   quota, and the spool's otherwise. */
+static void diewrite (void)
+{
+  diesys(errno == ENOSPC || errno == EDQUOT || errno == EFBIG || errno == EIO ? QQ_WRITE : QQ_SPOOL, "write message file");
+}
+
+/* Reads one NUL-terminated envelope field into sa. EOF before the NUL means
+   the caller died: the message may be incomplete, so nothing is queued. */
+static void envelope_field (buffer *in, stralloc *sa)
+{
+  sa->len = 0;
+  for (;;)
+  {
+    char c;
+    ssize_t r = buffer_get(in, &c, 1);
+    if (r < 0) diesys(QQ_READ, "read envelope");
+    if (!r) die(QQ_READ, "envelope ends early");
+    if (!stralloc_catb(sa, &c, 1)) diesys(QQ_NOMEM, "store envelope");
+    if (!c) return;
+    /* a type letter and a path of 256 octets: anything longer is refused here */
+    if (sa->len > ADDR_MAX + 2) die(QQ_TOOLONG, "envelope address too long");
+  }
+}
+
+static void envelope_line (stralloc *out, char type, stralloc const *field)
+{
+  switch (addr_check(field->s + 1, field->len - 2))
+  {
+    case ADDR_ELONG: die(QQ_TOOLONG, "envelope address too long");
+    case ADDR_ECHAR: die(QQ_ENVELOPE, "control character in envelope address");
+  }
+  if (!stralloc_catb(out, &type, 1) || !stralloc_catb(out, " ", 1)
+   || !stralloc_catb(out, field->s + 1, field->len - 2)
+   || !stralloc_catb(out, "\n", 1)) diesys(QQ_NOMEM, "store envelope");
+}
+
+/* Turns the qmail envelope into the spool's header lines. */
+static void envelope_read (stralloc *out)
+{
+  char buf[1024];
+  buffer in = BUFFER_INIT(&fd_readv, 1, buf, sizeof buf);
+  stralloc field = STRALLOC_ZERO;
+  unsigned int n = 0;
+  envelope_field(&in, &field);
+  if (field.s[0] != 'F') die(QQ_ENVELOPE, "envelope does not start with a sender");
+  envelope_line(out, 'F', &field);
+  for (;;)
+  {
+    envelope_field(&in, &field);
+    if (field.len == 1) break;
+    if (field.s[0] != 'T' || field.len == 2) die(QQ_ENVELOPE, "malformed recipient in envelope");
+    envelope_line(out, 'T', &field);
+    n++;
+  }
+  if (!n) die(QQ_ENVELOPE, "envelope has no recipients");
+  if (!stralloc_catb(out, "\n", 1)) diesys(QQ_NOMEM, "store envelope");
+  stralloc_free(&field);
+}
+
+/* The envelope comes after the message but goes before it in the file, so
+   the message is held until the envelope is known: in memory up to
+   SPILL_AT bytes (the usual case, written with the envelope in one go),
+   beyond that in an unlinked scratch file (O_TMPFILE) in tmp/. */
+#define SPILL_AT (1024 * 1024)
+
+typedef struct body_s body;
+struct body_s
+{
+  stralloc mem;
+  int spill;
+};
+
+static void body_spill (body *m, int dirfd)
+{
+  m->spill = openat(dirfd, "tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (m->spill < 0) diesys(QQ_SPOOL, "create scratch file in tmp");
+  if (allwrite(m->spill, m->mem.s, m->mem.len) != m->mem.len) diewrite();
+  m->mem.len = 0;
+}
+
+static void body_read (body *m, int dirfd)
+{
+  char buf[65536];
+  for (;;)
+  {
+    ssize_t r = fd_read(0, buf, sizeof buf);
+    if (r < 0) diesys(QQ_READ, "read message");
+    if (!r) return;
+    if (m->spill < 0 && m->mem.len + r > SPILL_AT) body_spill(m, dirfd);
+    if (m->spill >= 0)
+    {
+      if (allwrite(m->spill, buf, r) != (size_t)r) diewrite();
+    }
+    else if (!stralloc_catb(&m->mem, buf, r)) diesys(QQ_NOMEM, "store message");
+  }
+}
+
+/* Copies the scratch file into fd, in the kernel where it can. */
+static void body_copy_spill (int from, int to)
+{
+  char buf[65536];
+  if (lseek(from, 0, SEEK_SET) < 0) diesys(QQ_SPOOL, "rewind scratch file");
+  for (;;)
+  {
+    ssize_t r = copy_file_range(from, 0, to, 0, 1 << 30, 0);
+    if (!r) return;
+    if (r > 0) continue;
+    if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP) diewrite();
+    break;
+  }
+  for (;;)
+  {
+    ssize_t r = fd_read(from, buf, sizeof buf);
+    if (r < 0) diesys(QQ_SPOOL, "read scratch file");
+    if (!r) return;
+    if (allwrite(to, buf, r) != (size_t)r) diewrite();
+  }
+}
+
+static void message_write (stralloc const *head, body *m)
+{
+  struct iovec v[2] =
+  {
+    { .iov_base = head->s, .iov_len = head->len },
+    { .iov_base = m->mem.s, .iov_len = m->mem.len }
+  };
+  if (allwritev(tmp.fd, v, 2) != head->len + m->mem.len) diewrite();
+  if (m->spill >= 0) body_copy_spill(m->spill, tmp.fd);
+}
+
+static void id_choose (char *id)
+{
+  char const *given = getenv("SMARTHOST_ID");
+  if (given && queue_id_valid(given)) memcpy(id, given, QUEUE_ID_SIZE);
+  else queue_id_make(id);
+}
+
+int main (int argc, char const *const *argv)
+{
+  char const *dir = getenv("QUEUE");
+  stralloc head = STRALLOC_ZERO;
+  body m = { STRALLOC_ZERO, -1 };
+  char id[QUEUE_ID_SIZE];
+  int dirfd;
+  PROG = "smarthost-queue";
+  if (argc > 1) strerr_dieusage(100, USAGE);
+  (void)argv;
+  /* qmail-queue's guard: a caller that never finishes does not hold us forever */
+  alarm(86400);
+  if (!dir || !*dir) strerr_dienotset(QQ_CONFIG, "QUEUE");
+  dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0) strerr_diefu(QQ_SPOOL, "open spool ", dir);
+  body_read(&m, dirfd);
+  envelope_read(&head);
+  id_choose(id);
+  if (queue_tmp_open(&tmp, dir, id) < 0)
+    diesys(errno == ENOSPC || errno == EDQUOT ? QQ_WRITE : QQ_SPOOL, "create message file in tmp");
+  message_write(&head, &m);
+  if (queue_tmp_commit(&tmp) < 0)
+    strerr_diefusys(errno == ENOSPC || errno == EDQUOT || errno == EIO ? QQ_WRITE : QQ_SPOOL, "commit message file into new");
+  /* committed: from here on, nothing may make us report failure */
+  if (queue_trigger(dir) < 0) strerr_warnwusys("poke the trigger");
+  return 0;
+}

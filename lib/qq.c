@@ -1,0 +1,121 @@
+/* Running the injector, and the one table from its verdicts to SMTP
+   replies (qmail's qmail_close() in qmail.c is the model). */
+
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
+#include <skalibs/allreadwrite.h>
+#include <skalibs/djbunix.h>
+#include "qq.h"
+
+extern char **environ;
+
+static int qq_spawn (qq *q, char const *prog, int msg[2], int env[2])
+{
+  posix_spawn_file_actions_t fa;
+  char *argv[2] = { (char *)prog, 0 };
+  int e;
+  if (posix_spawn_file_actions_init(&fa)) return -1;
+  e = posix_spawn_file_actions_adddup2(&fa, msg[0], 0)
+   || posix_spawn_file_actions_adddup2(&fa, env[0], 1)
+   || posix_spawn_file_actions_addclose(&fa, msg[1])
+   || posix_spawn_file_actions_addclose(&fa, env[1]);
+  if (!e) e = posix_spawnp(&q->pid, prog, &fa, 0, argv, environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (e) errno = e;
+  return e ? -1 : 0;
+}
+
+int qq_start (qq *q, char const *id)
+{
+  char const *prog = getenv("QMAILQUEUE");
+  int msg[2], env[2];
+  if (!prog || !*prog) prog = "smarthost-queue";
+  if (id && setenv("SMARTHOST_ID", id, 1) < 0) return -1;
+  if (pipecoe(msg) < 0) return -1;
+  if (pipecoe(env) < 0) goto err1;
+  if (qq_spawn(q, prog, msg, env) < 0) goto err2;
+  fd_close(msg[0]);
+  fd_close(env[0]);
+  q->msgfd = msg[1];
+  q->envfd = env[1];
+  if (id) unsetenv("SMARTHOST_ID");
+  return 0;
+ err2:
+  fd_close(env[0]); fd_close(env[1]);
+ err1:
+  fd_close(msg[0]); fd_close(msg[1]);
+  if (id) unsetenv("SMARTHOST_ID");
+  return -1;
+}
+
+static int qq_put (int fd, char type, char const *s)
+{
+  size_t len = strlen(s) + 1;
+  if (allwrite(fd, &type, 1) != 1) return -1;
+  return allwrite(fd, s, len) == len ? 0 : -1;
+}
+
+/* The envelope is written in small pieces straight to the pipe; it is
+   short, and the injector reads it only after the message's EOF. */
+int qq_envelope (qq *q, char const *sender, char const *const *rcpts, unsigned int n)
+{
+  unsigned int i;
+  if (q->msgfd >= 0) { fd_close(q->msgfd); q->msgfd = -1; }
+  if (qq_put(q->envfd, 'F', sender) < 0) return -1;
+  for (i = 0; i < n; i++)
+    if (qq_put(q->envfd, 'T', rcpts[i]) < 0) return -1;
+  if (allwrite(q->envfd, "", 1) != 1) return -1;
+  fd_close(q->envfd);
+  q->envfd = -1;
+  return 0;
+}
+
+int qq_finish (qq *q)
+{
+  int wstat;
+  if (q->msgfd >= 0) { fd_close(q->msgfd); q->msgfd = -1; }
+  if (q->envfd >= 0) { fd_close(q->envfd); q->envfd = -1; }
+  if (waitpid_nointr(q->pid, &wstat, 0) < 0) return -1;
+  return wstat;
+}
+
+static qq_verdict const qq_table[] =
+{
+  { 250, "2.0.0", "Ok: queued" },
+  { 554, "5.1.3", "envelope address too long for the queue" },
+  { 554, "5.3.0", "the queue permanently refuses the message" },
+  { 451, "4.3.0", "the queue is out of memory" },
+  { 451, "4.3.0", "the queue cannot write: disk full or quota exceeded" },
+  { 451, "4.3.0", "the queue cannot read the message or the envelope" },
+  { 451, "4.3.0", "the queue configuration is unreadable" },
+  { 451, "4.3.0", "the queue directory is unusable" },
+  { 451, "4.3.0", "the queue had an internal error" },
+  { 451, "4.3.0", "the queue found the envelope malformed" },
+  { 451, "4.3.0", "the queue temporarily refuses the message" },
+  { 451, "4.3.0", "the queue was killed" },
+};
+
+qq_verdict const *qq_verdict_of (int wstatus)
+{
+  if (WIFSIGNALED(wstatus)) return qq_table + 11;
+  if (!WIFEXITED(wstatus)) return qq_table + 8;
+  switch (WEXITSTATUS(wstatus))
+  {
+    case 0: return qq_table;
+    case 11: return qq_table + 1;
+    case 51: return qq_table + 3;
+    case 53: return qq_table + 4;
+    case 54: return qq_table + 5;
+    case 55: return qq_table + 6;
+    case 61: case 62: case 63: case 64: case 65: case 66: return qq_table + 7;
+    case 81: return qq_table + 8;
+    case 91: return qq_table + 9;
+    default:
+      return WEXITSTATUS(wstatus) >= 11 && WEXITSTATUS(wstatus) <= 40 ? qq_table + 2 : qq_table + 10;
+  }
+}
