@@ -98,5 +98,14 @@ install: install-service
 install-service: all
 	for t in $(TEMPLATES); do install -D -m 755 $$t $(DESTDIR)$(SHAREDIR)/$$t; done
 
+# make run: an instance in ./run (made once, completed every time; values in
+# run/conf are never overwritten), relaying on 127.0.0.1:2525, in the
+# foreground. Ctrl-C stops it (see service/smarthost-run).
+RUNDIR ?= run
+RUNLISTEN ?= 127.0.0.1:2525
+run: deps-run all
+	@$(BUILD)/smarthost-setup -t -l $(RUNLISTEN) -b $(abspath $(BUILD)) $(RUNDIR)
+	@exec $(BUILD)/smarthost-run $(abspath $(RUNDIR))
+
 clean:
 	rm -rf build build-asan build-fuzz
