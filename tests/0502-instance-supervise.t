@@ -57,7 +57,7 @@ svscan=$(pgrep -P "$run" -x s6-svscan)
 pids="$svscan $(for s in smtpd smtpd/log send send/log; do s6-svstat -o pid "$D/service/$s"; done)"
 is "five processes found" "$(echo $pids | wc -w)" 5
 kill -INT "-$run"
-ok "smarthost-run ends" wait_for 20 sh -c "! kill -0 $run 2>/dev/null"
+ok "smarthost-run ends" wait_for 20 sh -c "! ps -o stat= -p $run | grep -qv Z"
 left=
 for p in $pids; do kill -0 "$p" 2>/dev/null && left="$left $p"; done
 is "no process left" "$left" ""
