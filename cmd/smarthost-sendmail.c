@@ -592,7 +592,14 @@ static int list_one (listing *l, char const *q, char const *sub, char const *id)
   if (fd < 0)
   {
     if (errno == ENOENT) { stralloc_free(&path); return 0; }
-    strerr_diefu2sys(111, "open ", path.s);
+    if (errno != EACCES) strerr_diefu2sys(111, "open ", path.s);
+    /* A member of the queue's group sees names and sizes, not contents. */
+    if (stat(path.s, &st) < 0) { stralloc_free(&path); return 0; }
+    age_fmt(age, id);
+    num[uint64_fmt(num, (uint64_t)st.st_size)] = 0;
+    put(id); put(" "); put(age); put(" "); put(num); put(" (not readable by you)\n");
+    stralloc_free(&path);
+    return 1;
   }
   if (fstat(fd, &st) < 0) strerr_diefu2sys(111, "stat ", path.s);
   r = queue_env_read(fd, &e);

@@ -55,7 +55,7 @@ if [ "$(id -u)" = 0 ]; then
   is "queue owned by the send user" "$(user "$D/queue") $(user "$D/queue/new") $(user "$D/secret")" "$su $su $su"
   is "key owned by the smtpd user" "$(user "$D/tls/key.pem")" "$(cat "$D/conf/SMTPD_USER")"
   is "injector: setuid to the send user, group only" "$(stat -c '%a %U' "$D/bin/smarthost-queue")" "4710 $su"
-  printf 'Subject: t\n\nx\n' | "$D/bin/sendmail" bob@example.net
+  printf 'Subject: t\n\nx\n' | PATH=/usr/bin:/bin "$D/bin/sendmail" bob@example.net
   is "DIR/bin/sendmail queues, as the send user" "$(stat -c %U "$D"/queue/new/*)" "$su"
   rm -f "$D"/queue/new/*
 else
