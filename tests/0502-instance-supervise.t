@@ -34,7 +34,7 @@ su=$(cat "$D/conf/SEND_USER") du=$(cat "$D/conf/SMTPD_USER")
 spawn $PY -c 'import os, signal, sys
 signal.signal(signal.SIGINT, signal.SIG_DFL)
 os.setsid()
-os.execvp(sys.argv[1], sys.argv[1:])' smarthost-run "$D" > "$T/out" 2>&1
+os.execvp(sys.argv[1], sys.argv[1:])' smarthost-run "$D" > "$T/out" 2>&1 3>&-
 run=$SPAWNED
 ok "tcpserver listens on LISTEN" wait_port "$port"
 greeting=$($PY -c 'import socket,sys; s=socket.create_connection(("127.0.0.1",int(sys.argv[1])),5); print(s.makefile("rb").readline().decode().strip())' "$port")

@@ -36,7 +36,7 @@ c UPSTREAM_MAXMSGS 5
 
 # Everything the services start: stopped by PID at the end (and by
 # lib.sh's trap if the test dies first).
-spawn s6-svscan "$D/service"
+spawn s6-svscan "$D/service" 3>&-   # the services must not hold the TAP descriptor
 svscan=$SPAWNED
 ok "smtpd listens" wait_port "$sport"
 

@@ -39,7 +39,7 @@ pump(20)
 _, status = os.waitpid(pid, 0)
 log.write(b"\nexit %d\n" % (status >> 8)); log.close()
 EOF
-spawn $PY "$T/term.py" "$TOP" "$BUILD" "$R" "$port" "$T/out"
+spawn $PY "$T/term.py" "$TOP" "$BUILD" "$R" "$port" "$T/out" 3>&-
 ok "make run listens on RUNLISTEN" wait_port "$port"
 ok "it made the instance" test -x "$R/service/smtpd/run" -a -p "$R/queue/trigger"
 ok "with a certificate for STARTTLS" test -s "$(cat "$R/conf/SMTPD_CERTFILE")"
