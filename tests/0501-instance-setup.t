@@ -2,7 +2,7 @@
 # smarthost-setup: the files it makes, their modes and owners, the relay
 # rules, and that running it again changes nothing and overwrites no value.
 . "$(dirname "$0")/lib.sh"
-plan 35
+plan 36
 
 D=$T/inst
 chmod 755 "$T"   # the unprivileged users of the instance must reach it
@@ -76,6 +76,11 @@ is "values kept" "$(cat "$D/conf/UPSTREAM") $(cat "$D/conf/LISTEN")" "smtp.examp
 is "an emptied value stays empty" "$(wc -c < "$D/conf/RETRY")" 0
 is "a removed value comes back" "$(cat "$D/conf/DATABYTES")" 26214400
 like "edited rules kept and compiled" "$(TCPREMOTEIP=10.0.0.7 tcprulescheck "$D/tcp.smtpd.cdb")" 'RELAYCLIENT'
+
+# A password file others can read is named.
+printf 'pw\n' > "$D/secret/upstream"; chmod 644 "$D/secret/upstream"
+echo "$D/secret/upstream" > "$D/conf/UPSTREAM_PASSFILE"
+like "a readable password file is warned about" "$(smarthost-setup "$D" 2>&1)" "secret/upstream is readable by others"
 
 # Without privilege separation (-n, or not root): no users, no setuid.
 D2=$T/plain
