@@ -26,13 +26,27 @@ fi
 chmod 755 "$T"    # the instance's users must reach it
 D=$T/inst
 sport=$(free_port)
-smarthost-setup -t -l "127.0.0.1:$sport" "$D" 2>"$T/setup.err"
+# A sanitized build (make check-asan) cannot run setuid: the sanitizers
+# ignore ASAN_OPTIONS there and the leak checker cannot trace itself. So
+# that run makes an instance without users (-n).
+opts=
+[ "$QUICK" = 1 ] && opts=-n
+smarthost-setup $opts -t -l "127.0.0.1:$sport" "$D" 2>"$T/setup.err"
 ok "instance made" test -x "$D/service/smtpd/run" -a -x "$D/service/send/run"
 su=$(cat "$D/conf/SEND_USER")
 c() { printf '%s\n' "$2" > "$D/conf/$1"; }
 c HELONAME relay.test
 c RETRY 1
 c UPSTREAM_MAXMSGS 5
+
+# When a step the rest depends on failed, the rest is skipped rather than
+# left to time out.
+gate()
+{
+  [ "$_tap_failed" = 0 ] && return 0
+  while [ "$_tap_n" -lt $N ]; do skip "end to end" "an earlier step failed"; done
+  exit 1
+}
 
 # Everything the services start: stopped by PID at the end (and by
 # lib.sh's trap if the test dies first).
@@ -45,6 +59,7 @@ printf 'From: a@example.org\nTo: held@example.net\nSubject: held\nDate: Fri, 27 
 ok "swaks without upstream: 250" swaks -4 --server 127.0.0.1 --port "$sport" --tls \
   --from a@example.org --to held@example.net --data "@$T/m0" --silent 2
 ok "held in the queue" wait_for 10 sh -c "ls '$D/queue/cur' '$D/queue/new' | grep -q '^[0-9]'"
+gate
 like "mailq lists it" "$("$D/bin/mailq")" '^[0-9]{10}\.[0-9]{9}\.[0-9]{10} [0-9]+[smhd]+.* [0-9]+ <a@example.org> <held@example.net>'
 wait_for 10 grep -q UPSTREAM "$D/log/send/current"
 like "the send log says how to set the upstream" "$(cat "$D/log/send/current")" 'UPSTREAM'
@@ -61,6 +76,7 @@ c UPSTREAM_USER alice@example.org
 c UPSTREAM_PASSFILE "$D/secret/upstream"
 s6-svc -r "$D/service/send"
 ok "the held message goes out" wait_for 30 test -e "$T/up/1.env"
+gate
 is "its envelope" "$(cat "$T/up/1.env")" "F a@example.org
 T held@example.net"
 
@@ -115,6 +131,7 @@ cat > "$T/batch.py" <<'EOF'
 import smtplib, ssl, sys, time, subprocess
 port, d = int(sys.argv[1]), sys.argv[2]
 got = 0
+deadline = time.time() + 120
 for i in range(30):
     if i == 8: subprocess.run(["s6-svc", "-r", d + "/service/send"])
     if i == 16: subprocess.run(["s6-svc", "-r", d + "/service/smtpd"])
@@ -128,6 +145,7 @@ for i in range(30):
             got += 1
             break
         except (OSError, smtplib.SMTPException):
+            if time.time() > deadline: break
             time.sleep(0.1)
 print(got)
 EOF
