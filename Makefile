@@ -39,7 +39,7 @@ HEADERS := $(wildcard lib/*.h queue/*.h)
 DEBS_BUILD = gcc make libc6-dev skalibs-dev libtls-dev libssl-dev libcrypt-dev
 DEBS_CHECK = perl swaks python3 python3-aiosmtpd openssl strace ucspi-tcp-ipv6 \
   s6 execline util-linux procps
-DEBS_RUN = s6 execline ucspi-tcp-ipv6 openssl
+DEBS_RUN = s6 execline ucspi-tcp-ipv6 openssl ca-certificates
 DEBS_BENCH = postfix procps
 
 .PHONY: all check check-asan unit deps deps-check deps-run clean install run bench
