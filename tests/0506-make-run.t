@@ -14,6 +14,9 @@ pid, fd = pty.fork()
 if pid == 0:
     # a test's background job ignores SIGINT; a terminal's command does not
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    # not a sub-make of make check: no jobserver descriptors to inherit
+    # (everything is built already)
+    os.environ.pop("MAKEFLAGS", None); os.environ.pop("MFLAGS", None)
     os.execvp("make", ["make", "-s", "-C", top, "run", "BUILD=" + build,
                        "RUNDIR=" + rundir, "RUNLISTEN=127.0.0.1:" + port])
 log = open(out, "wb")
