@@ -978,10 +978,16 @@ static void scan_cur (void)
   heap_rebuild();
 }
 
-static void trigger_drain (void)
+/* The injector writes a NUL: new mail. Any other byte (echo > trigger)
+   asks for what SIGALRM does: retry everything now. Returns 1 for that. */
+static int trigger_drain (void)
 {
   char buf[1024];
-  while (read(trigfd, buf, sizeof buf) > 0) ;
+  ssize_t r;
+  int all = 0;
+  while ((r = read(trigfd, buf, sizeof buf)) > 0)
+    while (r--) if (buf[r]) all = 1;
+  return all;
 }
 
 /* SIGALRM: everything is due now, gates open. */
@@ -1151,7 +1157,12 @@ static void loop (void)
       strerr_diefusys(111, "iopause");
     }
     if (x[0].revents & IOPAUSE_READ && handle_signals()) { scan_new(); last_scan = now(); }
-    if (x[1].revents & IOPAUSE_READ) { trigger_drain(); scan_new(); last_scan = now(); }
+    if (x[1].revents & IOPAUSE_READ)
+    {
+      if (trigger_drain()) retry_all();
+      scan_new();
+      last_scan = now();
+    }
     for (i = 2; i < n; i++)
       if (x[i].revents & (IOPAUSE_READ | IOPAUSE_EXCEPT))
       {
