@@ -679,7 +679,8 @@ static void log_attempt (worker *w, char const *rcpt, char const *verdict, unsig
     tls = host + strlen(host) + 1;
     mech = tls + strlen(tls) + 1;
   }
-  fmt[uint_fmt(fmt, code)] = 0;
+  /* three digits always: 000 is "no reply, the failure is ours" */
+  fmt[0] = '0' + code / 100 % 10; fmt[1] = '0' + code / 10 % 10; fmt[2] = '0' + code % 10; fmt[3] = 0;
   ms[uint64_fmt(ms, (uint64_t)(lat * 1000))] = 0;
   strerr_warni(MSG(w->slot)->id, " <", rcpt, "> upstream=", host, " tls=", tls, " auth=", mech,
     ": ", verdict, " ", fmt, " ", text, " (", ms, " ms)");
