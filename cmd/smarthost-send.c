@@ -950,7 +950,7 @@ static void clean_state (void)
   if (!dir) { strerr_warnwusys("open state/"); return; }
   sorted = malloc((n ? n : 1) * sizeof(uint32_t));
   if (!sorted) strerr_diefu(111, "allocate");
-  memcpy(sorted, HEAP, n * sizeof(uint32_t));
+  if (n) memcpy(sorted, HEAP, n * sizeof(uint32_t));
   qsort(sorted, n, sizeof(uint32_t), &id_cmp);
   while ((d = readdir(dir)))
   {

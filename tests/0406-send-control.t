@@ -16,7 +16,7 @@ ok "SIGALRM retries it now" wait_for 10 grep -q ' once-a@example.net$' "$FAKE_DI
 
 inject alice@example.org once-b@example.net
 ok "another deferred for an hour" wait_for 10 sh -c "cat '$Q'/state/* 2>/dev/null | grep -q '^defer	once-b'"
-echo > "$Q/trigger"
+timeout 10 sh -c "echo > '$Q/trigger'"
 ok "echo > trigger retries it now" wait_for 10 grep -q ' once-b@example.net$' "$FAKE_DIR/delivered"
 
 inject alice@example.org once-c@example.net
