@@ -12,6 +12,7 @@
 #   spawn CMD...                run CMD in the background; killed by PID at exit
 #   wait_for SECS CMD...        poll CMD every 0.05 s, at most SECS seconds
 #   wait_port PORT              wait (10 s at most) until 127.0.0.1:PORT accepts
+#   rounds N                    N, or N/10 in a sanitized run ($QUICK)
 #
 # Every test runs in its own directory $T (removed at exit) and finds the
 # programs built by make through $BUILD, which comes first in PATH.
@@ -21,8 +22,13 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 : "${BUILD:=$TOP/build}"
 PATH="$BUILD:$PATH"
 PY=/usr/bin/python3
-export BUILD PATH TOP PY
+# SMARTHOST_QUICK=1 (make check-asan) asks load loops for fewer rounds.
+QUICK=${SMARTHOST_QUICK:-0}
+export BUILD PATH TOP PY QUICK
 T=$(mktemp -d "${TMPDIR:-/tmp}/smarthost-test.XXXXXX")
+# TAP lines go to fd 3, a copy of the original stdout, so that a
+# redirection on a checked command (ok "x" cmd > file) does not take them.
+exec 3>&1
 _tap_n=0
 _tap_failed=0
 _tap_pids=
@@ -40,15 +46,15 @@ _tap_cleanup()
 trap '_tap_cleanup' EXIT
 trap 'exit 1' INT TERM HUP
 
-plan() { echo "1..$1"; }
+plan() { echo "1..$1" >&3; }
 
 _tap_result()
 {
   _tap_n=$((_tap_n+1))
   if [ "$1" = 0 ]; then
-    echo "ok $_tap_n - $2"
+    echo "ok $_tap_n - $2" >&3
   else
-    echo "not ok $_tap_n - $2"
+    echo "not ok $_tap_n - $2" >&3
     _tap_failed=$((_tap_failed+1))
   fi
 }
@@ -59,29 +65,29 @@ fails_with()
 {
   c=$1; d=$2; shift 2
   "$@"; r=$?
-  [ "$r" = "$c" ] || echo "# $d: exit $r, wanted $c"
+  [ "$r" = "$c" ] || echo "# $d: exit $r, wanted $c" >&3
   [ "$r" = "$c" ]; _tap_result $? "$d"
 }
 is()
 {
-  [ "$2" = "$3" ] || printf '# %s:\n#   got:  %s\n#   want: %s\n' "$1" "$2" "$3"
+  [ "$2" = "$3" ] || printf '# %s:\n#   got:  %s\n#   want: %s\n' "$1" "$2" "$3" >&3
   [ "$2" = "$3" ]; _tap_result $? "$1"
 }
 like()
 {
   printf '%s\n' "$2" | grep -Eq -- "$3"; r=$?
-  [ $r = 0 ] || printf '# %s: no match for /%s/ in:\n%s\n' "$1" "$3" "$(printf '%s\n' "$2" | head -20 | sed 's/^/#   /')"
+  [ $r = 0 ] || printf '# %s: no match for /%s/ in:\n%s\n' "$1" "$3" "$(printf '%s\n' "$2" | head -20 | sed 's/^/#   /')" >&3
   _tap_result $r "$1"
 }
 unlike()
 {
   if printf '%s\n' "$2" | grep -Eq -- "$3"; then
-    printf '# %s: unwanted match for /%s/\n' "$1" "$3"; _tap_result 1 "$1"
+    printf '# %s: unwanted match for /%s/\n' "$1" "$3" >&3; _tap_result 1 "$1"
   else
     _tap_result 0 "$1"
   fi
 }
-skip() { _tap_n=$((_tap_n+1)); echo "ok $_tap_n - $1 # SKIP $2"; }
+skip() { _tap_n=$((_tap_n+1)); echo "ok $_tap_n - $1 # SKIP $2" >&3; }
 
 free_port()
 {
@@ -110,3 +116,5 @@ make_queue()
 {
   mkdir -p "$1/tmp" "$1/new" "$1/cur" "$1/state" && mkfifo "$1/trigger"
 }
+
+rounds() { if [ "$QUICK" = 1 ]; then echo $(( ($1 + 9) / 10 )); else echo "$1"; fi; }

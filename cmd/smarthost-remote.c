@@ -1,0 +1,675 @@
+/* smarthost-remote: SMTP client to the upstream smarthost: TLS, AUTH,
+   several messages per session, per-recipient results (qmail-remote's
+   RESULTS are the model; the protocol is in doc/interfaces.md). */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <skalibs/buffer.h>
+#include <skalibs/sgetopt.h>
+#include <skalibs/stralloc.h>
+#include <skalibs/strerr.h>
+#include <skalibs/tai.h>
+#include <skalibs/types.h>
+#include "addr.h"
+#include "auth_client.h"
+#include "netio.h"
+#include "printable.h"
+#include "queue.h"
+#include "smtpc.h"
+#include "tlsio_client.h"
+
+#define USAGE "smarthost-remote [ -v ] -w | --check | -f sender rcpt..."
+#define dieusage() strerr_dieusage(100, USAGE)
+
+#define JOBLINE_MAX 4200
+#define SECRET_MAX 16384
+
+/* The configuration, from the environment. */
+static char const *cf_upstream;
+static char const *cf_passfile;
+static char const *cf_tokencmd;
+static char const *cf_queue;
+static char const *cf_error;          /* why the configuration cannot work */
+static char const *cf_errclass = "config";
+static unsigned int cf_maxmsgs = 100;
+static unsigned int cf_idle = 30;
+static int verbose;
+static int checkmode;
+static struct tls_config *tlscfg;
+static unsigned long size_written = (unsigned long)-1;
+
+static smtpc S = SMTPC_ZERO;
+
+/* --- configuration ---------------------------------------------------- */
+
+static unsigned int env_uint (char const *name, unsigned int dflt)
+{
+  char const *x = getenv(name);
+  unsigned int n;
+  if (!x || !*x) return dflt;
+  if (!uint0_scan(x, &n)) strerr_dief(100, "invalid ", name, ": ", x);
+  return n;
+}
+
+static void conf_tls (void)
+{
+  stralloc err = STRALLOC_ZERO;
+  tlscfg = tlsio_client_config(getenv("UPSTREAM_CAFILE"), getenv("UPSTREAM_CERTFILE"), getenv("UPSTREAM_KEYFILE"), &err);
+  if (!tlscfg)
+  {
+    if (!stralloc_0(&err)) strerr_diefu1sys(111, "allocate");
+    cf_error = err.s;
+    cf_errclass = "tls";
+  }
+}
+
+static void conf_read (void)
+{
+  static char host[256];
+  char const *x = getenv("UPSTREAM_TLS");
+  cf_upstream = getenv("UPSTREAM");
+  cf_queue = getenv("QUEUE");
+  S.user = getenv("UPSTREAM_USER");
+  if (S.user && !*S.user) S.user = 0;
+  cf_passfile = getenv("UPSTREAM_PASSFILE");
+  cf_tokencmd = getenv("UPSTREAM_TOKENCMD");
+  if (cf_passfile && !*cf_passfile) cf_passfile = 0;
+  if (cf_tokencmd && !*cf_tokencmd) cf_tokencmd = 0;
+  S.have_password = !!cf_passfile;
+  S.have_token = !!cf_tokencmd;
+  S.mech = getenv("UPSTREAM_MECH");
+  if (S.mech && !*S.mech) S.mech = 0;
+  x = getenv("UPSTREAM_AUTH_CLEAR");
+  S.auth_clear = x && !strcmp(x, "1");
+  S.helo = getenv("HELONAME");
+  if (!S.helo || !*S.helo)
+  {
+    if (gethostname(host, sizeof host - 1) < 0 || !*host) strcpy(host, "localhost");
+    S.helo = host;
+  }
+  S.timeout = env_uint("UPSTREAM_TIMEOUT", 60);
+  if (!S.timeout) S.timeout = 1;
+  S.datatimeout = env_uint("UPSTREAM_DATATIMEOUT", 600);
+  if (!S.datatimeout) S.datatimeout = 1;
+  cf_maxmsgs = env_uint("UPSTREAM_MAXMSGS", 100);
+  if (!cf_maxmsgs) cf_maxmsgs = 1;
+  cf_idle = env_uint("UPSTREAM_IDLE", 30);
+  x = getenv("UPSTREAM_TLS");
+  if (!x || !*x || !strcmp(x, "starttls")) S.tlsmode = SMTPC_TLS_STARTTLS;
+  else if (!strcmp(x, "tls")) S.tlsmode = SMTPC_TLS_IMPLICIT;
+  else if (!strcmp(x, "none")) S.tlsmode = SMTPC_TLS_NONE;
+  else { cf_error = "UPSTREAM_TLS must be starttls, tls or none"; return; }
+  if (!cf_upstream || !*cf_upstream) { cf_error = "UPSTREAM is not set"; return; }
+  if (S.mech && auth_mech_parse(S.mech) == AUTH_NONE) { cf_error = "UPSTREAM_MECH names no known mechanism"; return; }
+  /* Credentials half-configured must never mean "send without AUTH". */
+  if (!S.user && (cf_passfile || cf_tokencmd)) { cf_error = "UPSTREAM_PASSFILE or UPSTREAM_TOKENCMD is set without UPSTREAM_USER"; return; }
+  if (S.user && !cf_passfile && !cf_tokencmd)
+  {
+    cf_error = "UPSTREAM_USER is set without UPSTREAM_PASSFILE or UPSTREAM_TOKENCMD";
+    cf_errclass = "auth";
+    return;
+  }
+  if (S.user && S.tlsmode == SMTPC_TLS_NONE && !S.auth_clear)
+  {
+    cf_error = "UPSTREAM_TLS=none with credentials needs UPSTREAM_AUTH_CLEAR=1";
+    return;
+  }
+  if (S.tlsmode != SMTPC_TLS_NONE) conf_tls();
+  S.tlscfg = tlscfg;
+}
+
+/* --- secrets ------------------------------------------------------------ */
+
+static void chomp (stralloc *sa)
+{
+  while (sa->len && (sa->s[sa->len - 1] == '\n' || sa->s[sa->len - 1] == '\r')) sa->len--;
+}
+
+static int secret_password (stralloc *out)
+{
+  char buf[SECRET_MAX];
+  ssize_t r;
+  struct stat st;
+  int fd = open(cf_passfile, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+  {
+    smtpc_fail(&S, "config", 0, "unable to open UPSTREAM_PASSFILE", 32);
+    if (stralloc_cats(&S.ftext, ": ")) stralloc_cats(&S.ftext, strerror(errno));
+    S.fperm = 1;
+    return 0;
+  }
+  if (!fstat(fd, &st) && (st.st_mode & 077) && (verbose || checkmode))
+    strerr_warnw("the password file is readable by other users: ", cf_passfile);
+  r = read(fd, buf, sizeof buf);
+  close(fd);
+  if (r < 0 || (size_t)r == sizeof buf || !stralloc_catb(out, buf, r > 0 ? r : 0))
+  {
+    explicit_bzero(buf, sizeof buf);
+    smtpc_fail(&S, "config", 0, "unable to read UPSTREAM_PASSFILE", 32);
+    S.fperm = 1;
+    return 0;
+  }
+  explicit_bzero(buf, sizeof buf);
+  chomp(out);
+  if (!out->len) { smtpc_fail(&S, "config", 0, "UPSTREAM_PASSFILE is empty", 26); S.fperm = 1; return 0; }
+  return 1;
+}
+
+/* Runs UPSTREAM_TOKENCMD with /bin/sh; its first output line is the token. */
+static int secret_token (stralloc *out)
+{
+  int p[2];
+  pid_t pid;
+  int wstat;
+  int r;
+  size_t len = 0;
+  char line[SECRET_MAX];
+  netio n = NETIO_ZERO;
+  tain d;
+  if (pipe2(p, O_CLOEXEC) < 0) goto sysfail;
+  pid = fork();
+  if (pid < 0) { close(p[0]); close(p[1]); goto sysfail; }
+  if (!pid)
+  {
+    if (dup2(p[1], 1) < 0) _exit(126);
+    execl("/bin/sh", "sh", "-c", cf_tokencmd, (char *)0);
+    _exit(127);
+  }
+  close(p[1]);
+  netio_init(&n, p[0]);
+  tain_now_g();
+  tain_addsec_g(&d, S.timeout);
+  r = netio_getline(&n, line, sizeof line, &len, &d);
+  explicit_bzero(n.rbuf, sizeof n.rbuf);
+  netio_close(&n);
+  if (r <= 0) kill(pid, SIGKILL);
+  while (waitpid(pid, &wstat, 0) < 0 && errno == EINTR) ;
+  if (r <= 0 || !WIFEXITED(wstat) || WEXITSTATUS(wstat) || !len || !stralloc_catb(out, line, len))
+  {
+    explicit_bzero(line, sizeof line);
+    smtpc_fail(&S, "config", 0, "UPSTREAM_TOKENCMD failed or printed no token", 44);
+    S.fperm = 1;
+    return 0;
+  }
+  explicit_bzero(line, sizeof line);
+  return 1;
+ sysfail:
+  smtpc_fail(&S, "local", 0, "unable to run UPSTREAM_TOKENCMD", 31);
+  return 0;
+}
+
+static int secret_get (void *aux, int token, stralloc *out)
+{
+  (void)aux;
+  return token ? secret_token(out) : secret_password(out);
+}
+
+/* --- the dialogue, for --check and -v ----------------------------------- */
+
+static void trace (void *aux, char dir, char const *s, size_t len)
+{
+  buffer *b = checkmode ? buffer_1 : buffer_2;
+  char pre[2] = { dir, ' ' };
+  (void)aux;
+  if (!checkmode && !verbose) return;
+  if (!checkmode) buffer_puts(b, "smarthost-remote: info: ");
+  buffer_put(b, pre, 2);
+  buffer_put(b, s, len);
+  buffer_putflush(b, "\n", 1);
+}
+
+/* --- upstreams ------------------------------------------------------------ */
+
+/* The next "host[:port]" of the list (IPv6 in brackets), or 0 at the end. */
+static int upstream_next (char const **list, stralloc *host, unsigned int *port)
+{
+  char const *p = *list;
+  size_t w, h;
+  char const *colon;
+  while (*p == ',' || *p == ' ') p++;
+  if (!*p) return 0;
+  w = strcspn(p, ", ");
+  *list = p + w;
+  host->len = 0;
+  *port = S.tlsmode == SMTPC_TLS_IMPLICIT ? 465 : 587;
+  if (*p == '[')
+  {
+    char const *e = memchr(p, ']', w);
+    if (!e) return -1;
+    if (!stralloc_catb(host, p + 1, e - p - 1)) return -1;
+    colon = e + 1 < p + w && e[1] == ':' ? e + 1 : 0;
+  }
+  else
+  {
+    colon = memchr(p, ':', w);
+    h = colon ? (size_t)(colon - p) : w;
+    if (!stralloc_catb(host, p, h)) return -1;
+  }
+  if (colon)
+  {
+    size_t pl = p + w - colon - 1;
+    if (!pl || uint_scan(colon + 1, port) != pl || !*port || *port > 65535) return -1;
+  }
+  return host->len && stralloc_0(host) ? 1 : -1;
+}
+
+/* Records the upstream's SIZE for the smtpd (doc/interfaces.md). */
+static void record_size (void)
+{
+  stralloc tmp = STRALLOC_ZERO;
+  char num[ULONG_FMT + 1];
+  char pid[PID_FMT];
+  size_t n;
+  int fd;
+  if (!cf_queue || S.size == size_written) return;
+  n = ulong_fmt(num, S.size);
+  num[n++] = '\n';
+  pid[pid_fmt(pid, getpid())] = 0;
+  if (!stralloc_cats(&tmp, cf_queue) || !stralloc_cats(&tmp, "/upstream-size.") || !stralloc_cats(&tmp, pid)
+   || !stralloc_0(&tmp)) goto end;
+  fd = open(tmp.s, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) goto end;
+  if (write(fd, num, n) != (ssize_t)n) { close(fd); unlink(tmp.s); goto end; }
+  close(fd);
+  {
+    stralloc dst = STRALLOC_ZERO;
+    if (stralloc_cats(&dst, cf_queue) && stralloc_cats(&dst, "/upstream-size") && stralloc_0(&dst)
+     && !rename(tmp.s, dst.s)) size_written = S.size;
+    else unlink(tmp.s);
+    stralloc_free(&dst);
+  }
+ end:
+  if (size_written != S.size) strerr_warnwu2sys("record the upstream's SIZE in ", cf_queue);
+  stralloc_free(&tmp);
+}
+
+/* Opens a session on the first upstream that answers. 1, or 0 with the
+   failure of the last one tried in S. */
+static int session_open (void)
+{
+  static stralloc host = STRALLOC_ZERO;
+  char const *list = cf_upstream;
+  unsigned int port;
+  int r;
+  if (cf_error)
+  {
+    smtpc_fail(&S, cf_errclass, 0, cf_error, strlen(cf_error));
+    S.fperm = 1;
+    return 0;
+  }
+  while ((r = upstream_next(&list, &host, &port)) > 0)
+  {
+    if (verbose || checkmode)
+    {
+      char fmt[UINT_FMT];
+      fmt[uint_fmt(fmt, port)] = 0;
+      if (checkmode) { buffer_puts(buffer_1, "* trying "); buffer_puts(buffer_1, host.s); buffer_puts(buffer_1, ":"); buffer_puts(buffer_1, fmt); buffer_putflush(buffer_1, "\n", 1); }
+      else strerr_warni("trying ", host.s, ":", fmt);
+    }
+    /* the session keeps a pointer to the host name: one at a time */
+    if (smtpc_open(&S, host.s, port)) { record_size(); return 1; }
+    if (verbose && !checkmode) strerr_warnw(host.s, ": ", S.fclass, ": ", S.ftext.s ? S.ftext.s : "");
+    if (!S.fnext) return 0;
+  }
+  if (r < 0)
+  {
+    smtpc_fail(&S, "config", 0, "UPSTREAM is malformed", 21);
+    S.fperm = 1;
+  }
+  return 0;
+}
+
+/* --- results ------------------------------------------------------------- */
+
+static char const *status_word (char st)
+{
+  return st == 'k' ? "ok" : st == 'f' ? "fail" : "defer";
+}
+
+static void put_code (unsigned int code)
+{
+  char fmt[UINT_FMT];
+  size_t n;
+  if (code > 999) code = 0;
+  n = uint0_fmt(fmt, code, 3);
+  buffer_put(buffer_1, fmt, n);
+}
+
+static void put_field (char const *s, size_t len)
+{
+  stralloc t = STRALLOC_ZERO;
+  if (!printable_cat(&t, s, len)) strerr_diefu1sys(111, "allocate");
+  buffer_put(buffer_1, t.s, t.len);
+  stralloc_free(&t);
+}
+
+static void put_rline (char const *rcpt, char st, unsigned int code, char const *text)
+{
+  buffer_puts(buffer_1, "R\t");
+  put_field(rcpt, strlen(rcpt));
+  buffer_puts(buffer_1, "\t");
+  buffer_puts(buffer_1, status_word(st));
+  buffer_puts(buffer_1, "\t");
+  put_code(code);
+  buffer_puts(buffer_1, "\t");
+  put_field(text, strlen(text));
+  buffer_puts(buffer_1, "\n");
+}
+
+static void put_mline (char st, char const *cls, unsigned int code, char const *text, size_t len)
+{
+  buffer_puts(buffer_1, "M\t");
+  buffer_puts(buffer_1, status_word(st));
+  buffer_puts(buffer_1, "\t");
+  buffer_puts(buffer_1, cls);
+  buffer_puts(buffer_1, "\t");
+  put_code(code);
+  buffer_puts(buffer_1, "\t");
+  put_field(text, len);
+  buffer_puts(buffer_1, "\n");
+  if (!buffer_flush(buffer_1)) strerr_diefu1sys(111, "write to stdout");
+}
+
+/* Every recipient and the message get the same outcome (nothing was sent). */
+static void put_all (char const *const *rcpts, unsigned int n, char st, char const *cls, unsigned int code, char const *text, size_t len)
+{
+  stralloc t = STRALLOC_ZERO;
+  unsigned int i;
+  if (!stralloc_catb(&t, text, len) || !stralloc_0(&t)) strerr_diefu1sys(111, "allocate");
+  for (i = 0; i < n; i++) put_rline(rcpts[i], st, code, t.s);
+  put_mline(st, cls, code, t.s, t.len - 1);
+  stralloc_free(&t);
+}
+
+static void put_session_failure (char const *const *rcpts, unsigned int n)
+{
+  put_all(rcpts, n, 'd', S.fclass ? S.fclass : "local", S.fcode, S.ftext.s ? S.ftext.s : "", S.ftext.len);
+}
+
+static void put_results (smtpc_msg *m)
+{
+  unsigned int i;
+  for (i = 0; i < m->n; i++)
+    put_rline(m->rcpts[i], m->rstatus[i], m->rcode[i], m->rtext.s + m->rpos[i]);
+  put_mline(m->mstatus, m->mclass, m->mcode, m->mtext.s, m->mtext.len ? m->mtext.len - 1 : 0);
+}
+
+/* --- one message ---------------------------------------------------------- */
+
+/* SIZE= (RFC 1870): the body with CRLF line ends; the pass also costs
+   little next to sending it. Leaves fd where it found it. */
+static unsigned long body_size (int fd)
+{
+  char buf[65536];
+  unsigned long n = 0;
+  off_t start = lseek(fd, 0, SEEK_CUR);
+  ssize_t r;
+  if (start < 0) return 0;
+  while ((r = read(fd, buf, sizeof buf)) > 0)
+  {
+    char *p = buf, *e = buf + r;
+    n += r;
+    while ((p = memchr(p, '\n', e - p))) { n++; p++; }
+  }
+  if (lseek(fd, start, SEEK_SET) < 0) return 0;
+  return r < 0 ? 0 : n;
+}
+
+/* Sends one message with a session opened (or reopened) as needed and
+   prints the results. Returns the message's status letter. */
+static char deliver (char const *sender, char const *const *rcpts, unsigned int n, int fd)
+{
+  smtpc_msg m = { .sender = sender, .rcpts = rcpts, .n = n, .fd = fd, .rtext = STRALLOC_ZERO, .mtext = STRALLOC_ZERO };
+  unsigned int tries;
+  char st;
+  m.size = body_size(fd);
+  m.rstatus = malloc(n ? n : 1);
+  m.rcode = calloc(n ? n : 1, sizeof *m.rcode);
+  m.rpos = calloc(n ? n : 1, sizeof *m.rpos);
+  if (!m.rstatus || !m.rcode || !m.rpos) strerr_diefu1sys(111, "allocate");
+  for (tries = 0; ; tries++)
+  {
+    off_t start = lseek(fd, 0, SEEK_CUR);
+    int r;
+    if (!S.up && !session_open())
+    {
+      put_session_failure(rcpts, n);
+      st = 'd';
+      break;
+    }
+    r = smtpc_send(&S, &m);
+    /* a reused connection found dead: once more on a fresh one */
+    if (r < 0 && !tries && start >= 0 && lseek(fd, start, SEEK_SET) >= 0) continue;
+    if (r < 0)
+    {
+      put_session_failure(rcpts, n);
+      st = 'd';
+      break;
+    }
+    put_results(&m);
+    st = m.mstatus;
+    break;
+  }
+  free(m.rstatus);
+  free(m.rcode);
+  free(m.rpos);
+  stralloc_free(&m.rtext);
+  stralloc_free(&m.mtext);
+  return st;
+}
+
+/* --- worker mode ---------------------------------------------------------- */
+
+typedef struct job_s job;
+struct job_s
+{
+  stralloc path;
+  stralloc rcpts;      /* NUL-terminated, one after the other */
+  unsigned int n;
+  int bad;             /* a malformed R line: reported, not sent */
+};
+
+/* Reads one job. 1, 0 at EOF before a job, -1 timeout (idle), dies on a
+   malformed job: the scheduler and we disagree, which retrying cannot fix. */
+static int job_read (netio *in, job *j, tain const *deadline)
+{
+  char line[JOBLINE_MAX];
+  size_t len;
+  int r;
+  int first = 1;
+  j->path.len = j->rcpts.len = 0;
+  j->n = 0;
+  j->bad = 0;
+  for (;;)
+  {
+    r = netio_getline(in, line, sizeof line - 1, &len, first ? deadline : 0);
+    if (r < 0 && errno == ETIMEDOUT) return -1;
+    if (r < 0) strerr_diefu1sys(111, "read a job");
+    if (!r)
+    {
+      if (first) return 0;
+      strerr_dief(111, "job cut short on stdin");
+    }
+    line[len] = 0;
+    if (first)
+    {
+      if (len < 3 || line[0] != 'M' || line[1] != ' ' || !stralloc_copyb(&j->path, line + 2, len - 2) || !stralloc_0(&j->path))
+        strerr_dief(100, "malformed job: expected an M line");
+      first = 0;
+      continue;
+    }
+    if (len == 1 && line[0] == '.') break;
+    if (len < 2 || line[0] != 'R' || line[1] != ' ') strerr_dief(100, "malformed job: expected an R line or .");
+    if (addr_check(line + 2, len - 2) != ADDR_OK) j->bad = 1;
+    if (!stralloc_catb(&j->rcpts, line + 2, len - 2) || !stralloc_0(&j->rcpts)) strerr_diefu1sys(111, "allocate");
+    j->n++;
+  }
+  return 1;
+}
+
+static void job_do (job *j)
+{
+  char const **rcpts = calloc(j->n ? j->n : 1, sizeof *rcpts);
+  queue_env env = QUEUE_ENV_ZERO;
+  size_t pos = 0;
+  unsigned int i;
+  int fd;
+  int r;
+  if (!rcpts) strerr_diefu1sys(111, "allocate");
+  for (i = 0; i < j->n; i++) { rcpts[i] = j->rcpts.s + pos; pos += strlen(rcpts[i]) + 1; }
+  if (!j->n || j->bad)
+  {
+    put_all(rcpts, j->n, 'd', "local", 0, "malformed recipient in the job", 30);
+    free(rcpts);
+    return;
+  }
+  fd = open(j->path.s, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+  {
+    put_all(rcpts, j->n, 'd', "local", 0, "unable to open the message file", 31);
+    free(rcpts);
+    return;
+  }
+  r = queue_env_read(fd, &env);
+  if (r <= 0) put_all(rcpts, j->n, 'd', "local", 0, r ? "unable to read the message file" : "malformed message file", r ? 31 : 22);
+  else deliver(env.sender.s, rcpts, j->n, fd);
+  close(fd);
+  queue_env_free(&env);
+  free(rcpts);
+}
+
+static int worker (void)
+{
+  netio in = NETIO_ZERO;
+  job j = { STRALLOC_ZERO, STRALLOC_ZERO, 0, 0 };
+  netio_init_blocking(&in, 0);
+  for (;;)
+  {
+    tain d;
+    int r;
+    tain_now_g();
+    tain_addsec_g(&d, cf_idle);
+    r = job_read(&in, &j, S.up ? &d : 0);
+    if (r < 0)
+    {
+      if (verbose) strerr_warni("idle: closing the session");
+      smtpc_quit(&S);
+      continue;
+    }
+    if (!r) break;
+    job_do(&j);
+    if (S.up && S.nmsgs >= cf_maxmsgs) smtpc_quit(&S);
+  }
+  smtpc_quit(&S);
+  return 0;
+}
+
+/* --- by hand ----------------------------------------------------------- */
+
+/* The message from stdin: used in place if it is a file, else copied
+   to an unlinked temporary file (SIZE= and a retry need to read it twice). */
+static int stdin_file (void)
+{
+  struct stat st;
+  char buf[65536];
+  char const *dir = getenv("TMPDIR");
+  int fd;
+  if (!fstat(0, &st) && S_ISREG(st.st_mode)) return 0;
+  if (!dir || !*dir) dir = "/tmp";
+  fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0)
+  {
+    /* a file system without O_TMPFILE: a named file, unlinked at once */
+    stralloc name = STRALLOC_ZERO;
+    if (!stralloc_cats(&name, dir) || !stralloc_cats(&name, "/smarthost-remote.XXXXXX") || !stralloc_0(&name))
+      strerr_diefu1sys(111, "allocate");
+    fd = mkstemp(name.s);
+    if (fd < 0) strerr_diefu1sys(111, "create a temporary file");
+    unlink(name.s);
+    stralloc_free(&name);
+  }
+  for (;;)
+  {
+    ssize_t r = read(0, buf, sizeof buf);
+    if (r < 0) { if (errno == EINTR) continue; strerr_diefu1sys(111, "read stdin"); }
+    if (!r) break;
+    if (write(fd, buf, r) != r) strerr_diefu1sys(111, "write a temporary file");
+  }
+  if (lseek(fd, 0, SEEK_SET) < 0) strerr_diefu1sys(111, "rewind a temporary file");
+  return fd;
+}
+
+static int byhand (char const *sender, char const *const *rcpts, unsigned int n)
+{
+  unsigned int i;
+  char st;
+  if (addr_check(sender, strlen(sender)) != ADDR_OK) strerr_dief(100, "invalid sender: ", sender);
+  for (i = 0; i < n; i++)
+    if (!*rcpts[i] || addr_check(rcpts[i], strlen(rcpts[i])) != ADDR_OK) strerr_dief(100, "invalid recipient: ", rcpts[i]);
+  if (cf_error) strerr_dief(100, cf_error);
+  st = deliver(sender, rcpts, n, stdin_file());
+  smtpc_quit(&S);
+  return st == 'k' ? 0 : st == 'f' ? 100 : 111;
+}
+
+static int check (void)
+{
+  int ok = session_open();
+  if (ok) smtpc_quit(&S);
+  if (ok) buffer_puts(buffer_1, "ok: the upstream accepts our session\n");
+  else
+  {
+    buffer_puts(buffer_1, "fail: ");
+    buffer_puts(buffer_1, S.fclass ? S.fclass : "local");
+    buffer_puts(buffer_1, ": ");
+    buffer_put(buffer_1, S.ftext.s ? S.ftext.s : "", S.ftext.len);
+    buffer_puts(buffer_1, "\n");
+  }
+  buffer_flush(buffer_1);
+  return ok ? 0 : S.fperm ? 100 : 111;
+}
+
+int main (int argc, char const *const *argv)
+{
+  subgetopt l = SUBGETOPT_ZERO;
+  char const *sender = 0;
+  int workermode = 0;
+  PROG = "smarthost-remote";
+  if (argc >= 2 && !strcmp(argv[1], "--check"))
+  {
+    /* "--check" stands where the program name was for subgetopt */
+    checkmode = 1;
+    argc--; argv++;
+  }
+  for (;;)
+  {
+    int opt = subgetopt_r(argc, argv, "vwf:", &l);
+    if (opt == -1) break;
+    switch (opt)
+    {
+      case 'v': verbose = 1; break;
+      case 'w': workermode = 1; break;
+      case 'f': sender = l.arg; break;
+      default: dieusage();
+    }
+  }
+  argc -= l.ind; argv += l.ind;
+  if (checkmode + workermode + !!sender != 1) dieusage();
+  if ((checkmode || workermode) && argc) dieusage();
+  if (sender && !argc) dieusage();
+  signal(SIGPIPE, SIG_IGN);
+  tain_now_set_stopwatch_g();
+  conf_read();
+  S.secret = &secret_get;
+  S.trace = &trace;
+  if (checkmode) return check();
+  if (workermode) return worker();
+  return byhand(sender, argv, argc);
+}

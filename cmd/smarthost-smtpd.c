@@ -1,0 +1,738 @@
+/* smarthost-smtpd: the ESMTP receiver, one process per connection under
+   tcpserver (UCSPI: the client on fds 0 and 1, TCPREMOTEIP, RELAYCLIENT).
+   Each message goes to the injector; 250 only once the injector exited 0. */
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+#include <tls.h>
+#include <skalibs/sgetopt.h>
+#include <skalibs/stralloc.h>
+#include <skalibs/strerr.h>
+#include <skalibs/djbunix.h>
+#include <skalibs/types.h>
+#include "addr_parse.h"
+#include "auth_server.h"
+#include "printable.h"
+#include "qq.h"
+#include "queue.h"
+#include "smtpd_data.h"
+#include "smtpd_io.h"
+#include "tlsio_server.h"
+
+#define USAGE "smarthost-smtpd"
+#define dieusage() strerr_dieusage(100, USAGE)
+
+#define CMD_MAX 512          /* RFC 5321 4.5.3.1.4, with CRLF */
+#define AUTH_LINE_MAX 2048   /* an AUTH response line */
+#define AUTH_FAIL_DELAY 2    /* seconds before a 535 */
+#define HELO_MAX 255
+
+/* Configuration, from the environment only (cheap start-up). */
+static struct
+{
+  char const *name;          /* HELONAME */
+  char const *ip;            /* TCPREMOTEIP */
+  char const *queue;         /* QUEUE, for upstream-size */
+  char const *certfile;
+  char const *keyfile;
+  char const *authfile;
+  int relayclient;
+  int auth_clear;
+  int received_user;
+  uint64_t databytes;
+  unsigned int maxrcpt;
+  unsigned int maxerrors;
+  unsigned int timeout;
+} cf;
+
+/* The session. */
+static smtpd_io io;
+static int greeted;          /* 0, 1 after HELO, 2 after EHLO */
+static char helo[HELO_MAX + 1];
+static stralloc authuser = STRALLOC_ZERO;   /* printable; empty: not authenticated */
+static char tlsinfo[128];    /* "TLSv1.3 TLS_AES_256_GCM_SHA384"; empty: no TLS */
+static unsigned int errors;
+static uint64_t sizelimit;   /* 0 until computed, then min(DATABYTES, upstream-size) */
+
+/* The transaction. */
+static int inmail;
+static stralloc sender = STRALLOC_ZERO;
+static stralloc rcpts = STRALLOC_ZERO;       /* NUL-terminated, one after the other */
+static unsigned int nrcpt;
+
+static char const *ipstr (void)
+{
+  return cf.ip ? cf.ip : "unknown";
+}
+
+/* The connection is gone or timed out: nothing more can be said to it. */
+static void die_io (void)
+{
+  if (errno == ETIMEDOUT)
+  {
+    smtpd_io_puts(&io, "421 4.4.2 timeout, closing connection\r\n");
+    smtpd_io_flush(&io);
+    strerr_dief(111, ipstr(), ": timeout");
+  }
+  strerr_diefu(111, "talk to the client ", ipstr());
+}
+
+static void out (char const *s)
+{
+  if (smtpd_io_puts(&io, s) < 0) die_io();
+}
+
+static void reply_end (void)
+{
+  out("\r\n");
+}
+
+static void quit (int code)
+{
+  smtpd_io_close(&io);
+  _exit(code);
+}
+
+/* A refusal that counts against the client: after SMTPD_MAXERRORS of them
+   the session ends with 421. */
+static void err (char const *s)
+{
+  out(s);
+  if (++errors < cf.maxerrors) return;
+  out("421 4.7.0 too many errors, closing connection\r\n");
+  strerr_warni(ipstr(), ": too many errors, closing connection");
+  quit(0);
+}
+
+static void transaction_reset (void)
+{
+  inmail = 0;
+  sender.len = 0;
+  rcpts.len = 0;
+  nrcpt = 0;
+}
+
+/* Parses a decimal environment variable; dies 100 on garbage. */
+static uint64_t env_num (char const *name, uint64_t dflt)
+{
+  char const *s = getenv(name);
+  uint64_t v;
+  size_t n;
+  if (!s || !*s) return dflt;
+  n = uint64_scan(s, &v);
+  if (!n || s[n]) strerr_dief(100, "invalid ", name, ": ", s);
+  return v;
+}
+
+static int env_on (char const *name)
+{
+  char const *s = getenv(name);
+  return s && s[0] == '1' && !s[1];
+}
+
+static void config_read (void)
+{
+  static char host[256];
+  cf.name = getenv("HELONAME");
+  if (!cf.name || !*cf.name)
+  {
+    if (gethostname(host, sizeof host - 1) < 0) strerr_diefu(111, "get the host name");
+    cf.name = host;
+  }
+  cf.ip = getenv("TCPREMOTEIP");
+  cf.queue = getenv("QUEUE");
+  cf.certfile = getenv("SMTPD_CERTFILE");
+  cf.keyfile = getenv("SMTPD_KEYFILE");
+  if (cf.certfile && !*cf.certfile) cf.certfile = 0;
+  if (cf.certfile && (!cf.keyfile || !*cf.keyfile)) cf.keyfile = cf.certfile;
+  cf.authfile = getenv("SMTPD_AUTHFILE");
+  if (cf.authfile && !*cf.authfile) cf.authfile = 0;
+  cf.relayclient = !!getenv("RELAYCLIENT");
+  cf.auth_clear = env_on("SMTPD_AUTH_CLEAR");
+  cf.received_user = env_on("SMTPD_RECEIVED_USER");
+  cf.databytes = env_num("DATABYTES", 26214400);
+  cf.maxrcpt = env_num("SMTPD_MAXRCPT", 100);
+  cf.maxerrors = env_num("SMTPD_MAXERRORS", 10);
+  cf.timeout = env_num("SMTPD_TIMEOUT", 300);
+  if (!cf.maxrcpt) cf.maxrcpt = 1;
+  if (!cf.maxerrors) cf.maxerrors = 1;
+  if (!cf.timeout) cf.timeout = 1;
+}
+
+/* min(DATABYTES, $QUEUE/upstream-size), read once per session, when first
+   needed (EHLO or MAIL). 0 in either means "no limit". */
+static uint64_t limit_get (void)
+{
+  if (sizelimit) return sizelimit == UINT64_MAX ? 0 : sizelimit;
+  sizelimit = cf.databytes ? cf.databytes : UINT64_MAX;
+  if (cf.queue)
+  {
+    stralloc path = STRALLOC_ZERO;
+    char buf[32];
+    ssize_t r = -1;
+    if (stralloc_cats(&path, cf.queue) && stralloc_cats(&path, "/upstream-size") && stralloc_0(&path))
+      r = openreadnclose(path.s, buf, sizeof buf - 1);
+    stralloc_free(&path);
+    if (r > 0)
+    {
+      uint64_t up;
+      buf[r] = 0;
+      if (uint64_scan(buf, &up) && up && up < sizelimit) sizelimit = up;
+    }
+  }
+  return sizelimit == UINT64_MAX ? 0 : sizelimit;
+}
+
+static int auth_offered (void)
+{
+  return cf.authfile && (tlsinfo[0] || cf.auth_clear);
+}
+
+static void greet (void)
+{
+  out("220 ");
+  out(cf.name);
+  out(" ESMTP smarthost\r\n");
+}
+
+static void do_helo (char const *arg, int ehlo)
+{
+  size_t n = 0;
+  char fmt[UINT64_FMT];
+  while (arg[n] && arg[n] != ' ') n++;
+  if (!n) { err(ehlo ? "501 5.5.4 EHLO needs a domain\r\n" : "501 5.5.4 HELO needs a domain\r\n"); return; }
+  if (n > HELO_MAX) n = HELO_MAX;
+  memcpy(helo, arg, n);
+  helo[n] = 0;
+  printable_fix(helo, n);
+  transaction_reset();
+  greeted = ehlo ? 2 : 1;
+  /* RFC 2034: no enhanced code in the reply to HELO or EHLO */
+  if (!ehlo)
+  {
+    out("250 "); out(cf.name); reply_end();
+    return;
+  }
+  out("250-"); out(cf.name); reply_end();
+  out("250-PIPELINING\r\n");
+  fmt[uint64_fmt(fmt, limit_get())] = 0;
+  out("250-SIZE "); out(fmt); reply_end();
+  out("250-8BITMIME\r\n");
+  if (cf.certfile && !tlsinfo[0]) out("250-STARTTLS\r\n");
+  if (auth_offered()) out("250-AUTH PLAIN LOGIN\r\n");
+  out("250 ENHANCEDSTATUSCODES\r\n");
+}
+
+/* "FROM:" or "TO:" then optional spaces (a common client habit) then the
+   path; returns the offset of '<', or -1. */
+static long path_start (char const *arg, char const *prefix)
+{
+  size_t n = strlen(prefix), i;
+  if (strncasecmp(arg, prefix, n)) return -1;
+  for (i = n; arg[i] == ' '; i++) ;
+  return arg[i] == '<' ? (long)i : -1;
+}
+
+static void path_error (int r, char const *what)
+{
+  if (r == ADDR_PARSE_ELONG)
+    err(what[0] == 's' ? "501 5.1.7 sender address too long\r\n" : "501 5.1.3 recipient address too long\r\n");
+  else
+    err(what[0] == 's' ? "501 5.1.7 bad sender address syntax\r\n" : "501 5.1.3 bad recipient address syntax\r\n");
+}
+
+/* MAIL parameters: SIZE (RFC 1870), BODY (RFC 6152), AUTH (RFC 4954, ignored).
+   Returns 1 to go on, 0 when a reply has been given. */
+static int mail_params (char const *s, size_t len)
+{
+  size_t pos = 0, kl, vl;
+  char const *k, *v;
+  while (addr_parse_param(s, len, &pos, &k, &kl, &v, &vl))
+  {
+    if (kl == 4 && !strncasecmp(k, "SIZE", 4) && v)
+    {
+      uint64_t size, limit = limit_get();
+      char num[24];
+      if (!vl || vl >= sizeof num) { err("501 5.5.4 bad SIZE value\r\n"); return 0; }
+      memcpy(num, v, vl); num[vl] = 0;
+      if (uint64_scan(num, &size) != vl) { err("501 5.5.4 bad SIZE value\r\n"); return 0; }
+      if (limit && size > limit) { out("552 5.3.4 message size exceeds fixed maximum message size\r\n"); return 0; }
+    }
+    else if (kl == 4 && !strncasecmp(k, "BODY", 4) && v)
+    {
+      if (!((vl == 4 && !strncasecmp(v, "7BIT", 4)) || (vl == 8 && !strncasecmp(v, "8BITMIME", 8))))
+      {
+        err("501 5.5.4 bad BODY value\r\n");
+        return 0;
+      }
+    }
+    else if (kl == 4 && !strncasecmp(k, "AUTH", 4) && v) ;
+    else { err("555 5.5.4 unsupported MAIL parameter\r\n"); return 0; }
+  }
+  return 1;
+}
+
+static void do_mail (char const *arg)
+{
+  char addr[ADDR_MAX + 1];
+  size_t alen, end, len = strlen(arg);
+  long at;
+  int r;
+  if (!greeted) { err("503 5.5.1 send HELO or EHLO first\r\n"); return; }
+  if (inmail) { err("503 5.5.1 nested MAIL command\r\n"); return; }
+  at = path_start(arg, "FROM:");
+  if (at < 0) { err("501 5.5.4 syntax: MAIL FROM:<address>\r\n"); return; }
+  r = addr_parse_path(arg + at, len - at, addr, &alen, &end);
+  if (r != ADDR_PARSE_OK) { path_error(r, "sender"); return; }
+  end += at;
+  if (arg[end] && arg[end] != ' ') { err("501 5.5.4 syntax: MAIL FROM:<address>\r\n"); return; }
+  if (!mail_params(arg + end, len - end)) return;
+  if (!stralloc_copyb(&sender, addr, alen + 1)) strerr_diefu(111, "allocate");
+  inmail = 1;
+  nrcpt = 0;
+  rcpts.len = 0;
+  out("250 2.1.0 Ok\r\n");
+}
+
+static void do_rcpt (char const *arg)
+{
+  char addr[ADDR_MAX + 1];
+  size_t alen, end, len = strlen(arg);
+  char const *at;
+  long st;
+  int r;
+  if (!inmail) { err("503 5.5.1 send MAIL first\r\n"); return; }
+  st = path_start(arg, "TO:");
+  if (st < 0) { err("501 5.5.4 syntax: RCPT TO:<address>\r\n"); return; }
+  r = addr_parse_path(arg + st, len - st, addr, &alen, &end);
+  if (r != ADDR_PARSE_OK) { path_error(r, "recipient"); return; }
+  end += st;
+  if (arg[end] && arg[end] != ' ') { err("501 5.5.4 syntax: RCPT TO:<address>\r\n"); return; }
+  if (arg[end]) { err("555 5.5.4 unsupported RCPT parameter\r\n"); return; }
+  /* Every recipient goes upstream: a relay has no local mailboxes. */
+  at = alen ? strrchr(addr, '@') : 0;
+  if (!at || at == addr || !at[1])
+  {
+    err("550 5.1.3 this relay delivers nothing locally: use user@domain\r\n");
+    return;
+  }
+  if (!cf.relayclient && !authuser.len)
+  {
+    stralloc to = STRALLOC_ZERO;
+    if (!printable_cat(&to, addr, alen) || !stralloc_0(&to)) strerr_diefu(111, "allocate");
+    strerr_warnw(ipstr(), ": relaying denied to <", to.s, ">");
+    stralloc_free(&to);
+    err("550 5.7.1 relaying denied\r\n");
+    return;
+  }
+  if (nrcpt >= cf.maxrcpt) { out("452 4.5.3 too many recipients\r\n"); return; }
+  if (!stralloc_catb(&rcpts, addr, alen + 1)) strerr_diefu(111, "allocate");
+  nrcpt++;
+  out("250 2.1.5 Ok\r\n");
+}
+
+/* The Received header (RFC 5321 4.4, RFC 3848 protocol names). */
+static int received_make (stralloc *sa, char const *id)
+{
+  char date[64];
+  time_t now = time(0);
+  struct tm tm;
+  int v6 = cf.ip && strchr(cf.ip, ':');
+  char const *proto = tlsinfo[0] ? (authuser.len ? "ESMTPSA" : "ESMTPS") : (authuser.len ? "ESMTPA" : "ESMTP");
+  if (greeted == 1) proto = tlsinfo[0] ? "SMTPS" : "SMTP";
+  if (!gmtime_r(&now, &tm) || !strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm)) return 0;
+  if (!stralloc_cats(sa, "Received: from ") || !stralloc_cats(sa, helo)
+   || !stralloc_cats(sa, v6 ? " ([IPv6:" : " ([")
+   || !printable_cat(sa, ipstr(), strlen(ipstr()))
+   || !stralloc_cats(sa, "])\n\tby ") || !stralloc_cats(sa, cf.name)
+   || !stralloc_cats(sa, " (smarthost) with ") || !stralloc_cats(sa, proto)) return 0;
+  if (tlsinfo[0] && (!stralloc_cats(sa, "\n\t(") || !stralloc_cats(sa, tlsinfo) || !stralloc_cats(sa, ")"))) return 0;
+  if (authuser.len && cf.received_user
+   && (!stralloc_cats(sa, "\n\t(authenticated as ") || !stralloc_catb(sa, authuser.s, authuser.len)
+    || !stralloc_cats(sa, ")"))) return 0;
+  return stralloc_cats(sa, "\n\tid ") && stralloc_cats(sa, id)
+    && stralloc_cats(sa, ";\n\t") && stralloc_cats(sa, date) && stralloc_cats(sa, "\n");
+}
+
+/* Writes all of s to the injector. 1, or 0 when it is gone. */
+static int qq_write (int fd, char const *s, size_t len)
+{
+  while (len)
+  {
+    ssize_t r = write(fd, s, len);
+    if (r < 0)
+    {
+      if (errno == EINTR) continue;
+      return 0;
+    }
+    s += r; len -= r;
+  }
+  return 1;
+}
+
+/* Reads the message to its final dot, feeding the injector while it is
+   good. Returns the scanner's flags; dies if the client goes away, leaving
+   the injector without an envelope, so that nothing is queued. */
+static unsigned int data_read (qq *q, smtpd_data *d, int *qqok)
+{
+  char buf[SMTPD_IO_INSIZE];
+  int done = 0;
+  while (!done)
+  {
+    size_t outlen, used;
+    if (!smtpd_io_pending(&io))
+    {
+      int r = smtpd_io_fill(&io);
+      if (r <= 0)
+      {
+        int e = r ? errno : EPIPE;
+        qq_finish(q);
+        errno = e;
+        if (!r) strerr_dief(111, ipstr(), ": client disconnected in DATA, nothing queued");
+        die_io();
+      }
+    }
+    used = smtpd_data_scan(d, io.ibuf + io.ipos, smtpd_io_pending(&io), buf, &outlen, &done);
+    io.ipos += used;
+    if (outlen && *qqok && !qq_write(q->msgfd, buf, outlen)) *qqok = 0;
+  }
+  return d->flags;
+}
+
+static void data_refuse (unsigned int flags)
+{
+  char fmt[UINT64_FMT];
+  if (flags & SMTPD_DATA_TOOBIG)
+  {
+    fmt[uint64_fmt(fmt, limit_get())] = 0;
+    out("552 5.3.4 message too big: the limit is "); out(fmt); out(" octets\r\n");
+    strerr_warni(ipstr(), ": refused a message over ", fmt, " octets");
+  }
+  else if (flags & SMTPD_DATA_BARE)
+  {
+    out("554 5.6.0 message refused: bare CR, bare LF or NUL in DATA (lines must end with CRLF)\r\n");
+    strerr_warni(ipstr(), ": refused a message with a bare CR, bare LF or NUL");
+  }
+  else
+  {
+    out("554 5.6.0 message refused: a line is longer than 998 octets\r\n");
+    strerr_warni(ipstr(), ": refused a message with a line over 998 octets");
+  }
+}
+
+static char const **rcpt_vector (void)
+{
+  char const **v = malloc((nrcpt ? nrcpt : 1) * sizeof *v);
+  size_t i = 0;
+  unsigned int k;
+  if (!v) strerr_diefu(111, "allocate");
+  for (k = 0; k < nrcpt; k++)
+  {
+    v[k] = rcpts.s + i;
+    i += strlen(rcpts.s + i) + 1;
+  }
+  return v;
+}
+
+static void data_verdict (int wstatus, char const *id, uint64_t size)
+{
+  qq_verdict const *v = qq_verdict_of(wstatus);
+  char fmt[UINT_FMT];
+  char sfmt[UINT64_FMT];
+  fmt[uint_fmt(fmt, v->code)] = 0;
+  sfmt[uint64_fmt(sfmt, size)] = 0;
+  if (v->code == 250)
+  {
+    out("250 2.0.0 Ok: queued as "); out(id); reply_end();
+    {
+      char n[UINT_FMT];
+      n[uint_fmt(n, nrcpt)] = 0;
+      stralloc from = STRALLOC_ZERO;
+      if (!printable_cat(&from, sender.s, sender.len - 1) || !stralloc_0(&from)) strerr_diefu(111, "allocate");
+      strerr_warni(ipstr(), ": queued ", id, " helo ", helo, " from <", from.s, "> size ", sfmt, " recipients ", n);
+      stralloc_free(&from);
+    }
+    return;
+  }
+  out(fmt); out(" "); out(v->ecode); out(" "); out(v->text); reply_end();
+  strerr_warni(ipstr(), ": injector refused ", id, ": ", fmt, " ", v->ecode, " ", v->text);
+}
+
+static void do_data (char const *arg)
+{
+  char id[QUEUE_ID_SIZE];
+  qq q = QQ_ZERO;
+  smtpd_data d = SMTPD_DATA_ZERO;
+  stralloc rcv = STRALLOC_ZERO;
+  unsigned int flags;
+  int qqok = 1, ws;
+  if (*arg) { err("501 5.5.4 DATA takes no argument\r\n"); return; }
+  if (!inmail) { err("503 5.5.1 send MAIL first\r\n"); return; }
+  if (!nrcpt) { err("503 5.5.1 send RCPT first\r\n"); return; }
+  queue_id_make(id);
+  if (qq_start(&q, id) < 0)
+  {
+    strerr_warnwu("start the injector for ", ipstr());
+    out("451 4.3.0 unable to start the injector, try again later\r\n");
+    transaction_reset();
+    return;
+  }
+  if (!received_make(&rcv, id)) strerr_diefu(111, "allocate");
+  if (!qq_write(q.msgfd, rcv.s, rcv.len)) qqok = 0;
+  stralloc_free(&rcv);
+  d.max = limit_get();
+  out("354 go ahead, end with <CRLF>.<CRLF>\r\n");
+  flags = data_read(&q, &d, &qqok);
+  if (flags || !qqok)
+  {
+    /* No envelope: the injector sees it cut short and commits nothing. */
+    ws = qq_finish(&q);
+    if (flags) data_refuse(flags);
+    else if (ws > 0) data_verdict(ws, id, d.size);
+    else out("451 4.3.0 the injector failed, try again later\r\n");
+  }
+  else
+  {
+    char const **v = rcpt_vector();
+    int envok = qq_envelope(&q, sender.s, v, nrcpt) == 0;
+    free(v);
+    ws = qq_finish(&q);
+    if (ws < 0) { strerr_warnwu("wait for the injector of ", ipstr()); out("451 4.3.0 injector lost, try again later\r\n"); }
+    else if (!ws && !envok) out("451 4.3.0 the injector failed, try again later\r\n");
+    else data_verdict(ws, id, d.size);
+  }
+  transaction_reset();
+}
+
+/* AUTH: read one response line; "*" cancels (RFC 4954 section 4).
+   Returns 1 with the line, 0 cancelled or malformed (reply given). */
+static int auth_line (char *line, size_t *len)
+{
+  int r = smtpd_io_getline(&io, line, AUTH_LINE_MAX, len, 1);
+  if (r < 0) die_io();
+  if (!r) strerr_dief(111, ipstr(), ": client disconnected in AUTH");
+  if (r == SMTPD_IO_TOOLONG) { err("500 5.5.6 authentication exchange line too long\r\n"); return 0; }
+  if (*len == 1 && line[0] == '*') { err("501 5.7.0 authentication cancelled\r\n"); return 0; }
+  return 1;
+}
+
+static void auth_result (int r, char const *user, char const *mech)
+{
+  stralloc pu = STRALLOC_ZERO;
+  if (!printable_cat(&pu, user, strlen(user)) || !stralloc_0(&pu)) strerr_diefu(111, "allocate");
+  if (r > 0)
+  {
+    if (!stralloc_copyb(&authuser, pu.s, pu.len - 1)) strerr_diefu(111, "allocate");
+    strerr_warni(ipstr(), ": AUTH ", mech, " ok for ", pu.s);
+    out("235 2.7.0 authentication successful\r\n");
+  }
+  else if (!r)
+  {
+    strerr_warni(ipstr(), ": AUTH ", mech, " failed for ", pu.s);
+    /* The same reply, after the same delay, whether the user exists or not. */
+    smtpd_io_flush(&io);
+    sleep(AUTH_FAIL_DELAY);
+    err("535 5.7.8 authentication credentials invalid\r\n");
+  }
+  else
+  {
+    strerr_warnwu("read ", cf.authfile, " for AUTH from ", ipstr());
+    out("454 4.7.0 temporary authentication failure\r\n");
+  }
+  stralloc_free(&pu);
+}
+
+static void auth_plain (char const *ir, size_t irlen)
+{
+  char line[AUTH_LINE_MAX];
+  stralloc sa = STRALLOC_ZERO;
+  char const *user, *pass;
+  size_t len = irlen;
+  int r;
+  if (!irlen)
+  {
+    out("334 \r\n");
+    if (!auth_line(line, &len)) return;
+    ir = line;
+  }
+  if (len == 1 && ir[0] == '=') len = 0;
+  r = auth_server_plain(&sa, ir, len, &user, &pass);
+  explicit_bzero(line, sizeof line);
+  if (r < 0) strerr_diefu(111, "allocate");
+  if (!r) err("501 5.5.2 malformed AUTH PLAIN response\r\n");
+  else auth_result(auth_server_check(cf.authfile, user, pass), user, "PLAIN");
+  auth_server_wipe(&sa);
+}
+
+static void auth_login (char const *ir, size_t irlen)
+{
+  char line[AUTH_LINE_MAX];
+  stralloc us = STRALLOC_ZERO, pw = STRALLOC_ZERO;
+  size_t len = irlen;
+  int r;
+  if (!irlen)
+  {
+    out("334 VXNlcm5hbWU6\r\n");
+    if (!auth_line(line, &len)) return;
+    ir = line;
+  }
+  r = auth_server_login(&us, ir, len);
+  if (r < 0) strerr_diefu(111, "allocate");
+  if (!r) { err("501 5.5.2 malformed AUTH LOGIN response\r\n"); goto end; }
+  out("334 UGFzc3dvcmQ6\r\n");
+  if (!auth_line(line, &len)) goto end;
+  r = auth_server_login(&pw, line, len);
+  explicit_bzero(line, sizeof line);
+  if (r < 0) strerr_diefu(111, "allocate");
+  if (!r) { err("501 5.5.2 malformed AUTH LOGIN response\r\n"); goto end; }
+  auth_result(auth_server_check(cf.authfile, us.s, pw.s), us.s, "LOGIN");
+ end:
+  explicit_bzero(line, sizeof line);
+  auth_server_wipe(&us);
+  auth_server_wipe(&pw);
+}
+
+static void do_auth (char *arg)
+{
+  size_t n = 0;
+  char *ir;
+  if (!cf.authfile) { err("502 5.5.1 AUTH not available\r\n"); return; }
+  if (!tlsinfo[0] && !cf.auth_clear) { err("538 5.7.11 encryption required: use STARTTLS first\r\n"); return; }
+  if (greeted != 2) { err("503 5.5.1 send EHLO first\r\n"); return; }
+  if (authuser.len) { err("503 5.5.1 already authenticated\r\n"); return; }
+  if (inmail) { err("503 5.5.1 AUTH not allowed during a mail transaction\r\n"); return; }
+  while (arg[n] && arg[n] != ' ') n++;
+  ir = arg + n;
+  while (*ir == ' ') ir++;
+  if (n == 5 && !strncasecmp(arg, "PLAIN", 5)) auth_plain(ir, strlen(ir));
+  else if (n == 5 && !strncasecmp(arg, "LOGIN", 5)) auth_login(ir, strlen(ir));
+  else err("504 5.5.4 unrecognized authentication mechanism\r\n");
+}
+
+static void do_starttls (char const *arg)
+{
+  static struct tls *server = 0;
+  char const *e = 0;
+  char const *ver, *cipher;
+  if (!cf.certfile) { err("502 5.5.1 STARTTLS not available\r\n"); return; }
+  if (tlsinfo[0]) { err("503 5.5.1 TLS already active\r\n"); return; }
+  if (*arg) { err("501 5.5.4 STARTTLS takes no argument\r\n"); return; }
+  if (!server) server = tlsio_server_new(cf.certfile, cf.keyfile, &e);
+  if (!server)
+  {
+    strerr_warnw(ipstr(), ": STARTTLS: ", e);
+    out("454 4.7.0 TLS not available due to temporary reason\r\n");
+    return;
+  }
+  /* Anything the client sent after STARTTLS, before the handshake, was sent
+     in clear and must not be taken as coming from inside TLS (RFC 3207
+     section 6; the 2011 STARTTLS command injection). */
+  if (smtpd_io_pending(&io))
+  {
+    char fmt[UINT64_FMT];
+    fmt[uint64_fmt(fmt, smtpd_io_pending(&io))] = 0;
+    strerr_warnw(ipstr(), ": discarded ", fmt, " octets sent after STARTTLS");
+    smtpd_io_discard(&io);
+  }
+  out("220 2.0.0 ready to start TLS\r\n");
+  if (smtpd_io_flush(&io) < 0) die_io();
+  switch (smtpd_io_starttls(&io, server))
+  {
+    case 1: break;
+    case 0:
+      strerr_warnw(ipstr(), ": TLS handshake failed: ", io.tls ? tls_error(io.tls) : tls_error(server));
+      _exit(100);
+    default: die_io();
+  }
+  ver = tls_conn_version(io.tls);
+  cipher = tls_conn_cipher(io.tls);
+  {
+    stralloc sa = STRALLOC_ZERO;
+    if (!printable_cat(&sa, ver ? ver : "TLS", strlen(ver ? ver : "TLS")) || !stralloc_catb(&sa, " ", 1)
+     || !printable_cat(&sa, cipher ? cipher : "unknown", strlen(cipher ? cipher : "unknown")))
+      strerr_diefu(111, "allocate");
+    if (sa.len >= sizeof tlsinfo) sa.len = sizeof tlsinfo - 1;
+    memcpy(tlsinfo, sa.s, sa.len);
+    tlsinfo[sa.len] = 0;
+    stralloc_free(&sa);
+  }
+  /* RFC 3207 section 4.2: forget everything learnt from the client. */
+  greeted = 0;
+  helo[0] = 0;
+  authuser.len = 0;
+  transaction_reset();
+}
+
+static void do_command (char *line, size_t len)
+{
+  char *arg;
+  size_t n = 0;
+  line[len] = 0;
+  while (n < len && line[n] != ' ') n++;
+  arg = line + n;
+  while (*arg == ' ') arg++;
+  line[n] = 0;
+  if (!strcasecmp(line, "EHLO")) do_helo(arg, 1);
+  else if (!strcasecmp(line, "HELO")) do_helo(arg, 0);
+  else if (!strcasecmp(line, "MAIL")) do_mail(arg);
+  else if (!strcasecmp(line, "RCPT")) do_rcpt(arg);
+  else if (!strcasecmp(line, "DATA")) do_data(arg);
+  else if (!strcasecmp(line, "RSET"))
+  {
+    if (*arg) err("501 5.5.4 RSET takes no argument\r\n");
+    else { transaction_reset(); out("250 2.0.0 Ok\r\n"); }
+  }
+  else if (!strcasecmp(line, "NOOP")) out("250 2.0.0 Ok\r\n");
+  else if (!strcasecmp(line, "QUIT"))
+  {
+    out("221 2.0.0 "); out(cf.name); out(" closing connection\r\n");
+    quit(0);
+  }
+  else if (!strcasecmp(line, "VRFY"))
+  {
+    if (!*arg) err("501 5.5.4 VRFY needs an argument\r\n");
+    else out("252 2.5.2 cannot VRFY, but will accept the message and attempt delivery\r\n");
+  }
+  else if (!strcasecmp(line, "HELP"))
+    out("214 2.0.0 commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP STARTTLS AUTH\r\n");
+  else if (!strcasecmp(line, "STARTTLS")) do_starttls(arg);
+  else if (!strcasecmp(line, "AUTH")) do_auth(arg);
+  else if (!strcasecmp(line, "EXPN") || !strcasecmp(line, "TURN") || !strcasecmp(line, "ETRN")
+        || !strcasecmp(line, "BDAT"))
+    err("502 5.5.1 command not implemented\r\n");
+  else err("500 5.5.2 unrecognized command\r\n");
+}
+
+int main (int argc, char const *const *argv)
+{
+  char line[CMD_MAX + 1];
+  PROG = "smarthost-smtpd";
+  if (argc > 1) dieusage();
+  (void)argv;
+  /* an injector that fails early closes its pipes; writes must then fail */
+  signal(SIGPIPE, SIG_IGN);
+  config_read();
+  if (smtpd_io_init(&io, 0, 1, cf.timeout) < 0) strerr_diefu(111, "set up the connection");
+  greet();
+  for (;;)
+  {
+    size_t len;
+    /* wiped: an AUTH command may carry a password in its initial response */
+    int r = smtpd_io_getline(&io, line, CMD_MAX, &len, 1);
+    if (r < 0) die_io();
+    if (!r) quit(0);
+    if (r == SMTPD_IO_TOOLONG) { err("500 5.5.2 line too long\r\n"); continue; }
+    if (memchr(line, 0, len) || memchr(line, '\r', len))
+    {
+      err("501 5.5.2 bare CR or NUL in command\r\n");
+      continue;
+    }
+    do_command(line, len);
+    explicit_bzero(line, len);
+  }
+}

@@ -1,0 +1,277 @@
+#!/usr/bin/python3
+# upstream.py: a real SMTP server (Debian's python3-aiosmtpd) to play the
+# upstream smarthost in tests. Run it with /usr/bin/python3 ($PY).
+#
+# usage: upstream.py --port P --dir D
+#          [--cert C --key K [--tls-mode starttls|implicit]]
+#          [--auth-user U --auth-pass P [--require-auth]]
+#          [--mechs 'PLAIN LOGIN CRAM-MD5 XOAUTH2 OAUTHBEARER'] [--auth-token T]
+#          [--size N] [--no-pipelining] [--hostname NAME]
+#          [--defer-rcpt REGEX] [--fail-rcpt REGEX]
+#
+# Listens on 127.0.0.1:P and prints "ready" on stdout once it accepts.
+#
+#   --cert/--key     certificate and key (PEM); with them the server offers
+#                    STARTTLS (--tls-mode starttls, the default) or speaks TLS
+#                    from the first byte (--tls-mode implicit, as on port 465)
+#   --auth-user/--auth-pass
+#                    the one account AUTH accepts. AUTH is advertised only
+#                    once the connection is under TLS (after STARTTLS, or at
+#                    once in implicit mode); without --cert it is offered in
+#                    clear. LOGIN asks exactly "334 VXNlcm5hbWU6" then
+#                    "334 UGFzc3dvcmQ6".
+#   --mechs          the mechanisms offered (default "PLAIN LOGIN");
+#                    XOAUTH2 and OAUTHBEARER accept --auth-token for the user
+#   --require-auth   MAIL before a successful AUTH gets 530
+#   --size N         advertise SIZE N and refuse larger messages (default:
+#                    no SIZE advertised)
+#   --no-pipelining  do not advertise PIPELINING (it is advertised by default)
+#   --defer-rcpt RE  recipients matching RE (Python regex, search) get 451
+#   --fail-rcpt RE   recipients matching RE get 550
+#
+# Each accepted message is stored in D as N.env ("F sender" then one
+# "T rcpt" line each; "F " alone for the null sender) and N.msg (the bytes
+# as received after dot-unstuffing, CRLF line ends kept), N = 1, 2, ...
+# N.env is renamed into place last: once it exists, N.msg is complete.
+#
+# D/log gets one line per event, so tests can count sessions and logins:
+#   connect HOST:PORT        a new TCP connection
+#   starttls                 a TLS handshake after STARTTLS succeeded
+#   auth ok MECH USER        a successful AUTH
+#   auth fail MECH USER      a failed AUTH (USER "-" when none could be read)
+#   mail SENDER              a MAIL command accepted
+#   rset                     an RSET
+#   msg N                    message N stored
+#   quit                     a QUIT
+import argparse
+import asyncio
+import base64
+import hashlib
+import hmac
+import logging
+import os
+import re
+import ssl
+import sys
+import time
+import warnings
+
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+warnings.simplefilter('ignore')
+logging.disable(logging.CRITICAL)
+
+
+class Store:
+    """The message directory and its log."""
+
+    def __init__(self, d):
+        self.dir = d
+        self.n = 0
+        while os.path.exists(os.path.join(d, '%d.env' % (self.n + 1))):
+            self.n += 1
+
+    def log(self, line):
+        with open(os.path.join(self.dir, 'log'), 'a') as f:
+            f.write(line + '\n')
+
+    def save(self, sender, rcpts, data):
+        self.n += 1
+        base = os.path.join(self.dir, str(self.n))
+        with open(base + '.msg', 'wb') as f:
+            f.write(data)
+        env = 'F %s\n' % ('' if sender == '<>' else sender)
+        env += ''.join('T %s\n' % r for r in rcpts)
+        with open(base + '.env.tmp', 'w') as f:
+            f.write(env)
+        os.rename(base + '.env.tmp', base + '.env')
+        self.log('msg %d' % self.n)
+        return self.n
+
+
+class Handler:
+    def __init__(self, opts, store):
+        self.opts = opts
+        self.store = store
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if not self.opts.no_pipelining:
+            responses.insert(len(responses) - 1, '250-PIPELINING')
+        return responses
+
+    async def handle_MAIL(self, server, session, envelope, address, options):
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        self.store.log('mail %s' % address)
+        return '250 OK'
+
+    async def handle_RCPT(self, server, session, envelope, address, options):
+        o = self.opts
+        if o.fail_rcpt and re.search(o.fail_rcpt, address):
+            return '550 5.1.1 <%s>: no such user here' % address
+        if o.defer_rcpt and re.search(o.defer_rcpt, address):
+            return '451 4.3.0 <%s>: try again later' % address
+        envelope.rcpt_tos.append(address)
+        return '250 OK'
+
+    async def handle_RSET(self, server, session, envelope):
+        self.store.log('rset')
+        return '250 OK'
+
+    async def handle_QUIT(self, server, session, envelope):
+        self.store.log('quit')
+        return '221 Bye'
+
+    async def handle_DATA(self, server, session, envelope):
+        n = self.store.save(envelope.mail_from, envelope.rcpt_tos,
+                            envelope.original_content)
+        return '250 OK queued as %d' % n
+
+    def handle_STARTTLS(self, server, session, envelope):
+        self.store.log('starttls')
+        return True
+
+    # Mechanisms aiosmtpd does not have: CRAM-MD5 (RFC 2195), XOAUTH2,
+    # OAUTHBEARER (RFC 7628). Method names map "__" to "-".
+    async def auth_CRAM__MD5(self, server, args):
+        challenge = '<%d.%d@upstream.test>' % (os.getpid(), int(time.time()))
+        resp = await server.challenge_auth(challenge)
+        if not isinstance(resp, bytes):
+            return self.fail(server, 'CRAM-MD5', '-')
+        user, _, digest = resp.partition(b' ')
+        want = hmac.new(self.opts.auth_pass.encode(), challenge.encode(),
+                        hashlib.md5).hexdigest().encode()
+        good = user == self.opts.auth_user.encode() and hmac.compare_digest(digest, want)
+        return self.result(server, 'CRAM-MD5', user, good)
+
+    async def auth_XOAUTH2(self, server, args):
+        return await self.bearer(server, args, 'XOAUTH2')
+
+    async def auth_OAUTHBEARER(self, server, args):
+        return await self.bearer(server, args, 'OAUTHBEARER')
+
+    async def bearer(self, server, args, mech):
+        if len(args) > 1:
+            try:
+                blob = base64.b64decode(args[1], validate=True)
+            except Exception:
+                return self.fail(server, mech, '-')
+        else:
+            blob = await server.challenge_auth('')
+            if not isinstance(blob, bytes):
+                return self.fail(server, mech, '-')
+        fields = blob.split(b'\x01')
+        user = b'-'
+        token = None
+        for f in fields:
+            if f.startswith(b'user='):
+                user = f[5:]
+            elif f.startswith(b'n,a='):
+                user = f[4:].rstrip(b',')
+            elif f.startswith(b'auth=Bearer '):
+                token = f[12:]
+        good = (user == self.opts.auth_user.encode() and self.opts.auth_token is not None
+                and token == self.opts.auth_token.encode())
+        if not good:
+            # Both mechanisms answer a failure with a 334 JSON error and wait
+            # for an empty line before the final 535.
+            err = b'{"status":"invalid_token","schema":"bearer"}'
+            await server.challenge_auth(err)
+        return self.result(server, mech, user, good)
+
+    def result(self, server, mech, user, good):
+        u = user.decode('utf-8', 'replace') if isinstance(user, bytes) else user
+        self.store.log('auth %s %s %s' % ('ok' if good else 'fail', mech, u or '-'))
+        if good:
+            return AuthResult(success=True, auth_data=LoginPassword(user, b''))
+        return AuthResult(success=False, handled=False)
+
+    def fail(self, server, mech, user):
+        return self.result(server, mech, user, False)
+
+
+class Upstream(SMTP):
+    # RFC draft-murchison-sasl-login: what real servers send ("Username:",
+    # "Password:"), rather than aiosmtpd's "User Name\0".
+    AuthLoginUsernameChallenge = 'Username:'
+    AuthLoginPasswordChallenge = 'Password:'
+
+    def __init__(self, handler, store, **kw):
+        self.store = store
+        super().__init__(handler, **kw)
+
+    def connection_made(self, transport):
+        if self._original_transport is None:
+            peer = transport.get_extra_info('peername')
+            self.store.log('connect %s:%s' % (peer[0], peer[1]) if peer else 'connect -')
+        super().connection_made(transport)
+
+
+def main():
+    p = argparse.ArgumentParser(description='SMTP upstream for tests')
+    p.add_argument('--port', type=int, required=True)
+    p.add_argument('--dir', required=True)
+    p.add_argument('--cert')
+    p.add_argument('--key')
+    p.add_argument('--tls-mode', choices=('starttls', 'implicit'), default='starttls')
+    p.add_argument('--auth-user')
+    p.add_argument('--auth-pass')
+    p.add_argument('--auth-token')
+    p.add_argument('--mechs', default='PLAIN LOGIN')
+    p.add_argument('--require-auth', action='store_true')
+    p.add_argument('--size', type=int, default=0)
+    p.add_argument('--no-pipelining', action='store_true')
+    p.add_argument('--hostname', default='upstream.test')
+    p.add_argument('--defer-rcpt')
+    p.add_argument('--fail-rcpt')
+    o = p.parse_args()
+    if o.auth_pass is None:
+        o.auth_pass = ''
+    store = Store(o.dir)
+    handler = Handler(o, store)
+
+    ctx = None
+    if o.cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(o.cert, o.key)
+    implicit = ctx is not None and o.tls_mode == 'implicit'
+    offered = set(o.mechs.split())
+    every = {'PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2', 'OAUTHBEARER'}
+
+    def authenticator(server, session, envelope, mechanism, data):
+        good = (isinstance(data, LoginPassword) and o.auth_user is not None
+                and data.login == o.auth_user.encode()
+                and data.password == o.auth_pass.encode())
+        user = data.login.decode('utf-8', 'replace') if isinstance(data, LoginPassword) else '-'
+        store.log('auth %s %s %s' % ('ok' if good else 'fail', mechanism, user or '-'))
+        # handled=False: aiosmtpd then answers the 535 itself
+        return AuthResult(success=good, handled=False, auth_data=data if good else None)
+
+    def factory():
+        kw = dict(hostname=o.hostname, ident='upstream.py',
+                  data_size_limit=o.size or None,
+                  tls_context=None if implicit else ctx,
+                  auth_required=o.require_auth,
+                  # AUTH only under TLS when there is TLS; in implicit mode
+                  # the whole connection is TLS already.
+                  auth_require_tls=(ctx is not None and not implicit),
+                  auth_exclude_mechanism=list(every - offered),
+                  authenticator=authenticator if o.auth_user is not None else None,
+                  timeout=60)
+        return Upstream(handler, store, **kw)
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    server = loop.run_until_complete(loop.create_server(
+        factory, host='127.0.0.1', port=o.port, ssl=ctx if implicit else None,
+        reuse_address=True))
+    print('ready', flush=True)
+    try:
+        loop.run_forever()
+    finally:
+        server.close()
+
+
+if __name__ == '__main__':
+    main()

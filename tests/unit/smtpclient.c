@@ -1,0 +1,133 @@
+/* Unit tests of the client side: smtp_dot (DATA conversion), smtp_reply
+   (reply lines and whole replies), auth_client (responses and choice). */
+
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <skalibs/stralloc.h>
+#include <skalibs/tai.h>
+#include "auth_client.h"
+#include "netio.h"
+#include "smtp_dot.h"
+#include "smtp_reply.h"
+#include "tap.h"
+
+/* Converts in, split into chunks of size step, and compares with want. */
+static int dot_is (char const *in, size_t step, char const *want)
+{
+  smtp_dot d = SMTP_DOT_ZERO;
+  stralloc out = STRALLOC_ZERO;
+  size_t len = strlen(in), i;
+  int r;
+  for (i = 0; i < len; i += step)
+    if (!smtp_dot_cat(&d, &out, in + i, len - i < step ? len - i : step)) return 0;
+  if (!smtp_dot_end(&d, &out)) return 0;
+  r = out.len == strlen(want) && !memcmp(out.s, want, out.len);
+  if (!r) printf("#   got: %.*s\n", (int)out.len, out.s);
+  stralloc_free(&out);
+  return r;
+}
+
+static void test_dot (void)
+{
+  size_t step;
+  for (step = 1; step <= 64; step *= 4)
+  {
+    tap_ok(dot_is("a\nb\n", step, "a\r\nb\r\n.\r\n"), "LF becomes CRLF");
+    tap_ok(dot_is("a\r\nb\r\n", step, "a\r\nb\r\n.\r\n"), "CRLF stays CRLF");
+    tap_ok(dot_is("a\r\r\nb\r\r\r\n", step, "a\r\nb\r\n.\r\n"), "CR CR LF becomes CRLF");
+    tap_ok(dot_is("a\rb\n", step, "a\rb\r\n.\r\n"), "a bare CR passes");
+    tap_ok(dot_is(".\n..\n.x\nx.\n", step, "..\r\n...\r\n..x\r\nx.\r\n.\r\n"), "leading dots doubled");
+    tap_ok(dot_is("end", step, "end\r\n.\r\n"), "a last line without LF is ended");
+    tap_ok(dot_is("end\r", step, "end\r\n.\r\n"), "a last CR becomes the line end");
+  }
+  tap_ok(dot_is("", 1, ".\r\n"), "empty body");
+}
+
+static void test_reply_line (void)
+{
+  unsigned int code = 0;
+  int more = -1;
+  tap_ok(smtp_reply_line("250 ok", 6, &code, &more) && code == 250 && !more, "250 ok");
+  tap_ok(smtp_reply_line("250-PIPELINING", 14, &code, &more) && more, "250-PIPELINING continues");
+  tap_ok(smtp_reply_line("354", 3, &code, &more) && code == 354 && !more, "a bare code");
+  tap_ok(!smtp_reply_line("25", 2, &code, &more), "two digits refused");
+  tap_ok(!smtp_reply_line("250ok", 5, &code, &more), "no separator refused");
+  tap_ok(!smtp_reply_line("650 x", 5, &code, &more), "first digit over 5 refused");
+  tap_ok(!smtp_reply_line("170 x", 5, &code, &more), "first digit under 2 refused");
+  tap_ok(!smtp_reply_line("2a0 x", 5, &code, &more), "a letter refused");
+}
+
+/* Feeds s through a socketpair and reads one reply. */
+static int reply_of (char const *s, smtp_reply *r)
+{
+  int sv[2];
+  netio n = NETIO_ZERO;
+  tain d;
+  int ret;
+  if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0) return -9;
+  if (write(sv[0], s, strlen(s)) != (ssize_t)strlen(s)) return -9;
+  close(sv[0]);
+  netio_init(&n, sv[1]);
+  tain_now_g();
+  tain_addsec_g(&d, 2);
+  ret = smtp_reply_read(&n, r, &d);
+  netio_close(&n);
+  return ret;
+}
+
+static void test_reply (void)
+{
+  smtp_reply r = SMTP_REPLY_ZERO;
+  stralloc t = STRALLOC_ZERO;
+  char big[1200];
+  tap_is(reply_of("250-a\r\n250-b c\r\n250 d\r\n", &r), 1, "a three-line reply");
+  tap_ok(r.code == 250 && r.nlines == 3 && !strcmp(smtp_reply_linetext(&r, 1), "b c"), "its lines");
+  tap_ok(smtp_reply_text(&r, &t) && t.len == 7 && !memcmp(t.s, "a b c d", 7), "its text joined");
+  tap_is(reply_of("250-a\r\n251 b\r\n", &r), 0, "codes that differ: protocol error");
+  tap_is(reply_of("hello\r\n", &r), 0, "garbage: protocol error");
+  tap_is(reply_of("250-a\r\n", &r), -1, "EOF inside a reply: error");
+  memset(big, 'x', sizeof big);
+  memcpy(big, "250 ", 4);
+  memcpy(big + sizeof big - 3, "\r\n", 3);
+  tap_is(reply_of(big, &r), 0, "a line over the limit: protocol error");
+  tap_is(reply_of("550 a\tb\001c\r\n", &r), 1, "control bytes in the text");
+  t.len = 0;
+  tap_ok(smtp_reply_text(&r, &t) && t.len == 5 && !memcmp(t.s, "a?b?c", 5), "are made printable");
+  smtp_reply_free(&r);
+  stralloc_free(&t);
+}
+
+static void test_auth (void)
+{
+  stralloc sa = STRALLOC_ZERO;
+  /* RFC 2195's example */
+  tap_is(auth_cram_md5(&sa, "tim", "tanstaaftanstaaf", 16, "PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+"), 1, "CRAM-MD5 response");
+  tap_ok(sa.len == 48 && !memcmp(sa.s, "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw", 48), "CRAM-MD5 matches RFC 2195");
+  sa.len = 0;
+  tap_is(auth_cram_md5(&sa, "tim", "x", 1, "not base64!"), -1, "CRAM-MD5 challenge not base64");
+  sa.len = 0;
+  tap_ok(auth_plain(&sa, "u", "pw", 2) && sa.len == 8 && !memcmp(sa.s, "AHUAcHc=", 8), "PLAIN");
+  sa.len = 0;
+  tap_ok(auth_xoauth2(&sa, "u", "t", 1) && sa.len == 32 && !memcmp(sa.s, "dXNlcj11AWF1dGg9QmVhcmVyIHQBAQ==", 32), "XOAUTH2");
+  auth_wipe(&sa);
+  tap_is(auth_choose("LOGIN PLAIN", 1, 0, 0), AUTH_PLAIN, "PLAIN before LOGIN");
+  tap_is(auth_choose("login cram-md5 plain", 1, 0, 0), AUTH_CRAM_MD5, "CRAM-MD5 first, any case");
+  tap_is(auth_choose("LOGIN PLAIN", 1, 0, "LOGIN"), AUTH_LOGIN, "a forced mechanism");
+  tap_is(auth_choose("PLAIN", 1, 0, "LOGIN"), AUTH_NONE, "a forced mechanism not offered");
+  tap_is(auth_choose("XOAUTH2 PLAIN", 0, 1, 0), AUTH_XOAUTH2, "a token: XOAUTH2");
+  tap_is(auth_choose("XOAUTH2 OAUTHBEARER", 0, 1, 0), AUTH_OAUTHBEARER, "a token: OAUTHBEARER first");
+  tap_is(auth_choose("XOAUTH2", 1, 0, 0), AUTH_NONE, "a password cannot do XOAUTH2");
+  tap_is(auth_choose("GSSAPI NTLM", 1, 1, 0), AUTH_NONE, "nothing in common");
+  tap_is(auth_choose("PLAINX", 1, 0, 0), AUTH_NONE, "whole words only");
+}
+
+int main (void)
+{
+  tap_plan(7 * 4 + 1 + 8 + 9 + 14);
+  test_dot();
+  test_reply_line();
+  test_reply();
+  test_auth();
+  return tap_done();
+}
