@@ -58,6 +58,8 @@ static char const *remote = "smarthost-remote";
 static char const *me;
 static char const *upstream_name;
 static char const *postmaster;
+static char const *cf_tls = "starttls";
+static char const *cf_mech = "none";
 static unsigned int concurrency = 4;
 static unsigned int *retry;
 static unsigned int nretry;
@@ -671,7 +673,8 @@ static void log_attempt (worker *w, char const *rcpt, char const *verdict, unsig
 {
   char fmt[UINT_FMT];
   char ms[UINT64_FMT];
-  char const *host = upstream_name ? upstream_name : "-", *tls = "-", *mech = "-";
+  /* without an S line from the worker: what the configuration asks for */
+  char const *host = upstream_name ? upstream_name : "-", *tls = cf_tls, *mech = cf_mech;
   if (w->info.len)
   {
     /* the S line, stored as host\0tls\0mech\0 */
@@ -1043,6 +1046,9 @@ static void config (void)
   s = getenv("REMOTE"); if (s && *s) remote = s;
   s = getenv("POSTMASTER"); if (s && *s) postmaster = s;
   s = getenv("UPSTREAM"); if (s && *s) upstream_name = s;
+  s = getenv("UPSTREAM_TLS"); if (s && *s) cf_tls = s;
+  s = getenv("UPSTREAM_USER"); if (s && *s) cf_mech = "any";
+  s = getenv("UPSTREAM_MECH"); if (s && *s && strcmp(cf_mech, "none")) cf_mech = s;
   s = getenv("HELONAME");
   if (s && *s) me = s;
   else
