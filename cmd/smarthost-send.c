@@ -658,7 +658,13 @@ static void dispatch_due (void)
     w = worker_idle();
     if (!w) break;
     slot = heap_pop();
-    if (dispatch(w, slot, t) < 0) continue;
+    if (dispatch(w, slot, t) < 0)
+    {
+      /* a worker that dies before taking a job (REMOTE cannot run?):
+         wait a second rather than fork in a loop */
+      if (hold_until < t + 1) hold_until = t + 1;
+      break;
+    }
   }
 }
 
@@ -1033,6 +1039,7 @@ static void retry_parse (char const *s)
   {
     size_t len = uint_scan(s, retry + nretry);
     if (!len || (s[len] && s[len] != ',')) strerr_dieinvalid(100, "RETRY");
+    if (!retry[nretry]) retry[nretry] = 1;  /* 0 would hammer the upstream */
     s += len + (s[len] == ',');
   }
 }
