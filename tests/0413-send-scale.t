@@ -1,0 +1,42 @@
+#!/bin/sh
+# smarthost-send at scale, without timing: with 20,000 messages queued (a
+# tenth with a state file), start-up reads directory names only; a
+# message's files are opened when it comes due, and the resident size stays
+# far under 64 MB. (By hand, with 100,000: see smarthost-send(8).)
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/send-lib.sh"
+plan 4
+
+N=20000
+$PY - "$Q" "$N" <<'PYEOF'
+import os, sys, time
+q, n = sys.argv[1], int(sys.argv[2])
+t = int(time.time()) - 1000
+for i in range(n):
+    mid = "%010d.%09d.%010d" % (t, i, 6161000 + i)
+    with open(os.path.join(q, "cur", mid), "w") as f:
+        f.write("F alice@example.org\nT ok-r%d@example.net\n\nSubject: x\n\nbody\n" % i)
+    if i % 10 == 0:
+        with open(os.path.join(q, "state", mid), "w") as f:
+            f.write("attempts\t1\nnext\t%d\nwarned\t0\ndefer\tok-r%d@example.net\t451\tlater\n" % (t + 7200, i))
+PYEOF
+# a state file whose message is gone: removed at start
+echo 'attempts	1' > "$Q/state/1000000000.000000000.0000000001"
+
+# One worker that takes a job and never answers: after start-up, exactly
+# one message is due and dispatched, so every open of a spool file shows.
+printf '#!/bin/sh\nexec sleep 30\n' > "$T/silent"; chmod +x "$T/silent"
+REMOTE=$T/silent CONCURRENCY=1; export REMOTE CONCURRENCY
+spawn strace -f -qq -e trace=openat -o "$T/trace" smarthost-send -v 2>> "$T/log"
+wait_for 20 grep -q 'started worker' "$T/log"
+sleep 1
+pid=$(pgrep -P "$SPAWNED" -x smarthost-send)
+ok "start-up counted every message" grep -q "started: $N messages queued" "$T/log"
+opens=$(grep -c '/\?\(cur\|state\)/[0-9]' "$T/trace")
+ok "only the one due message was opened (its file, its state): $opens opens" [ "$opens" -le 2 ]
+ok "the orphan state file is gone" test ! -e "$Q/state/1000000000.000000000.0000000001"
+hwm=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
+ok "resident size $hwm kB < 64 MB" [ "$hwm" -lt 65536 ]
+# the silent worker never finishes its job, so SIGTERM would wait: SIGKILL
+pkill -KILL -P "$pid"
+kill -KILL "$pid"
