@@ -566,6 +566,20 @@ static int dispatch (worker *w, uint32_t slot, time_t t)
   msg *m = MSG(slot);
   int fd, r;
   size_t i, n;
+  /* the state first: a message not due yet after a restart costs one open */
+  r = queue_state_read(statefd, m->id, &w->st);
+  if (r < 0)
+  {
+    strerr_warnwusys("read state/", m->id, ", trying every recipient not known done");
+    queue_state_clear(&w->st);
+  }
+  if (r > 0 && (m->flags & MSG_UNKNOWN) && w->st.next > t)
+  {
+    /* first look since start-up, and not due yet: reschedule, cheaply */
+    m->flags &= ~MSG_UNKNOWN;
+    heap_push(slot, w->st.next);
+    return 0;
+  }
   fd = openat(curfd, m->id, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
   {
@@ -580,19 +594,6 @@ static int dispatch (worker *w, uint32_t slot, time_t t)
   {
     if (r < 0) { strerr_warnwusys("read cur/", m->id); heap_push(slot, t + retry_delay(0)); }
     else { strerr_warnw("cur/", m->id, " is malformed: left alone, not scheduled"); msg_free(slot); }
-    return 0;
-  }
-  r = queue_state_read(statefd, m->id, &w->st);
-  if (r < 0)
-  {
-    strerr_warnwusys("read state/", m->id, ", trying every recipient not known done");
-    queue_state_clear(&w->st);
-  }
-  if (r > 0 && (m->flags & MSG_UNKNOWN) && w->st.next > t)
-  {
-    /* first look since start-up, and not due yet: reschedule, cheaply */
-    m->flags &= ~MSG_UNKNOWN;
-    heap_push(slot, w->st.next);
     return 0;
   }
   m->flags &= ~MSG_UNKNOWN;

@@ -23,8 +23,8 @@ PYEOF
 # a state file whose message is gone: removed at start
 echo 'attempts	1' > "$Q/state/1000000000.000000000.0000000001"
 
-# One worker that takes a job and never answers: after start-up, exactly
-# one message is due and dispatched, so every open of a spool file shows.
+# One worker that takes a job and never answers: after start-up one job
+# goes out and nothing else happens, so every open of a spool file shows.
 printf '#!/bin/sh\nexec sleep 30\n' > "$T/silent"; chmod +x "$T/silent"
 REMOTE=$T/silent CONCURRENCY=1; export REMOTE CONCURRENCY
 spawn strace -f -qq -e trace=openat -o "$T/trace" smarthost-send -v 2>> "$T/log"
@@ -32,8 +32,11 @@ wait_for 20 grep -q 'started worker' "$T/log"
 sleep 1
 pid=$(pgrep -P "$SPAWNED" -x smarthost-send)
 ok "start-up counted every message" grep -q "started: $N messages queued" "$T/log"
-opens=$(grep -c '/\?\(cur\|state\)/[0-9]' "$T/trace")
-ok "only the one due message was opened (its file, its state): $opens opens" [ "$opens" -le 2 ]
+opens=$(grep -c 'openat([0-9]*, "[0-9]\{10\}\.[0-9]\{9\}\.[0-9]\{10\}"' "$T/trace")
+# The oldest message has a state file saying "not before two hours": its
+# state is read (1 open) and it is put back. The next one has none: its
+# state (1 failed open) and its file (1 open) are read, and it goes out.
+ok "only the first two messages were looked at: $opens opens (at most 3)" [ "$opens" -ge 1 -a "$opens" -le 3 ]
 ok "the orphan state file is gone" test ! -e "$Q/state/1000000000.000000000.0000000001"
 hwm=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
 ok "resident size $hwm kB < 64 MB" [ "$hwm" -lt 65536 ]
