@@ -2,7 +2,7 @@
 # smarthost-send at scale, without timing: with 20,000 messages queued (a
 # tenth with a state file), start-up reads directory names only; a
 # message's files are opened when it comes due, and the resident size stays
-# far under 64 MB. (By hand, with 100,000: see smarthost-send(8).)
+# far under 64 MB. (By hand, with 100,000: see SCALE in smarthost-send(8).)
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/send-lib.sh"
 plan 4
