@@ -46,12 +46,12 @@ start_send()
 stop_send()
 {
   kill -TERM "$SEND_PID" 2>/dev/null
-  ( sleep 20; kill -9 "$SEND_PID" ) >/dev/null 2>&1 &
-  _k=$!
-  wait "$SEND_PID"; _r=$?
-  kill "$_k" 2>/dev/null
-  return $_r
+  wait_for 20 _send_gone
+  kill -KILL "$SEND_PID" 2>/dev/null
+  wait "$SEND_PID"
 }
+# exited (a zombie until the shell waits for it) or gone
+_send_gone() { [ ! -e "/proc/$SEND_PID" ] || [ "$(cut -d' ' -f3 "/proc/$SEND_PID/stat" 2>/dev/null)" = Z ]; }
 
 queue_empty() { [ -z "$(ls -A "$Q/new" "$Q/cur" "$Q/state" 2>/dev/null | grep -v '^$' | grep -v ':$')" ]; }
 ndelivered() { grep -c -- "${1:-.}" "$FAKE_DIR/delivered"; }
