@@ -120,9 +120,23 @@ struct body_s
   int spill;
 };
 
+/* A file system without O_TMPFILE (NFS; overlayfs before Linux 6.6, as in
+   containers): a scratch file named by a fresh id, unlinked at once. If we
+   are killed in between, it is garbage in tmp/ like any other. */
+static int spill_open_named (int dirfd)
+{
+  char path[4 + QUEUE_ID_SIZE] = "tmp/";
+  int fd;
+  queue_id_make(path + 4);
+  fd = openat(dirfd, path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0 && unlinkat(dirfd, path, 0) < 0) { int e = errno; close(fd); return (errno = e, -1); }
+  return fd;
+}
+
 static void body_spill (body *m, int dirfd)
 {
   m->spill = openat(dirfd, "tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (m->spill < 0) m->spill = spill_open_named(dirfd);
   if (m->spill < 0) diesys(QQ_SPOOL, "create scratch file in tmp");
   if (allwrite(m->spill, m->mem.s, m->mem.len) != m->mem.len) diewrite();
   m->mem.len = 0;
@@ -197,6 +211,9 @@ int main (int argc, char const *const *argv)
   (void)argv;
   /* qmail-queue's guard: a caller that never finishes does not hold us forever */
   alarm(86400);
+  /* a trigger reader that goes away between our open and our write must
+     not kill us after the commit: the caller would report a failure */
+  signal(SIGPIPE, SIG_IGN);
   if (!dir || !*dir) strerr_dienotset(QQ_CONFIG, "QUEUE");
   dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dirfd < 0) strerr_diefu(QQ_SPOOL, "open spool ", dir);

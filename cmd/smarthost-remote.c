@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -145,8 +146,19 @@ static int secret_password (stralloc *out)
     S.fperm = 1;
     return 0;
   }
-  if (!fstat(fd, &st) && (st.st_mode & 077) && (verbose || checkmode))
-    strerr_warnw("the password file is readable by other users: ", cf_passfile);
+  /* DESIGN.md: readable only by the user that runs us. Any access for
+     "other" is every local user: refused (as ssh refuses such a key). A
+     group may be how the service user gets it (root:smarthost 0640):
+     allowed, with a warning. */
+  if (fstat(fd, &st) < 0 || (st.st_mode & 007))
+  {
+    static char const why[] = "UPSTREAM_PASSFILE is accessible to other users: chmod o-rwx it";
+    close(fd);
+    smtpc_fail(&S, "config", 0, why, sizeof why - 1);
+    S.fperm = 1;
+    return 0;
+  }
+  if (st.st_mode & 040) strerr_warnw("the password file is readable by its group: ", cf_passfile);
   r = read(fd, buf, sizeof buf);
   close(fd);
   if (r < 0 || (size_t)r == sizeof buf || !stralloc_catb(out, buf, r > 0 ? r : 0))
@@ -162,12 +174,35 @@ static int secret_password (stralloc *out)
   return 1;
 }
 
-/* Runs UPSTREAM_TOKENCMD with /bin/sh; its first output line is the token. */
+/* Waits for the token command until the deadline, then kills it: one
+   that printed a token and hangs must not hang the worker. 1 if it
+   exited 0. */
+static int token_reap (pid_t pid, tain const *deadline)
+{
+  int wstat;
+  for (;;)
+  {
+    pid_t r = waitpid(pid, &wstat, WNOHANG);
+    if (r == pid) return WIFEXITED(wstat) && !WEXITSTATUS(wstat);
+    if (r < 0 && errno != EINTR) return 0;
+    tain_now_g();
+    if (!tain_less(&STAMP, deadline)) break;
+    {
+      struct timespec ts = { 0, 10000000 };
+      nanosleep(&ts, 0);
+    }
+  }
+  kill(pid, SIGKILL);
+  while (waitpid(pid, &wstat, 0) < 0 && errno == EINTR) ;
+  return 0;
+}
+
+/* Runs UPSTREAM_TOKENCMD with /bin/sh; its first output line is the token.
+   Its stdin is /dev/null: ours is the job pipe in worker mode. */
 static int secret_token (stralloc *out)
 {
   int p[2];
   pid_t pid;
-  int wstat;
   int r;
   size_t len = 0;
   char line[SECRET_MAX];
@@ -178,7 +213,8 @@ static int secret_token (stralloc *out)
   if (pid < 0) { close(p[0]); close(p[1]); goto sysfail; }
   if (!pid)
   {
-    if (dup2(p[1], 1) < 0) _exit(126);
+    int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (nul < 0 || dup2(nul, 0) < 0 || dup2(p[1], 1) < 0) _exit(126);
     execl("/bin/sh", "sh", "-c", cf_tokencmd, (char *)0);
     _exit(127);
   }
@@ -190,8 +226,7 @@ static int secret_token (stralloc *out)
   explicit_bzero(n.rbuf, sizeof n.rbuf);
   netio_close(&n);
   if (r <= 0) kill(pid, SIGKILL);
-  while (waitpid(pid, &wstat, 0) < 0 && errno == EINTR) ;
-  if (r <= 0 || !WIFEXITED(wstat) || WEXITSTATUS(wstat) || !len || !stralloc_catb(out, line, len))
+  if (!token_reap(pid, &d) || r <= 0 || !len || !stralloc_catb(out, line, len))
   {
     explicit_bzero(line, sizeof line);
     smtpc_fail(&S, "config", 0, "UPSTREAM_TOKENCMD failed or printed no token", 44);
@@ -491,6 +526,8 @@ static int job_read (netio *in, job *j, tain const *deadline)
   {
     r = netio_getline(in, line, sizeof line - 1, &len, first ? deadline : 0);
     if (r < 0 && errno == ETIMEDOUT) return -1;
+    /* no address or path is that long: the scheduler wrote garbage */
+    if (r < 0 && errno == E2BIG) strerr_dief(100, "malformed job: a line too long");
     if (r < 0) strerr_diefu1sys(111, "read a job");
     if (!r)
     {
@@ -507,9 +544,30 @@ static int job_read (netio *in, job *j, tain const *deadline)
     }
     if (len == 1 && line[0] == '.') break;
     if (len < 2 || line[0] != 'R' || line[1] != ' ') strerr_dief(100, "malformed job: expected an R line or .");
-    if (addr_check(line + 2, len - 2) != ADDR_OK) j->bad = 1;
+    /* addr_check() takes "" (the null sender); no recipient is empty */
+    if (len == 2 || addr_check(line + 2, len - 2) != ADDR_OK) j->bad = 1;
     if (!stralloc_catb(&j->rcpts, line + 2, len - 2) || !stralloc_0(&j->rcpts)) strerr_diefu1sys(111, "allocate");
     j->n++;
+  }
+  return 1;
+}
+
+/* 1 if every recipient of the job is a T line of the message: the job
+   is a subset of the envelope (doc/interfaces.md), and a scheduler that
+   mixed up two messages must not send one to the other's recipients. */
+static int job_rcpts_in (char const *const *rcpts, unsigned int n, queue_env const *env)
+{
+  unsigned int i;
+  for (i = 0; i < n; i++)
+  {
+    size_t pos = 0;
+    unsigned int k;
+    for (k = 0; k < env->nrcpt; k++)
+    {
+      if (!strcmp(rcpts[i], env->rcpts.s + pos)) break;
+      pos += strlen(env->rcpts.s + pos) + 1;
+    }
+    if (k == env->nrcpt) return 0;
   }
   return 1;
 }
@@ -539,6 +597,8 @@ static void job_do (job *j)
   }
   r = queue_env_read(fd, &env);
   if (r <= 0) put_all(rcpts, j->n, 'd', "local", 0, r ? "unable to read the message file" : "malformed message file", r ? 31 : 22);
+  else if (!job_rcpts_in(rcpts, j->n, &env))
+    put_all(rcpts, j->n, 'd', "local", 0, "a recipient of the job is not in the message file", 49);
   else deliver(env.sender.s, rcpts, j->n, fd);
   close(fd);
   queue_env_free(&env);

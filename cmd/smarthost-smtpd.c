@@ -2,6 +2,7 @@
    tcpserver (UCSPI: the client on fds 0 and 1, TCPREMOTEIP, RELAYCLIENT).
    Each message goes to the injector; 250 only once the injector exited 0. */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -129,6 +130,14 @@ static uint64_t env_num (char const *name, uint64_t dflt)
   return v;
 }
 
+/* The same, for an unsigned int setting: a larger value means "as much as
+   possible", never a wrapped-around small one. */
+static unsigned int env_uint (char const *name, unsigned int dflt, unsigned int max)
+{
+  uint64_t v = env_num(name, dflt);
+  return v > max ? max : (unsigned int)v;
+}
+
 static int env_on (char const *name)
 {
   char const *s = getenv(name);
@@ -156,9 +165,10 @@ static void config_read (void)
   cf.auth_clear = env_on("SMTPD_AUTH_CLEAR");
   cf.received_user = env_on("SMTPD_RECEIVED_USER");
   cf.databytes = env_num("DATABYTES", 26214400);
-  cf.maxrcpt = env_num("SMTPD_MAXRCPT", 100);
-  cf.maxerrors = env_num("SMTPD_MAXERRORS", 10);
-  cf.timeout = env_num("SMTPD_TIMEOUT", 300);
+  cf.maxrcpt = env_uint("SMTPD_MAXRCPT", 100, UINT_MAX);
+  cf.maxerrors = env_uint("SMTPD_MAXERRORS", 10, UINT_MAX);
+  /* deadlines are computed with tain_addsec(), which takes an int */
+  cf.timeout = env_uint("SMTPD_TIMEOUT", 300, INT_MAX / 2);
   if (!cf.maxrcpt) cf.maxrcpt = 1;
   if (!cf.maxerrors) cf.maxerrors = 1;
   if (!cf.timeout) cf.timeout = 1;
@@ -258,9 +268,14 @@ static int mail_params (char const *s, size_t len)
     {
       uint64_t size, limit = limit_get();
       char num[24];
-      if (!vl || vl >= sizeof num) { err("501 5.5.4 bad SIZE value\r\n"); return 0; }
-      memcpy(num, v, vl); num[vl] = 0;
-      if (uint64_scan(num, &size) != vl) { err("501 5.5.4 bad SIZE value\r\n"); return 0; }
+      if (!vl || strspn(v, "0123456789") < vl) { err("501 5.5.4 bad SIZE value\r\n"); return 0; }
+      /* digits that do not fit 64 bits are over any limit (RFC 1870: 552) */
+      size = UINT64_MAX;
+      if (vl < sizeof num)
+      {
+        memcpy(num, v, vl); num[vl] = 0;
+        if (uint64_scan(num, &size) != vl) size = UINT64_MAX;
+      }
       if (limit && size > limit) { out("552 5.3.4 message size exceeds fixed maximum message size\r\n"); return 0; }
     }
     else if (kl == 4 && !strncasecmp(k, "BODY", 4) && v)
@@ -484,6 +499,10 @@ static void do_data (char const *arg)
   }
   if (!received_make(&rcv, id)) strerr_diefu(111, "allocate");
   if (!qq_write(q.msgfd, rcv.s, rcv.len)) qqok = 0;
+  /* The limit holds for what goes upstream, where smarthost-remote declares
+     SIZE= for the Received header too, with CRLF line ends. */
+  d.size = rcv.len;
+  for (size_t i = 0; i < rcv.len; i++) d.size += rcv.s[i] == '\n';
   stralloc_free(&rcv);
   d.max = limit_get();
   out("354 go ahead, end with <CRLF>.<CRLF>\r\n");
@@ -716,6 +735,9 @@ int main (int argc, char const *const *argv)
   (void)argv;
   /* an injector that fails early closes its pipes; writes must then fail */
   signal(SIGPIPE, SIG_IGN);
+  /* inherited as ignored, SIGCHLD would make the kernel reap the injector
+     and waitpid() fail: a queued message would get 451 */
+  signal(SIGCHLD, SIG_DFL);
   config_read();
   if (smtpd_io_init(&io, 0, 1, cf.timeout) < 0) strerr_diefu(111, "set up the connection");
   greet();
@@ -728,11 +750,8 @@ int main (int argc, char const *const *argv)
     if (!r) quit(0);
     if (r == SMTPD_IO_TOOLONG) { err("500 5.5.2 line too long\r\n"); continue; }
     if (memchr(line, 0, len) || memchr(line, '\r', len))
-    {
       err("501 5.5.2 bare CR or NUL in command\r\n");
-      continue;
-    }
-    do_command(line, len);
+    else do_command(line, len);
     explicit_bzero(line, len);
   }
 }

@@ -27,7 +27,8 @@ static int equal_ct (char const *a, char const *b)
 }
 
 /* Finds user's entry in the file's text; sets *hash and *hlen to its hash
-   field. Also sets *first to the first entry's hash (the dummy setting). */
+   field. Also sets *first to the first usable entry's hash (the dummy
+   setting). */
 static int find_user (char const *s, size_t len, char const *user, size_t ulen,
                       char const **hash, size_t *hlen, char const **first, size_t *flen)
 {
@@ -43,7 +44,8 @@ static int find_user (char const *s, size_t len, char const *user, size_t ulen,
       char const *h = colon + 1;
       char const *hend = memchr(h, ':', s + end - h);
       size_t hl = (hend ? hend : s + end) - h;
-      if (!*first && hl) { *first = h; *flen = hl; }
+      /* a locked entry ('!', '*') would make a cheaper dummy than real ones */
+      if (!*first && hl && h[0] != '!' && h[0] != '*') { *first = h; *flen = hl; }
       if (!found && (size_t)(colon - (s + i)) == ulen && !memcmp(s + i, user, ulen))
       {
         *hash = h; *hlen = hl; found = 1;

@@ -14,7 +14,7 @@
 
 extern char **environ;
 
-static int qq_spawn (qq *q, char const *prog, int msg[2], int env[2])
+static int qq_spawn (qq *q, char const *prog, int msg[2], int env[2], char **envp)
 {
   posix_spawn_file_actions_t fa;
   char *argv[2] = { (char *)prog, 0 };
@@ -24,32 +24,59 @@ static int qq_spawn (qq *q, char const *prog, int msg[2], int env[2])
    || posix_spawn_file_actions_adddup2(&fa, env[0], 1)
    || posix_spawn_file_actions_addclose(&fa, msg[1])
    || posix_spawn_file_actions_addclose(&fa, env[1]);
-  if (!e) e = posix_spawnp(&q->pid, prog, &fa, 0, argv, environ);
+  if (!e) e = posix_spawnp(&q->pid, prog, &fa, 0, argv, envp);
   posix_spawn_file_actions_destroy(&fa);
   if (e) errno = e;
   return e ? -1 : 0;
 }
 
+/* The injector's environment: ours, with idvar in place of any inherited
+   SMARTHOST_ID. Built for each message rather than with setenv(), which
+   never frees a value it replaces: a long session would grow with each id. */
+static char **qq_environ (char *idvar)
+{
+  size_t n = 0, i, k = 0;
+  char **v;
+  while (environ && environ[n]) n++;
+  v = malloc((n + 2) * sizeof *v);
+  if (!v) return 0;
+  for (i = 0; i < n; i++)
+    if (strncmp(environ[i], "SMARTHOST_ID=", 13)) v[k++] = environ[i];
+  v[k++] = idvar;
+  v[k] = 0;
+  return v;
+}
+
 int qq_start (qq *q, char const *id)
 {
   char const *prog = getenv("QMAILQUEUE");
+  char idvar[13 + 64] = "SMARTHOST_ID=";
+  char **envp = environ;
   int msg[2], env[2];
   if (!prog || !*prog) prog = "smarthost-queue";
-  if (id && setenv("SMARTHOST_ID", id, 1) < 0) return -1;
-  if (pipecoe(msg) < 0) return -1;
+  if (id)
+  {
+    size_t len = strlen(id);
+    if (len >= sizeof idvar - 13) return (errno = EINVAL, -1);
+    memcpy(idvar + 13, id, len + 1);
+    envp = qq_environ(idvar);
+    if (!envp) return -1;
+  }
+  if (pipecoe(msg) < 0) goto err0;
   if (pipecoe(env) < 0) goto err1;
-  if (qq_spawn(q, prog, msg, env) < 0) goto err2;
+  if (qq_spawn(q, prog, msg, env, envp) < 0) goto err2;
   fd_close(msg[0]);
   fd_close(env[0]);
   q->msgfd = msg[1];
   q->envfd = env[1];
-  if (id) unsetenv("SMARTHOST_ID");
+  if (id) free(envp);
   return 0;
  err2:
   fd_close(env[0]); fd_close(env[1]);
  err1:
   fd_close(msg[0]); fd_close(msg[1]);
-  if (id) unsetenv("SMARTHOST_ID");
+ err0:
+  if (id) { int e = errno; free(envp); errno = e; }
   return -1;
 }
 

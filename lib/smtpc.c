@@ -207,7 +207,10 @@ static int smtpc_handshake (smtpc *s)
   ctx = tlsio_client_handshake(s->tlscfg, s->io.fd, s->host, &d, &err);
   if (!ctx)
   {
-    smtpc_fail(s, "tls", 0, err.s ? err.s : "TLS failure", err.s ? err.len : 11);
+    /* out of time: a silent or stalled peer, which is the network's
+       business; class tls (pause the queue) is for what a person must fix */
+    tain_now_g();
+    smtpc_fail(s, tain_less(&STAMP, &d) ? "tls" : "network", 0, err.s ? err.s : "TLS failure", err.s ? err.len : 11);
     stralloc_free(&err);
     return 0;
   }

@@ -128,6 +128,8 @@ int smtpc_auth (smtpc *s)
     return 0;
   }
   if (s->reply.code == 235) return 1;
-  smtpc_failreply(s, s->reply.code == 454 ? "throttle" : "auth", "AUTH refused");
+  /* 421 (closing) and 454 (too many logins) say "later", not "wrong
+     credentials": pausing the queue for them would wait for a fix */
+  smtpc_failreply(s, s->reply.code == 454 || s->reply.code == 421 ? "throttle" : "auth", "AUTH refused");
   return 0;
 }

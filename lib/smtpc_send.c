@@ -20,9 +20,17 @@
 
 #define SMTPC_CHUNK 65536
 
+/* 530 is "authentication required" (RFC 4954 6): our session lacks AUTH,
+   which the configuration must fix; the message is not at fault. */
 static char smtpc_status (unsigned int code)
 {
+  if (code == 530) return 'd';
   return code >= 200 && code < 300 ? 'k' : code >= 500 && code < 600 ? 'f' : 'd';
+}
+
+static char const *smtpc_class (unsigned int code)
+{
+  return code == 421 ? "throttle" : code == 530 ? "auth" : "smtp";
 }
 
 /* Recipient i gets the current reply as its outcome ('a': accepted, the
@@ -39,7 +47,7 @@ static int smtpc_rcpt_reply (smtpc *s, smtpc_msg *m, unsigned int i, char st)
 static int smtpc_msg_reply (smtpc *s, smtpc_msg *m, char st, char const *prefix)
 {
   m->mstatus = st;
-  m->mclass = s->reply.code == 421 ? "throttle" : "smtp";
+  m->mclass = smtpc_class(s->reply.code);
   m->mcode = s->reply.code;
   m->mtext.len = 0;
   return stralloc_cats(&m->mtext, prefix) && smtp_reply_text(&s->reply, &m->mtext) && stralloc_0(&m->mtext);
@@ -150,10 +158,19 @@ static int smtpc_data (smtpc *s, smtpc_msg *m, int pipelining, int mail_ok, unsi
   if (!mail_ok || !accepted) return 1;
   if (s->reply.code == 354)
   {
+    /* Nothing may follow the 354 before our dot: a reply already waiting
+       would be taken for the verdict on a body not sent yet. */
+    if (netio_pending(&s->io))
+    {
+      smtpc_fails(s, "protocol", "the upstream sent data after its 354 to DATA", 0);
+      return 0;
+    }
     if (!smtpc_body(s, m) || !smtpc_read(s, s->datatimeout)) return 0;
-    if (!smtpc_msg_reply(s, m, smtpc_status(s->reply.code), "")) return 0;
+    /* RFC 5321 4.3.2: 250 is the one acceptance of a message; another
+       2xx here is a confused upstream, and nothing counts as delivered */
+    if (!smtpc_msg_reply(s, m, s->reply.code == 250 ? 'k' : s->reply.code / 100 == 2 ? 'd' : smtpc_status(s->reply.code), "")) return 0;
   }
-  else if (!smtpc_msg_reply(s, m, s->reply.code >= 500 ? 'f' : 'd', "DATA refused: ")) return 0;
+  else if (!smtpc_msg_reply(s, m, s->reply.code / 100 == 2 ? 'd' : smtpc_status(s->reply.code), "DATA refused: ")) return 0;
   for (i = 0; i < m->n; i++)
     if (m->rstatus[i] == 'a' && !smtpc_rcpt_reply(s, m, i, m->mstatus)) return 0;
   return 1;
@@ -218,7 +235,7 @@ int smtpc_send (smtpc *s, smtpc_msg *m)
     /* keep the last refusal as the message's reason */
     unsigned int last = m->n - 1;
     m->mcode = lastcode;
-    m->mclass = lastcode == 421 ? "throttle" : "smtp";
+    m->mclass = smtpc_class(lastcode);
     m->mtext.len = 0;
     if (!stralloc_cats(&m->mtext, "no recipient accepted: ")
      || !stralloc_cats(&m->mtext, m->rtext.s + m->rpos[last]) || !stralloc_0(&m->mtext))

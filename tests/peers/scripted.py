@@ -4,7 +4,7 @@
 # /usr/bin/python3 ($PY).
 #
 # usage: scripted.py --port P --script FILE --log FILE
-#          [--status FILE] [--timeout SECS] [--cert C --key K]
+#          [--status FILE] [--timeout SECS] [--cert C --key K] [--sni FILE]
 #
 # Listens on 127.0.0.1:P, prints "ready" on stdout, accepts one connection
 # and plays the script against it, then exits. The whole run is bounded by
@@ -32,7 +32,8 @@
 #                bytes (dot-stuffed, CRLF, without the final ".") there
 #   datapart N   read N bytes of a DATA body (then "close" drops mid-DATA)
 #   tls          start TLS as the server (after "> 220 ready" to STARTTLS);
-#                needs --cert/--key
+#                needs --cert/--key; with --sni, the server name the client
+#                sent (or "none") is written to that file
 #   sleep SECS   pause (a server that does not answer)
 #   eof          wait until the client closes the connection
 #   close        close the connection now (without QUIT); the script goes
@@ -139,6 +140,13 @@ class Session:
     def starttls(self):
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(self.o.cert, self.o.key)
+        if self.o.sni:
+            def sni(sock, name, c):
+                with open(self.o.sni, 'w') as f:
+                    f.write('%s\n' % name)
+            with open(self.o.sni, 'w') as f:
+                f.write('none\n')
+            ctx.sni_callback = sni
         self.sock.settimeout(self.remaining())
         self.sock = ctx.wrap_socket(self.sock, server_side=True)
         self.buf = b''
@@ -244,6 +252,7 @@ def main():
     p.add_argument('--timeout', type=float, default=20)
     p.add_argument('--cert')
     p.add_argument('--key')
+    p.add_argument('--sni')
     o = p.parse_args()
     cmds = parse(o.script)
     listener = socket.socket()

@@ -1,5 +1,6 @@
 /* unit tests of lib/qq: the verdict table, and a real run of the injector */
 
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,13 +58,36 @@ static void test_run (char const *build)
   if (system(path)) tap_failed++;
 }
 
+/* A long session passes many ids: memory must not grow with each one
+   (glibc's setenv() never frees a value it replaced). */
+static void test_no_growth (void)
+{
+  char id[] = "1700000000.000000000.0000000000";
+  size_t before = 0, after;
+  unsigned int i;
+  int ok = 1;
+  setenv("QMAILQUEUE", "true", 1);
+  for (i = 0; i < 2000; i++)
+  {
+    qq q = QQ_ZERO;
+    snprintf(id + 21, 11, "%010u", i);
+    if (qq_start(&q, id) < 0 || qq_finish(&q) != 0) ok = 0;
+    if (i == 99) before = mallinfo2().uordblks;
+  }
+  after = mallinfo2().uordblks;
+  tap_ok(ok, "2000 injector runs");
+  if (after > before + 16384) printf("# heap grew from %zu to %zu\n", before, after);
+  tap_ok(after <= before + 16384, "the heap does not grow with each id");
+}
+
 int main (void)
 {
   char const *build = getenv("BUILD");
   signal(SIGPIPE, SIG_IGN);
-  tap_plan(10 + 9);
+  tap_plan(10 + 9 + 2);
   test_table();
   if (!build) build = "build";
   test_run(build);
+  test_no_growth();
   return tap_done();
 }

@@ -56,6 +56,7 @@ static void test_reply_line (void)
   tap_ok(!smtp_reply_line("650 x", 5, &code, &more), "first digit over 5 refused");
   tap_ok(!smtp_reply_line("170 x", 5, &code, &more), "first digit under 2 refused");
   tap_ok(!smtp_reply_line("2a0 x", 5, &code, &more), "a letter refused");
+  tap_ok(!smtp_reply_line("2500 ok", 7, &code, &more), "a four-digit code refused");
 }
 
 /* Feeds s through a socketpair and reads one reply. */
@@ -91,6 +92,11 @@ static void test_reply (void)
   memcpy(big, "250 ", 4);
   memcpy(big + sizeof big - 3, "\r\n", 3);
   tap_is(reply_of(big, &r), 0, "a line over the limit: protocol error");
+  /* "250 " and text: exactly SMTP_REPLY_LINEMAX bytes before the CRLF */
+  memcpy(big + SMTP_REPLY_LINEMAX, "\r\n", 3);
+  tap_is(reply_of(big, &r), 1, "a line of exactly the limit: read");
+  memcpy(big + SMTP_REPLY_LINEMAX, "x\r\n", 4);
+  tap_is(reply_of(big, &r), 0, "one byte more: protocol error");
   tap_is(reply_of("550 a\tb\001c\r\n", &r), 1, "control bytes in the text");
   t.len = 0;
   tap_ok(smtp_reply_text(&r, &t) && t.len == 5 && !memcmp(t.s, "a?b?c", 5), "are made printable");
@@ -124,7 +130,7 @@ static void test_auth (void)
 
 int main (void)
 {
-  tap_plan(7 * 4 + 1 + 8 + 9 + 14);
+  tap_plan(7 * 4 + 1 + 9 + 11 + 14);
   test_dot();
   test_reply_line();
   test_reply();
