@@ -1124,7 +1124,8 @@ static int handle_signals (void)
   int rescan_now = 0;
   while (read(sigpipe[0], &c, 1) == 1)
   {
-    if (c == SIGTERM || c == SIGHUP)
+    if (c == SIGHUP) rescan_now = 1;  /* nothing to reload: look into new/ */
+    else if (c == SIGTERM)
     {
       if (!stopping) strerr_warni("stopping: finishing jobs in flight");
       stopping = 1;
