@@ -698,12 +698,25 @@ static void smtp_stdio (void)
   strerr_diefu2sys(errno == ENOENT ? 127 : 126, "exec ", argv[0]);
 }
 
-/* -q: a queue run now is a byte on the trigger. */
+/* -q: a queue run now. The injector's NUL byte on the trigger means "new
+   mail"; any other byte makes smarthost-send retry everything at once
+   (doc/interfaces.md, "The trigger FIFO"). */
 static int queue_kick (void)
 {
   char const *q = getenv("QUEUE");
+  stralloc path = STRALLOC_ZERO;
+  int fd;
   if (!q || !*q) strerr_dienotset(100, "QUEUE");
-  if (queue_trigger(q) < 0) strerr_diefu3sys(111, "write to ", q, "/trigger");
+  if (!stralloc_cats(&path, q) || !stralloc_cats(&path, "/trigger") || !stralloc_0(&path)) dienomem();
+  fd = open(path.s, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0 && errno == ENXIO)
+  {
+    strerr_warnw("nobody reads ", path.s, ": smarthost-send is not running");
+    return 0;
+  }
+  if (fd < 0) strerr_diefu2sys(111, "open ", path.s);
+  if (fd_write(fd, "\n", 1) < 0 && errno != EAGAIN) strerr_diefu2sys(111, "write to ", path.s);
+  fd_close(fd);
   return 0;
 }
 
