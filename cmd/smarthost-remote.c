@@ -428,9 +428,30 @@ static void put_session_failure (char const *const *rcpts, unsigned int n)
   put_all(rcpts, n, 'd', S.fclass ? S.fclass : "local", S.fcode, S.ftext.s ? S.ftext.s : "", S.ftext.len);
 }
 
+/* S: which upstream, TLS version and mechanism, for the scheduler's log
+   (worker mode only: by hand, -v and --check show the dialogue) */
+static int sline = 0;
+
+static void put_sline (void)
+{
+  char port[UINT_FMT];
+  port[uint_fmt(port, S.port)] = 0;
+  if (!sline) return;
+  buffer_puts(buffer_1, "S\t");
+  put_field(S.host ? S.host : "-", strlen(S.host ? S.host : "-"));
+  buffer_puts(buffer_1, ":");
+  buffer_puts(buffer_1, port);
+  buffer_puts(buffer_1, "\t");
+  buffer_puts(buffer_1, S.tlsversion[0] ? S.tlsversion : "none");
+  buffer_puts(buffer_1, "\t");
+  buffer_puts(buffer_1, S.authmech ? S.authmech : "none");
+  buffer_puts(buffer_1, "\n");
+}
+
 static void put_results (smtpc_msg *m)
 {
   unsigned int i;
+  put_sline();
   for (i = 0; i < m->n; i++)
     put_rline(m->rcpts[i], m->rstatus[i], m->rcode[i], m->rtext.s + m->rpos[i]);
   put_mline(m->mstatus, m->mclass, m->mcode, m->mtext.s, m->mtext.len ? m->mtext.len - 1 : 0);
@@ -730,6 +751,6 @@ int main (int argc, char const *const *argv)
   S.secret = &secret_get;
   S.trace = &trace;
   if (checkmode) return check();
-  if (workermode) return worker();
+  if (workermode) { sline = 1; return worker(); }
   return byhand(sender, argv, argc);
 }
