@@ -369,6 +369,7 @@ struct worker_s
   queue_state res;      /* R lines of this job */
   stralloc job;         /* the job's recipients, NUL-separated */
   unsigned int njob;
+  unsigned int nres;    /* R lines read for this job */
 };
 
 static genalloc workers = GENALLOC_ZERO;  /* worker */
@@ -611,6 +612,7 @@ static int dispatch (worker *w, uint32_t slot, time_t t)
   }
   if (!w->njob) { msg_done(slot); return 0; }
   queue_state_clear(&w->res);
+  w->nres = 0;
   w->info.len = 0;
   w->slot = slot;
   if (job_send(w, m->id) < 0)
@@ -803,6 +805,16 @@ static void job_finish (worker *w, char const *mstatus, char const *class, char 
   msg_settle(w, failed, nfailed, t);
 }
 
+/* The k-th recipient of the job in flight, or NULL. */
+static char const *job_rcpt (worker const *w, unsigned int k)
+{
+  size_t pos = 0;
+  unsigned int i;
+  if (k >= w->njob) return 0;
+  for (i = 0; i < k; i++) pos += strlen(w->job.s + pos) + 1;
+  return w->job.s + pos;
+}
+
 static void job_line (worker *w, char *line)
 {
   char *f[5];
@@ -818,10 +830,13 @@ static void job_line (worker *w, char *line)
   if (!w->busy) return;
   if (line[0] == 'R' && !line[1] && n == 5)
   {
+    /* R lines come in job order; their recipient field is made printable,
+       so it names the recipient only for ASCII addresses: go by the order */
     unsigned int status = !strcmp(f[2], "ok") ? QUEUE_RCPT_DONE : !strcmp(f[2], "fail") ? QUEUE_RCPT_FAIL : QUEUE_RCPT_DEFER;
     unsigned int code = 0;
+    char const *a = job_rcpt(w, w->nres++);
     uint0_scan(f[3], &code);
-    if (!queue_state_set(&w->res, f[1], status, code, f[4])) strerr_diefu(111, "allocate");
+    if (a && !queue_state_set(&w->res, a, status, code, f[4])) strerr_diefu(111, "allocate");
   }
   else if (line[0] == 'M' && !line[1] && n == 5)
   {
