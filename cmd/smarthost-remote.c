@@ -3,6 +3,7 @@
    RESULTS are the model; the protocol is in doc/interfaces.md). */
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include <skalibs/tai.h>
 #include <skalibs/types.h>
 #include "addr.h"
+#include "envnum.h"
 #include "auth_client.h"
 #include "netio.h"
 #include "printable.h"
@@ -50,13 +52,12 @@ static smtpc S = SMTPC_ZERO;
 
 /* --- configuration ---------------------------------------------------- */
 
-static unsigned int env_uint (char const *name, unsigned int dflt)
+/* A numeric setting (lib/envnum.h); dies 100 on garbage. */
+static unsigned int env_uint (char const *name, unsigned int dflt, unsigned int max)
 {
-  char const *x = getenv(name);
-  unsigned int n;
-  if (!x || !*x) return dflt;
-  if (!uint0_scan(x, &n)) strerr_dief(100, "invalid ", name, ": ", x);
-  return n;
+  unsigned int v;
+  if (!envnum_uint(name, dflt, max, &v)) strerr_dief(100, "invalid ", name, ": ", getenv(name));
+  return v;
 }
 
 static void conf_tls (void)
@@ -95,13 +96,13 @@ static void conf_read (void)
     if (gethostname(host, sizeof host - 1) < 0 || !*host) strcpy(host, "localhost");
     S.helo = host;
   }
-  S.timeout = env_uint("UPSTREAM_TIMEOUT", 60);
+  S.timeout = env_uint("UPSTREAM_TIMEOUT", 60, ENVNUM_SECONDS_MAX);
   if (!S.timeout) S.timeout = 1;
-  S.datatimeout = env_uint("UPSTREAM_DATATIMEOUT", 600);
+  S.datatimeout = env_uint("UPSTREAM_DATATIMEOUT", 600, ENVNUM_SECONDS_MAX);
   if (!S.datatimeout) S.datatimeout = 1;
-  cf_maxmsgs = env_uint("UPSTREAM_MAXMSGS", 100);
+  cf_maxmsgs = env_uint("UPSTREAM_MAXMSGS", 100, UINT_MAX);
   if (!cf_maxmsgs) cf_maxmsgs = 1;
-  cf_idle = env_uint("UPSTREAM_IDLE", 30);
+  cf_idle = env_uint("UPSTREAM_IDLE", 30, ENVNUM_SECONDS_MAX);
   x = getenv("UPSTREAM_TLS");
   if (!x || !*x || !strcmp(x, "starttls")) S.tlsmode = SMTPC_TLS_STARTTLS;
   else if (!strcmp(x, "tls")) S.tlsmode = SMTPC_TLS_IMPLICIT;

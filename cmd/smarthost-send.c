@@ -14,6 +14,7 @@
    not 100,000 opens. */
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
@@ -37,6 +38,7 @@
 #include <skalibs/tai.h>
 #include <skalibs/types.h>
 
+#include "envnum.h"
 #include "dsn.h"
 #include "printable.h"
 #include "qq.h"
@@ -1035,13 +1037,12 @@ static void retry_all (void)
 
 /* ---- configuration ---- */
 
-static unsigned int env_uint (char const *name, unsigned int def)
+/* A numeric setting (lib/envnum.h); dies 100 on garbage. */
+static unsigned int env_uint (char const *name, unsigned int dflt, unsigned int max)
 {
-  char const *s = getenv(name);
-  unsigned int u;
-  if (!s || !*s) return def;
-  if (s[uint_scan(s, &u)]) strerr_dieinvalid(100, name);
-  return u;
+  unsigned int v;
+  if (!envnum_uint(name, dflt, max, &v)) strerr_dieinvalid(100, name);
+  return v;
 }
 
 static void retry_parse (char const *s)
@@ -1079,14 +1080,14 @@ static void config (void)
     if (gethostname(host, sizeof host - 1) < 0) strcpy(host, "localhost");
     me = host;
   }
-  concurrency = env_uint("CONCURRENCY", 4);
+  concurrency = env_uint("CONCURRENCY", 4, UINT_MAX);
   if (!concurrency) concurrency = 1;
-  lifetime = env_uint("LIFETIME", 432000);
-  delaywarn = env_uint("DELAYWARN", 14400);
-  rescan = env_uint("RESCAN", 600);
+  lifetime = env_uint("LIFETIME", 432000, ENVNUM_SECONDS_MAX);
+  delaywarn = env_uint("DELAYWARN", 14400, ENVNUM_SECONDS_MAX);
+  rescan = env_uint("RESCAN", 600, ENVNUM_SECONDS_MAX);
   if (!rescan) rescan = 600;
-  rate_minute = env_uint("RATE_MINUTE", 0);
-  rate_hour = env_uint("RATE_HOUR", 0);
+  rate_minute = env_uint("RATE_MINUTE", 0, UINT_MAX);
+  rate_hour = env_uint("RATE_HOUR", 0, UINT_MAX);
   if (rate_minute > RATE_MAX || rate_hour > RATE_MAX) strerr_dief(100, "RATE_MINUTE and RATE_HOUR are at most 1000000");
   s = getenv("RETRY");
   retry_parse(s && *s ? s : "60,240,540,960,1500,2160,2940,3600");
