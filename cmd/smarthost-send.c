@@ -14,6 +14,7 @@
    not 100,000 opens. */
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
@@ -37,6 +38,7 @@
 #include <skalibs/tai.h>
 #include <skalibs/types.h>
 
+#include "envnum.h"
 #include "dsn.h"
 #include "printable.h"
 #include "qq.h"
@@ -369,6 +371,7 @@ struct worker_s
   queue_state res;      /* R lines of this job */
   stralloc job;         /* the job's recipients, NUL-separated */
   unsigned int njob;
+  unsigned int nres;    /* R lines read for this job */
 };
 
 static genalloc workers = GENALLOC_ZERO;  /* worker */
@@ -611,6 +614,7 @@ static int dispatch (worker *w, uint32_t slot, time_t t)
   }
   if (!w->njob) { msg_done(slot); return 0; }
   queue_state_clear(&w->res);
+  w->nres = 0;
   w->info.len = 0;
   w->slot = slot;
   if (job_send(w, m->id) < 0)
@@ -803,6 +807,16 @@ static void job_finish (worker *w, char const *mstatus, char const *class, char 
   msg_settle(w, failed, nfailed, t);
 }
 
+/* The k-th recipient of the job in flight, or NULL. */
+static char const *job_rcpt (worker const *w, unsigned int k)
+{
+  size_t pos = 0;
+  unsigned int i;
+  if (k >= w->njob) return 0;
+  for (i = 0; i < k; i++) pos += strlen(w->job.s + pos) + 1;
+  return w->job.s + pos;
+}
+
 static void job_line (worker *w, char *line)
 {
   char *f[5];
@@ -818,10 +832,13 @@ static void job_line (worker *w, char *line)
   if (!w->busy) return;
   if (line[0] == 'R' && !line[1] && n == 5)
   {
+    /* R lines come in job order; their recipient field is made printable,
+       so it names the recipient only for ASCII addresses: go by the order */
     unsigned int status = !strcmp(f[2], "ok") ? QUEUE_RCPT_DONE : !strcmp(f[2], "fail") ? QUEUE_RCPT_FAIL : QUEUE_RCPT_DEFER;
     unsigned int code = 0;
+    char const *a = job_rcpt(w, w->nres++);
     uint0_scan(f[3], &code);
-    if (!queue_state_set(&w->res, f[1], status, code, f[4])) strerr_diefu(111, "allocate");
+    if (a && !queue_state_set(&w->res, a, status, code, f[4])) strerr_diefu(111, "allocate");
   }
   else if (line[0] == 'M' && !line[1] && n == 5)
   {
@@ -1020,13 +1037,12 @@ static void retry_all (void)
 
 /* ---- configuration ---- */
 
-static unsigned int env_uint (char const *name, unsigned int def)
+/* A numeric setting (lib/envnum.h); dies 100 on garbage. */
+static unsigned int env_uint (char const *name, unsigned int dflt, unsigned int max)
 {
-  char const *s = getenv(name);
-  unsigned int u;
-  if (!s || !*s) return def;
-  if (s[uint_scan(s, &u)]) strerr_dieinvalid(100, name);
-  return u;
+  unsigned int v;
+  if (!envnum_uint(name, dflt, max, &v)) strerr_dieinvalid(100, name);
+  return v;
 }
 
 static void retry_parse (char const *s)
@@ -1064,14 +1080,14 @@ static void config (void)
     if (gethostname(host, sizeof host - 1) < 0) strcpy(host, "localhost");
     me = host;
   }
-  concurrency = env_uint("CONCURRENCY", 4);
+  concurrency = env_uint("CONCURRENCY", 4, UINT_MAX);
   if (!concurrency) concurrency = 1;
-  lifetime = env_uint("LIFETIME", 432000);
-  delaywarn = env_uint("DELAYWARN", 14400);
-  rescan = env_uint("RESCAN", 600);
+  lifetime = env_uint("LIFETIME", 432000, ENVNUM_SECONDS_MAX);
+  delaywarn = env_uint("DELAYWARN", 14400, ENVNUM_SECONDS_MAX);
+  rescan = env_uint("RESCAN", 600, ENVNUM_SECONDS_MAX);
   if (!rescan) rescan = 600;
-  rate_minute = env_uint("RATE_MINUTE", 0);
-  rate_hour = env_uint("RATE_HOUR", 0);
+  rate_minute = env_uint("RATE_MINUTE", 0, UINT_MAX);
+  rate_hour = env_uint("RATE_HOUR", 0, UINT_MAX);
   if (rate_minute > RATE_MAX || rate_hour > RATE_MAX) strerr_dief(100, "RATE_MINUTE and RATE_HOUR are at most 1000000");
   s = getenv("RETRY");
   retry_parse(s && *s ? s : "60,240,540,960,1500,2160,2940,3600");

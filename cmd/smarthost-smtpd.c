@@ -16,6 +16,7 @@
 #include <skalibs/strerr.h>
 #include <skalibs/djbunix.h>
 #include <skalibs/types.h>
+#include "envnum.h"
 #include "addr_parse.h"
 #include "auth_server.h"
 #include "printable.h"
@@ -118,24 +119,19 @@ static void transaction_reset (void)
   nrcpt = 0;
 }
 
-/* Parses a decimal environment variable; dies 100 on garbage. */
+/* A numeric setting (lib/envnum.h); dies 100 on garbage. */
 static uint64_t env_num (char const *name, uint64_t dflt)
 {
-  char const *s = getenv(name);
   uint64_t v;
-  size_t n;
-  if (!s || !*s) return dflt;
-  n = uint64_scan(s, &v);
-  if (!n || s[n]) strerr_dief(100, "invalid ", name, ": ", s);
+  if (!envnum_u64(name, dflt, UINT64_MAX, &v)) strerr_dief(100, "invalid ", name, ": ", getenv(name));
   return v;
 }
 
-/* The same, for an unsigned int setting: a larger value means "as much as
-   possible", never a wrapped-around small one. */
 static unsigned int env_uint (char const *name, unsigned int dflt, unsigned int max)
 {
-  uint64_t v = env_num(name, dflt);
-  return v > max ? max : (unsigned int)v;
+  unsigned int v;
+  if (!envnum_uint(name, dflt, max, &v)) strerr_dief(100, "invalid ", name, ": ", getenv(name));
+  return v;
 }
 
 static int env_on (char const *name)
@@ -168,7 +164,7 @@ static void config_read (void)
   cf.maxrcpt = env_uint("SMTPD_MAXRCPT", 100, UINT_MAX);
   cf.maxerrors = env_uint("SMTPD_MAXERRORS", 10, UINT_MAX);
   /* deadlines are computed with tain_addsec(), which takes an int */
-  cf.timeout = env_uint("SMTPD_TIMEOUT", 300, INT_MAX / 2);
+  cf.timeout = env_uint("SMTPD_TIMEOUT", 300, ENVNUM_SECONDS_MAX);
   if (!cf.maxrcpt) cf.maxrcpt = 1;
   if (!cf.maxerrors) cf.maxerrors = 1;
   if (!cf.timeout) cf.timeout = 1;

@@ -49,7 +49,7 @@ b=$(grep -lx 'F ' "$T"/up/*.env | head -1); b=${b%.env}.msg
 like "the bounce is a delivery-status report for nobody@" "$(tr -d '\r' < "$b")" 'Final-Recipient: rfc822; nobody@example.net'
 like "with the upstream's reply" "$(tr -d '\r' < "$b")" 'Diagnostic-Code: smtp; 550'
 ok "the deferred one waits, with its state" wait_for 10 sh -c "grep -q '^defer	later@example.net	451' '$Q/state/$id' 2>/dev/null"
-like "the log line names the upstream, TLS and AUTH" "$(grep "$id <ok@example.net>" "$T/log")" "upstream=localhost:$PORT tls=starttls auth=any: delivered 250 .* \\([0-9]+ ms\\)"
+like "the log line names the upstream, the TLS version and the AUTH mechanism used" "$(grep "$id <ok@example.net>" "$T/log")" "upstream=localhost:$PORT tls=TLSv1\\.[23] auth=(PLAIN|LOGIN|CRAM-MD5): delivered 250 .* \\([0-9]+ ms\\)"
 
 # The upstream now takes later@: the retry delivers it, to it alone.
 kill "$UP_PID"; wait "$UP_PID" 2>/dev/null
