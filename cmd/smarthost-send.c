@@ -1091,6 +1091,10 @@ static void config (void)
   if (rate_minute > RATE_MAX || rate_hour > RATE_MAX) strerr_dief(100, "RATE_MINUTE and RATE_HOUR are at most 1000000");
   s = getenv("RETRY");
   retry_parse(s && *s ? s : "60,240,540,960,1500,2160,2940,3600");
+  if (!upstream_name)
+    strerr_warnw("no upstream configured: mail is accepted and held in ", qdir,
+      "; write host:port into the instance's conf/UPSTREAM (and UPSTREAM_USER, UPSTREAM_PASSFILE for AUTH),"
+      " then restart this service (s6-svc -r)");
 }
 
 static int dir_at (int fd, char const *name)
