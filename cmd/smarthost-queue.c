@@ -220,7 +220,8 @@ int main (int argc, char const *const *argv)
   body_read(&m, dirfd);
   envelope_read(&head);
   id_choose(id);
-  if (queue_tmp_open(&tmp, dir, id) < 0)
+  /* tmp takes the spool's descriptor over: no second open of the path */
+  if (queue_tmp_openat(&tmp, dirfd, id) < 0)
     diesys(errno == ENOSPC || errno == EDQUOT ? QQ_WRITE : QQ_SPOOL, "create message file in tmp");
   message_write(&head, &m);
   if (queue_tmp_commit(&tmp) < 0)

@@ -3,6 +3,7 @@
    RESULTS are the model; the protocol is in doc/interfaces.md). */
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include <skalibs/tai.h>
 #include <skalibs/types.h>
 #include "addr.h"
+#include "envnum.h"
 #include "auth_client.h"
 #include "netio.h"
 #include "printable.h"
@@ -50,13 +52,12 @@ static smtpc S = SMTPC_ZERO;
 
 /* --- configuration ---------------------------------------------------- */
 
-static unsigned int env_uint (char const *name, unsigned int dflt)
+/* A numeric setting (lib/envnum.h); dies 100 on garbage. */
+static unsigned int env_uint (char const *name, unsigned int dflt, unsigned int max)
 {
-  char const *x = getenv(name);
-  unsigned int n;
-  if (!x || !*x) return dflt;
-  if (!uint0_scan(x, &n)) strerr_dief(100, "invalid ", name, ": ", x);
-  return n;
+  unsigned int v;
+  if (!envnum_uint(name, dflt, max, &v)) strerr_dief(100, "invalid ", name, ": ", getenv(name));
+  return v;
 }
 
 static void conf_tls (void)
@@ -95,13 +96,13 @@ static void conf_read (void)
     if (gethostname(host, sizeof host - 1) < 0 || !*host) strcpy(host, "localhost");
     S.helo = host;
   }
-  S.timeout = env_uint("UPSTREAM_TIMEOUT", 60);
+  S.timeout = env_uint("UPSTREAM_TIMEOUT", 60, ENVNUM_SECONDS_MAX);
   if (!S.timeout) S.timeout = 1;
-  S.datatimeout = env_uint("UPSTREAM_DATATIMEOUT", 600);
+  S.datatimeout = env_uint("UPSTREAM_DATATIMEOUT", 600, ENVNUM_SECONDS_MAX);
   if (!S.datatimeout) S.datatimeout = 1;
-  cf_maxmsgs = env_uint("UPSTREAM_MAXMSGS", 100);
+  cf_maxmsgs = env_uint("UPSTREAM_MAXMSGS", 100, UINT_MAX);
   if (!cf_maxmsgs) cf_maxmsgs = 1;
-  cf_idle = env_uint("UPSTREAM_IDLE", 30);
+  cf_idle = env_uint("UPSTREAM_IDLE", 30, ENVNUM_SECONDS_MAX);
   x = getenv("UPSTREAM_TLS");
   if (!x || !*x || !strcmp(x, "starttls")) S.tlsmode = SMTPC_TLS_STARTTLS;
   else if (!strcmp(x, "tls")) S.tlsmode = SMTPC_TLS_IMPLICIT;
@@ -428,9 +429,30 @@ static void put_session_failure (char const *const *rcpts, unsigned int n)
   put_all(rcpts, n, 'd', S.fclass ? S.fclass : "local", S.fcode, S.ftext.s ? S.ftext.s : "", S.ftext.len);
 }
 
+/* S: which upstream, TLS version and mechanism, for the scheduler's log
+   (worker mode only: by hand, -v and --check show the dialogue) */
+static int sline = 0;
+
+static void put_sline (void)
+{
+  char port[UINT_FMT];
+  port[uint_fmt(port, S.port)] = 0;
+  if (!sline) return;
+  buffer_puts(buffer_1, "S\t");
+  put_field(S.host ? S.host : "-", strlen(S.host ? S.host : "-"));
+  buffer_puts(buffer_1, ":");
+  buffer_puts(buffer_1, port);
+  buffer_puts(buffer_1, "\t");
+  buffer_puts(buffer_1, S.tlsversion[0] ? S.tlsversion : "none");
+  buffer_puts(buffer_1, "\t");
+  buffer_puts(buffer_1, S.authmech ? S.authmech : "none");
+  buffer_puts(buffer_1, "\n");
+}
+
 static void put_results (smtpc_msg *m)
 {
   unsigned int i;
+  put_sline();
   for (i = 0; i < m->n; i++)
     put_rline(m->rcpts[i], m->rstatus[i], m->rcode[i], m->rtext.s + m->rpos[i]);
   put_mline(m->mstatus, m->mclass, m->mcode, m->mtext.s, m->mtext.len ? m->mtext.len - 1 : 0);
@@ -732,6 +754,6 @@ int main (int argc, char const *const *argv)
   S.secret = &secret_get;
   S.trace = &trace;
   if (checkmode) return check();
-  if (workermode) return worker();
+  if (workermode) { sline = 1; return worker(); }
   return byhand(sender, argv, argc);
 }

@@ -216,6 +216,13 @@ static int smtpc_handshake (smtpc *s)
   }
   netio_tls(&s->io, ctx);
   s->tls = 1;
+  {
+    char const *v = tls_conn_version(ctx);
+    size_t n = v ? strlen(v) : 0;
+    if (n >= sizeof s->tlsversion) n = sizeof s->tlsversion - 1;
+    memcpy(s->tlsversion, v ? v : "", n);
+    s->tlsversion[n] = 0;
+  }
   if (s->trace)
   {
     stralloc t = STRALLOC_ZERO;
@@ -309,6 +316,8 @@ int smtpc_open (smtpc *s, char const *host, unsigned int port)
   s->fclass = 0;
   s->fnext = 1;
   s->fperm = 0;
+  s->tlsversion[0] = 0;
+  s->authmech = 0;
   if (!smtpc_connect(s, host, port)) return 0;
   if (s->tlsmode == SMTPC_TLS_IMPLICIT && !smtpc_handshake(s)) goto fail;
   if (!smtpc_read(s, s->timeout)) goto fail;

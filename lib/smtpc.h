@@ -55,6 +55,8 @@ struct smtpc_s
   unsigned long size;         /* SIZE advertised, 0: none or no limit */
   stralloc authmechs;         /* the words after AUTH in the last EHLO */
   int tls;                    /* the connection is under TLS */
+  char tlsversion[16];        /* "TLSv1.3", or empty without TLS */
+  char const *authmech;       /* the mechanism that logged in, or NULL */
   int up;                     /* ready for MAIL */
   unsigned int nmsgs;         /* transactions on this connection */
 

@@ -127,7 +127,7 @@ int smtpc_auth (smtpc *s)
     if (!s->fclass) smtpc_fails(s, "local", "out of memory", 0);
     return 0;
   }
-  if (s->reply.code == 235) return 1;
+  if (s->reply.code == 235) { s->authmech = auth_mech_name(m); return 1; }
   /* 421 (closing) and 454 (too many logins) say "later", not "wrong
      credentials": pausing the queue for them would wait for a fix */
   smtpc_failreply(s, s->reply.code == 454 || s->reply.code == 421 ? "throttle" : "auth", "AUTH refused");

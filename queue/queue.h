@@ -27,6 +27,9 @@ struct queue_tmp_s
 /* Creates tmp/ID (O_EXCL, mode 0600) in the spool dir. Returns 0, or -1 with errno
    (EEXIST: the id is in use). */
 int queue_tmp_open (queue_tmp *t, char const *dir, char const *id);
+/* The same in the spool already open as dirfd, which t then owns (it is
+   closed by the commit or the abort, and on failure here). */
+int queue_tmp_openat (queue_tmp *t, int dirfd, char const *id);
 /* The commit: fsync tmp/ID, close it, rename it into new/ID without replacing
    anything (RENAME_NOREPLACE), fsync new/. Returns 0, or -1 with errno; on
    failure tmp/ID is removed. */

@@ -17,10 +17,16 @@
 
 int queue_tmp_open (queue_tmp *t, char const *dir, char const *id)
 {
+  int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0) return -1;
+  return queue_tmp_openat(t, dirfd, id);
+}
+
+int queue_tmp_openat (queue_tmp *t, int dirfd, char const *id)
+{
   char path[4 + QUEUE_ID_SIZE] = "tmp/";
   memcpy(path + 4, id, QUEUE_ID_SIZE);
-  t->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (t->dirfd < 0) return -1;
+  t->dirfd = dirfd;
   t->fd = openat(t->dirfd, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (t->fd < 0)
   {

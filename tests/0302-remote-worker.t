@@ -4,7 +4,7 @@
 # SIZE recorded in the spool.
 . "${0%/*}/lib.sh"
 . "$TOP/tests/peers/remote.sh"
-plan 17
+plan 18
 
 make_certs
 start_upstream up --cert "$T/certs/server.pem" --key "$T/certs/server.key" \
@@ -24,6 +24,7 @@ done > "$T/jobs"
 smarthost-remote -w < "$T/jobs" > "$T/res"; r=$?
 is "worker exits 0 at the end of its input" "$r" 0
 is "five jobs, five M ok lines" "$(grep -c "^M	ok	smtp	250	" "$T/res")" 5
+is "each job names the upstream, its TLS version and the mechanism (S line)" "$(grep -c "^S	localhost:$PORT	TLSv1\.[23]	[A-Z0-9-]*$" "$T/res")" 5
 is "one R ok line per job" "$(grep -c "^R	r[1-5]@example.net	ok	250	" "$T/res")" 5
 is "five messages stored" "$(ls "$T/up" | grep -c '\.msg$')" 5
 is "one connection for five messages" "$(grep -c '^connect' "$T/up/log")" 1

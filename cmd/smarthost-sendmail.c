@@ -1,0 +1,763 @@
+/* smarthost-sendmail: the sendmail(8) front end for cron, scripts and
+   mail(1). It reads a message on stdin, adds the Date, Message-ID and From
+   fields that are missing, removes Bcc, and hands the message to the
+   injector ($QMAILQUEUE or smarthost-queue) with the qmail-queue protocol.
+   -bs runs smarthost-smtpd on stdin/stdout; -bp (or the name mailq) lists
+   the queue. Options that callers pass out of habit are accepted and
+   ignored, as Postfix's and qmail's sendmail wrappers do. */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <skalibs/allreadwrite.h>
+#include <skalibs/buffer.h>
+#include <skalibs/djbunix.h>
+#include <skalibs/gccattributes.h>
+#include <skalibs/sgetopt.h>
+#include <skalibs/stralloc.h>
+#include <skalibs/strerr.h>
+#include <skalibs/types.h>
+#include "addr.h"
+#include "printable.h"
+#include "qq.h"
+#include "queue.h"
+
+#define USAGE "smarthost-sendmail [ -t ] [ -i ] [ -f sender ] [ -F fullname ] [ -bm | -bs | -bp ] [ recipient ... ]"
+#define dieusage() strerr_dieusage(100, USAGE)
+#define dienomem() strerr_diefu1sys(111, "allocate memory")
+
+/* The header is held in memory until its end (the recipients of -t, and
+   the fields to add, are known only then); past this it is refused. */
+#define HEADER_MAX (1024 * 1024)
+/* The body is copied in pieces of at most this many bytes. */
+#define SEG_MAX 65536
+
+/* ---------------------------------------------------------------- input */
+
+/* stdin, read in segments: a line with its LF, or SEG_MAX bytes of a
+   longer line. */
+static char inbuf[SEG_MAX];
+static size_t inpos, inlen;
+static int ineof;
+
+/* Appends the next segment to sa. Returns 1 if it ends with LF, 0 if it is
+   a piece of a long line or the end of input without LF (sa unchanged and
+   ineof set when there was nothing left). */
+static int seg_read (stralloc *sa, size_t max)
+{
+  size_t got = 0;
+  for (;;)
+  {
+    char *nl;
+    size_t n;
+    if (inpos == inlen)
+    {
+      ssize_t r;
+      if (ineof) return 0;
+      r = fd_read(0, inbuf, sizeof inbuf);
+      if (r < 0) strerr_diefu1sys(111, "read message from stdin");
+      if (!r) { ineof = 1; return 0; }
+      inpos = 0; inlen = r;
+    }
+    n = inlen - inpos;
+    if (n > max - got) n = max - got;
+    nl = memchr(inbuf + inpos, '\n', n);
+    if (nl) n = nl - (inbuf + inpos) + 1;
+    if (!stralloc_catb(sa, inbuf + inpos, n)) dienomem();
+    inpos += n; got += n;
+    if (nl) return 1;
+    if (got == max) return 0;
+  }
+}
+
+/* ----------------------------------------------------- address lists */
+
+/* Appends each address of an RFC 5322 address list (or of a plain
+   comma-separated list) to out, NUL-terminated: display names, comments
+   and group names are dropped, the addr-spec of <...> kept, a source
+   route (<@a,@b:x@y>) removed. Quoted strings are kept as they are. */
+static void addrlist_add (stralloc *out, char const *s, size_t len);
+
+static void addr_finish (stralloc *out, stralloc *bare, stralloc *angle, int inangle)
+{
+  stralloc *a = inangle ? angle : bare;
+  size_t start = 0, i;
+  if (inangle && a->len && a->s[0] == '@')
+    for (i = 0; i < a->len; i++)
+      if (a->s[i] == ':') { start = i + 1; break; }
+  if (a->len > start)
+  {
+    if (!stralloc_catb(out, a->s + start, a->len - start) || !stralloc_0(out)) dienomem();
+  }
+  bare->len = 0;
+  angle->len = 0;
+}
+
+static void addrlist_add (stralloc *out, char const *s, size_t len)
+{
+  stralloc bare = STRALLOC_ZERO, angle = STRALLOC_ZERO;
+  int inangle = 0, hadangle = 0;
+  size_t i = 0;
+  while (i < len)
+  {
+    char c = s[i];
+    stralloc *cur = inangle ? &angle : &bare;
+    if (c == '"')
+    {
+      size_t j = i + 1;
+      for (; j < len && s[j] != '"'; j++) if (s[j] == '\\' && j + 1 < len) j++;
+      if (j < len) j++;
+      if (!stralloc_catb(cur, s + i, j - i)) dienomem();
+      i = j;
+      continue;
+    }
+    if (c == '(')
+    {
+      unsigned int depth = 0;
+      for (; i < len; i++)
+      {
+        if (s[i] == '\\') { i++; continue; }
+        if (s[i] == '(') depth++;
+        else if (s[i] == ')' && !--depth) { i++; break; }
+      }
+      continue;
+    }
+    i++;
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') continue;
+    if (inangle)
+    {
+      if (c == '>') inangle = 0;
+      else if (!stralloc_catb(&angle, &c, 1)) dienomem();
+      continue;
+    }
+    switch (c)
+    {
+      case '<': inangle = hadangle = 1; angle.len = 0; bare.len = 0; break;
+      case ':': bare.len = 0; break;   /* a group's name */
+      case ',': case ';':
+        addr_finish(out, &bare, &angle, hadangle); hadangle = 0; break;
+      default:
+        if (hadangle) break;   /* text after <...> belongs to no address */
+        if (!stralloc_catb(&bare, &c, 1)) dienomem();
+    }
+  }
+  addr_finish(out, &bare, &angle, hadangle);
+  stralloc_free(&bare);
+  stralloc_free(&angle);
+}
+
+/* ----------------------------------------------------- who we are */
+
+static char const *domain_get (void)
+{
+  static struct utsname u;
+  char const *d = getenv("DEFAULTDOMAIN");
+  if (d && *d) return d;
+  d = getenv("HELONAME");
+  if (d && *d) return d;
+  if (uname(&u) < 0) strerr_diefu1sys(111, "get the host name");
+  return u.nodename;
+}
+
+static char const *login_get (void)
+{
+  static char num[UINT_FMT + 4] = "uid";
+  struct passwd *pw = getpwuid(getuid());
+  if (pw && pw->pw_name[0]) return pw->pw_name;
+  num[3 + uint_fmt(num + 3, getuid())] = 0;
+  return num;
+}
+
+/* The full name for a From field we add: -F, else $NAME, else the GECOS
+   field up to its first comma. */
+static char const *fullname_get (char const *given)
+{
+  struct passwd *pw;
+  char const *name = getenv("NAME");
+  if (given) return given;
+  if (name && *name) return name;
+  pw = getpwuid(getuid());
+  return pw && pw->pw_gecos ? pw->pw_gecos : "";
+}
+
+/* Appends addr to sa, with @domain when it has no domain. Refuses what the
+   injector would refuse, so that the caller gets a clear message. */
+static void addr_qualify (stralloc *sa, char const *addr, char const *domain)
+{
+  size_t start = sa->len;
+  if (!stralloc_cats(sa, addr)) dienomem();
+  if (*addr && !strchr(addr, '@'))
+    if (!stralloc_catb(sa, "@", 1) || !stralloc_cats(sa, domain)) dienomem();
+  switch (addr_check(sa->s + start, sa->len - start))
+  {
+    case ADDR_ELONG: strerr_dief(100, "address too long: ", addr);
+    case ADDR_ECHAR: strerr_dief(100, "control character in address");
+  }
+  if (!stralloc_0(sa)) dienomem();
+}
+
+/* -f accepts a@b, <a@b>, and <> or an empty string for the null sender. */
+static void sender_set (stralloc *sa, char const *f, char const *domain)
+{
+  size_t len;
+  char buf[ADDR_MAX + 3];
+  if (!f)
+  {
+    f = getenv("SENDMAIL_FROM");
+    if (!f || !*f) f = login_get();
+  }
+  len = strlen(f);
+  if (len >= 2 && f[0] == '<' && f[len-1] == '>')
+  {
+    if (len - 2 > ADDR_MAX) strerr_dief(100, "sender address too long");
+    memcpy(buf, f + 1, len - 2);
+    buf[len - 2] = 0;
+    f = buf;
+  }
+  sa->len = 0;
+  addr_qualify(sa, f, domain);
+}
+
+/* ----------------------------------------------------- the header */
+
+typedef struct header_s header;
+struct header_s
+{
+  stralloc kept;       /* the fields that are passed on, LF line endings */
+  stralloc rcpthdr;    /* values of To, Cc, Bcc, comma-separated (for -t) */
+  int has_date, has_msgid, has_from;
+};
+#define HEADER_ZERO { STRALLOC_ZERO, STRALLOC_ZERO, 0, 0, 0 }
+
+/* The length of a field name and its colon ("Subject:" gives 8), or 0
+   when the line does not start a field. */
+static size_t field_name_len (char const *s, size_t len)
+{
+  size_t i = 0;
+  while (i < len && s[i] > 32 && s[i] < 127 && s[i] != ':') i++;
+  if (!i) return 0;
+  while (i < len && (s[i] == ' ' || s[i] == '\t')) i++;   /* obsolete "Name :" */
+  return i < len && s[i] == ':' ? i + 1 : 0;
+}
+
+static int field_is (char const *s, size_t namelen, char const *name)
+{
+  size_t n = strlen(name);
+  size_t i = n;
+  if (namelen < n + 1 || strncasecmp(s, name, n)) return 0;
+  while (s[i] == ' ' || s[i] == '\t') i++;
+  return s[i] == ':';
+}
+
+/* Turns a trailing CRLF into LF; a last line without LF gets one. */
+static void line_fix (stralloc *line)
+{
+  if (!line->len || line->s[line->len-1] != '\n')
+    if (!stralloc_catb(line, "\n", 1)) dienomem();
+  if (line->len >= 2 && line->s[line->len-2] == '\r')
+    line->s[--line->len - 1] = '\n';
+}
+
+static int dot_line (stralloc const *line)
+{
+  return line->len == 2 && line->s[0] == '.' && line->s[1] == '\n';
+}
+
+enum header_end { HEADER_BLANK, HEADER_BODYLINE, HEADER_EOF };
+
+/* Reads the header. Returns how it ended; with HEADER_BODYLINE, line holds
+   the first line of the body (a line that is not a field: the blank
+   separator is then missing and is added). */
+static enum header_end header_read (header *h, stralloc *line, int dots)
+{
+  size_t total = 0;
+  int keep = 0, collect = 0, first = 1;
+  for (;;)
+  {
+    size_t n;
+    line->len = 0;
+    if (!seg_read(line, HEADER_MAX + 1 - total))
+    {
+      if (!line->len) return HEADER_EOF;
+      if (!ineof) strerr_dief(100, "message header too large");
+    }
+    total += line->len;
+    line_fix(line);
+    if (dots && dot_line(line)) { ineof = 1; inpos = inlen; return HEADER_EOF; }
+    if (line->len == 1) return HEADER_BLANK;
+    if (first && line->len > 5 && !memcmp(line->s, "From ", 5)) { first = 0; continue; }   /* mbox From_ line */
+    first = 0;
+    if (line->s[0] == ' ' || line->s[0] == '\t')
+    {
+      if (!keep && !collect) return HEADER_BODYLINE;   /* no field to continue */
+    }
+    else if ((n = field_name_len(line->s, line->len)))
+    {
+      int bcc = field_is(line->s, n, "Bcc") || field_is(line->s, n, "Resent-Bcc");
+      keep = !bcc;
+      collect = bcc || field_is(line->s, n, "To") || field_is(line->s, n, "Cc");
+      if (field_is(line->s, n, "Date")) h->has_date = 1;
+      if (field_is(line->s, n, "Message-ID")) h->has_msgid = 1;
+      if (field_is(line->s, n, "From")) h->has_from = 1;
+      if (collect && !stralloc_catb(&h->rcpthdr, ",", 1)) dienomem();
+      if (collect && !stralloc_catb(&h->rcpthdr, line->s + n, line->len - n)) dienomem();
+      if (keep && !stralloc_catb(&h->kept, line->s, line->len)) dienomem();
+      continue;
+    }
+    else return HEADER_BODYLINE;
+    if (collect && !stralloc_catb(&h->rcpthdr, line->s, line->len)) dienomem();
+    if (keep && !stralloc_catb(&h->kept, line->s, line->len)) dienomem();
+  }
+}
+
+/* A display name as a phrase: atoms as they are, anything else quoted.
+   Control characters would end the field: they become spaces. */
+static void phrase_cat (stralloc *sa, char const *name)
+{
+  static char const specials[] = "()<>[]:;@\\,.\"";
+  size_t i, len = strlen(name);
+  int quote = 0;
+  for (i = 0; i < len; i++)
+    if (strchr(specials, name[i]) || (unsigned char)name[i] >= 0x7f) quote = 1;
+  if (quote && !stralloc_catb(sa, "\"", 1)) dienomem();
+  for (i = 0; i < len; i++)
+  {
+    char c = name[i];
+    if ((unsigned char)c < 0x20 || c == 0x7f) c = ' ';
+    if (quote && (c == '"' || c == '\\') && !stralloc_catb(sa, "\\", 1)) dienomem();
+    if (!stralloc_catb(sa, &c, 1)) dienomem();
+  }
+  if (quote && !stralloc_catb(sa, "\"", 1)) dienomem();
+}
+
+/* The fields sendmail adds when they are missing. */
+static void header_complete (header *h, char const *id, char const *sender, char const *fullname, char const *domain)
+{
+  stralloc *sa = &h->kept;
+  if (!h->has_date)
+  {
+    char date[64];
+    time_t now = time(0);
+    struct tm tm;
+    if (!localtime_r(&now, &tm)) strerr_diefu1sys(111, "get the local time");
+    if (!strftime(date, sizeof date, "Date: %a, %d %b %Y %H:%M:%S %z\n", &tm)) strerr_diefu1x(111, "format the date");
+    if (!stralloc_cats(sa, date)) dienomem();
+  }
+  if (!h->has_msgid)
+  {
+    if (!stralloc_cats(sa, "Message-ID: <") || !stralloc_cats(sa, id)
+     || !stralloc_catb(sa, "@", 1) || !stralloc_cats(sa, domain)
+     || !stralloc_cats(sa, ">\n")) dienomem();
+  }
+  if (!h->has_from)
+  {
+    if (!stralloc_cats(sa, "From: ")) dienomem();
+    if (*fullname)
+    {
+      phrase_cat(sa, fullname);
+      if (!stralloc_cats(sa, " <") || !stralloc_cats(sa, sender) || !stralloc_cats(sa, ">\n")) dienomem();
+    }
+    else if (!stralloc_cats(sa, sender) || !stralloc_catb(sa, "\n", 1)) dienomem();
+  }
+}
+
+/* ----------------------------------------------------- injecting */
+
+static int out_broken;
+
+static void out_put (buffer *b, char const *s, size_t len)
+{
+  if (out_broken) return;
+  if (buffer_put(b, s, len) < 0) out_broken = 1;   /* the injector gave up: its verdict says why */
+}
+
+/* Copies the rest of stdin: CRLF becomes LF, and without -i a line with a
+   single dot ends the message. A CR at the end of a piece of a long line
+   is held back, in case the LF comes next. */
+static void body_copy (buffer *b, stralloc *line, int dots)
+{
+  int bol = 1, cr = 0;
+  for (;;)
+  {
+    int full;
+    line->len = 0;
+    if (cr && !stralloc_catb(line, "\r", 1)) dienomem();
+    cr = 0;
+    full = seg_read(line, SEG_MAX);
+    if (!line->len) return;
+    if (full || ineof)
+    {
+      line_fix(line);
+      if (bol && dots && dot_line(line)) return;
+      full = 1;
+    }
+    else if (line->s[line->len-1] == '\r') { cr = 1; line->len--; }
+    out_put(b, line->s, line->len);
+    bol = full;
+  }
+}
+
+static void rcpt_add (stralloc *rcpts, unsigned int *n, char const *addr, char const *domain)
+{
+  stralloc one = STRALLOC_ZERO;
+  size_t i = 0;
+  addr_qualify(&one, addr, domain);
+  if (!one.s[0]) { stralloc_free(&one); return; }
+  while (i < rcpts->len)
+  {
+    if (!strcmp(rcpts->s + i, one.s)) { stralloc_free(&one); return; }
+    i += strlen(rcpts->s + i) + 1;
+  }
+  if (!stralloc_catb(rcpts, one.s, one.len)) dienomem();
+  (*n)++;
+  stralloc_free(&one);
+}
+
+static int inject (char const *const *args, char const *fopt, char const *Fopt, int tflag, int dots)
+{
+  header h = HEADER_ZERO;
+  stralloc line = STRALLOC_ZERO, list = STRALLOC_ZERO, rcpts = STRALLOC_ZERO, sender = STRALLOC_ZERO;
+  char const *domain = domain_get();
+  char const **rv;
+  char id[QUEUE_ID_SIZE];
+  char obuf[8192];
+  buffer b;
+  qq q = QQ_ZERO;
+  qq_verdict const *v;
+  enum header_end end;
+  unsigned int n = 0, i;
+  size_t pos;
+  int wstat;
+
+  sender_set(&sender, fopt, domain);
+  for (; *args; args++) addrlist_add(&list, *args, strlen(*args));
+  end = header_read(&h, &line, dots);
+  if (tflag) addrlist_add(&list, h.rcpthdr.s, h.rcpthdr.len);
+  for (pos = 0; pos < list.len; pos += strlen(list.s + pos) + 1)
+    rcpt_add(&rcpts, &n, list.s + pos, domain);
+  if (!n) strerr_dief(100, "no recipients");
+
+  queue_id_make(id);
+  /* The From we add names the sender; the null sender has no address to
+     name, so it names the user. */
+  if (sender.s[0]) header_complete(&h, id, sender.s, fullname_get(Fopt), domain);
+  else
+  {
+    stralloc me = STRALLOC_ZERO;
+    addr_qualify(&me, login_get(), domain);
+    header_complete(&h, id, me.s, fullname_get(Fopt), domain);
+    stralloc_free(&me);
+  }
+
+  signal(SIGPIPE, SIG_IGN);
+  if (qq_start(&q, id) < 0) strerr_diefu1sys(111, "start the injector");
+  buffer_init(&b, &buffer_write, q.msgfd, obuf, sizeof obuf);
+  out_put(&b, h.kept.s, h.kept.len);
+  out_put(&b, "\n", 1);
+  if (end == HEADER_BODYLINE) out_put(&b, line.s, line.len);
+  if (end != HEADER_EOF) body_copy(&b, &line, dots);
+  if (!out_broken && !buffer_flush(&b)) out_broken = 1;
+
+  rv = malloc((n + 1) * sizeof *rv);
+  if (!rv) dienomem();
+  for (i = 0, pos = 0; i < n; i++, pos += strlen(rcpts.s + pos) + 1) rv[i] = rcpts.s + pos;
+  rv[n] = 0;
+  qq_envelope(&q, sender.s, rv, n);   /* a failure here shows in the verdict */
+  wstat = qq_finish(&q);
+  if (wstat < 0) strerr_diefu1sys(111, "wait for the injector");
+  v = qq_verdict_of(wstat);
+  if (v->code / 100 == 2) return 0;
+  {
+    char code[UINT_FMT];
+    code[uint_fmt(code, v->code)] = 0;
+    strerr_dief(v->code / 100 == 5 ? 100 : 111, "message not queued: ", code, " ", v->ecode, " ", v->text);
+  }
+}
+
+/* ----------------------------------------------------- the queue listing */
+
+/* One message: id, age, size, sender, the recipients still pending, and
+   the last reply from state/ID. The state file is read as cat would: per
+   recipient lines "done|defer|fail TAB rcpt TAB code TAB text" (spaces
+   accepted too); anything else in it is skipped. */
+typedef struct listing_s listing;
+struct listing_s
+{
+  stralloc done;    /* recipients done or failed, NUL-terminated */
+  stralloc reply;   /* the last reply, "code text" */
+  int replydefer;   /* reply came from a defer line */
+};
+#define LISTING_ZERO { STRALLOC_ZERO, STRALLOC_ZERO, 0 }
+
+static void state_line (listing *l, char *s)
+{
+  char *f[4];
+  unsigned int n = 0;
+  int defer;
+  while (n < 4)
+  {
+    f[n++] = s;
+    if (n == 4) break;
+    s += strcspn(s, "\t ");
+    if (!*s) break;
+    *s++ = 0;
+    s += strspn(s, "\t ");
+  }
+  if (n < 2) return;
+  defer = !strcmp(f[0], "defer");
+  if (!defer && strcmp(f[0], "done") && strcmp(f[0], "fail")) return;
+  if (!defer && (!stralloc_cats(&l->done, f[1]) || !stralloc_0(&l->done))) dienomem();
+  if (n < 3 || (l->replydefer && !defer)) return;
+  l->reply.len = 0;
+  if (!printable_cat(&l->reply, f[2], strlen(f[2]))) dienomem();
+  if (n == 4 && (!stralloc_catb(&l->reply, " ", 1) || !printable_cat(&l->reply, f[3], strlen(f[3])))) dienomem();
+  l->replydefer = defer;
+}
+
+static void state_read (listing *l, char const *q, char const *id)
+{
+  stralloc path = STRALLOC_ZERO, file = STRALLOC_ZERO;
+  size_t pos = 0;
+  l->done.len = l->reply.len = 0;
+  l->replydefer = 0;
+  if (!stralloc_cats(&path, q) || !stralloc_cats(&path, "/state/")
+   || !stralloc_cats(&path, id) || !stralloc_0(&path)) dienomem();
+  if (!openslurpclose(&file, path.s))
+  {
+    if (errno != ENOENT && errno != EACCES) strerr_warnwu2sys("read ", path.s);
+    goto end;
+  }
+  while (pos < file.len)
+  {
+    char *nl = memchr(file.s + pos, '\n', file.len - pos);
+    if (!nl) break;
+    *nl = 0;
+    state_line(l, file.s + pos);
+    pos = nl - file.s + 1;
+  }
+ end:
+  stralloc_free(&path);
+  stralloc_free(&file);
+}
+
+static int in_list (stralloc const *sa, char const *s)
+{
+  size_t pos = 0;
+  for (; pos < sa->len; pos += strlen(sa->s + pos) + 1)
+    if (!strcmp(sa->s + pos, s)) return 1;
+  return 0;
+}
+
+static void age_fmt (char *buf, char const *id)
+{
+  uint64_t then = 0;
+  uint64_t now = time(0);
+  uint64_t age;
+  size_t n = 0;
+  uint640_scan(id, &then);
+  age = now > then ? now - then : 0;
+  if (age >= 86400) { n += uint64_fmt(buf + n, age / 86400); buf[n++] = 'd'; age %= 86400; n += uint64_fmt(buf + n, age / 3600); buf[n++] = 'h'; }
+  else if (age >= 3600) { n += uint64_fmt(buf + n, age / 3600); buf[n++] = 'h'; n += uint64_fmt(buf + n, age % 3600 / 60); buf[n++] = 'm'; }
+  else if (age >= 60) { n += uint64_fmt(buf + n, age / 60); buf[n++] = 'm'; n += uint64_fmt(buf + n, age % 60); buf[n++] = 's'; }
+  else { n += uint64_fmt(buf + n, age); buf[n++] = 's'; }
+  buf[n] = 0;
+}
+
+static void put (char const *s)
+{
+  if (buffer_puts(buffer_1, s) < 0) strerr_diefu1sys(111, "write to stdout");
+}
+
+/* Returns 1 if the message was listed, 0 if it has gone meanwhile. */
+static int list_one (listing *l, char const *q, char const *sub, char const *id)
+{
+  stralloc path = STRALLOC_ZERO;
+  queue_env e = QUEUE_ENV_ZERO;
+  struct stat st;
+  char num[UINT64_FMT + 1], age[64];
+  size_t pos;
+  int fd, r;
+  if (!stralloc_cats(&path, q) || !stralloc_catb(&path, "/", 1) || !stralloc_cats(&path, sub)
+   || !stralloc_catb(&path, "/", 1) || !stralloc_cats(&path, id) || !stralloc_0(&path)) dienomem();
+  fd = open_read(path.s);
+  if (fd < 0)
+  {
+    if (errno == ENOENT) { stralloc_free(&path); return 0; }
+    if (errno != EACCES) strerr_diefu2sys(111, "open ", path.s);
+    /* A member of the queue's group sees names and sizes, not contents. */
+    if (stat(path.s, &st) < 0) { stralloc_free(&path); return 0; }
+    age_fmt(age, id);
+    num[uint64_fmt(num, (uint64_t)st.st_size)] = 0;
+    put(id); put(" "); put(age); put(" "); put(num); put(" (not readable by you)\n");
+    stralloc_free(&path);
+    return 1;
+  }
+  if (fstat(fd, &st) < 0) strerr_diefu2sys(111, "stat ", path.s);
+  r = queue_env_read(fd, &e);
+  if (r < 0) strerr_diefu2sys(111, "read ", path.s);
+  fd_close(fd);
+  age_fmt(age, id);
+  num[uint64_fmt(num, r ? (uint64_t)(st.st_size - e.body) : (uint64_t)st.st_size)] = 0;
+  put(id); put(" "); put(age); put(" "); put(num); put(" ");
+  if (!r) { put("(malformed message file)\n"); goto end; }
+  put("<"); put(e.sender.s); put(">");
+  state_read(l, q, id);
+  for (pos = 0; pos < e.rcpts.len; pos += strlen(e.rcpts.s + pos) + 1)
+    if (!in_list(&l->done, e.rcpts.s + pos)) { put(" <"); put(e.rcpts.s + pos); put(">"); }
+  if (l->reply.len) { put(" "); if (!stralloc_0(&l->reply)) dienomem(); put(l->reply.s); }
+  else if (!strcmp(sub, "new")) put(" (new)");
+  else put(" (not tried yet)");
+  put("\n");
+ end:
+  queue_env_free(&e);
+  stralloc_free(&path);
+  return 1;
+}
+
+static int id_cmp (void const *a, void const *b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Ids of dir, sorted (by arrival, as ids are fixed-width). Each entry is
+   the id followed by the subdirectory's first letter, n or c. */
+static void ids_collect (stralloc *names, char const *q, char const *sub)
+{
+  stralloc path = STRALLOC_ZERO;
+  DIR *d;
+  struct dirent *de;
+  if (!stralloc_cats(&path, q) || !stralloc_catb(&path, "/", 1) || !stralloc_cats(&path, sub) || !stralloc_0(&path)) dienomem();
+  d = opendir(path.s);
+  if (!d) strerr_diefu2sys(111, "open directory ", path.s);
+  for (;;)
+  {
+    errno = 0;
+    de = readdir(d);
+    if (!de) break;
+    if (!queue_id_valid(de->d_name)) continue;
+    if (!stralloc_cats(names, de->d_name) || !stralloc_catb(names, sub, 1) || !stralloc_0(names)) dienomem();
+  }
+  if (errno) strerr_diefu2sys(111, "read directory ", path.s);
+  closedir(d);
+  stralloc_free(&path);
+}
+
+static int list_queue (void)
+{
+  char const *q = getenv("QUEUE");
+  stralloc names = STRALLOC_ZERO;
+  listing l = LISTING_ZERO;
+  char **v;
+  size_t n = 0, i, pos;
+  unsigned int shown = 0;
+  if (!q || !*q) strerr_dienotset(100, "QUEUE");
+  ids_collect(&names, q, "new");
+  ids_collect(&names, q, "cur");
+  for (pos = 0; pos < names.len; pos += strlen(names.s + pos) + 1) n++;
+  v = malloc((n + 1) * sizeof *v);
+  if (!v) dienomem();
+  for (i = 0, pos = 0; i < n; i++, pos += strlen(names.s + pos) + 1) v[i] = names.s + pos;
+  qsort(v, n, sizeof *v, &id_cmp);
+  for (i = 0; i < n; i++)
+  {
+    size_t len = strlen(v[i]);
+    char const *sub = v[i][len-1] == 'n' ? "new" : "cur";
+    v[i][len-1] = 0;
+    shown += list_one(&l, q, sub, v[i]);
+  }
+  if (!shown) put("queue is empty\n");
+  else
+  {
+    char num[UINT_FMT + 1];
+    num[uint_fmt(num, shown)] = 0;
+    put("-- "); put(num); put(shown == 1 ? " message\n" : " messages\n");
+  }
+  if (!buffer_flush(buffer_1)) strerr_diefu1sys(111, "write to stdout");
+  return 0;
+}
+
+/* ----------------------------------------------------- main */
+
+/* -bs: the SMTP receiver on stdin/stdout, for a local caller, who may
+   send anywhere (as 127.0.0.1 may under tcpserver). */
+static void smtp_stdio (void) gccattr_noreturn;
+static void smtp_stdio (void)
+{
+  char const *argv[2] = { "smarthost-smtpd", 0 };
+  if (setenv("RELAYCLIENT", "", 1) < 0) dienomem();
+  execvp(argv[0], (char *const *)argv);
+  strerr_diefu2sys(errno == ENOENT ? 127 : 126, "exec ", argv[0]);
+}
+
+/* -q: a queue run now. The injector's NUL byte on the trigger means "new
+   mail"; any other byte makes smarthost-send retry everything at once
+   (doc/interfaces.md, "The trigger FIFO"). */
+static int queue_kick (void)
+{
+  char const *q = getenv("QUEUE");
+  stralloc path = STRALLOC_ZERO;
+  int fd;
+  if (!q || !*q) strerr_dienotset(100, "QUEUE");
+  if (!stralloc_cats(&path, q) || !stralloc_cats(&path, "/trigger") || !stralloc_0(&path)) dienomem();
+  fd = open(path.s, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0 && errno == ENXIO)
+  {
+    strerr_warnw("nobody reads ", path.s, ": smarthost-send is not running");
+    return 0;
+  }
+  if (fd < 0) strerr_diefu2sys(111, "open ", path.s);
+  if (fd_write(fd, "\n", 1) < 0 && errno != EAGAIN) strerr_diefu2sys(111, "write to ", path.s);
+  fd_close(fd);
+  return 0;
+}
+
+int main (int argc, char const *const *argv)
+{
+  subgetopt l = SUBGETOPT_ZERO;
+  char const *fopt = 0, *Fopt = 0;
+  char const *base = strrchr(argv[0], '/');
+  char mode = 'm';
+  int tflag = 0, dots = 1;
+  PROG = "smarthost-sendmail";
+  base = base ? base + 1 : argv[0];
+  if (strstr(base, "mailq")) mode = 'p';
+  for (;;)
+  {
+    int opt = subgetopt_r(argc, argv, "tiIGUvnmqf:r:F:b:o:e:N:R:V:B:L:h:O:C:X:p:", &l);
+    if (opt == -1) break;
+    switch (opt)
+    {
+      case 't': tflag = 1; break;
+      case 'i': dots = 0; break;
+      case 'f': case 'r': fopt = l.arg; break;
+      case 'F': Fopt = l.arg; break;
+      case 'b': mode = l.arg[0]; if (!mode || l.arg[1]) dieusage(); break;
+      case 'o': if (!strcmp(l.arg, "i")) dots = 0; break;   /* -oi; -oem, -odi, ...: ignored */
+      case 'I': mode = 'i'; break;                          /* newaliases */
+      case 'q': mode = 'q'; break;
+      case 'G': case 'U': case 'v': case 'n': case 'm':
+      case 'e': case 'N': case 'R': case 'V': case 'B': case 'L':
+      case 'h': case 'O': case 'C': case 'X': case 'p': break;
+      default: dieusage();
+    }
+  }
+  argv += l.ind;
+  switch (mode)
+  {
+    case 'm': return inject(argv, fopt, Fopt, tflag, dots);
+    case 's': smtp_stdio();
+    case 'p': return list_queue();
+    case 'q': return queue_kick();
+    case 'i': return 0;   /* no aliases here: nothing to rebuild */
+    default: strerr_dief(100, "unsupported mode -b", (char const []){ mode, 0 });
+  }
+}

@@ -1,0 +1,169 @@
+/* dsn.c: delivery status notifications (RFC 3464, RFC 6522, RFC 3834).
+
+   Layout of what dsn_write produces:
+
+     headers (From MAILER-DAEMON, Auto-Submitted: auto-replied, multipart/report)
+     --B  text/plain                  what happened, for people
+     --B  message/delivery-status     Reporting-MTA, then per recipient
+                                      Final-Recipient, Action, Status, Diagnostic-Code
+     --B  text/rfc822-headers         the original header block
+     --B--
+*/
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <skalibs/allreadwrite.h>
+#include <skalibs/buffer.h>
+#include <skalibs/types.h>
+
+#include "dsn.h"
+
+#define DSN_HEADERS_MAX 65536
+
+static int put (buffer *b, char const *s)
+{
+  return buffer_puts(b, s) < 0 ? -1 : 0;
+}
+
+static int putn (buffer *b, uint64_t u)
+{
+  char fmt[UINT64_FMT];
+  return buffer_put(b, fmt, uint64_fmt(fmt, u)) < 0 ? -1 : 0;
+}
+
+static int put_date (buffer *b, time_t t)
+{
+  char s[64];
+  struct tm tm;
+  if (!gmtime_r(&t, &tm)) return -1;
+  if (!strftime(s, sizeof s, "%a, %d %b %Y %H:%M:%S +0000", &tm)) return -1;
+  return put(b, s);
+}
+
+static int is_digits (char const *s, size_t min, size_t max, size_t *len)
+{
+  size_t i = 0;
+  while (i < max && s[i] >= '0' && s[i] <= '9') i++;
+  *len = i;
+  return i >= min;
+}
+
+void dsn_status (char *s, unsigned int code, char const *text)
+{
+  size_t a, b2, c;
+  if (text && (text[0] == '2' || text[0] == '4' || text[0] == '5') && text[1] == '.'
+   && is_digits(text + 2, 1, 3, &a) && text[2 + a] == '.'
+   && is_digits(text + 3 + a, 1, 3, &b2) && (c = 3 + a + b2, text[c] == ' ' || !text[c]))
+  {
+    memcpy(s, text, c);
+    s[c] = 0;
+    return;
+  }
+  s[0] = code / 100 == 4 ? '4' : '5';
+  memcpy(s + 1, ".0.0", 5);
+}
+
+static int put_headers (buffer *b, dsn const *d)
+{
+  char const *what = d->delayed ? "Delayed Mail (still being retried)" : "Undelivered Mail Returned to Sender";
+  if (put(b, "From: Mail Delivery System <MAILER-DAEMON@") || put(b, d->me) || put(b, ">\n")
+   || put(b, "To: <") || put(b, d->to) || put(b, ">\n")
+   || put(b, "Subject: ") || put(b, what) || put(b, "\n")
+   || put(b, "Date: ") || put_date(b, d->now) || put(b, "\n")
+   || put(b, "Message-ID: <") || put(b, d->id) || put(b, d->delayed ? ".delay." : ".bounce.")
+   || putn(b, (uint64_t)d->now) || put(b, "@") || put(b, d->me) || put(b, ">\n")
+   || put(b, "Auto-Submitted: auto-replied\n")
+   || put(b, "MIME-Version: 1.0\n")
+   || put(b, "Content-Type: multipart/report; report-type=delivery-status;\n\tboundary=\"")
+   || put(b, d->id) || put(b, "/") || put(b, d->me) || put(b, "\"\n\n")
+   || put(b, "This is a MIME-encapsulated message.\n\n")) return -1;
+  return 0;
+}
+
+static int put_boundary (buffer *b, dsn const *d, int last)
+{
+  return put(b, "--") || put(b, d->id) || put(b, "/") || put(b, d->me)
+    || put(b, last ? "--\n" : "\n") ? -1 : 0;
+}
+
+static int put_text (buffer *b, dsn const *d)
+{
+  unsigned int i = 0;
+  if (put_boundary(b, d, 0)
+   || put(b, "Content-Description: Notification\nContent-Type: text/plain; charset=us-ascii\n\n")
+   || put(b, "This is the mail system at ") || put(b, d->me) || put(b, ".\n\n")
+   || put(b, d->delayed
+      ? "Your message could not be delivered yet to the recipients below.\nIt is still being retried; you do not need to send it again.\n\n"
+      : "Your message could not be delivered to the recipients below.\nIt has been given up; this is a permanent error.\n\n")) return -1;
+  for (; i < d->n; i++)
+  {
+    if (put(b, "<") || put(b, d->rcpts[i].addr) || put(b, ">: ")) return -1;
+    if (d->rcpts[i].code && (putn(b, d->rcpts[i].code) || put(b, " "))) return -1;
+    if (put(b, d->rcpts[i].text) || put(b, "\n")) return -1;
+  }
+  return put(b, "\n");
+}
+
+static int put_rcpt_status (buffer *b, dsn const *d, dsn_rcpt const *r)
+{
+  char status[16];
+  if (r->status) { size_t l = strlen(r->status); if (l > 15) l = 15; memcpy(status, r->status, l); status[l] = 0; }
+  else dsn_status(status, r->code, r->text);
+  if (put(b, "\nFinal-Recipient: rfc822; ") || put(b, r->addr)
+   || put(b, "\nAction: ") || put(b, d->delayed ? "delayed" : "failed")
+   || put(b, "\nStatus: ") || put(b, status)) return -1;
+  if (d->upstream && (put(b, "\nRemote-MTA: dns; ") || put(b, d->upstream))) return -1;
+  if (r->code && (put(b, "\nDiagnostic-Code: smtp; ") || putn(b, r->code) || put(b, " ") || put(b, r->text))) return -1;
+  return put(b, "\n");
+}
+
+static int put_status (buffer *b, dsn const *d)
+{
+  unsigned int i = 0;
+  if (put_boundary(b, d, 0)
+   || put(b, "Content-Description: Delivery report\nContent-Type: message/delivery-status\n\n")
+   || put(b, "Reporting-MTA: dns; ") || put(b, d->me)
+   || put(b, "\nX-Smarthost-Queue-ID: ") || put(b, d->id)
+   || put(b, "\nArrival-Date: ") || put_date(b, d->arrival) || put(b, "\n")) return -1;
+  for (; i < d->n; i++)
+    if (put_rcpt_status(b, d, d->rcpts + i)) return -1;
+  return put(b, "\n");
+}
+
+/* Copies the header block (up to the first empty line) from fd, whole lines
+   only, at most DSN_HEADERS_MAX bytes. */
+static int put_original (buffer *b, dsn const *d, int fd)
+{
+  char buf[DSN_HEADERS_MAX];
+  size_t len = 0, end = 0, i;
+  int eol = 1;
+  if (put_boundary(b, d, 0)
+   || put(b, "Content-Description: Undelivered Message Headers\nContent-Type: text/rfc822-headers\n\n")) return -1;
+  while (len < sizeof buf)
+  {
+    ssize_t r = fd_read(fd, buf + len, sizeof buf - len);
+    if (r < 0) return -1;
+    if (!r) break;
+    for (i = len; i < len + (size_t)r; i++)
+    {
+      if (buf[i] != '\n') { eol = 0; continue; }
+      if (eol) goto done;  /* the empty line: end of the headers */
+      eol = 1;
+      end = i + 1;
+    }
+    len += r;
+  }
+ done:
+  if (buffer_put(b, buf, end) < 0) return -1;
+  return put(b, "\n");
+}
+
+int dsn_write (buffer *b, dsn const *d, int fd)
+{
+  if (put_headers(b, d) || put_text(b, d) || put_status(b, d)
+   || put_original(b, d, fd) || put_boundary(b, d, 1)) return -1;
+  return 0;
+}
