@@ -1092,7 +1092,7 @@ static void config (void)
   s = getenv("RETRY");
   retry_parse(s && *s ? s : "60,240,540,960,1500,2160,2940,3600");
   if (!upstream_name)
-    strerr_warnw("no upstream configured: mail is accepted and held in ", qdir,
+    strerr_warni("no upstream configured: mail is accepted and held in ", qdir,
       "; write host:port into the instance's conf/UPSTREAM (and UPSTREAM_USER, UPSTREAM_PASSFILE for AUTH),"
       " then restart this service (s6-svc -r)");
 }

@@ -13,7 +13,7 @@ fails_with 100 "a malformed CONCURRENCY: exit 100" sh -c 'CONCURRENCY=four smart
 fails_with 100 "RATE_HOUR over the maximum: exit 100" sh -c 'RATE_HOUR=2000000 smarthost-send 2>/dev/null'
 fails_with 111 "a missing spool: exit 111" sh -c 'QUEUE=$T/nonexistent smarthost-send 2>/dev/null'
 start_send
-ok "no UPSTREAM: one line says how to set it" wait_for 10 grep -q 'warning: no upstream configured: mail is accepted and held in .*conf/UPSTREAM' "$T/log"
+ok "no UPSTREAM: one line says how to set it" wait_for 10 grep -q 'info: no upstream configured: mail is accepted and held in .*conf/UPSTREAM' "$T/log"
 stop_send
 is "... once" "$(grep -c 'no upstream configured' "$T/log")" 1
 rm "$Q/trigger"
