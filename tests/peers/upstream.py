@@ -168,7 +168,8 @@ class Handler:
             if f.startswith(b'user='):
                 user = f[5:]
             elif f.startswith(b'n,a='):
-                user = f[4:].rstrip(b',')
+                # the GS2 authzid, a saslname: ',' and '=' come as =2C, =3D
+                user = f[4:].split(b',')[0].replace(b'=2C', b',').replace(b'=3D', b'=')
             elif f.startswith(b'auth=Bearer '):
                 token = f[12:]
         good = (user == self.opts.auth_user.encode() and self.opts.auth_token is not None

@@ -7,6 +7,7 @@
 #include <skalibs/stralloc.h>
 #include <skalibs/tai.h>
 #include "auth_client.h"
+#include "b64.h"
 #include "netio.h"
 #include "smtp_dot.h"
 #include "smtp_reply.h"
@@ -104,6 +105,18 @@ static void test_reply (void)
   stralloc_free(&t);
 }
 
+/* The clear form of auth_oauthbearer() for user, compared with want. */
+static int bearer_is (char const *user, char const *want)
+{
+  stralloc b = STRALLOC_ZERO, clear = STRALLOC_ZERO;
+  int r = auth_oauthbearer(&b, user, "h.test", 587, "t", 1) && b64_decode_sa(&clear, b.s, b.len) == 1
+    && clear.len == strlen(want) && !memcmp(clear.s, want, clear.len);
+  if (!r) printf("#   got: %.*s\n", (int)clear.len, clear.s);
+  stralloc_free(&b);
+  stralloc_free(&clear);
+  return r;
+}
+
 static void test_auth (void)
 {
   stralloc sa = STRALLOC_ZERO;
@@ -117,6 +130,10 @@ static void test_auth (void)
   sa.len = 0;
   tap_ok(auth_xoauth2(&sa, "u", "t", 1) && sa.len == 32 && !memcmp(sa.s, "dXNlcj11AWF1dGg9QmVhcmVyIHQBAQ==", 32), "XOAUTH2");
   auth_wipe(&sa);
+  tap_ok(bearer_is("u@example.org", "n,a=u@example.org,\001host=h.test\001port=587\001auth=Bearer t\001\001"), "OAUTHBEARER");
+  /* RFC 7628 3.1: ',' and '=' in the authzid are escaped (saslname) */
+  tap_ok(bearer_is("a,b=c@example.org", "n,a=a=2Cb=3Dc@example.org,\001host=h.test\001port=587\001auth=Bearer t\001\001"), "OAUTHBEARER escapes ',' and '=' in the user");
+  tap_ok(bearer_is(",=", "n,a==2C=3D,\001host=h.test\001port=587\001auth=Bearer t\001\001"), "OAUTHBEARER: a user of nothing but ',' and '='");
   tap_is(auth_choose("LOGIN PLAIN", 1, 0, 0), AUTH_PLAIN, "PLAIN before LOGIN");
   tap_is(auth_choose("login cram-md5 plain", 1, 0, 0), AUTH_CRAM_MD5, "CRAM-MD5 first, any case");
   tap_is(auth_choose("LOGIN PLAIN", 1, 0, "LOGIN"), AUTH_LOGIN, "a forced mechanism");
@@ -130,7 +147,7 @@ static void test_auth (void)
 
 int main (void)
 {
-  tap_plan(7 * 4 + 1 + 9 + 11 + 14);
+  tap_plan(7 * 4 + 1 + 9 + 11 + 17);
   test_dot();
   test_reply_line();
   test_reply();
