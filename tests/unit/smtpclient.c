@@ -29,6 +29,55 @@ static int dot_is (char const *in, size_t step, char const *want)
   return r;
 }
 
+/* The output of in at chunk size step: every CR is followed by an LF and
+   every LF preceded by one CR (no bare CR, no bare LF, no CR CR LF), no
+   line starts with a single dot, and the result is the same at every
+   chunk size as at size 1. */
+static int dot_sound (char const *in, size_t len, size_t step, stralloc *ref)
+{
+  smtp_dot d = SMTP_DOT_ZERO;
+  stralloc out = STRALLOC_ZERO;
+  size_t i;
+  int r = 1;
+  for (i = 0; i < len; i += step)
+    if (!smtp_dot_cat(&d, &out, in + i, len - i < step ? len - i : step)) return 0;
+  if (!smtp_dot_end(&d, &out)) return 0;
+  for (i = 0; i < out.len && r; i++)
+  {
+    if (out.s[i] == '\r') r = i + 1 < out.len && out.s[i + 1] == '\n';
+    else if (out.s[i] == '\n') r = i && out.s[i - 1] == '\r' && (i < 2 || out.s[i - 2] != '\r');
+    else if (out.s[i] == '.' && (!i || out.s[i - 1] == '\n'))
+      r = (i + 1 < out.len && out.s[i + 1] == '.') || i + 3 == out.len;
+  }
+  if (r && step == 1) r = stralloc_copyb(ref, out.s, out.len);
+  else if (r) r = out.len == ref->len && !memcmp(out.s, ref->s, out.len);
+  stralloc_free(&out);
+  return r;
+}
+
+static void test_dot_random (void)
+{
+  static char const alpha[] = "a.\r\n";
+  char in[4096];
+  stralloc ref = STRALLOC_ZERO;
+  unsigned long x = 12345;
+  unsigned int round;
+  int r = 1;
+  for (round = 0; round < 200 && r; round++)
+  {
+    size_t len = round * 20 % sizeof in, i, step;
+    for (i = 0; i < len; i++)
+    {
+      x = x * 1103515245 + 12345;
+      in[i] = alpha[(x >> 16) % 4];
+    }
+    for (step = 1; step <= 64 && r; step *= 2)
+      r = dot_sound(in, len, step, &ref);
+  }
+  stralloc_free(&ref);
+  tap_ok(r, "random CR, LF and dot mixes: no bare CR or LF, no CR CR LF, dots stuffed, same at every chunk size");
+}
+
 static void test_dot (void)
 {
   size_t step;
@@ -37,12 +86,17 @@ static void test_dot (void)
     tap_ok(dot_is("a\nb\n", step, "a\r\nb\r\n.\r\n"), "LF becomes CRLF");
     tap_ok(dot_is("a\r\nb\r\n", step, "a\r\nb\r\n.\r\n"), "CRLF stays CRLF");
     tap_ok(dot_is("a\r\r\nb\r\r\r\n", step, "a\r\nb\r\n.\r\n"), "CR CR LF becomes CRLF");
-    tap_ok(dot_is("a\rb\n", step, "a\rb\r\n.\r\n"), "a bare CR passes");
+    tap_ok(dot_is("a\rb\n", step, "a\r\nb\r\n.\r\n"), "a bare CR becomes CRLF");
+    tap_ok(dot_is("a\r\rb\r\r\r\nc", step, "a\r\n\r\nb\r\nc\r\n.\r\n"), "bare CRs: a line end each; before LF: one");
+    tap_ok(dot_is("a\r.\rb\r.\r\n", step, "a\r\n..\r\nb\r\n..\r\n.\r\n"), "a dot after a bare CR is stuffed (CR . CR)");
+    tap_ok(dot_is("\r.\n", step, "\r\n..\r\n.\r\n"), "a bare CR first, then a dot");
+    tap_ok(dot_is("end\r\r", step, "end\r\n\r\n.\r\n"), "bare CRs at the end");
     tap_ok(dot_is(".\n..\n.x\nx.\n", step, "..\r\n...\r\n..x\r\nx.\r\n.\r\n"), "leading dots doubled");
     tap_ok(dot_is("end", step, "end\r\n.\r\n"), "a last line without LF is ended");
     tap_ok(dot_is("end\r", step, "end\r\n.\r\n"), "a last CR becomes the line end");
   }
   tap_ok(dot_is("", 1, ".\r\n"), "empty body");
+  test_dot_random();
 }
 
 static void test_reply_line (void)
@@ -147,7 +201,7 @@ static void test_auth (void)
 
 int main (void)
 {
-  tap_plan(7 * 4 + 1 + 9 + 11 + 17);
+  tap_plan(11 * 4 + 2 + 9 + 11 + 17);
   test_dot();
   test_reply_line();
   test_reply();
