@@ -67,8 +67,9 @@ static void conf_tls (void)
   if (!tlscfg)
   {
     if (!stralloc_0(&err)) strerr_diefu1sys(111, "allocate");
+    /* our own files (CA, client certificate, key): a configuration to
+       fix, whatever the upstream does */
     cf_error = err.s;
-    cf_errclass = "tls";
   }
 }
 

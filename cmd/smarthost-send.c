@@ -241,7 +241,7 @@ static char const *pause_advice (char const *class)
   if (!strcmp(class, "auth"))
     return "the upstream refused our authentication: check UPSTREAM_USER and the password in UPSTREAM_PASSFILE (or UPSTREAM_TOKENCMD, UPSTREAM_MECH)";
   if (!strcmp(class, "tls"))
-    return "TLS with the upstream failed: check UPSTREAM_TLS, UPSTREAM_CAFILE and the upstream's certificate";
+    return "TLS with the upstream failed: check UPSTREAM_TLS, UPSTREAM_CAFILE, the client certificate (UPSTREAM_CERTFILE, UPSTREAM_KEYFILE) and the upstream's certificate";
   if (!strcmp(class, "config"))
     return "the configuration is unusable: check UPSTREAM and the files UPSTREAM_* name";
   return "no upstream is reachable: check UPSTREAM, the network and the upstream's state";

@@ -116,12 +116,28 @@ int auth_xoauth2 (stralloc *out, char const *user, char const *token, size_t tok
   return auth_encode(out, &t);
 }
 
+/* The GS2 header's authzid is a saslname (RFC 5801 section 4, which RFC
+   7628 section 3.1 uses): ',' ends the field and '=' starts an escape, so
+   a user holding either must have them written "=2C" and "=3D", or the
+   server reads another user, or a broken header. */
+static int auth_cat_saslname (stralloc *t, char const *user)
+{
+  for (; *user; user++)
+  {
+    int r = *user == ',' ? stralloc_cats(t, "=2C")
+          : *user == '=' ? stralloc_cats(t, "=3D")
+          : stralloc_catb(t, user, 1);
+    if (!r) return 0;
+  }
+  return 1;
+}
+
 int auth_oauthbearer (stralloc *out, char const *user, char const *host, unsigned int port, char const *token, size_t toklen)
 {
   stralloc t = STRALLOC_ZERO;
   char fmt[UINT_FMT];
   fmt[uint_fmt(fmt, port)] = 0;
-  if (!stralloc_cats(&t, "n,a=") || !stralloc_cats(&t, user) || !stralloc_cats(&t, ",\001host=")
+  if (!stralloc_cats(&t, "n,a=") || !auth_cat_saslname(&t, user) || !stralloc_cats(&t, ",\001host=")
    || !stralloc_cats(&t, host) || !stralloc_cats(&t, "\001port=") || !stralloc_cats(&t, fmt)
    || !stralloc_cats(&t, "\001auth=Bearer ") || !stralloc_catb(&t, token, toklen)
    || !stralloc_cats(&t, "\001\001")) { auth_wipe(&t); return 0; }

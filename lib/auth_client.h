@@ -39,7 +39,8 @@ int auth_plain (stralloc *out, char const *user, char const *pass, size_t passle
 int auth_cram_md5 (stralloc *out, char const *user, char const *pass, size_t passlen, char const *challenge);
 /* XOAUTH2 (Google, Microsoft): "user=U^Aauth=Bearer T^A^A". */
 int auth_xoauth2 (stralloc *out, char const *user, char const *token, size_t toklen);
-/* OAUTHBEARER (RFC 7628): "n,a=U,^Ahost=H^Aport=P^Aauth=Bearer T^A^A". */
+/* OAUTHBEARER (RFC 7628): "n,a=U,^Ahost=H^Aport=P^Aauth=Bearer T^A^A",
+   with ',' and '=' in U written "=2C" and "=3D" (RFC 7628 section 3.1). */
 int auth_oauthbearer (stralloc *out, char const *user, char const *host, unsigned int port, char const *token, size_t toklen);
 
 /* Wipes and empties sa (explicit_bzero over all it allocated). */

@@ -16,7 +16,8 @@ struct smtp_dot_s
 
 /* Appends the transmission form of s to out. LF and CRLF end a line
    (CRLF on the wire); several CRs before an LF count as one, so that the
-   output never holds CR CR LF; other CRs pass as they are. A line that
+   output never holds CR CR LF; a CR not followed by an LF (a bare CR) ends
+   a line too, so that the output never holds a bare CR. A line that
    starts with a dot gets a second one. 1, or 0 on allocation failure. */
 int smtp_dot_cat (smtp_dot *d, stralloc *out, char const *s, size_t len);
 

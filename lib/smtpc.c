@@ -94,12 +94,27 @@ int smtpc_put (smtpc *s, char const *line, char const *shown)
   return 1;
 }
 
+/* With TLS 1.3 the server checks our certificate (or its absence) after
+   our side of the handshake has completed: a server that wants one we do
+   not have, or refuses ours, closes the connection (with an alert, or
+   without one as Python's ssl does) on our first read or write. That is a
+   TLS refusal a person must fix (class tls, the queue pauses), not a
+   broken network. A timeout there stays class network. */
+static int smtpc_tlsrefused (smtpc *s)
+{
+  if (!s->tlsfresh || errno == ETIMEDOUT) return 0;
+  smtpc_fails(s, "tls", "the upstream closed the connection at the end of the TLS handshake (a client certificate missing or refused?)",
+    errno == EPROTO && s->io.tls ? tls_error(s->io.tls) : strerror(errno));
+  return 1;
+}
+
 int smtpc_flush (smtpc *s)
 {
   tain d;
   smtpc_deadline(&d, s->timeout);
   if (netio_flush(&s->io, &d) < 0)
   {
+    if (smtpc_tlsrefused(s)) return 0;
     /* after the handshake, a TLS error is a broken connection (a reset,
        an EOF without close_notify), not a certificate problem */
     smtpc_fails(s, "network", "unable to write to the upstream",
@@ -117,7 +132,8 @@ int smtpc_read (smtpc *s, unsigned int secs)
   int r;
   smtpc_deadline(&d, secs);
   r = smtp_reply_read(&s->io, &s->reply, &d);
-  if (r > 0) { smtpc_tracereply(s); return 1; }
+  if (r > 0) { s->tlsfresh = 0; smtpc_tracereply(s); return 1; }
+  if (r < 0 && smtpc_tlsrefused(s)) return 0;
   if (!r)
     smtpc_fails(s, "protocol", errno == E2BIG ? "reply from the upstream too long" : "malformed reply from the upstream", 0);
   else if (errno == ETIMEDOUT)
@@ -142,6 +158,7 @@ void smtpc_close (smtpc *s)
   netio_close(&s->io);
   s->up = 0;
   s->tls = 0;
+  s->tlsfresh = 0;
 }
 
 static int smtpc_connect (smtpc *s, char const *host, unsigned int port)
@@ -194,6 +211,7 @@ static int smtpc_connect (smtpc *s, char const *host, unsigned int port)
   s->port = port;
   s->nmsgs = 0;
   s->tls = 0;
+  s->tlsfresh = 0;
   smtpc_trace(s, '*', "connected", 9);
   return 1;
 }
@@ -216,6 +234,7 @@ static int smtpc_handshake (smtpc *s)
   }
   netio_tls(&s->io, ctx);
   s->tls = 1;
+  s->tlsfresh = 1;
   {
     char const *v = tls_conn_version(ctx);
     size_t n = v ? strlen(v) : 0;

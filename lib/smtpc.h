@@ -56,6 +56,7 @@ struct smtpc_s
   stralloc authmechs;         /* the words after AUTH in the last EHLO */
   int tls;                    /* the connection is under TLS */
   char tlsversion[16];        /* "TLSv1.3", or empty without TLS */
+  int tlsfresh;               /* TLS is up and nothing was read under it yet */
   char const *authmech;       /* the mechanism that logged in, or NULL */
   int up;                     /* ready for MAIL */
   unsigned int nmsgs;         /* transactions on this connection */

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 #include <tls.h>
 #include <skalibs/stralloc.h>
 #include <skalibs/tai.h>
@@ -14,6 +15,28 @@
 static void tlsio_err (stralloc *err, char const *what, char const *why)
 {
   if (stralloc_cats(err, what) && why && stralloc_cats(err, ": ")) stralloc_cats(err, why);
+}
+
+/* libtls only reads the files when configured; the key is parsed and
+   matched with the certificate when a connection starts. Start one on a
+   pipe, which sends nothing (the handshake is never run), so that a wrong
+   key is a configuration error at start, not a TLS failure at each
+   connection. 1 good, 0 with the reason in err. */
+static int tlsio_client_trial (struct tls_config *cfg, stralloc *err)
+{
+  struct tls *ctx;
+  int p[2];
+  int r = 0;
+  if (pipe(p) < 0) { tlsio_err(err, "unable to check the client certificate", strerror(errno)); return 0; }
+  ctx = tls_client();
+  if (!ctx) tlsio_err(err, "unable to allocate a TLS context", 0);
+  else if (tls_configure(ctx, cfg) < 0 || tls_connect_fds(ctx, p[0], p[1], "localhost") < 0)
+    tlsio_err(err, "unable to use the client key with the certificate (is it the certificate's own key, PEM, not encrypted?)", tls_error(ctx));
+  else r = 1;
+  if (ctx) tls_free(ctx);
+  close(p[0]);
+  close(p[1]);
+  return r;
 }
 
 struct tls_config *tlsio_client_config (char const *cafile, char const *certfile, char const *keyfile, stralloc *err)
@@ -35,6 +58,7 @@ struct tls_config *tlsio_client_config (char const *cafile, char const *certfile
     tlsio_err(err, "unable to load the client certificate", tls_config_error(cfg));
     goto fail;
   }
+  if (certfile && !tlsio_client_trial(cfg, err)) goto fail;
   return cfg;
  fail:
   tls_config_free(cfg);

@@ -10,8 +10,10 @@ struct tls_config;
 
 /* A client configuration: the chain and the host name are verified
    (libtls's default), against cafile, or the system bundle when cafile is
-   NULL; certfile and keyfile (both or neither) are our client certificate.
-   Returns NULL on failure with a reason appended to err. */
+   NULL; certfile and keyfile (both or neither) are our client certificate,
+   checked here: unreadable files, or a key that is not the certificate's,
+   fail now. Returns NULL on failure with a reason appended to err (never
+   the files' contents). */
 struct tls_config *tlsio_client_config (char const *cafile, char const *certfile, char const *keyfile, stralloc *err);
 
 /* Starts TLS on the connected non-blocking socket fd, sending servername

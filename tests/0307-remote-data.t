@@ -4,7 +4,7 @@
 # write; the final dot in the same write as the last of the body.
 . "${0%/*}/lib.sh"
 . "$TOP/tests/peers/remote.sh"
-plan 8
+plan 9
 
 export HELONAME=relay.test UPSTREAM_TLS=none UPSTREAM_TIMEOUT=5
 script()
@@ -29,9 +29,10 @@ data $T/$1.got
 EOF2
 }
 
-# LF lines, a CRLF line, a CR CR LF line, a bare CR, dots, no final LF
-printf 'A: b\n\nlf\r\ncrlf\r\r\ncrcrlf\rbare\n.\n..two\n.dot\nlast' > "$T/body"
-printf 'A: b\r\n\r\nlf\r\ncrlf\r\ncrcrlf\rbare\r\n..\r\n...two\r\n..dot\r\nlast\r\n' > "$T/want"
+# LF lines, a CRLF line, a CR CR LF line, a bare CR (a line end, as a bare
+# LF is), CR . CR (the dot stuffed, never an end of data), dots, no final LF
+printf 'A: b\n\nlf\r\ncrlf\r\r\ncrcrlf\rbare\n.\n..two\n.dot\ncr\r.\rsmuggle\nlast' > "$T/body"
+printf 'A: b\r\n\r\nlf\r\ncrlf\r\ncrcrlf\r\nbare\r\n..\r\n...two\r\n..dot\r\ncr\r\n..\r\nsmuggle\r\nlast\r\n' > "$T/want"
 script conv > "$T/conv.script"
 start_scripted conv
 printf 'T\n' | make_msg "$T/m" a@example.org b@example.net c@example.net
@@ -41,6 +42,7 @@ is "the script ran through" "$(scripted_done conv)" done
 printf 'T\r\n' > "$T/want2"; cat "$T/want" >> "$T/want2"
 ok "the body on the wire: CRLF, stuffed, no CR CR LF" cmp "$T/conv.got" "$T/want2"
 fails "no CR CR LF anywhere in it" grep -q "$(printf '\r\r')" "$T/conv.got"
+ok "no bare CR in it" $PY -c 'import re, sys; sys.exit(re.search(rb"\r(?!\n)", open(sys.argv[1], "rb").read()) is not None)' "$T/conv.got"
 is "both recipients ok" "$(grep -c '	ok	250	' "$T/res")" 2
 
 if strace -o /dev/null true 2>/dev/null; then

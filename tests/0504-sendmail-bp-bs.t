@@ -32,9 +32,11 @@ like "oldest first, new: id, age, size, sender, recipient" "$line1" "^$id1 2h1m 
 like "partly delivered: only the pending recipient" "$line2" "^$id2 2h0m 20 <carol@example.org> <erin@example.com> 451 4.7.1 greylisted, try later\$"
 like "null sender, not tried yet" "$line3" "^$id3 [0-9]+s 7 <> <gina@example.net> \\(not tried yet\\)\$"
 is "the count" "$(printf '%s\n' "$out" | tail -n 1)" "-- 3 messages"
-is "smarthost-mailq prints the same" "$(smarthost-mailq)" "$out"
+# the ages may have moved on by a second between two listings: compare without them
+noage() { cut -d' ' -f1,3-; }
+is "smarthost-mailq prints the same" "$(smarthost-mailq | noage)" "$(printf '%s\n' "$out" | noage)"
 ln -s "$BUILD/smarthost-sendmail" "$T/mailq"
-is "so does sendmail called mailq" "$("$T/mailq")" "$out"
+is "so does sendmail called mailq" "$("$T/mailq" | noage)" "$(printf '%s\n' "$out" | noage)"
 fails_with 100 "-bp without QUEUE" sh -c 'env -u QUEUE smarthost-sendmail -bp 2>/dev/null'
 
 # -bs: smarthost-smtpd on stdin/stdout, allowed to relay.

@@ -3,7 +3,7 @@
 # upstream smarthost in tests. Run it with /usr/bin/python3 ($PY).
 #
 # usage: upstream.py --port P --dir D
-#          [--cert C --key K [--tls-mode starttls|implicit]]
+#          [--cert C --key K [--tls-mode starttls|implicit] [--client-ca F]]
 #          [--auth-user U --auth-pass P [--require-auth]]
 #          [--mechs 'PLAIN LOGIN CRAM-MD5 XOAUTH2 OAUTHBEARER'] [--auth-token T]
 #          [--size N] [--no-pipelining] [--hostname NAME]
@@ -14,6 +14,11 @@
 #   --cert/--key     certificate and key (PEM); with them the server offers
 #                    STARTTLS (--tls-mode starttls, the default) or speaks TLS
 #                    from the first byte (--tls-mode implicit, as on port 465)
+#   --client-ca F    require a client certificate signed by a CA in F
+#                    (PEM): a client without one, or with another, fails
+#                    the TLS handshake. A verified client certificate is
+#                    logged as "client CN" (after "starttls", or after
+#                    "connect" in implicit mode).
 #   --auth-user/--auth-pass
 #                    the one account AUTH accepts. AUTH is advertised only
 #                    once the connection is under TLS (after STARTTLS, or at
@@ -37,6 +42,7 @@
 # D/log gets one line per event, so tests can count sessions and logins:
 #   connect HOST:PORT        a new TCP connection
 #   starttls                 a TLS handshake after STARTTLS succeeded
+#   client CN                the client certificate's CN (--client-ca)
 #   auth ok MECH USER        a successful AUTH
 #   auth fail MECH USER      a failed AUTH (USER "-" when none could be read)
 #   mail SENDER              a MAIL command accepted
@@ -130,6 +136,7 @@ class Handler:
 
     def handle_STARTTLS(self, server, session, envelope):
         self.store.log('starttls')
+        log_client(self.store, (session.ssl or {}).get('peercert'))
         return True
 
     # Mechanisms aiosmtpd does not have: CRAM-MD5 (RFC 2195), XOAUTH2,
@@ -168,7 +175,8 @@ class Handler:
             if f.startswith(b'user='):
                 user = f[5:]
             elif f.startswith(b'n,a='):
-                user = f[4:].rstrip(b',')
+                # the GS2 authzid, a saslname: ',' and '=' come as =2C, =3D
+                user = f[4:].split(b',')[0].replace(b'=2C', b',').replace(b'=3D', b'=')
             elif f.startswith(b'auth=Bearer '):
                 token = f[12:]
         good = (user == self.opts.auth_user.encode() and self.opts.auth_token is not None
@@ -191,6 +199,13 @@ class Handler:
         return self.result(server, mech, user, False)
 
 
+def log_client(store, cert):
+    # only a verified certificate reaches here (CERT_REQUIRED)
+    if cert:
+        cn = [v for rdn in cert.get('subject', ()) for k, v in rdn if k == 'commonName']
+        store.log('client %s' % (cn[0] if cn else '-'))
+
+
 class Upstream(SMTP):
     # RFC draft-murchison-sasl-login: what real servers send ("Username:",
     # "Password:"), rather than aiosmtpd's "User Name\0".
@@ -205,6 +220,8 @@ class Upstream(SMTP):
         if self._original_transport is None:
             peer = transport.get_extra_info('peername')
             self.store.log('connect %s:%s' % (peer[0], peer[1]) if peer else 'connect -')
+            # implicit TLS: the handshake is done before the protocol starts
+            log_client(self.store, transport.get_extra_info('peercert'))
         super().connection_made(transport)
 
 
@@ -215,6 +232,7 @@ def main():
     p.add_argument('--cert')
     p.add_argument('--key')
     p.add_argument('--tls-mode', choices=('starttls', 'implicit'), default='starttls')
+    p.add_argument('--client-ca')
     p.add_argument('--auth-user')
     p.add_argument('--auth-pass')
     p.add_argument('--auth-token')
@@ -235,6 +253,9 @@ def main():
     if o.cert:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(o.cert, o.key)
+        if o.client_ca:
+            ctx.load_verify_locations(o.client_ca)
+            ctx.verify_mode = ssl.CERT_REQUIRED
     implicit = ctx is not None and o.tls_mode == 'implicit'
     offered = set(o.mechs.split())
     every = {'PLAIN', 'LOGIN', 'CRAM-MD5', 'XOAUTH2', 'OAUTHBEARER'}

@@ -7,6 +7,7 @@
 #include <skalibs/stralloc.h>
 #include <skalibs/tai.h>
 #include "auth_client.h"
+#include "b64.h"
 #include "netio.h"
 #include "smtp_dot.h"
 #include "smtp_reply.h"
@@ -28,6 +29,55 @@ static int dot_is (char const *in, size_t step, char const *want)
   return r;
 }
 
+/* The output of in at chunk size step: every CR is followed by an LF and
+   every LF preceded by one CR (no bare CR, no bare LF, no CR CR LF), no
+   line starts with a single dot, and the result is the same at every
+   chunk size as at size 1. */
+static int dot_sound (char const *in, size_t len, size_t step, stralloc *ref)
+{
+  smtp_dot d = SMTP_DOT_ZERO;
+  stralloc out = STRALLOC_ZERO;
+  size_t i;
+  int r = 1;
+  for (i = 0; i < len; i += step)
+    if (!smtp_dot_cat(&d, &out, in + i, len - i < step ? len - i : step)) return 0;
+  if (!smtp_dot_end(&d, &out)) return 0;
+  for (i = 0; i < out.len && r; i++)
+  {
+    if (out.s[i] == '\r') r = i + 1 < out.len && out.s[i + 1] == '\n';
+    else if (out.s[i] == '\n') r = i && out.s[i - 1] == '\r' && (i < 2 || out.s[i - 2] != '\r');
+    else if (out.s[i] == '.' && (!i || out.s[i - 1] == '\n'))
+      r = (i + 1 < out.len && out.s[i + 1] == '.') || i + 3 == out.len;
+  }
+  if (r && step == 1) r = stralloc_copyb(ref, out.s, out.len);
+  else if (r) r = out.len == ref->len && !memcmp(out.s, ref->s, out.len);
+  stralloc_free(&out);
+  return r;
+}
+
+static void test_dot_random (void)
+{
+  static char const alpha[] = "a.\r\n";
+  char in[4096];
+  stralloc ref = STRALLOC_ZERO;
+  unsigned long x = 12345;
+  unsigned int round;
+  int r = 1;
+  for (round = 0; round < 200 && r; round++)
+  {
+    size_t len = round * 20 % sizeof in, i, step;
+    for (i = 0; i < len; i++)
+    {
+      x = x * 1103515245 + 12345;
+      in[i] = alpha[(x >> 16) % 4];
+    }
+    for (step = 1; step <= 64 && r; step *= 2)
+      r = dot_sound(in, len, step, &ref);
+  }
+  stralloc_free(&ref);
+  tap_ok(r, "random CR, LF and dot mixes: no bare CR or LF, no CR CR LF, dots stuffed, same at every chunk size");
+}
+
 static void test_dot (void)
 {
   size_t step;
@@ -36,12 +86,17 @@ static void test_dot (void)
     tap_ok(dot_is("a\nb\n", step, "a\r\nb\r\n.\r\n"), "LF becomes CRLF");
     tap_ok(dot_is("a\r\nb\r\n", step, "a\r\nb\r\n.\r\n"), "CRLF stays CRLF");
     tap_ok(dot_is("a\r\r\nb\r\r\r\n", step, "a\r\nb\r\n.\r\n"), "CR CR LF becomes CRLF");
-    tap_ok(dot_is("a\rb\n", step, "a\rb\r\n.\r\n"), "a bare CR passes");
+    tap_ok(dot_is("a\rb\n", step, "a\r\nb\r\n.\r\n"), "a bare CR becomes CRLF");
+    tap_ok(dot_is("a\r\rb\r\r\r\nc", step, "a\r\n\r\nb\r\nc\r\n.\r\n"), "bare CRs: a line end each; before LF: one");
+    tap_ok(dot_is("a\r.\rb\r.\r\n", step, "a\r\n..\r\nb\r\n..\r\n.\r\n"), "a dot after a bare CR is stuffed (CR . CR)");
+    tap_ok(dot_is("\r.\n", step, "\r\n..\r\n.\r\n"), "a bare CR first, then a dot");
+    tap_ok(dot_is("end\r\r", step, "end\r\n\r\n.\r\n"), "bare CRs at the end");
     tap_ok(dot_is(".\n..\n.x\nx.\n", step, "..\r\n...\r\n..x\r\nx.\r\n.\r\n"), "leading dots doubled");
     tap_ok(dot_is("end", step, "end\r\n.\r\n"), "a last line without LF is ended");
     tap_ok(dot_is("end\r", step, "end\r\n.\r\n"), "a last CR becomes the line end");
   }
   tap_ok(dot_is("", 1, ".\r\n"), "empty body");
+  test_dot_random();
 }
 
 static void test_reply_line (void)
@@ -104,6 +159,18 @@ static void test_reply (void)
   stralloc_free(&t);
 }
 
+/* The clear form of auth_oauthbearer() for user, compared with want. */
+static int bearer_is (char const *user, char const *want)
+{
+  stralloc b = STRALLOC_ZERO, clear = STRALLOC_ZERO;
+  int r = auth_oauthbearer(&b, user, "h.test", 587, "t", 1) && b64_decode_sa(&clear, b.s, b.len) == 1
+    && clear.len == strlen(want) && !memcmp(clear.s, want, clear.len);
+  if (!r) printf("#   got: %.*s\n", (int)clear.len, clear.s);
+  stralloc_free(&b);
+  stralloc_free(&clear);
+  return r;
+}
+
 static void test_auth (void)
 {
   stralloc sa = STRALLOC_ZERO;
@@ -117,6 +184,10 @@ static void test_auth (void)
   sa.len = 0;
   tap_ok(auth_xoauth2(&sa, "u", "t", 1) && sa.len == 32 && !memcmp(sa.s, "dXNlcj11AWF1dGg9QmVhcmVyIHQBAQ==", 32), "XOAUTH2");
   auth_wipe(&sa);
+  tap_ok(bearer_is("u@example.org", "n,a=u@example.org,\001host=h.test\001port=587\001auth=Bearer t\001\001"), "OAUTHBEARER");
+  /* RFC 7628 3.1: ',' and '=' in the authzid are escaped (saslname) */
+  tap_ok(bearer_is("a,b=c@example.org", "n,a=a=2Cb=3Dc@example.org,\001host=h.test\001port=587\001auth=Bearer t\001\001"), "OAUTHBEARER escapes ',' and '=' in the user");
+  tap_ok(bearer_is(",=", "n,a==2C=3D,\001host=h.test\001port=587\001auth=Bearer t\001\001"), "OAUTHBEARER: a user of nothing but ',' and '='");
   tap_is(auth_choose("LOGIN PLAIN", 1, 0, 0), AUTH_PLAIN, "PLAIN before LOGIN");
   tap_is(auth_choose("login cram-md5 plain", 1, 0, 0), AUTH_CRAM_MD5, "CRAM-MD5 first, any case");
   tap_is(auth_choose("LOGIN PLAIN", 1, 0, "LOGIN"), AUTH_LOGIN, "a forced mechanism");
@@ -130,7 +201,7 @@ static void test_auth (void)
 
 int main (void)
 {
-  tap_plan(7 * 4 + 1 + 9 + 11 + 14);
+  tap_plan(11 * 4 + 2 + 9 + 11 + 17);
   test_dot();
   test_reply_line();
   test_reply();
