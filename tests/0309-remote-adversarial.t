@@ -307,5 +307,5 @@ tls
 > 220 localhost ESMTP
 EOF2
 start_scripted nocafile --cert "$T/certs/server.pem" --key "$T/certs/server.key"
-env -u UPSTREAM_CAFILE UPSTREAM=localhost:$PORT UPSTREAM_TLS=tls smarthost-remote --check > "$T/nocafile.out" 2>&1; r=$?
+env -u UPSTREAM_CAFILE UPSTREAM=localhost:$PORT UPSTREAM_TLS=tls UPSTREAM_TIMEOUT=30 smarthost-remote --check > "$T/nocafile.out" 2>&1; r=$?
 like "no UPSTREAM_CAFILE: verified against the system bundle, refused" "$r $(tail -1 "$T/nocafile.out")" '^111 fail: tls: .*(certificate|verify)'
