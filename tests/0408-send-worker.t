@@ -16,16 +16,18 @@ unlike "no delivered line for it" "$(grep "$id <die" "$T/log")" 'delivered'
 stop_send
 rm -f "$Q/cur/$id" "$Q/state/$id"
 
-# SIGKILL of a worker in the middle of a job
-touch "$FAKE_DIR/slow"
+# SIGKILL of a worker in the middle of a job: the job takes 3 s, so that
+# the kill lands inside it even on a loaded machine or under valgrind
+echo 3 > "$FAKE_DIR/delay"
 : > "$T/log"
 start_send
 inject alice@example.org ok-k@example.net
-wait_for 10 sh -c "[ -s '$FAKE_DIR/jobs' ]"
+wait_for 30 sh -c "[ -s '$FAKE_DIR/jobs' ]"
 pkill -KILL -P "$SEND_PID"
-ok "a worker killed mid-job: the job is deferred" wait_for 10 grep -q '<ok-k@example.net> .*deferred 000 worker exited' "$T/log"
-ok "a new worker delivers it on the retry" wait_for 10 grep -q ' ok-k@example.net$' "$FAKE_DIR/delivered"
-ok "and the queue empties" wait_for 10 queue_empty
+rm -f "$FAKE_DIR/delay"
+ok "a worker killed mid-job: the job is deferred" wait_for 30 grep -q '<ok-k@example.net> .*deferred 000 worker exited' "$T/log"
+ok "a new worker delivers it on the retry" wait_for 30 grep -q ' ok-k@example.net$' "$FAKE_DIR/delivered"
+ok "and the queue empties" wait_for 30 queue_empty
 stop_send
 
 # A worker program that does not exist
