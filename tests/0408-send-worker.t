@@ -20,12 +20,13 @@ rm -f "$Q/cur/$id" "$Q/state/$id"
 # the kill lands inside it even on a loaded machine or under valgrind
 echo 3 > "$FAKE_DIR/delay"
 : > "$T/log"
+: > "$FAKE_DIR/jobs"
 start_send
 inject alice@example.org ok-k@example.net
 wait_for 30 sh -c "[ -s '$FAKE_DIR/jobs' ]"
 pkill -KILL -P "$SEND_PID"
-rm -f "$FAKE_DIR/delay"
 ok "a worker killed mid-job: the job is deferred" wait_for 30 grep -q '<ok-k@example.net> .*deferred 000 worker exited' "$T/log"
+rm -f "$FAKE_DIR/delay"
 ok "a new worker delivers it on the retry" wait_for 30 grep -q ' ok-k@example.net$' "$FAKE_DIR/delivered"
 ok "and the queue empties" wait_for 30 queue_empty
 stop_send
