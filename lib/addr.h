@@ -17,4 +17,10 @@
    caller decides where the null path is allowed. */
 int addr_check (char const *s, size_t len);
 
+/* Whether two envelope addresses name the same mailbox, for folding
+   duplicate recipients: the local part compared byte for byte (RFC 5321
+   2.4: it may be case-sensitive), the domain after the last '@' without
+   regard to ASCII case. smtpd, injector and scheduler all use this one rule. */
+int addr_same (char const *a, size_t alen, char const *b, size_t blen);
+
 #endif

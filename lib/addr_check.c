@@ -2,6 +2,7 @@
    characters, which would break the spool's line format and the SMTP dialogue. */
 
 #include <string.h>
+#include <strings.h>
 #include "addr.h"
 
 int addr_check (char const *s, size_t len)
@@ -22,4 +23,14 @@ int addr_check (char const *s, size_t len)
   }
   else if (len > ADDR_LOCAL_MAX) return ADDR_ELONG;
   return ADDR_OK;
+}
+
+int addr_same (char const *a, size_t alen, char const *b, size_t blen)
+{
+  char const *at = memrchr(a, '@', alen);
+  size_t local = at ? (size_t)(at - a) : alen;
+  if (alen != blen) return 0;
+  if (memcmp(a, b, local)) return 0;
+  if (local < alen && b[local] != '@') return 0;
+  return local == alen || !strncasecmp(a + local, b + local, alen - local);
 }

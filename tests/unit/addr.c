@@ -17,7 +17,7 @@ static size_t mk (size_t l, size_t d)
 
 int main (void)
 {
-  tap_plan(14);
+  tap_plan(20);
   tap_is(addr_check("bob@example.net", 15), ADDR_OK, "plain address");
   tap_is(addr_check("", 0), ADDR_OK, "null path is the caller's business");
   tap_is(addr_check("postmaster", 10), ADDR_OK, "no domain");
@@ -33,5 +33,11 @@ int main (void)
   tap_is(addr_check("bob\t@example.net", 16), ADDR_ECHAR, "TAB");
   tap_is(addr_check("bob\177@example.net", 16), ADDR_ECHAR, "DEL");
   tap_is(addr_check("\"a b\"@example.net", 17), ADDR_OK, "quoted local part with a space");
+  tap_ok(addr_same("bob@example.net", 15, "bob@example.net", 15), "same address");
+  tap_ok(addr_same("bob@Example.NET", 15, "bob@example.net", 15), "domain case folded");
+  tap_ok(!addr_same("Bob@example.net", 15, "bob@example.net", 15), "local part case kept");
+  tap_ok(!addr_same("bob@example.net", 15, "bob@example.ne", 14), "lengths differ");
+  tap_ok(!addr_same("bob@ex", 6, "bobaex", 6), "no '@' in one");
+  tap_ok(addr_same("", 0, "", 0), "two null paths");
   return tap_done();
 }
