@@ -52,6 +52,9 @@
 #define POPS_PER_TURN 1000    /* heap pops per loop turn: stay responsive at scale */
 #define JOB_TIMEOUT 1800      /* a worker silent this long on a job is killed */
 #define RATE_MAX 1000000
+#define JOB_RCPTS 100         /* recipients per job, so per upstream transaction */
+#define TMP_MAXAGE 129600     /* tmp/ files older than 36 hours are removed */
+#define TMP_SWEEP 3600        /* how often tmp/ is swept */
 
 /* ---- configuration ---- */
 
@@ -201,6 +204,19 @@ static time_t id_arrival (char const *id)
   uint64_t t = 0;
   uint64_scan(id, &t);
   return (time_t)t;
+}
+
+/* ---- log lines ---- */
+
+/* An address or other outside text in the printable form of
+   lib/printable.h, for a log line: 8-bit and control bytes (a terminal's
+   0x9b or 0x1b) never reach the log raw. One slot per argument of a line. */
+static char const *logsafe (unsigned int slot, char const *s)
+{
+  static stralloc sa[2];
+  sa[slot].len = 0;
+  if (!printable_cat(&sa[slot], s, strlen(s)) || !stralloc_0(&sa[slot])) return "?";
+  return sa[slot].s;
 }
 
 /* ---- time ---- */
@@ -368,11 +384,30 @@ struct worker_s
   stralloc info;        /* host, TLS version, AUTH mechanism from an S line */
   queue_env env;        /* the message's envelope */
   queue_state st;       /* its state, as read at dispatch */
-  queue_state res;      /* R lines of this job */
-  stralloc job;         /* the job's recipients, NUL-separated */
-  unsigned int njob;
-  unsigned int nres;    /* R lines read for this job */
+  int hadstate;         /* state/ID existed at dispatch */
+  /* One attempt at a message (a round) is one job per JOB_RCPTS recipients,
+     all to this worker, so in one upstream session. */
+  genalloc pend;        /* uint32_t: indices in st of the round's recipients */
+  size_t pendpos;       /* pend[0..pendpos) went out in jobs */
+  size_t jobstart;      /* the job in flight is pend[jobstart..pendpos) */
+  genalloc res;         /* job_res: the R lines of the job in flight */
+  stralloc restext;     /* their texts */
+  genalloc failed;      /* uint32_t: indices in st refused for good this round */
+  genalloc idx;         /* uint32_t: scratch list of indices in st */
+  int tried;            /* a job of this round reached a verdict */
 };
+
+typedef struct job_res_s job_res;
+struct job_res_s
+{
+  unsigned int status;  /* QUEUE_RCPT_* */
+  unsigned int code;
+  size_t text;          /* in restext */
+};
+
+#define PEND(w) genalloc_s(uint32_t, &(w)->pend)
+#define NPEND(w) genalloc_len(uint32_t, &(w)->pend)
+#define NJOB(w) ((w)->pendpos - (w)->jobstart)
 
 static genalloc workers = GENALLOC_ZERO;  /* worker */
 #define WORKER(i) (genalloc_s(worker, &workers) + (i))
@@ -461,18 +496,18 @@ static void worker_close (worker *w)
 /* Injects a notification for the recipients idx[0..n-1] of the message w
    carries. Returns 1 when it is queued (or need not be sent), 0 when the
    injector failed (the caller keeps the recipients for a later try). */
-static int bounce_send (worker *w, unsigned int const *idx, unsigned int n, int delayed, char const *status)
+static int bounce_send (worker *w, uint32_t const *idx, size_t n, int delayed, char const *status)
 {
   msg *m = MSG(w->slot);
   char const *sender = w->env.sender.s;
   char const *to = sender;
-  dsn_rcpt rr[n ? n : 1];
+  dsn_rcpt *rr;
   dsn d;
   qq q = QQ_ZERO;
   char buf[8192];
   buffer b;
   int fd, wstat;
-  unsigned int i;
+  size_t i;
   if (!*sender)
   {
     /* A bounce that failed. Never bounce it back (its sender is null); a
@@ -484,11 +519,14 @@ static int bounce_send (worker *w, unsigned int const *idx, unsigned int n, int 
     if (!postmaster || i < n)
     {
       for (i = 0; i < n; i++)
-        strerr_warnw(m->id, ": dropping failed bounce to <", queue_state_addr(&w->st, idx[i]), ">: ", queue_state_text(&w->st, idx[i]));
+        strerr_warnw(m->id, ": dropping failed bounce to <", logsafe(0, queue_state_addr(&w->st, idx[i])), ">: ", queue_state_text(&w->st, idx[i]));
       return 1;
     }
     to = postmaster;
   }
+  /* on the heap: a message may have 100,000 recipients */
+  rr = calloc(n ? n : 1, sizeof *rr);
+  if (!rr) { strerr_warnwu("allocate the bounce of ", m->id); return 0; }
   for (i = 0; i < n; i++)
   {
     rr[i].addr = queue_state_addr(&w->st, idx[i]);
@@ -498,15 +536,16 @@ static int bounce_send (worker *w, unsigned int const *idx, unsigned int n, int 
   }
   d.id = m->id; d.me = me; d.to = to; d.upstream = upstream_name;
   d.arrival = id_arrival(m->id); d.now = now(); d.delayed = delayed;
-  d.rcpts = rr; d.n = n;
+  d.rcpts = rr; d.n = (unsigned int)n;
   fd = openat(curfd, m->id, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) { strerr_warnwusys("open cur/", m->id, " for its bounce"); return 0; }
-  if (lseek(fd, w->env.body, SEEK_SET) < 0) { fd_close(fd); return 0; }
-  if (qq_start(&q, 0) < 0) { strerr_warnwusys("start the injector for a bounce of ", m->id); fd_close(fd); return 0; }
+  if (fd < 0) { strerr_warnwusys("open cur/", m->id, " for its bounce"); free(rr); return 0; }
+  if (lseek(fd, w->env.body, SEEK_SET) < 0) { fd_close(fd); free(rr); return 0; }
+  if (qq_start(&q, 0) < 0) { strerr_warnwusys("start the injector for a bounce of ", m->id); fd_close(fd); free(rr); return 0; }
   buffer_init(&b, &buffer_write, q.msgfd, buf, sizeof buf);
   if (dsn_write(&b, &d, fd) < 0 || !buffer_flush(&b))
     strerr_warnwusys("write the bounce of ", m->id);
   fd_close(fd);
+  free(rr);
   if (qq_envelope(&q, "", &to, 1) < 0) strerr_warnwusys("write the envelope of the bounce of ", m->id);
   wstat = qq_finish(&q);
   if (wstat < 0 || !WIFEXITED(wstat) || WEXITSTATUS(wstat))
@@ -515,14 +554,15 @@ static int bounce_send (worker *w, unsigned int const *idx, unsigned int n, int 
     strerr_warnwu("queue the ", delayed ? "delay warning" : "bounce", " of ", m->id, ": ", v->ecode, " ", v->text);
     return 0;
   }
-  strerr_warni(m->id, ": ", delayed ? "delay warning" : "bounce", " queued for <", to, ">");
+  strerr_warni(m->id, ": ", delayed ? "delay warning" : "bounce", " queued for <", logsafe(0, to), ">");
   return 1;
 }
 
 /* ---- removing and requeueing ---- */
 
-static void msg_done (uint32_t slot)
+static void msg_done (worker *w)
 {
+  uint32_t slot = w->slot;
   msg *m = MSG(slot);
   /* the message first: a crash in between leaves a stale state file, which
      start-up removes; the other order would resend to every recipient */
@@ -532,6 +572,9 @@ static void msg_done (uint32_t slot)
     heap_push(slot, now() + retry_delay(0));
     return;
   }
+  /* and the removal on disk before the state goes: if a power loss brought
+     cur/ID back without its state, every recipient would get it again */
+  if (w->hadstate && fsync(curfd) < 0 && errno != EINVAL) strerr_warnwusys("fsync cur/");
   if (queue_state_remove(statefd, m->id) < 0) strerr_warnwusys("remove state/", m->id);
   if (verbose) strerr_warni(m->id, ": finished");
   msg_free(slot);
@@ -539,28 +582,86 @@ static void msg_done (uint32_t slot)
 
 /* ---- dispatching ---- */
 
-static int job_send (worker *w, char const *id)
+/* Sends the next job of the round: up to JOB_RCPTS recipients. 0, or -1
+   when the worker cannot take it. */
+static int job_send (worker *w, time_t t)
 {
   stralloc s = STRALLOC_ZERO;
-  size_t i, pos = 0;
+  char const *id = MSG(w->slot)->id;
+  size_t end = NPEND(w) - w->pendpos > JOB_RCPTS ? w->pendpos + JOB_RCPTS : NPEND(w);
+  size_t i;
   int r;
   if (!stralloc_cats(&s, "M ") || !stralloc_cats(&s, qdir) || !stralloc_cats(&s, "/cur/")
    || !stralloc_cats(&s, id) || !stralloc_catb(&s, "\n", 1)) goto nomem;
-  for (i = 0; i < w->njob; i++)
-  {
-    char const *a = w->job.s + pos;
-    size_t len = strlen(a);
-    if (!stralloc_catb(&s, "R ", 2) || !stralloc_catb(&s, a, len) || !stralloc_catb(&s, "\n", 1)) goto nomem;
-    pos += len + 1;
-  }
+  for (i = w->pendpos; i < end; i++)
+    if (!stralloc_catb(&s, "R ", 2) || !stralloc_cats(&s, queue_state_addr(&w->st, PEND(w)[i]))
+     || !stralloc_catb(&s, "\n", 1)) goto nomem;
   if (!stralloc_catb(&s, ".\n", 2)) goto nomem;
   r = allwrite(w->in, s.s, s.len) == s.len ? 0 : -1;
   stralloc_free(&s);
+  w->jobstart = w->pendpos;
+  w->pendpos = end;
+  genalloc_setlen(job_res, &w->res, 0);
+  w->restext.len = 0;
+  w->info.len = 0;
+  w->started = mono();
+  w->deadline = t + JOB_TIMEOUT;
   return r;
  nomem:
   stralloc_free(&s);
   return -1;
 }
+
+static void idx_add (genalloc *g, uint32_t k)
+{
+  if (!genalloc_append(uint32_t, g, &k)) strerr_diefu(111, "allocate");
+}
+
+/* The round: every recipient of the envelope not done or failed, each
+   once however often and in whatever case of its domain the envelope names
+   it (addr_same). An empty address (the injector takes one) can never be
+   delivered: it is refused for good at once. */
+static void round_plan (worker *w)
+{
+  size_t i, pos = 0, n;
+  stralloc seen = STRALLOC_ZERO;
+  genalloc_setlen(uint32_t, &w->pend, 0);
+  genalloc_setlen(uint32_t, &w->failed, 0);
+  w->pendpos = w->jobstart = 0;
+  w->tried = 0;
+  /* which recipients of the state the envelope names: a state line for
+     an address not in the envelope (a file edited by hand) is left alone */
+  for (i = 0; i < w->env.nrcpt; i++)
+  {
+    char const *a = w->env.rcpts.s + pos;
+    int k = queue_state_add(&w->st, a);
+    pos += strlen(a) + 1;
+    if (k < 0) strerr_diefu(111, "allocate");
+    if (seen.len <= (size_t)k)
+    {
+      size_t old = seen.len;
+      if (!stralloc_readyplus(&seen, k + 1 - old)) strerr_diefu(111, "allocate");
+      memset(seen.s + old, 0, k + 1 - old);
+      seen.len = k + 1;
+    }
+    seen.s[k] = 1;
+  }
+  n = queue_state_n(&w->st);
+  for (i = 0; i < n && i < seen.len; i++)
+  {
+    if (!seen.s[i] || queue_state_rcpt(&w->st, i)->status != QUEUE_RCPT_DEFER) continue;
+    if (!*queue_state_addr(&w->st, i))
+    {
+      if (!queue_state_set_at(&w->st, i, QUEUE_RCPT_DEFER, 0, "5.1.3 empty recipient address")) strerr_diefu(111, "allocate");
+      idx_add(&w->failed, i);
+      strerr_warni(MSG(w->slot)->id, " <>: failed 000 5.1.3 empty recipient address");
+    }
+    else idx_add(&w->pend, i);
+  }
+  stralloc_free(&seen);
+}
+
+static void msg_settle (worker *w, time_t t);
 
 /* Returns 1 when a job went out, 0 when the message needed nothing now
    (rescheduled, finished or dropped), -1 when the worker is unusable. */
@@ -568,7 +669,7 @@ static int dispatch (worker *w, uint32_t slot, time_t t)
 {
   msg *m = MSG(slot);
   int fd, r;
-  size_t i, n;
+  w->slot = slot;
   /* the state first: a message not due yet after a restart costs one open */
   r = queue_state_read(statefd, m->id, &w->st);
   if (r < 0)
@@ -576,6 +677,7 @@ static int dispatch (worker *w, uint32_t slot, time_t t)
     strerr_warnwusys("read state/", m->id, ", trying every recipient not known done");
     queue_state_clear(&w->st);
   }
+  w->hadstate = r != 0;
   if (r > 0 && (m->flags & MSG_UNKNOWN) && w->st.next > t)
   {
     /* first look since start-up, and not due yet: reschedule, cheaply */
@@ -600,24 +702,14 @@ static int dispatch (worker *w, uint32_t slot, time_t t)
     return 0;
   }
   m->flags &= ~MSG_UNKNOWN;
-  w->job.len = 0;
-  w->njob = 0;
-  for (i = 0, n = 0; i < w->env.nrcpt; i++)
+  round_plan(w);
+  if (!NPEND(w))
   {
-    char const *a = w->env.rcpts.s + n;
-    int k = queue_state_find(&w->st, a);
-    n += strlen(a) + 1;
-    if (k < 0 && !queue_state_set(&w->st, a, QUEUE_RCPT_DEFER, 0, "")) strerr_diefu(111, "allocate");
-    if (k >= 0 && queue_state_rcpt(&w->st, k)->status != QUEUE_RCPT_DEFER) continue;
-    if (!stralloc_catb(&w->job, a, strlen(a) + 1)) strerr_diefu(111, "allocate");
-    w->njob++;
+    if (genalloc_len(uint32_t, &w->failed)) msg_settle(w, t);
+    else msg_done(w);
+    return 0;
   }
-  if (!w->njob) { msg_done(slot); return 0; }
-  queue_state_clear(&w->res);
-  w->nres = 0;
-  w->info.len = 0;
-  w->slot = slot;
-  if (job_send(w, m->id) < 0)
+  if (job_send(w, t) < 0)
   {
     /* the worker died between jobs: not an attempt, try another one */
     worker_close(w);
@@ -627,8 +719,6 @@ static int dispatch (worker *w, uint32_t slot, time_t t)
   w->busy = 1;
   w->probe = !!pause_class;
   if (w->probe) probe_inflight = 1;
-  w->started = mono();
-  w->deadline = t + JOB_TIMEOUT;
   ring_add(&rate_m, t);
   ring_add(&rate_h, t);
   return 1;
@@ -696,50 +786,96 @@ static void log_attempt (worker *w, char const *rcpt, char const *verdict, unsig
   /* three digits always: 000 is "no reply, the failure is ours" */
   fmt[0] = '0' + code / 100 % 10; fmt[1] = '0' + code / 10 % 10; fmt[2] = '0' + code % 10; fmt[3] = 0;
   ms[uint64_fmt(ms, (uint64_t)(lat * 1000))] = 0;
-  strerr_warni(MSG(w->slot)->id, " <", rcpt, "> upstream=", host, " tls=", tls, " auth=", mech,
+  strerr_warni(MSG(w->slot)->id, " <", logsafe(0, rcpt), "> upstream=", logsafe(1, host), " tls=", tls, " auth=", mech,
     ": ", verdict, " ", fmt, " ", text, " (", ms, " ms)");
 }
 
-/* Collects the recipients of state st with status DEFER into idx. */
-static unsigned int deferred_list (queue_state const *st, unsigned int *idx)
+/* Collects the recipients of st with status DEFER into g. */
+static void deferred_list (queue_state const *st, genalloc *g)
 {
-  unsigned int i = 0, n = 0, len = queue_state_n(st);
+  size_t i = 0, len = queue_state_n(st);
+  genalloc_setlen(uint32_t, g, 0);
   for (; i < len; i++)
-    if (queue_state_rcpt(st, i)->status == QUEUE_RCPT_DEFER) idx[n++] = i;
-  return n;
+    if (queue_state_rcpt(st, i)->status == QUEUE_RCPT_DEFER) idx_add(g, i);
 }
 
-/* After an attempt reached a verdict: bounce what failed, expire, warn,
-   and either finish the message or write its state and reschedule it. */
-static void msg_settle (worker *w, unsigned int const *failed, unsigned int nfailed, time_t t)
+static void status_set (genalloc const *g, queue_state *st, unsigned int status)
+{
+  size_t i = 0, n = genalloc_len(uint32_t, g);
+  for (; i < n; i++) queue_state_rcpt(st, genalloc_s(uint32_t, g)[i])->status = status;
+}
+
+/* After a round reached a verdict: bounce what failed, expire, warn, and
+   either finish the message or write its state and reschedule it. */
+static void msg_settle (worker *w, time_t t)
 {
   uint32_t slot = w->slot;
-  unsigned int len = queue_state_n(&w->st);
-  unsigned int idx[len ? len : 1];
-  unsigned int i, n;
+  size_t i, n;
   time_t age = t - id_arrival(MSG(slot)->id);
   w->st.attempts++;
-  if (nfailed && bounce_send(w, failed, nfailed, 0, 0))
-    for (i = 0; i < nfailed; i++) queue_state_rcpt(&w->st, failed[i])->status = QUEUE_RCPT_FAIL;
-  n = deferred_list(&w->st, idx);
+  if (genalloc_len(uint32_t, &w->failed)
+   && bounce_send(w, genalloc_s(uint32_t, &w->failed), genalloc_len(uint32_t, &w->failed), 0, 0))
+    status_set(&w->failed, &w->st, QUEUE_RCPT_FAIL);
+  deferred_list(&w->st, &w->idx);
+  n = genalloc_len(uint32_t, &w->idx);
   if (n && age >= (time_t)lifetime)
   {
     for (i = 0; i < n; i++)
+      strerr_warni(MSG(slot)->id, " <", logsafe(0, queue_state_addr(&w->st, genalloc_s(uint32_t, &w->idx)[i])), ">: expired, giving up after LIFETIME");
+    if (bounce_send(w, genalloc_s(uint32_t, &w->idx), n, 0, "5.4.7"))
     {
-      queue_state_rcpt(&w->st, idx[i])->status = QUEUE_RCPT_FAIL;
-      strerr_warni(MSG(slot)->id, " <", queue_state_addr(&w->st, idx[i]), ">: expired, giving up after LIFETIME");
+      status_set(&w->idx, &w->st, QUEUE_RCPT_FAIL);
+      n = 0;
     }
-    if (!bounce_send(w, idx, n, 0, "5.4.7"))
-      for (i = 0; i < n; i++) queue_state_rcpt(&w->st, idx[i])->status = QUEUE_RCPT_DEFER;
-    n = deferred_list(&w->st, idx);
   }
-  if (!n) { msg_done(slot); return; }
+  if (!n) { msg_done(w); return; }
   if (delaywarn && age >= (time_t)delaywarn && !w->st.warned)
-    if (bounce_send(w, idx, n, 1, 0)) w->st.warned = 1;
+    if (bounce_send(w, genalloc_s(uint32_t, &w->idx), n, 1, 0)) w->st.warned = 1;
   w->st.next = t + retry_delay(w->st.attempts - 1);
+  /* the move from new/ to cur/ on disk before the first state file: a
+     power loss must not bring back new/ID (whose scan then takes it again
+     as never tried) while state/ID says who has it already */
+  if (!w->hadstate && (fsync(curfd) < 0 || fsync(newfd) < 0) && errno != EINVAL)
+    strerr_warnwusys("fsync cur/ and new/");
   if (queue_state_write(statefd, MSG(slot)->id, &w->st) < 0)
     strerr_warnwusys("write state/", MSG(slot)->id);
+  else w->hadstate = 1;
   heap_push(slot, w->st.next);
+}
+
+/* The result of the job in flight's j-th recipient from its R line;
+   without one, the caller's values (the M line's) are left. */
+static void job_result (worker const *w, size_t j, unsigned int *status, unsigned int *code, char const **text)
+{
+  if (j < genalloc_len(job_res, &w->res))
+  {
+    job_res const *r = genalloc_s(job_res, &w->res) + j;
+    *status = r->status;
+    *code = r->code;
+    *text = w->restext.s + r->text;
+  }
+  /* else: as given */
+}
+
+/* Applies the job's per-recipient results to the state. */
+static void job_record (worker *w, int ok, int smtp, unsigned int mstatus, unsigned int ucode, char const *text, double lat)
+{
+  size_t j;
+  for (j = 0; j < NJOB(w); j++)
+  {
+    uint32_t k = PEND(w)[w->jobstart + j];
+    unsigned int rs = mstatus, rc = ucode;
+    char const *rt = text;
+    char const *verdict = "deferred";
+    job_result(w, j, &rs, &rc, &rt);
+    /* delivered only on an R ok inside an M ok (doc/interfaces.md) */
+    if (ok && j < genalloc_len(job_res, &w->res) && rs == QUEUE_RCPT_DONE) verdict = "delivered";
+    else if (smtp && rs == QUEUE_RCPT_FAIL) { verdict = "failed"; idx_add(&w->failed, k); }
+    /* a failed recipient stays DEFER until its bounce is queued */
+    if (!queue_state_set_at(&w->st, k, !strcmp(verdict, "delivered") ? QUEUE_RCPT_DONE : QUEUE_RCPT_DEFER, rc, rt))
+      strerr_diefu(111, "allocate");
+    log_attempt(w, queue_state_addr(&w->st, k), verdict, rc, rt, lat);
+  }
 }
 
 /* The job is over: M line (status, class, code, text), or a dead worker. */
@@ -748,10 +884,7 @@ static void job_finish (worker *w, char const *mstatus, char const *class, char 
   time_t t = now();
   double lat = mono() - w->started;
   unsigned int ucode = 0;
-  unsigned int len = queue_state_n(&w->st);
-  unsigned int failed[len ? len : 1];
-  unsigned int nfailed = 0;
-  size_t i, pos = 0;
+  size_t j;
   int ok = !strcmp(mstatus, "ok");
   int smtp = !strcmp(class, "smtp");
   uint0_scan(code, &ucode);
@@ -760,10 +893,12 @@ static void job_finish (worker *w, char const *mstatus, char const *class, char 
   if (class_broken(class) || !strcmp(class, "throttle"))
   {
     /* the upstream is broken, not the message: keep it, count nothing */
-    for (i = 0; i < w->njob; i++, pos += strlen(w->job.s + pos) + 1)
-      log_attempt(w, w->job.s + pos, "deferred", ucode, text, lat);
+    for (j = 0; j < NJOB(w); j++)
+      log_attempt(w, queue_state_addr(&w->st, PEND(w)[w->jobstart + j]), "deferred", ucode, text, lat);
     if (class_broken(class)) pause_enter(class, code, text, w->probe); else hold_enter(code, text);
-    heap_push(w->slot, t);
+    /* what earlier jobs of the round found is kept */
+    if (w->tried || genalloc_len(uint32_t, &w->failed)) msg_settle(w, t);
+    else heap_push(w->slot, t);
     return;
   }
   if (!strcmp(class, "network"))
@@ -777,44 +912,32 @@ static void job_finish (worker *w, char const *mstatus, char const *class, char 
     if (w->probe) pause_leave();
   }
   if (w->probe && pause_class && pause_until <= t) pause_until = t + retry_delay(pause_n);
-  for (i = 0; i < w->njob; i++)
+  job_record(w, ok, smtp,
+    !strcmp(mstatus, "fail") ? QUEUE_RCPT_FAIL : QUEUE_RCPT_DEFER, ucode, text, lat);
+  w->tried = 1;
+  /* the rest of the round: the next job on the same worker, so in the
+     same upstream session, while the upstream answers transactions */
+  if (smtp && w->pendpos < NPEND(w) && !stopping && w->in >= 0)
   {
-    char const *a = w->job.s + pos;
-    int r = queue_state_find(&w->res, a);
-    int k = queue_state_find(&w->st, a);
-    char const *rs = r >= 0 ? queue_rcpt_status_name(queue_state_rcpt(&w->res, r)->status) : mstatus;
-    unsigned int rc = r >= 0 ? queue_state_rcpt(&w->res, r)->code : ucode;
-    char const *rt = r >= 0 ? queue_state_text(&w->res, r) : text;
-    pos += strlen(a) + 1;
-    /* delivered only on an R ok inside an M ok (doc/interfaces.md) */
-    if (ok && r >= 0 && queue_state_rcpt(&w->res, r)->status == QUEUE_RCPT_DONE)
-    {
-      queue_state_set(&w->st, a, QUEUE_RCPT_DONE, rc, rt);
-      log_attempt(w, a, "delivered", rc, rt, lat);
-    }
-    else if (smtp && !strcmp(rs, "fail"))
-    {
-      queue_state_set(&w->st, a, QUEUE_RCPT_DEFER, rc, rt);
-      failed[nfailed++] = k;
-      log_attempt(w, a, "failed", rc, rt, lat);
-    }
-    else
-    {
-      queue_state_set(&w->st, a, QUEUE_RCPT_DEFER, rc, rt);
-      log_attempt(w, a, "deferred", rc, rt, lat);
-    }
+    if (job_send(w, t) == 0) { w->busy = 1; if (w->probe) probe_inflight = 1; return; }
+    worker_close(w);
   }
-  msg_settle(w, failed, nfailed, t);
+  msg_settle(w, t);
 }
 
-/* The k-th recipient of the job in flight, or NULL. */
-static char const *job_rcpt (worker const *w, unsigned int k)
+/* Reads an R line of the job in flight. R lines come in job order; their
+   recipient field is made printable, so it names the recipient only for
+   ASCII addresses: they are matched by their order. */
+static void job_rline (worker *w, char const *status, char const *code, char const *text)
 {
-  size_t pos = 0;
-  unsigned int i;
-  if (k >= w->njob) return 0;
-  for (i = 0; i < k; i++) pos += strlen(w->job.s + pos) + 1;
-  return w->job.s + pos;
+  job_res r;
+  if (genalloc_len(job_res, &w->res) >= NJOB(w)) return;
+  r.status = !strcmp(status, "ok") ? QUEUE_RCPT_DONE : !strcmp(status, "fail") ? QUEUE_RCPT_FAIL : QUEUE_RCPT_DEFER;
+  r.code = 0;
+  uint0_scan(code, &r.code);
+  r.text = w->restext.len;
+  if (!printable_cat(&w->restext, text, strlen(text)) || !stralloc_0(&w->restext)
+   || !genalloc_append(job_res, &w->res, &r)) strerr_diefu(111, "allocate");
 }
 
 static void job_line (worker *w, char *line)
@@ -830,16 +953,7 @@ static void job_line (worker *w, char *line)
     f[n++] = tab + 1;
   }
   if (!w->busy) return;
-  if (line[0] == 'R' && !line[1] && n == 5)
-  {
-    /* R lines come in job order; their recipient field is made printable,
-       so it names the recipient only for ASCII addresses: go by the order */
-    unsigned int status = !strcmp(f[2], "ok") ? QUEUE_RCPT_DONE : !strcmp(f[2], "fail") ? QUEUE_RCPT_FAIL : QUEUE_RCPT_DEFER;
-    unsigned int code = 0;
-    char const *a = job_rcpt(w, w->nres++);
-    uint0_scan(f[3], &code);
-    if (a && !queue_state_set(&w->res, a, status, code, f[4])) strerr_diefu(111, "allocate");
-  }
+  if (line[0] == 'R' && !line[1] && n == 5) job_rline(w, f[2], f[3], f[4]);
   else if (line[0] == 'M' && !line[1] && n == 5)
   {
     stralloc t = STRALLOC_ZERO;
