@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -54,7 +55,6 @@
 #define RATE_MAX 1000000
 #define JOB_RCPTS 100         /* recipients per job, so per upstream transaction */
 #define TMP_MAXAGE 129600     /* tmp/ files older than 36 hours are removed */
-#define TMP_SWEEP 3600        /* how often tmp/ is swept */
 
 /* ---- configuration ---- */
 
@@ -74,7 +74,7 @@ static unsigned int rescan = 600;
 static unsigned int rate_minute, rate_hour;
 static int verbose;
 
-static int curfd, newfd, statefd, trigfd;
+static int curfd, newfd, statefd, tmpfd, trigfd;
 static int sigpipe[2];
 static int stopping;
 
@@ -1103,6 +1103,27 @@ static void clean_state (void)
   closedir(dir);
 }
 
+/* tmp/ holds what an injector is writing; a file there older than 36
+   hours is what a killed injector left (queue/README.md): removed, at
+   start and every RESCAN seconds. An injector still writing keeps its
+   file's mtime fresh. */
+static void sweep_tmp (time_t t)
+{
+  DIR *dir = dir_open(tmpfd);
+  struct dirent *d;
+  if (!dir) { strerr_warnwusys("open tmp/"); return; }
+  while ((d = readdir(dir)))
+  {
+    struct stat st;
+    if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, "..")) continue;
+    if (fstatat(tmpfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || S_ISDIR(st.st_mode)) continue;
+    if (st.st_mtime > t - TMP_MAXAGE) continue;
+    if (unlinkat(tmpfd, d->d_name, 0) < 0) strerr_warnwusys("remove tmp/", logsafe(0, d->d_name));
+    else strerr_warni("removed tmp/", logsafe(0, d->d_name), ": left over for more than 36 hours");
+  }
+  closedir(dir);
+}
+
 static void scan_cur (void)
 {
   DIR *dir = dir_open(curfd);
@@ -1225,6 +1246,7 @@ static void spool_open (void)
   curfd = dir_at(qfd, "cur");
   newfd = dir_at(qfd, "new");
   statefd = dir_at(qfd, "state");
+  tmpfd = dir_at(qfd, "tmp");
   /* O_RDWR: we are a writer too, so the FIFO never reads EOF */
   trigfd = openat(qfd, "trigger", O_RDWR | O_NONBLOCK | O_CLOEXEC);
   if (trigfd < 0) strerr_diefusys(111, "open ", qdir, "/trigger");
@@ -1272,7 +1294,7 @@ static int handle_signals (void)
 
 static void loop (void)
 {
-  time_t last_scan = now();
+  time_t last_scan = now(), last_sweep = last_scan;
   for (;;)
   {
     time_t t, wake;
@@ -1323,6 +1345,7 @@ static void loop (void)
     t = now();
     workers_watchdog(t);
     if (t - last_scan >= (time_t)rescan) { scan_new(); last_scan = t; }
+    if (t - last_sweep >= (time_t)rescan) { sweep_tmp(t); last_sweep = t; }
   }
 }
 
@@ -1344,6 +1367,7 @@ int main (int argc, char const *const *argv)
   sig_setup();
   ring_init(&rate_m, rate_minute);
   ring_init(&rate_h, rate_hour);
+  sweep_tmp(now());
   scan_cur();
   clean_state();
   scan_new();
