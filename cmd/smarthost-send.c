@@ -1050,7 +1050,23 @@ static DIR *dir_open (int fd)
   return dir;
 }
 
-/* new/ to cur/: the scheduler has taken it. Attempted at once. */
+/* new/ID and cur/ID both exist. The same file under two names is what a
+   power loss can leave of our own rename (the entry in new/ not yet gone
+   on disk): the one in new/ goes. Another file under a queued message's
+   id is never allowed to replace it: left in new/ for a person to see. */
+static void new_and_cur (char const *id)
+{
+  struct stat a, b;
+  if (fstatat(newfd, id, &a, AT_SYMLINK_NOFOLLOW) < 0 || fstatat(curfd, id, &b, AT_SYMLINK_NOFOLLOW) < 0) return;
+  if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+  {
+    if (unlinkat(newfd, id, 0) < 0) strerr_warnwusys("remove new/", id, ", a second name of cur/", id);
+  }
+  else strerr_warnw("new/", id, " is another message under the id of cur/", id, ": left in new/, not scheduled");
+}
+
+/* new/ to cur/: the scheduler has taken it. Attempted at once. Never over
+   a file in cur/ (RENAME_NOREPLACE): an id names one message for good. */
 static void scan_new (void)
 {
   DIR *dir = dir_open(newfd);
@@ -1060,9 +1076,10 @@ static void scan_new (void)
   while ((d = readdir(dir)))
   {
     if (!queue_id_valid(d->d_name)) continue;
-    if (renameat(newfd, d->d_name, curfd, d->d_name) < 0)
+    if (renameat2(newfd, d->d_name, curfd, d->d_name, RENAME_NOREPLACE) < 0)
     {
-      if (errno != ENOENT) strerr_warnwusys("move new/", d->d_name, " to cur/");
+      if (errno == EEXIST) new_and_cur(d->d_name);
+      else if (errno != ENOENT) strerr_warnwusys("move new/", d->d_name, " to cur/");
       continue;
     }
     heap_push(msg_new(d->d_name, t, 0), id_arrival(d->d_name));
@@ -1081,7 +1098,9 @@ static int slot_cmp_key (void const *key, void const *b)
 }
 
 /* State files without a message (a crash between the two unlinks of
-   msg_done) and ID.tmp files (a crash inside queue_state_write) go. */
+   msg_done) and ID.tmp files (a crash inside queue_state_write) go. Run
+   after scan_new has taken new/ into the heap: a message a power loss
+   put back into new/ keeps its state (queue/README.md). */
 static void clean_state (void)
 {
   DIR *dir = dir_open(statefd);
@@ -1369,8 +1388,8 @@ int main (int argc, char const *const *argv)
   ring_init(&rate_h, rate_hour);
   sweep_tmp(now());
   scan_cur();
-  clean_state();
   scan_new();
+  clean_state();
   {
     char fmt[UINT64_FMT];
     fmt[uint64_fmt(fmt, nqueued)] = 0;
