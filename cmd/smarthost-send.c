@@ -943,7 +943,7 @@ static void job_rline (worker *w, char const *status, char const *code, char con
 static void job_line (worker *w, char *line)
 {
   char *f[5];
-  unsigned int n = 0;
+  unsigned int n = 0, i;
   f[n++] = line;
   while (n < 5)
   {
@@ -953,6 +953,8 @@ static void job_line (worker *w, char *line)
     f[n++] = tab + 1;
   }
   if (!w->busy) return;
+  /* the worker makes its fields printable; a log line must not depend on it */
+  for (i = 1; i < n && i < 4; i++) printable_fix(f[i], strlen(f[i]));
   if (line[0] == 'R' && !line[1] && n == 5) job_rline(w, f[2], f[3], f[4]);
   else if (line[0] == 'M' && !line[1] && n == 5)
   {
