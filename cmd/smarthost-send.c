@@ -491,6 +491,25 @@ static void worker_close (worker *w)
   w->in = w->out = -1;
 }
 
+/* ---- message files ---- */
+
+/* Opens cur/ID for reading: a regular file, not through a symbolic link,
+   and never blocking (a FIFO under an id would stall the queue). -1 with
+   errno; EPROTO: not a regular file. */
+static int msg_open (char const *id)
+{
+  struct stat st;
+  int fd = openat(curfd, id, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) { if (errno == ELOOP) errno = EPROTO; return -1; }
+  if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+  {
+    fd_close(fd);
+    errno = EPROTO;
+    return -1;
+  }
+  return fd;
+}
+
 /* ---- bounces ---- */
 
 /* Injects a notification for the recipients idx[0..n-1] of the message w
@@ -537,7 +556,7 @@ static int bounce_send (worker *w, uint32_t const *idx, size_t n, int delayed, c
   d.id = m->id; d.me = me; d.to = to; d.upstream = upstream_name;
   d.arrival = id_arrival(m->id); d.now = now(); d.delayed = delayed;
   d.rcpts = rr; d.n = (unsigned int)n;
-  fd = openat(curfd, m->id, O_RDONLY | O_CLOEXEC);
+  fd = msg_open(m->id);
   if (fd < 0) { strerr_warnwusys("open cur/", m->id, " for its bounce"); free(rr); return 0; }
   if (lseek(fd, w->env.body, SEEK_SET) < 0) { fd_close(fd); free(rr); return 0; }
   if (qq_start(&q, 0) < 0) { strerr_warnwusys("start the injector for a bounce of ", m->id); fd_close(fd); free(rr); return 0; }
@@ -685,10 +704,11 @@ static int dispatch (worker *w, uint32_t slot, time_t t)
     heap_push(slot, w->st.next);
     return 0;
   }
-  fd = openat(curfd, m->id, O_RDONLY | O_CLOEXEC);
+  fd = msg_open(m->id);
   if (fd < 0)
   {
     if (errno == ENOENT) { queue_state_remove(statefd, m->id); msg_free(slot); return 0; }
+    if (errno == EPROTO) { strerr_warnw("cur/", m->id, " is not a regular file: left alone, not scheduled"); msg_free(slot); return 0; }
     strerr_warnwusys("open cur/", m->id);
     heap_push(slot, t + retry_delay(0));
     return 0;
@@ -1077,7 +1097,16 @@ static void scan_new (void)
   if (!dir) { strerr_warnwusys("open new/"); return; }
   while ((d = readdir(dir)))
   {
+    struct stat st;
     if (!queue_id_valid(d->d_name)) continue;
+    /* a link or a FIFO is no message: worker and bounce would read what
+       it points to, or block */
+    if (fstatat(newfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) continue;
+    if (!S_ISREG(st.st_mode))
+    {
+      strerr_warnw("new/", d->d_name, " is not a regular file: left alone");
+      continue;
+    }
     if (renameat2(newfd, d->d_name, curfd, d->d_name, RENAME_NOREPLACE) < 0)
     {
       if (errno == EEXIST) new_and_cur(d->d_name);

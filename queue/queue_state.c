@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <skalibs/allreadwrite.h>
@@ -24,8 +25,10 @@
 #include "queue.h"
 #include "queue_state.h"
 
-/* A state file larger than this is refused as malformed, not read. */
-#define QUEUE_STATE_MAX (16 << 20)
+/* A state file larger than this is refused as malformed, not read: a
+   line is at most some 600 octets (an address, a code, a text cut at
+   QUEUE_STATE_TEXT_MAX), so 100,000 recipients fit. */
+#define QUEUE_STATE_MAX (128 << 20)
 
 static char const *const status_names[3] = { "defer", "done", "fail" };
 
@@ -134,9 +137,10 @@ int queue_state_add (queue_state *st, char const *addr)
 
 int queue_state_set_at (queue_state *st, size_t i, unsigned int status, unsigned int code, char const *text)
 {
-  size_t textpos = st->sa.len;
-  if (!*text) textpos = queue_state_rcpt(st, i)->addr + strlen(queue_state_addr(st, i));
-  else if (!printable_cat(&st->sa, text, strlen(text)) || !stralloc_0(&st->sa)) return 0;
+  size_t textpos = st->sa.len, len = strlen(text);
+  if (len > QUEUE_STATE_TEXT_MAX) len = QUEUE_STATE_TEXT_MAX;
+  if (!len) textpos = queue_state_rcpt(st, i)->addr + strlen(queue_state_addr(st, i));
+  else if (!printable_cat(&st->sa, text, len) || !stralloc_0(&st->sa)) return 0;
   queue_state_rcpt(st, i)->status = status;
   queue_state_rcpt(st, i)->code = code;
   queue_state_rcpt(st, i)->text = textpos;
@@ -180,7 +184,8 @@ static int line_parse (queue_state *st, char *line)
   }
   if (n == 2 && !strcmp(f[0], "warned"))
     return uint0_scan(f[1], &st->warned);
-  if (n == 4 && status_scan(f[0], &status) && uint0_scan(f[2], &code) && f[1][0])
+  /* the address may be empty: the injector takes an empty recipient */
+  if (n == 4 && status_scan(f[0], &status) && uint0_scan(f[2], &code))
   {
     if (!queue_state_set(st, f[1], status, code, f[3])) return -1;
     return 1;
@@ -210,8 +215,14 @@ int queue_state_read (int statefd, char const *id, queue_state *st)
   char buf[4096];
   int fd, r;
   queue_state_clear(st);
-  fd = openat(statefd, id, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return errno == ENOENT ? 0 : -1;
+  /* a regular file only: a FIFO must not block the scheduler */
+  fd = openat(statefd, id, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) { if (errno == ELOOP) errno = EPROTO; return errno == ENOENT ? 0 : -1; }
+  {
+    struct stat sb;
+    if (fstat(fd, &sb) < 0) goto err;
+    if (!S_ISREG(sb.st_mode)) { errno = EPROTO; goto err; }
+  }
   for (;;)
   {
     ssize_t w = fd_read(fd, buf, sizeof buf);

@@ -62,7 +62,11 @@ int queue_state_find (queue_state const *st, char const *addr);
    new. Returns the index, or -1 on allocation failure. */
 int queue_state_add (queue_state *st, char const *addr);
 
-/* Sets the status, code and text (made printable) of recipient i.
+/* The most of a reply text a state keeps: the first line or two of it. */
+#define QUEUE_STATE_TEXT_MAX 300
+
+/* Sets the status, code and text (made printable, cut at
+   QUEUE_STATE_TEXT_MAX octets) of recipient i.
    Returns 1, or 0 on allocation failure. */
 int queue_state_set_at (queue_state *st, size_t i, unsigned int status, unsigned int code, char const *text);
 

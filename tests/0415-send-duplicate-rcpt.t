@@ -7,7 +7,7 @@
 # stays alive and sends nothing twice.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/send-lib.sh"
-plan 13
+plan 16
 
 PORT=$(free_port)
 REMOTE=smarthost-remote UPSTREAM=localhost:$PORT UPSTREAM_TLS=none
@@ -49,5 +49,15 @@ b=$(grep -lx 'F ' "$T"/up/*.env | head -1)
 is "one RCPT for the 100 copies" "$(grep -ci '^rcpt refused@example.net$' "$T/up/log")" 1
 is "the bounce names the recipient once" "$(tr -d '\r' < "${b%.env}.msg" | grep -c '^Final-Recipient: rfc822; refused@')" 1
 is "one attempt line for it" "$(grep -c '<refused@example.net>.*failed 554' "$T/log")" 1
+
+# an empty recipient (the injector refuses it, a message file may hold
+# one) is refused at once, once
+rm -f "$T"/up/*.env "$T"/up/*.msg
+printf 'F alice@example.org\nT ok2@example.net\nT \nT \n\nSubject: x\n\nbody\n' > "$Q/new/1700000000.000000001.0000000001"
+printf '\0' > "$Q/trigger"
+ok "an empty recipient: the message and its bounce are through" wait_for 30 finished 2
+is "the other recipient got it once, the empty one was never sent" "$(envs | grep -c '^T ok2@example.net') $(grep -c '^rcpt $' "$T/up/log")" "1 0"
+b=$(grep -lx 'F ' "$T"/up/*.env | head -1)
+like "the bounce says why" "$(tr -d '\r' < "${b%.env}.msg")" 'Status: 5\.1\.3'
 unlike "no crash, no restart" "$(cat "$T/log")" 'started: [1-9]|fatal'
 stop_send
