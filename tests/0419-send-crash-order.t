@@ -28,8 +28,9 @@ ok "and both names are gone" wait_for 10 sh -c '[ ! -e "$1/cur/$2" ] && [ ! -e "
 is "once" "$(grep -c "ok-twice" "$FAKE_DIR/delivered")" 1
 stop_send
 
-# another file under the id of a queued message does not replace it
-id3=1700000000.000000003.0000000003
+# another file under the id of a queued message does not replace it (a
+# recent id: the message must stay queued, not expire, while we look)
+id3=$(date +%s).000000003.0000000003
 printf 'F alice@example.org\nT defer-real@example.net\n\nSubject: x\n\nbody\n' > "$Q/cur/$id3"
 printf 'F mallory@example.org\nT ok-mallory@example.net\n\nSubject: x\n\nbody\n' > "$Q/new/$id3"
 start_send
