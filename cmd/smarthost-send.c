@@ -4,10 +4,10 @@
    itself is broken. One process, one event loop (iopause):
 
      trigger FIFO ----\                     /--> worker 1 (smarthost-remote -w)
-     signals (pipe) ---+--> loop --> heap --+--> worker 2      jobs on stdin,
+     signals (pipe) ---+--> loop --> prioq -+--> worker 2      jobs on stdin,
      worker stdouts --/     timers          \--> ...           results on stdout
 
-   The schedule is a binary heap of messages keyed by their next attempt
+   The schedule is a priority queue (lib/prioq.h) of messages keyed by their next attempt
    time, so each decision costs O(log n). At start-up only the names in cur/
    are read (the name is the id and the arrival time); a message's state
    file is read when it comes due, so 100,000 queued messages cost a readdir,
@@ -41,6 +41,8 @@
 
 #include "envnum.h"
 #include "dsn.h"
+#include "gate.h"
+#include "prioq.h"
 #include "printable.h"
 #include "qq.h"
 #include "queue.h"
@@ -49,8 +51,7 @@
 #define USAGE "smarthost-send [ -v ]"
 #define dieusage() strerr_dieusage(100, USAGE)
 
-#define NETFAIL_MAX 3         /* network failures in a row that pause the queue */
-#define POPS_PER_TURN 1000    /* heap pops per loop turn: stay responsive at scale */
+#define POPS_PER_TURN 1000    /* schedule pops per loop turn: stay responsive at scale */
 #define JOB_TIMEOUT 1800      /* a worker silent this long on a job is killed */
 #define RATE_MAX 1000000
 #define JOB_RCPTS 100         /* recipients per job, so per upstream transaction */
@@ -78,103 +79,46 @@ static int curfd, newfd, statefd, tmpfd, trigfd;
 static int sigpipe[2];
 static int stopping;
 
-/* ---- messages and the heap ---- */
+/* ---- messages and the schedule ---- */
 
 #define MSG_UNKNOWN 1   /* state file not read since start-up: respect its next time */
-#define MSG_INHEAP 2
 
 typedef struct msg_s msg;
 struct msg_s
 {
   char id[QUEUE_ID_SIZE];
   unsigned char flags;
-  time_t key;
-  uint32_t pos;         /* index in the heap */
 };
 
 static genalloc msgs = GENALLOC_ZERO;   /* msg, indexed by slot */
 static genalloc freeslots = GENALLOC_ZERO; /* uint32_t */
-static genalloc heap = GENALLOC_ZERO;   /* uint32_t slots */
-static size_t nqueued;                  /* messages known (heap or in flight) */
+static prioq sched = PRIOQ_ZERO;        /* slots by next attempt (lib/prioq.h) */
+static size_t nqueued;                  /* messages known (scheduled or in flight) */
+static gate G;                          /* pause, hold, pacing (lib/gate.h) */
 
 #define MSG(i) (genalloc_s(msg, &msgs) + (i))
-#define HEAP genalloc_s(uint32_t, &heap)
-#define HEAPLEN genalloc_len(uint32_t, &heap)
 
-static int heap_less (uint32_t a, uint32_t b)
+/* Among messages due at the same second, the oldest first: the id's
+   seconds and nanoseconds. */
+static uint64_t id_tie (char const *id)
 {
-  msg *x = MSG(a), *y = MSG(b);
-  if (x->key != y->key) return x->key < y->key;
-  return strcmp(x->id, y->id) < 0;
+  uint64_t sec = 0, ns = 0;
+  size_t n = uint64_scan(id, &sec);
+  if (id[n] == '.') uint64_scan(id + n + 1, &ns);
+  return sec * 1000000000u + ns;
 }
 
-static void heap_set (size_t pos, uint32_t slot)
+static void sched_push (uint32_t slot, time_t key)
 {
-  HEAP[pos] = slot;
-  MSG(slot)->pos = pos;
+  if (!prioq_push(&sched, key, id_tie(MSG(slot)->id), slot)) strerr_diefu(111, "grow the schedule");
 }
 
-static void heap_up (size_t pos)
-{
-  uint32_t slot = HEAP[pos];
-  while (pos)
-  {
-    size_t parent = (pos - 1) / 2;
-    if (!heap_less(slot, HEAP[parent])) break;
-    heap_set(pos, HEAP[parent]);
-    pos = parent;
-  }
-  heap_set(pos, slot);
-}
-
-static void heap_down (size_t pos)
-{
-  size_t n = HEAPLEN;
-  uint32_t slot = HEAP[pos];
-  for (;;)
-  {
-    size_t c = 2 * pos + 1;
-    if (c >= n) break;
-    if (c + 1 < n && heap_less(HEAP[c+1], HEAP[c])) c++;
-    if (!heap_less(HEAP[c], slot)) break;
-    heap_set(pos, HEAP[c]);
-    pos = c;
-  }
-  heap_set(pos, slot);
-}
-
-static void heap_push (uint32_t slot, time_t key)
-{
-  MSG(slot)->key = key;
-  MSG(slot)->flags |= MSG_INHEAP;
-  if (!genalloc_append(uint32_t, &heap, &slot)) strerr_diefu(111, "grow the heap");
-  heap_up(HEAPLEN - 1);
-}
-
-static uint32_t heap_pop (void)
-{
-  uint32_t top = HEAP[0];
-  size_t n = HEAPLEN - 1;
-  if (n) { heap_set(0, HEAP[n]); genalloc_setlen(uint32_t, &heap, n); heap_down(0); }
-  else genalloc_setlen(uint32_t, &heap, 0);
-  MSG(top)->flags &= ~MSG_INHEAP;
-  return top;
-}
-
-static void heap_rebuild (void)
-{
-  size_t i = HEAPLEN / 2;
-  while (i--) heap_down(i);
-}
-
-static uint32_t msg_new (char const *id, time_t key, unsigned char flags)
+static uint32_t msg_new (char const *id, unsigned char flags)
 {
   uint32_t slot;
   msg m;
   memcpy(m.id, id, QUEUE_ID_SIZE);
   m.flags = flags;
-  m.key = key;
-  m.pos = 0;
   if (genalloc_len(uint32_t, &freeslots))
   {
     size_t n = genalloc_len(uint32_t, &freeslots) - 1;
@@ -235,112 +179,35 @@ static double mono (void)
 
 static unsigned int retry_delay (unsigned int n)
 {
-  return retry[n < nretry ? n : nretry - 1];
+  return gate_retry_delay(&G, n);
 }
 
-/* ---- pause, throttle, pacing ---- */
+/* ---- the gate's log lines ---- */
 
-/* The whole queue waits while the upstream is broken (auth, tls, config,
-   or NETFAIL_MAX network failures in a row): no message is failed or
-   bounced for it. One probe at a time goes out on the retry schedule. */
-static char const *pause_class;  /* NULL: not paused */
-static time_t pause_since, pause_until;
-static unsigned int pause_n;
-static int probe_inflight;
-static unsigned int netfails;
-/* 421 and 454 4.7.0: the upstream asks everyone to slow down */
-static time_t hold_until;
-static unsigned int hold_n;
-
-static char const *pause_advice (char const *class)
-{
-  if (!strcmp(class, "auth"))
-    return "the upstream refused our authentication: check UPSTREAM_USER and the password in UPSTREAM_PASSFILE (or UPSTREAM_TOKENCMD, UPSTREAM_MECH)";
-  if (!strcmp(class, "tls"))
-    return "TLS with the upstream failed: check UPSTREAM_TLS, UPSTREAM_CAFILE, the client certificate (UPSTREAM_CERTFILE, UPSTREAM_KEYFILE) and the upstream's certificate";
-  if (!strcmp(class, "config"))
-    return "the configuration is unusable: check UPSTREAM and the files UPSTREAM_* name";
-  return "no upstream is reachable: check UPSTREAM, the network and the upstream's state";
-}
-
-/* probe: the result came from the probe (a job sent while paused); other
-   jobs in flight when the pause began only confirm it. */
-static void pause_enter (char const *class, char const *code, char const *text, int probe)
-{
-  time_t t = now();
-  char fmt[UINT_FMT];
-  if (pause_class && !strcmp(pause_class, class) && !probe) return;
-  if (pause_class && !strcmp(pause_class, class)) pause_n++;
-  else
-  {
-    unsigned int d = retry_delay(0);
-    fmt[uint_fmt(fmt, d)] = 0;
-    if (!pause_class) { pause_since = t; pause_n = 0; }
-    strerr_warnw("queue paused, mail is kept: ", pause_advice(class),
-      " (upstream said: ", code, " ", text, "); probing again in ", fmt, " s");
-  }
-  pause_class = class;
-  pause_until = t + retry_delay(pause_n);
-  if (verbose && pause_n)
-  {
-    fmt[uint_fmt(fmt, retry_delay(pause_n))] = 0;
-    strerr_warni("probe failed, still paused (", class, "): next probe in ", fmt, " s");
-  }
-}
-
-static void pause_leave (void)
+/* What gate_result changed, said once, with what to fix. */
+static void gate_log (gate_event const *ev, char const *code, char const *text)
 {
   char fmt[UINT64_FMT];
-  if (!pause_class) return;
-  fmt[uint64_fmt(fmt, (uint64_t)(now() - pause_since))] = 0;
-  strerr_warni("upstream works again: queue resumed after ", fmt, " s paused");
-  pause_class = 0;
-  pause_n = 0;
-  netfails = 0;
-}
-
-static void hold_enter (char const *code, char const *text)
-{
-  char fmt[UINT_FMT];
-  unsigned int d = retry_delay(hold_n++);
-  fmt[uint_fmt(fmt, d)] = 0;
-  hold_until = now() + d;
-  strerr_warnw("upstream throttles us (", code, " ", text, "): whole queue waits ", fmt, " s");
-}
-
-/* Pacing: a ring of the last N dispatch times per window. */
-typedef struct ring_s ring;
-struct ring_s
-{
-  time_t *t;
-  unsigned int n, len, head;
-  unsigned int window;
-};
-static ring rate_m = { 0, 0, 0, 0, 60 }, rate_h = { 0, 0, 0, 0, 3600 };
-
-static void ring_init (ring *r, unsigned int n)
-{
-  r->n = n;
-  if (!n) return;
-  r->t = calloc(n, sizeof(time_t));
-  if (!r->t) strerr_diefu(111, "allocate the rate limiter");
-}
-
-/* 0 if a message may go now, else the time it may. */
-static time_t ring_wait (ring const *r, time_t t)
-{
-  time_t oldest;
-  if (!r->n || r->len < r->n) return 0;
-  oldest = r->t[r->head];
-  return oldest + (time_t)r->window > t ? oldest + (time_t)r->window : 0;
-}
-
-static void ring_add (ring *r, time_t t)
-{
-  if (!r->n) return;
-  r->t[r->head] = t;
-  r->head = (r->head + 1) % r->n;
-  if (r->len < r->n) r->len++;
+  switch (ev->what)
+  {
+    case GATE_PAUSED:
+      fmt[uint_fmt(fmt, ev->delay)] = 0;
+      strerr_warnw("queue paused, mail is kept: ", gate_advice(G.pause_class),
+        " (upstream said: ", code, " ", text, "); probing again in ", fmt, " s");
+      break;
+    case GATE_STILL_PAUSED:
+      fmt[uint_fmt(fmt, ev->delay)] = 0;
+      if (verbose) strerr_warni("probe failed, still paused (", G.pause_class, "): next probe in ", fmt, " s");
+      break;
+    case GATE_RESUMED:
+      fmt[uint64_fmt(fmt, (uint64_t)ev->paused)] = 0;
+      strerr_warni("upstream works again: queue resumed after ", fmt, " s paused");
+      break;
+    case GATE_HELD:
+      fmt[uint_fmt(fmt, ev->delay)] = 0;
+      strerr_warnw("upstream throttles us (", code, " ", text, "): whole queue waits ", fmt, " s");
+      break;
+  }
 }
 
 /* ---- signals: a self-pipe the loop reads ---- */
@@ -588,7 +455,7 @@ static void msg_done (worker *w)
   if (unlinkat(curfd, m->id, 0) < 0 && errno != ENOENT)
   {
     strerr_warnwusys("remove cur/", m->id);
-    heap_push(slot, now() + retry_delay(0));
+    sched_push(slot, now() + retry_delay(0));
     return;
   }
   /* and the removal on disk before the state goes: if a power loss brought
@@ -701,7 +568,7 @@ static int dispatch (worker *w, uint32_t slot, time_t t)
   {
     /* first look since start-up, and not due yet: reschedule, cheaply */
     m->flags &= ~MSG_UNKNOWN;
-    heap_push(slot, w->st.next);
+    sched_push(slot, w->st.next);
     return 0;
   }
   fd = msg_open(m->id);
@@ -710,14 +577,14 @@ static int dispatch (worker *w, uint32_t slot, time_t t)
     if (errno == ENOENT) { queue_state_remove(statefd, m->id); msg_free(slot); return 0; }
     if (errno == EPROTO) { strerr_warnw("cur/", m->id, " is not a regular file: left alone, not scheduled"); msg_free(slot); return 0; }
     strerr_warnwusys("open cur/", m->id);
-    heap_push(slot, t + retry_delay(0));
+    sched_push(slot, t + retry_delay(0));
     return 0;
   }
   r = queue_env_read(fd, &w->env);
   fd_close(fd);
   if (r <= 0)
   {
-    if (r < 0) { strerr_warnwusys("read cur/", m->id); heap_push(slot, t + retry_delay(0)); }
+    if (r < 0) { strerr_warnwusys("read cur/", m->id); sched_push(slot, t + retry_delay(0)); }
     else { strerr_warnw("cur/", m->id, " is malformed: left alone, not scheduled"); msg_free(slot); }
     return 0;
   }
@@ -733,62 +600,49 @@ static int dispatch (worker *w, uint32_t slot, time_t t)
   {
     /* the worker died between jobs: not an attempt, try another one */
     worker_close(w);
-    heap_push(slot, t);
+    sched_push(slot, t);
     return -1;
   }
   w->busy = 1;
-  w->probe = !!pause_class;
-  if (w->probe) probe_inflight = 1;
-  ring_add(&rate_m, t);
-  ring_add(&rate_h, t);
+  w->probe = gate_send(&G, t);
   return 1;
 }
 
-/* When the next message may go out, ignoring the heap: 0 now, -1 never
-   (stopping), else a time. */
-static time_t gate (time_t t)
+/* When the next message may go out, ignoring the schedule: 0 now, -1
+   never (stopping, or a probe in flight), else a time. */
+static time_t gate_at (time_t t)
 {
-  time_t g = 0, r;
-  if (stopping) return -1;
-  if (hold_until > t) g = hold_until;
-  if (pause_class)
-  {
-    if (probe_inflight) return -1;
-    if (pause_until > t && pause_until > g) g = pause_until;
-  }
-  r = ring_wait(&rate_m, t); if (r > g) g = r;
-  r = ring_wait(&rate_h, t); if (r > g) g = r;
-  return g;
+  return stopping ? -1 : gate_when(&G, t);
+}
+
+/* 1 when the first message of the schedule may go now. */
+static int due_now (time_t t)
+{
+  prioq_elt e;
+  return prioq_min(&sched, &e) && e.key <= t && !gate_at(t);
 }
 
 static void dispatch_due (void)
 {
   unsigned int pops = 0;
   time_t t = now();
-  while (HEAPLEN && pops++ < POPS_PER_TURN)
+  while (pops++ < POPS_PER_TURN && due_now(t))
   {
-    worker *w;
-    uint32_t slot;
-    if (MSG(HEAP[0])->key > t || gate(t)) break;
-    w = worker_idle();
+    worker *w = worker_idle();
+    prioq_elt e;
     if (!w) break;
-    slot = heap_pop();
-    if (dispatch(w, slot, t) < 0)
+    prioq_pop(&sched, &e);
+    if (dispatch(w, e.item, t) < 0)
     {
       /* a worker that dies before taking a job (REMOTE cannot run?):
          wait a second rather than fork in a loop */
-      if (hold_until < t + 1) hold_until = t + 1;
+      gate_hold_min(&G, t + 1);
       break;
     }
   }
 }
 
 /* ---- results ---- */
-
-static int class_broken (char const *c)
-{
-  return !strcmp(c, "auth") || !strcmp(c, "tls") || !strcmp(c, "config");
-}
 
 static void log_attempt (worker *w, char const *rcpt, char const *verdict, unsigned int code, char const *text, double lat)
 {
@@ -860,7 +714,7 @@ static void msg_settle (worker *w, time_t t)
   if (queue_state_write(statefd, MSG(slot)->id, &w->st) < 0)
     strerr_warnwusys("write state/", MSG(slot)->id);
   else w->hadstate = 1;
-  heap_push(slot, w->st.next);
+  sched_push(slot, w->st.next);
 }
 
 /* The result of the job in flight's j-th recipient from its R line;
@@ -907,31 +761,22 @@ static void job_finish (worker *w, char const *mstatus, char const *class, char 
   size_t j;
   int ok = !strcmp(mstatus, "ok");
   int smtp = !strcmp(class, "smtp");
+  gate_event ev;
   uint0_scan(code, &ucode);
   w->busy = 0;
-  if (w->probe) probe_inflight = 0;
-  if (class_broken(class) || !strcmp(class, "throttle"))
+  gate_result(&G, class, w->probe, t, &ev);
+  if (gate_class_broken(class) || !strcmp(class, "throttle"))
   {
     /* the upstream is broken, not the message: keep it, count nothing */
     for (j = 0; j < NJOB(w); j++)
       log_attempt(w, queue_state_addr(&w->st, PEND(w)[w->jobstart + j]), "deferred", ucode, text, lat);
-    if (class_broken(class)) pause_enter(class, code, text, w->probe); else hold_enter(code, text);
+    gate_log(&ev, code, text);
     /* what earlier jobs of the round found is kept */
     if (w->tried || genalloc_len(uint32_t, &w->failed)) msg_settle(w, t);
-    else heap_push(w->slot, t);
+    else sched_push(w->slot, t);
     return;
   }
-  if (!strcmp(class, "network"))
-  {
-    if (++netfails >= NETFAIL_MAX) pause_enter("network", code, text, w->probe);
-  }
-  else if (smtp)
-  {
-    netfails = 0;
-    hold_n = 0;
-    if (w->probe) pause_leave();
-  }
-  if (w->probe && pause_class && pause_until <= t) pause_until = t + retry_delay(pause_n);
+  gate_log(&ev, code, text);
   job_record(w, ok, smtp,
     !strcmp(mstatus, "fail") ? QUEUE_RCPT_FAIL : QUEUE_RCPT_DEFER, ucode, text, lat);
   w->tried = 1;
@@ -939,7 +784,8 @@ static void job_finish (worker *w, char const *mstatus, char const *class, char 
      same upstream session, while the upstream answers transactions */
   if (smtp && w->pendpos < NPEND(w) && !stopping && w->in >= 0)
   {
-    if (job_send(w, t) == 0) { w->busy = 1; if (w->probe) probe_inflight = 1; return; }
+    /* an smtp answer ended any pause: the rest is no probe */
+    if (job_send(w, t) == 0) { w->busy = 1; w->probe = 0; return; }
     worker_close(w);
   }
   msg_settle(w, t);
@@ -1093,7 +939,6 @@ static void scan_new (void)
 {
   DIR *dir = dir_open(newfd);
   struct dirent *d;
-  time_t t = now();
   if (!dir) { strerr_warnwusys("open new/"); return; }
   while ((d = readdir(dir)))
   {
@@ -1113,7 +958,7 @@ static void scan_new (void)
       else if (errno != ENOENT) strerr_warnwusys("move new/", d->d_name, " to cur/");
       continue;
     }
-    heap_push(msg_new(d->d_name, t, 0), id_arrival(d->d_name));
+    sched_push(msg_new(d->d_name, 0), id_arrival(d->d_name));
   }
   closedir(dir);
 }
@@ -1130,18 +975,18 @@ static int slot_cmp_key (void const *key, void const *b)
 
 /* State files without a message (a crash between the two unlinks of
    msg_done) and ID.tmp files (a crash inside queue_state_write) go. Run
-   after scan_new has taken new/ into the heap: a message a power loss
+   after scan_new has taken new/ into the schedule: a message a power loss
    put back into new/ keeps its state (queue/README.md). */
 static void clean_state (void)
 {
   DIR *dir = dir_open(statefd);
   struct dirent *d;
   uint32_t *sorted;
-  size_t n = HEAPLEN;
+  size_t n = prioq_len(&sched), i;
   if (!dir) { strerr_warnwusys("open state/"); return; }
   sorted = malloc((n ? n : 1) * sizeof(uint32_t));
   if (!sorted) strerr_diefu(111, "allocate");
-  if (n) memcpy(sorted, HEAP, n * sizeof(uint32_t));
+  for (i = 0; i < n; i++) sorted[i] = prioq_at(&sched, i)->item;
   qsort(sorted, n, sizeof(uint32_t), &id_cmp);
   while ((d = readdir(dir)))
   {
@@ -1181,14 +1026,12 @@ static void scan_cur (void)
   if (!dir) strerr_diefusys(111, "open ", qdir, "/cur");
   while ((d = readdir(dir)))
   {
-    uint32_t slot;
     if (!queue_id_valid(d->d_name)) continue;
-    slot = msg_new(d->d_name, id_arrival(d->d_name), MSG_UNKNOWN | MSG_INHEAP);
-    if (!genalloc_append(uint32_t, &heap, &slot)) strerr_diefu(111, "grow the heap");
-    MSG(slot)->pos = HEAPLEN - 1;
+    if (!prioq_append(&sched, id_arrival(d->d_name), id_tie(d->d_name), msg_new(d->d_name, MSG_UNKNOWN)))
+      strerr_diefu(111, "grow the schedule");
   }
   closedir(dir);
-  heap_rebuild();
+  prioq_order(&sched);
 }
 
 /* The injector writes a NUL: new mail. Any other byte (echo > trigger)
@@ -1208,15 +1051,14 @@ static void retry_all (void)
 {
   size_t i = 0;
   time_t t = now();
-  for (; i < HEAPLEN; i++)
+  for (; i < prioq_len(&sched); i++)
   {
-    msg *m = MSG(HEAP[i]);
-    if (m->key > t) m->key = t;
-    m->flags &= ~MSG_UNKNOWN;
+    prioq_elt *e = prioq_at(&sched, i);
+    if (e->key > t) e->key = t;
+    MSG(e->item)->flags &= ~MSG_UNKNOWN;
   }
-  heap_rebuild();
-  hold_until = 0;
-  pause_until = 0;
+  prioq_order(&sched);
+  gate_open(&G);
   strerr_warni("retrying everything now");
 }
 
@@ -1309,10 +1151,11 @@ static time_t next_wake (time_t t)
 {
   time_t wake = t + rescan;
   unsigned int i;
-  if (HEAPLEN && !stopping && (workers_busy() < concurrency))
+  prioq_elt e;
+  if (prioq_min(&sched, &e) && !stopping && (workers_busy() < concurrency))
   {
-    time_t g = gate(t);
-    time_t k = MSG(HEAP[0])->key;
+    time_t g = gate_at(t);
+    time_t k = e.key;
     if (g >= 0)
     {
       if (g > k) k = g;
@@ -1352,7 +1195,7 @@ static void loop (void)
     dispatch_due();
     t = now();
     /* the pop budget ran out with work left: come straight back */
-    wake = HEAPLEN && MSG(HEAP[0])->key <= t && !gate(t) && worker_idle() ? t : next_wake(t);
+    wake = due_now(t) && worker_idle() ? t : next_wake(t);
     {
     iopause_fd x[2 + NWORKERS];
     unsigned int idx[NWORKERS ? NWORKERS : 1];
@@ -1415,8 +1258,7 @@ int main (int argc, char const *const *argv)
   config();
   spool_open();
   sig_setup();
-  ring_init(&rate_m, rate_minute);
-  ring_init(&rate_h, rate_hour);
+  if (!gate_init(&G, retry, nretry, rate_minute, rate_hour)) strerr_diefu(111, "allocate the rate limiter");
   sweep_tmp(now());
   scan_cur();
   scan_new();
