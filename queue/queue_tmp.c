@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <skalibs/djbunix.h>
 #include "queue.h"
 
@@ -19,24 +20,33 @@ int queue_tmp_open (queue_tmp *t, char const *dir, char const *id)
 {
   int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dirfd < 0) return -1;
-  return queue_tmp_openat(t, dirfd, id);
+  if (queue_tmp_openat(t, dirfd, id) < 0)
+  {
+    int e = errno;
+    fd_close(dirfd);
+    return (errno = e, -1);
+  }
+  t->owndir = 1;
+  return 0;
 }
 
 int queue_tmp_openat (queue_tmp *t, int dirfd, char const *id)
 {
   char path[4 + QUEUE_ID_SIZE] = "tmp/";
   memcpy(path + 4, id, QUEUE_ID_SIZE);
+  t->owndir = 0;
+  t->fd = openat(dirfd, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, QUEUE_MSG_MODE);
+  if (t->fd < 0) return -1;
   t->dirfd = dirfd;
-  t->fd = openat(t->dirfd, path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (t->fd < 0)
-  {
-    int e = errno;
-    fd_close(t->dirfd);
-    t->dirfd = -1;
-    return (errno = e, -1);
-  }
   memcpy(t->id, id, QUEUE_ID_SIZE);
   return 0;
+}
+
+static void queue_tmp_release (queue_tmp *t)
+{
+  if (t->owndir && t->dirfd >= 0) fd_close(t->dirfd);
+  t->dirfd = -1;
+  t->owndir = 0;
 }
 
 void queue_tmp_abort (queue_tmp *t)
@@ -48,9 +58,9 @@ void queue_tmp_abort (queue_tmp *t)
   if (t->dirfd >= 0)
   {
     unlinkat(t->dirfd, path, 0);
-    fd_close(t->dirfd);
+    queue_tmp_release(t);
   }
-  t->fd = t->dirfd = -1;
+  t->fd = -1;
   errno = e;
 }
 
@@ -80,27 +90,57 @@ int queue_tmp_commit (queue_tmp *t)
        back, so that a failure reported to the client means "not queued". */
     int e = errno;
     unlinkat(t->dirfd, to, 0);
-    fd_close(t->dirfd);
-    t->dirfd = -1;
+    queue_tmp_release(t);
     return (errno = e, -1);
   }
-  fd_close(t->dirfd);
-  t->dirfd = -1;
+  queue_tmp_release(t);
   return 0;
  fail:
   queue_tmp_abort(t);
   return -1;
 }
 
-int queue_trigger (char const *dir)
+/* The trigger is a FIFO that the scheduler made. A caller could make it a
+   link, or a file, to have a privileged injector write into something the
+   caller cannot: it is reached without following links, and checked to
+   be a FIFO before the open (opening a device may do something by itself)
+   and after it (what was opened), and only then gets its byte. */
+int queue_trigger_at (int dirfd)
 {
-  char path[4096];
+  struct stat before, st;
   int fd;
-  if (snprintf(path, sizeof path, "%s/trigger", dir) >= (int)sizeof path)
-    return (errno = ENAMETOOLONG, -1);
-  fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fstatat(dirfd, "trigger", &before, AT_SYMLINK_NOFOLLOW) < 0) return -1;
+  if (S_ISLNK(before.st_mode)) return (errno = ELOOP, -1);
+  if (!S_ISFIFO(before.st_mode)) return (errno = EINVAL, -1);
+  fd = openat(dirfd, "trigger", O_WRONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) return errno == ENXIO ? 0 : -1;
-  if (write(fd, "", 1) < 0 && errno != EAGAIN) { fd_close(fd); return -1; }
+  if (fstat(fd, &st) < 0) goto err;
+  if (!S_ISFIFO(st.st_mode))
+  {
+    errno = EINVAL;
+    goto err;
+  }
+  if (write(fd, "", 1) < 0 && errno != EAGAIN) goto err;
   fd_close(fd);
   return 0;
+ err:
+  {
+    int e = errno;
+    fd_close(fd);
+    return (errno = e, -1);
+  }
+}
+
+int queue_trigger (char const *dir)
+{
+  int r;
+  int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0) return -1;
+  r = queue_trigger_at(dirfd);
+  {
+    int e = errno;
+    fd_close(dirfd);
+    errno = e;
+  }
+  return r;
 }
