@@ -5,7 +5,7 @@
 #include <sys/types.h>
 #include <skalibs/stralloc.h>
 
-/* SSSSSSSSSS.NNNNNNNNN.PPPPPPPPPP: seconds, nanoseconds, a per-process number. */
+/* SSSSSSSSSS.NNNNNNNNN.RRRRRRRRRR: seconds, nanoseconds, 10 random digits. */
 #define QUEUE_ID_LEN 31
 #define QUEUE_ID_SIZE (QUEUE_ID_LEN + 1)
 
@@ -25,8 +25,11 @@ struct queue_tmp_s
 };
 #define QUEUE_TMP_ZERO { -1, -1, 0, { 0 } }
 
-/* A message file's mode (queue/README.md: the privilege model). */
+/* A message file's mode (queue/README.md, the privilege model): 0600 when
+   its writer owns the spool, 0640 when it does not (the smtpd: the
+   spool's group, which holds the scheduler's user, must read it). */
 #define QUEUE_MSG_MODE 0600
+#define QUEUE_MSG_MODE_SHARED 0640
 
 /* Creates tmp/ID (O_EXCL, mode QUEUE_MSG_MODE) in the spool dir. Returns 0, or
    -1 with errno (EEXIST: the id is in use). */

@@ -30,6 +30,18 @@ int queue_tmp_open (queue_tmp *t, char const *dir, char const *id)
   return 0;
 }
 
+/* The file's mode: 0600 when we are the spool's owner (the injector, the
+   scheduler's bounces); 0640 when we are not (the smtpd), so that the
+   spool's group, which holds the scheduler's user, can read it. Set with
+   fchmod as well, so that a umask cannot take the group's read away. */
+static int queue_tmp_mode (queue_tmp *t)
+{
+  struct stat st;
+  if (fstat(t->dirfd, &st) < 0) return -1;
+  if (st.st_uid == geteuid()) return 0;
+  return fchmod(t->fd, QUEUE_MSG_MODE_SHARED);
+}
+
 int queue_tmp_openat (queue_tmp *t, int dirfd, char const *id)
 {
   char path[4 + QUEUE_ID_SIZE] = "tmp/";
@@ -39,6 +51,12 @@ int queue_tmp_openat (queue_tmp *t, int dirfd, char const *id)
   if (t->fd < 0) return -1;
   t->dirfd = dirfd;
   memcpy(t->id, id, QUEUE_ID_SIZE);
+  if (queue_tmp_mode(t) < 0)
+  {
+    int e = errno;
+    queue_tmp_abort(t);
+    return (errno = e, -1);
+  }
   return 0;
 }
 
