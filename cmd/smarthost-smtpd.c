@@ -486,7 +486,8 @@ static int sink_open_spool (sink *k, char const *id)
   if (spoolfd < 0)
   {
     if (!cf.queue || !*cf.queue) { strerr_warnw("QUEUE is not set"); return W_EXITCODE(55, 0); }
-    spoolfd = open(cf.queue, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    /* O_PATH: the smtpd may pass through the spool, not list it */
+    spoolfd = open(cf.queue, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (spoolfd < 0) { strerr_warnwu("open spool ", cf.queue); return W_EXITCODE(62, 0); }
   }
   if (queue_head_sender(&h, sender.s, sender.len - 1) < 0) e = errno;

@@ -82,11 +82,20 @@ void queue_tmp_abort (queue_tmp *t)
   errno = e;
 }
 
-static int queue_fsync_dir (int dirfd, char const *name)
+/* Makes the rename into new/ durable. The spool's owner (the injector, the
+   scheduler's bounces) opens new/ and fsyncs it. The smtpd's user may not
+   read new/ (it must not list it: queue/README.md, the privilege model),
+   and a directory cannot be opened for fsync without read permission; it
+   fsyncs the file again, after the rename. On ext4, XFS and btrfs that
+   makes the rename durable too: the rename changes the file's inode (its
+   ctime) in the same journal transaction as the directory, and fsync of
+   the inode forces the journal up to it (btrfs logs the new name of a
+   renamed inode it fsyncs). */
+static int queue_tmp_sync_new (queue_tmp *t)
 {
   int r;
-  int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return -1;
+  int fd = openat(t->dirfd, "new", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return errno == EACCES ? fsync(t->fd) : -1;
   r = fsync(fd);
   fd_close(fd);
   return r;
@@ -99,20 +108,19 @@ int queue_tmp_commit (queue_tmp *t)
   memcpy(from + 4, t->id, QUEUE_ID_SIZE);
   memcpy(to + 4, t->id, QUEUE_ID_SIZE);
   if (fsync(t->fd) < 0) goto fail;
-  if (close(t->fd) < 0) { t->fd = -1; goto fail; }
-  t->fd = -1;
   if (renameat2(t->dirfd, from, t->dirfd, to, RENAME_NOREPLACE) < 0) goto fail;
-  if (queue_fsync_dir(t->dirfd, "new") < 0)
   {
+    int r = queue_tmp_sync_new(t);
+    int e = errno;
+    if (close(t->fd) < 0 && !r) { r = -1; e = errno; }
+    t->fd = -1;
     /* The message is in new/ but the rename may not be durable: take it
        back, so that a failure reported to the client means "not queued". */
-    int e = errno;
-    unlinkat(t->dirfd, to, 0);
+    if (r < 0) unlinkat(t->dirfd, to, 0);
     queue_tmp_release(t);
-    return (errno = e, -1);
+    errno = e;
+    return r;
   }
-  queue_tmp_release(t);
-  return 0;
  fail:
   queue_tmp_abort(t);
   return -1;
