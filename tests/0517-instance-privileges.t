@@ -13,7 +13,7 @@
 . "$(dirname "$0")/lib.sh"
 
 if [ "$(id -u)" != 0 ]; then plan 1; skip "privilege model" "needs root"; exit 0; fi
-plan 37
+plan 38
 
 L=smarthost-t517-$$
 cleanup_user() { userdel "$L" 2>/dev/null; }
@@ -30,13 +30,15 @@ as_local() { setpriv --reuid="$L" --regid="$L" --init-groups "$@" > /dev/null 2>
 as_send() { setpriv --reuid="$send_u" --regid="$(id -gn "$send_u")" --init-groups "$@" > /dev/null 2>&1; }
 printf 'isp-password\n' > "$D/secret/upstream"
 
-# One SMTP message through the smtpd, run as the smtpd's user; prints the id.
+# One SMTP message through the smtpd, run as the smtpd's user (under
+# $TRACE if set); prints the id.
 smtpd_message()
 {
   env -u QMAILQUEUE QUEUE="$Q" TCPREMOTEIP=127.0.0.1 RELAYCLIENT= HELONAME=relay.test \
     $PY - "$smtpd_u" "$spool_g" <<'PYEOF'
-import subprocess, sys
-p = subprocess.Popen(['setpriv', '--reuid=' + sys.argv[1], '--regid=' + sys.argv[2], '--clear-groups',
+import os, subprocess, sys
+trace = os.environ.get('TRACE', '').split()
+p = subprocess.Popen(trace + ['setpriv', '--reuid=' + sys.argv[1], '--regid=' + sys.argv[2], '--clear-groups',
                       'smarthost-smtpd'], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 def reply():
     while True:
@@ -54,7 +56,19 @@ PYEOF
 S1=$(smtpd_message)
 ok "smtpd user: a message committed in-process" test -f "$Q/new/$S1"
 is "... its file: the smtpd's, the spool's group, 0640" "$(stat -c '%U %G %a' "$Q/new/$S1")" "$smtpd_u $spool_g 640"
-S2=$(smtpd_message)
+# Its commit: new/ cannot be opened (no read), so the file is fsynced
+# again after the rename, and only then the trigger and the 250.
+exec 7<> "$Q/trigger"
+S2=$(TRACE="strace -f -q -y -e trace=fsync,renameat2,openat,write -o $T/trace" smtpd_message)
+exec 7<&-
+seq=$(sed -n \
+  -e 's/.*fsync([0-9]*<.*\/tmp\/[0-9.]*>).*/F/p' \
+  -e 's/.*renameat2(.*"tmp\/[0-9.]*".*"new\/[0-9.]*".*RENAME_NOREPLACE) = 0$/R/p' \
+  -e 's/.*fsync([0-9]*<.*\/new\/[0-9.]*>).*/f/p' \
+  -e 's/.*openat(.*"new".*O_DIRECTORY.* EACCES .*/-/p' \
+  -e 's/.*write([0-9]*<.*\/trigger>.*/T/p' \
+  -e 's/.*write(1<[^>]*>, "250 2.0.0 Ok: queued.*/2/p' "$T/trace" | tr -d '\n')
+is "smtpd user: fsync(file), rename, new/ refused, fsync(file) again, trigger, then 250" "$seq" "FR-fT2"
 
 # A local user in the instance's group, through sendmail (the setuid injector).
 printf 'Subject: local\n\nfrom a local user\n' > "$T/local"; chmod 644 "$T/local"
