@@ -52,6 +52,12 @@ int queue_trigger (char const *dir);
 /* The same in the spool open as dirfd (which stays open). */
 int queue_trigger_at (int dirfd);
 
+/* Opens the message file dir/id for reading, as the scheduler must: not
+   through a link (ELOOP), not blocking on a FIFO, and only a regular file
+   (anything else: EFTYPE_QUEUE). Returns a descriptor, or -1 with errno. */
+#define EFTYPE_QUEUE EINVAL
+int queue_msg_openat (int dirfd, char const *id);
+
 /* 1 if the process runs with privileges its caller did not have (setuid,
    setgid, file capabilities: the kernel's AT_SECURE), else 0. */
 int queue_privileged (void);

@@ -190,10 +190,34 @@ static void test_trigger_kinds (void)
   mkfifo(p, 0600);
 }
 
+static void test_msg_open (void)
+{
+  char p[256], v[256];
+  int fd;
+  snprintf(v, sizeof v, "%s/new/victim", dir);
+  fd = open(v, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  tap_ok(fd >= 0 && write(fd, "F a\nT b\n\nx\n", 11) == 11, "a message file");
+  close(fd);
+  fd = open(dir, O_RDONLY | O_DIRECTORY);
+  tap_ok(queue_msg_openat(fd, "new/victim") >= 0, "a regular file opens");
+  snprintf(p, sizeof p, "%s/new/link", dir);
+  tap_is(symlink(v, p), 0, "a link under an id");
+  tap_is(queue_msg_openat(fd, "new/link"), -1, "... is not followed");
+  tap_ok(errno == ELOOP, "... ELOOP");
+  snprintf(p, sizeof p, "%s/new/fifo", dir);
+  tap_is(mkfifo(p, 0600), 0, "a FIFO under an id");
+  tap_is(queue_msg_openat(fd, "new/fifo"), -1, "... does not block, and is refused");
+  tap_ok(errno == EFTYPE_QUEUE, "... as not a regular file");
+  snprintf(p, sizeof p, "%s/new/dir", dir);
+  tap_is(mkdir(p, 0700), 0, "a directory under an id");
+  tap_is(queue_msg_openat(fd, "new/dir"), -1, "... is refused");
+  close(fd);
+}
+
 int main (void)
 {
   char p[256];
-  tap_plan(6 + 10 + 11 + 3 + 18 + 7);
+  tap_plan(6 + 10 + 11 + 3 + 18 + 7 + 10);
   if (!mkdtemp(dir)) return 1;
   sub("tmp"); sub("new");
   snprintf(p, sizeof p, "%s/trigger", dir);
@@ -204,6 +228,7 @@ int main (void)
   test_trigger();
   test_trigger_kinds();
   test_head();
+  test_msg_open();
   snprintf(p, sizeof p, "rm -rf %s", dir);
   if (system(p)) return 1;
   return tap_done();
