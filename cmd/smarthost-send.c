@@ -360,20 +360,13 @@ static void worker_close (worker *w)
 
 /* ---- message files ---- */
 
-/* Opens cur/ID for reading: a regular file, not through a symbolic link,
-   and never blocking (a FIFO under an id would stall the queue). -1 with
-   errno; EPROTO: not a regular file. */
+/* Opens cur/ID for reading (queue_msg_openat: a regular file, not
+   through a link, never blocking on a FIFO). -1 with errno; EPROTO: not
+   a regular file. */
 static int msg_open (char const *id)
 {
-  struct stat st;
-  int fd = openat(curfd, id, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-  if (fd < 0) { if (errno == ELOOP) errno = EPROTO; return -1; }
-  if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-  {
-    fd_close(fd);
-    errno = EPROTO;
-    return -1;
-  }
+  int fd = queue_msg_openat(curfd, id);
+  if (fd < 0 && (errno == ELOOP || errno == EFTYPE_QUEUE)) errno = EPROTO;
   return fd;
 }
 
