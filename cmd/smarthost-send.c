@@ -923,7 +923,7 @@ static void new_and_cur (char const *id)
   {
     if (unlinkat(newfd, id, 0) < 0) strerr_warnwusys("remove new/", id, ", a second name of cur/", id);
   }
-  else strerr_warnw("new/", id, " is another message under the id of cur/", id, ": left in new/, not scheduled");
+  else strerr_warnw("move new/", id, " to cur/: File exists: another message under a queued id, left in new/, not scheduled");
 }
 
 /* new/ to cur/: the scheduler has taken it. Attempted at once. Never over

@@ -34,7 +34,7 @@ id3=$(date +%s).000000003.0000000003
 printf 'F alice@example.org\nT defer-real@example.net\n\nSubject: x\n\nbody\n' > "$Q/cur/$id3"
 printf 'F mallory@example.org\nT ok-mallory@example.net\n\nSubject: x\n\nbody\n' > "$Q/new/$id3"
 start_send
-ok "the other file is reported" wait_for 10 grep -q "new/$id3 is another message under the id of cur/$id3" "$T/log"
+ok "the other file is reported" wait_for 10 grep -q "move new/$id3 to cur/: File exists: another message under a queued id, left in new/" "$T/log"
 ok "the queued message is still the original" grep -q '^T defer-real@' "$Q/cur/$id3"
 is "and the other one went nowhere" "$(grep -c ok-mallory "$FAKE_DIR/delivered")" 0
 stop_send
