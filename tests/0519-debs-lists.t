@@ -46,7 +46,7 @@ listed()   # listed LIST WHAT FILE
   case " $1 " in *" $p "*) return 0 ;; esac
   # or a direct dependency of a listed package (python3 -> python3-minimal)
   for l in $1; do
-    dpkg-query -W -f='${Depends}\n' "$l" 2>/dev/null | tr ',|' '\n\n' | sed 's/^ *//; s/[ :].*//' | grep -qx "$p" && return 0
+    dpkg-query -W -f='${Pre-Depends},${Depends}\n' "$l" 2>/dev/null | tr ',|' '\n\n' | sed 's/^ *//; s/[ :].*//' | grep -qx "$p" && return 0
   done
   echo "# $2 is in package $p, not in the list" >&3
   return 1
