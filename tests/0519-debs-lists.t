@@ -16,7 +16,7 @@ run_progs="s6-svscan s6-envdir s6-envuidgid s6-setuidgid s6-log fdmove tcpserver
   openssl useradd groupadd setsid"
 build_progs="cc make ar"
 set -- $check_progs
-n=$#; set -- $run_progs; n=$((n + $#)); set -- $build_progs; n=$((n + $# + 3))
+n=$#; set -- $run_progs; n=$((n + $#)); set -- $build_progs; n=$((n + $# + 4))
 plan $n
 
 lists() { make -s --no-print-directory -C "$TOP" --eval "show-debs: ; @echo \$($1)" show-debs; }
