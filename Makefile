@@ -21,6 +21,7 @@ SKALIBS = -Wl,-Bstatic -lskarnet -Wl,-Bdynamic
 TLSLIBS = -Wl,-Bstatic -ltls -lssl -lcrypto -Wl,-Bdynamic -lpthread
 LDLIBS_smarthost-smtpd = $(TLSLIBS) -lcrypt
 LDLIBS_smarthost-remote = $(TLSLIBS)
+LDLIBS_smarthost-authuser = -lcrypt
 
 # The accept path starts one smtpd per connection and one injector per
 # message, so exec is on its hot path. Both are linked without PIE: with
