@@ -15,7 +15,7 @@ override CFLAGS := -std=c99 -Wall -Wextra -Wshadow -Wmissing-prototypes \
 override CPPFLAGS += -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Ilib -Iqueue
 
 # skalibs is linked statically everywhere (process creation is on the hot
-# path: DESIGN.md, performance budget). libtls and OpenSSL are linked
+# path: doc/design.md, performance budget). libtls and OpenSSL are linked
 # statically too, and only into the programs that speak TLS.
 SKALIBS = -Wl,-Bstatic -lskarnet -Wl,-Bdynamic
 TLSLIBS = -Wl,-Bstatic -ltls -lssl -lcrypto -Wl,-Bdynamic -lpthread

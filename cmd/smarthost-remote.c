@@ -148,7 +148,7 @@ static int secret_password (stralloc *out)
     S.fperm = 1;
     return 0;
   }
-  /* DESIGN.md: readable only by the user that runs us. Any access for
+  /* doc/design.md: readable only by the user that runs us. Any access for
      "other" is every local user: refused (as ssh refuses such a key). A
      group may be how the service user gets it (root:smarthost 0640):
      allowed, with a warning. */
