@@ -268,11 +268,15 @@ static int rcptset_has (rcptset const *set, char const *s)
   return set->n && *rcptset_find(set, s, strlen(s));
 }
 
+/* Empties the set for the next message of a listing. A table grown for
+   one huge message is given back, so that the thousands of small ones
+   after it do not each clear it. */
 static void rcptset_clear (rcptset *set)
 {
   set->list.len = 0;
   set->n = 0;
-  if (set->slot) memset(set->slot, 0, set->nslots * sizeof *set->slot);
+  if (set->nslots > 4096) { free(set->slot); set->slot = 0; set->nslots = 0; }
+  else if (set->slot) memset(set->slot, 0, set->nslots * sizeof *set->slot);
 }
 
 /* ----------------------------------------------------- who we are */
