@@ -17,4 +17,7 @@ $PY "$TOP/tests/peers/send-invariants.py" "$seed" "$rounds" "$max" > "$T/inv.out
 r=$?
 sed 's/^/# /' "$T/inv.out"
 is "every recipient delivered or bounced once, smarthost-send alive (seed $seed)" "$r:$(tail -1 "$T/inv.out")" "0:ok"
-unlike "no fatal error in its log" "$(cat "$T/log")" 'fatal'
+# an injector cut off by a kill while it queued a bounce may say fatal;
+# smarthost-send itself never may
+grep -a fatal "$T/log" | head -5 | sed 's/^/# /'
+unlike "no fatal error of smarthost-send in its log" "$(cat "$T/log")" 'smarthost-send: fatal'
