@@ -29,9 +29,18 @@ fails = []
 send = None
 kills = 0
 
+def starts():
+    return open(os.path.join(T, "log"), "rb").read().count(b"info: started:")
+
+# Returns once the new process says it started: its signal handlers are
+# set then, so that a SIGTERM right after is a stop, not a death.
 def start():
     global send
+    n = starts()
     send = subprocess.Popen(["smarthost-send", "-v"], stderr=log, stdout=subprocess.DEVNULL)
+    deadline = time.time() + 60
+    while starts() == n and send.poll() is None and time.time() < deadline:
+        time.sleep(0.02)
 
 def alive(where):
     if send.poll() is not None:
