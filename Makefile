@@ -21,6 +21,9 @@ SKALIBS = -Wl,-Bstatic -lskarnet -Wl,-Bdynamic
 TLSLIBS = -Wl,-Bstatic -ltls -lssl -lcrypto -Wl,-Bdynamic -lpthread
 LDLIBS_smarthost-smtpd = $(TLSLIBS) -lcrypt
 LDLIBS_smarthost-remote = $(TLSLIBS)
+# The token program alone speaks HTTPS and JSON (the hot path stays free
+# of them); it runs once per access token, so dynamic linking costs little.
+LDLIBS_smarthost-oauth2 = -lcurl -ljson-c -lcrypto
 
 # The accept path starts one smtpd per connection and one injector per
 # message, so exec is on its hot path. Both are linked without PIE: with
@@ -48,10 +51,11 @@ SHAREDIR ?= $(PREFIX)/share/smarthost
 HEADERS := $(wildcard lib/*.h queue/*.h)
 
 # Debian packages: to build, to test (independent peers), to run.
-DEBS_BUILD = gcc make libc6-dev skalibs-dev libtls-dev libssl-dev libcrypt-dev
+DEBS_BUILD = gcc make libc6-dev skalibs-dev libtls-dev libssl-dev libcrypt-dev \
+  libcurl4-openssl-dev libjson-c-dev
 DEBS_CHECK = perl swaks python3 python3-aiosmtpd openssl strace ucspi-tcp-ipv6 \
   s6 execline util-linux procps
-DEBS_RUN = s6 execline ucspi-tcp-ipv6 openssl ca-certificates
+DEBS_RUN = s6 execline ucspi-tcp-ipv6 openssl ca-certificates libcurl4 libjson-c5
 DEBS_BENCH = postfix procps
 
 .PHONY: all check check-asan unit deps deps-check deps-run clean install run bench
