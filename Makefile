@@ -53,7 +53,7 @@ HEADERS := $(wildcard lib/*.h queue/*.h)
 # Debian packages: to build, to test (independent peers), to run.
 DEBS_BUILD = gcc make libc6-dev skalibs-dev libtls-dev libssl-dev libcrypt-dev \
   libcurl4-openssl-dev libjson-c-dev
-DEBS_CHECK = perl swaks python3 python3-aiosmtpd openssl strace ucspi-tcp-ipv6 \
+DEBS_CHECK = perl swaks python3 python3-aiosmtpd python3-jwt python3-cryptography openssl strace ucspi-tcp-ipv6 \
   s6 execline util-linux procps
 DEBS_RUN = s6 execline ucspi-tcp-ipv6 openssl ca-certificates libcurl4 libjson-c5
 DEBS_BENCH = postfix procps

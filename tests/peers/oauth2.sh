@@ -1,7 +1,8 @@
 # tests/peers/oauth2.sh: helpers for the tests of smarthost-oauth2
 # (tests/07xx), sourced after tests/lib.sh and tests/peers/remote.sh.
 #
-#   start_tokens ARGS   make_certs, then tests/peers/tokenserver.py on a free
+#   start_tokens ARGS   make_certs (and RSA certificates for client
+#                       assertions: app.pem/.key, other.pem/.key), then tests/peers/tokenserver.py on a free
 #                       port with the certificate for localhost, storing
 #                       into $T/ts; client id "cid", the client secret in
 #                       $T/secret/client-secret. Sets TPORT, and the
@@ -13,6 +14,10 @@
 start_tokens()
 {
   [ -e "$T/certs/ca.pem" ] || make_certs
+  for n in app other; do
+    [ -e "$T/certs/$n.pem" ] || openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/certs/$n.key" \
+      -out "$T/certs/$n.pem" -days 2 -subj "/CN=smarthost $n" 2>/dev/null
+  done
   mkdir -p "$T/ts" "$T/secret"
   chmod 700 "$T/secret"
   [ -e "$T/secret/client-secret" ] || { printf 's3cr3t-client\n' > "$T/secret/client-secret"; chmod 600 "$T/secret/client-secret"; }

@@ -13,7 +13,7 @@
 #   --client-cert F   a certificate (PEM): /token accepts a client assertion
 #                     (RFC 7523) signed RS256 by its key, with its SHA-1
 #                     thumbprint as x5t, iss and sub the client id, aud the
-#                     token URL
+#                     token URL (https://localhost:P/token)
 #   --refresh-file F  a refresh token (one line) that /token accepts
 #   --rotate          each refresh grant gives a new refresh token; old ones
 #                     stay valid, as Microsoft's do until they expire
@@ -29,7 +29,8 @@
 #   GET  /authorize   RFC 6749 4.1.1 with PKCE: redirects (302) at once to
 #                     redirect_uri with a code and the state
 #
-# D/mode, read at every request, changes the answers of /token: "garbage"
+# D/mode, read at every request, changes the answers of /token: "slow"
+# (logs "slow", then a normal answer after 3 s), "garbage"
 # (200 that is not JSON), "down" (503, an HTML page), "echo" (400 whose
 # error_description echoes the request, secrets and all), or an OAuth2
 # error code (invalid_client, invalid_grant, ...: 400 with it).
@@ -47,6 +48,7 @@ import secrets
 import ssl
 import sys
 import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -120,6 +122,11 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(404, 'no')
         grant = f.get('grant_type', '-')
         mode = S.read('mode').strip()
+        if mode == 'slow':
+            # time for a test to look at the client while it waits
+            S.log('slow')
+            time.sleep(3)
+            mode = ''
         if mode == 'garbage':
             S.log('token %s garbage' % grant)
             return self.answer(200, '<html>Service Unavailable</html>', 'text/html')
@@ -156,7 +163,7 @@ class Handler(BaseHTTPRequestHandler):
         try:
             h = jwt.get_unverified_header(a)
             c = jwt.decode(a, S.cert.public_key(), algorithms=['RS256'],
-                           audience='https://127.0.0.1:%d/token' % S.o.port)
+                           audience='https://localhost:%d/token' % S.o.port)
         except Exception as e:
             S.log('assertion refused: %s' % type(e).__name__)
             return False
