@@ -80,6 +80,7 @@ static struct
          .auth_url = STRALLOC_ZERO, .scope = STRALLOC_ZERO };
 
 static int verbose;
+static char const *grant;   /* the grant being made, for the messages */
 
 static char const *env (char const *name)
 {
@@ -249,9 +250,11 @@ static void die_answer (json_object *j, long status, char const *url)
   }
   if (!strcmp(e, "invalid_grant"))
   {
-    if (cf.refreshfile)
+    if (!strcmp(grant, "refresh_token"))
       strerr_dief(100, "the token endpoint refused the refresh token (invalid_grant", aad, "): it expired or was revoked; sign in again with smarthost-oauth2 -d or -l");
-    strerr_dief(100, "the token endpoint refused the grant (invalid_grant", aad, "): check OAUTH2_TENANT and the application's permissions");
+    if (!strcmp(grant, "client_credentials"))
+      strerr_dief(100, "the token endpoint refused the grant (invalid_grant", aad, "): check OAUTH2_TENANT and the application's permissions");
+    strerr_dief(100, "the token endpoint refused the grant (invalid_grant", aad, "): the sign-in did not complete; run smarthost-oauth2 -d or -l again");
   }
   if (!strcmp(e, "invalid_client") || !strcmp(e, "unauthorized_client"))
     strerr_dief(100, "the token endpoint refused the client (", e, aad, "): check OAUTH2_CLIENT_ID, OAUTH2_TENANT and the client secret (OAUTH2_SECRETFILE) or certificate (OAUTH2_CERTFILE)");
@@ -379,6 +382,7 @@ static void token_fetch (stralloc *tok)
 {
   stralloc form = STRALLOC_ZERO, old = STRALLOC_ZERO;
   json_object *j;
+  grant = cf.refreshfile ? "refresh_token" : "client_credentials";
   if (cf.refreshfile)
   {
     refresh_read(&old);
@@ -474,6 +478,7 @@ static int device_main (void)
   long interval, expires;
   char fmt[LONG_FMT];
   if (!cf.refreshfile) strerr_dief(100, "OAUTH2_REFRESHFILE is not set: where should the refresh token go?");
+  grant = "device_code";
   if (!cf.device_url.len) strerr_dief(100, "neither OAUTH2_PROVIDER nor OAUTH2_DEVICE_URL is set");
   if (!oauth2_form_add(&form, "client_id", cf.client_id) || !oauth2_form_add(&form, "scope", cf.scope.s)) dienomem();
   j = endpoint_call(cf.device_url.s, &form);
@@ -606,6 +611,7 @@ static int login_main (void)
   json_object *j;
   int ls;
   if (!cf.refreshfile) strerr_dief(100, "OAUTH2_REFRESHFILE is not set: where should the refresh token go?");
+  grant = "authorization_code";
   if (!cf.auth_url.len) strerr_dief(100, "neither OAUTH2_PROVIDER nor OAUTH2_AUTH_URL is set");
   ls = loopback_listen(&port);
   fmt[uint_fmt(fmt, port)] = 0;
