@@ -3,7 +3,7 @@
 #
 #   start_tokens ARGS   make_certs (and RSA certificates for client
 #                       assertions: app.pem/.key, other.pem/.key), then tests/peers/tokenserver.py on a free
-#                       port with the certificate for localhost, storing
+#                       port ($TPORT if set) with the certificate for localhost, storing
 #                       into $T/ts; client id "cid", the client secret in
 #                       $T/secret/client-secret. Sets TPORT, and the
 #                       OAUTH2_* settings for it (no provider: the endpoints
@@ -22,7 +22,7 @@ start_tokens()
   chmod 700 "$T/secret"
   [ -e "$T/secret/client-secret" ] || { printf 's3cr3t-client\n' > "$T/secret/client-secret"; chmod 600 "$T/secret/client-secret"; }
   : > "$T/ts/tokens"
-  TPORT=$(free_port)
+  TPORT=${TPORT:-$(free_port)}
   spawn $PY "$TOP/tests/peers/tokenserver.py" --port "$TPORT" --dir "$T/ts" \
     --cert "$T/certs/server.pem" --key "$T/certs/server.key" --client-id cid \
     --secret-file "$T/secret/client-secret" "$@" > "$T/ts.out" 2> "$T/ts.err"
