@@ -419,10 +419,11 @@ static int token_main (void)
   if (cf.cachefile.len)
   {
     if (!stralloc_cats(&lock, cf.cachefile.s) || !stralloc_cats(&lock, ".lock") || !stralloc_0(&lock)) dienomem();
-    fd = open(lock.s, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) strerr_diefu2sys(111, "open ", lock.s);
-    if (flock(fd, LOCK_EX) < 0) strerr_diefu2sys(111, "lock ", lock.s);
-    if (cache_read(&tok)) { token_print(&tok); return 0; }
+    /* read-only is enough for flock; without the lock (a file another
+       user made by hand) we only risk a few more requests */
+    fd = open(lock.s, O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0 || flock(fd, LOCK_EX) < 0) strerr_warnwu2sys("lock ", lock.s);
+    else if (cache_read(&tok)) { token_print(&tok); return 0; }
   }
   token_fetch(&tok);
   token_print(&tok);
