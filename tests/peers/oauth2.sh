@@ -11,6 +11,9 @@
 #   stop_tokens         stops it (by PID)
 #   ntoken [WHAT]       requests to /token in its log (matching WHAT)
 
+# libcurl would take these: the tests talk to 127.0.0.1 directly
+unset https_proxy HTTPS_PROXY all_proxy ALL_PROXY
+
 start_tokens()
 {
   [ -e "$T/certs/ca.pem" ] || make_certs

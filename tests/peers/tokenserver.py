@@ -37,6 +37,7 @@
 # D/revoked: refresh tokens (one a line) that are refused (invalid_grant).
 # D/tokens gets every access token issued, one a line (upstream.py
 # --auth-token-file reads it). D/log gets one line per request:
+#   scope SCOPE (before the token line of the same request)
 #   token GRANT ok|ERROR [secret|assertion|public]
 #   devicecode | device approve | authorize | GET PATH
 import argparse
@@ -121,6 +122,7 @@ class Handler(BaseHTTPRequestHandler):
         if self.path != '/token':
             return self.answer(404, 'no')
         grant = f.get('grant_type', '-')
+        S.log('scope %s' % f.get('scope', '-'))
         mode = S.read('mode').strip()
         if mode == 'slow':
             # time for a test to look at the client while it waits
