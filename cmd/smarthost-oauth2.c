@@ -415,7 +415,11 @@ static int token_main (void)
 {
   stralloc tok = STRALLOC_ZERO, lock = STRALLOC_ZERO;
   int fd;
-  if (cache_read(&tok)) { token_print(&tok); return 0; }
+  /* smarthost-remote sets OAUTH2_FRESH when the upstream refused the
+     token it got: that one may be revoked, cached or not */
+  char const *x = env("OAUTH2_FRESH");
+  int fresh = x && !strcmp(x, "1");
+  if (!fresh && cache_read(&tok)) { token_print(&tok); return 0; }
   if (cf.cachefile.len)
   {
     if (!stralloc_cats(&lock, cf.cachefile.s) || !stralloc_cats(&lock, ".lock") || !stralloc_0(&lock)) dienomem();
@@ -423,7 +427,7 @@ static int token_main (void)
        user made by hand) we only risk a few more requests */
     fd = open(lock.s, O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0 || flock(fd, LOCK_EX) < 0) strerr_warnwu2sys("lock ", lock.s);
-    else if (cache_read(&tok)) { token_print(&tok); return 0; }
+    else if (!fresh && cache_read(&tok)) { token_print(&tok); return 0; }
   }
   token_fetch(&tok);
   token_print(&tok);

@@ -47,6 +47,7 @@ static unsigned int cf_idle = 30;
 static int verbose;
 static int checkmode;
 static int token_used;                /* this login used a token from UPSTREAM_TOKENCMD */
+static int token_fresh;               /* ask it for a new token, not a cached one */
 static struct tls_config *tlscfg;
 static unsigned long size_written = (unsigned long)-1;
 
@@ -256,6 +257,7 @@ static int secret_token (stralloc *out)
   {
     int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (nul < 0 || dup2(nul, 0) < 0 || dup2(p[1], 1) < 0 || dup2(errfd, 2) < 0) _exit(126);
+    if (token_fresh && setenv("OAUTH2_FRESH", "1", 1) < 0) _exit(126);
     execl("/bin/sh", "sh", "-c", cf_tokencmd, (char *)0);
     _exit(127);
   }
@@ -364,18 +366,40 @@ static void record_size (void)
   stralloc_free(&tmp);
 }
 
+static int token_refused (void)
+{
+  return token_used && S.fclass && !strcmp(S.fclass, "auth") && S.fcode >= 500;
+}
+
 /* A token the provider has just issued, refused by its SMTP server: the
    cause is on the provider's side, and the usual ones are named. */
 static void token_refused_hint (void)
 {
-  if (strcmp(S.fclass, "auth") || S.fcode < 500) return;
-  stralloc_cats(&S.ftext, " (the token endpoint issued the token but the SMTP server refused it:"
+  stralloc_cats(&S.ftext, " (the token endpoint issued a new token but the SMTP server refused it:"
     " check that UPSTREAM_USER is the mailbox, that SMTP AUTH is enabled for it"
     " (Microsoft 365: Set-CASMailbox -SmtpClientAuthenticationDisabled $false),"
     " that the application has the SMTP permission (SMTP.Send; for client credentials"
     " SMTP.SendAsApp and an Exchange service principal with rights on the mailbox),"
     " and that OAUTH2_SCOPE names the SMTP resource)");
   if (stralloc_0(&S.ftext)) S.ftext.len--;
+}
+
+/* One upstream. A token refused with a 5xx may be a cached one that the
+   provider has revoked: once, the login is tried again with a new one
+   (smarthost-oauth2 reads OAUTH2_FRESH) before the refusal counts. */
+static int upstream_open (char const *host, unsigned int port)
+{
+  int ok;
+  token_used = 0;
+  if (smtpc_open(&S, host, port)) return 1;
+  if (!token_refused()) return 0;
+  if (verbose && !checkmode) strerr_warni(host, ": the token was refused, trying a new one");
+  token_fresh = 1;
+  token_used = 0;
+  ok = smtpc_open(&S, host, port);
+  token_fresh = 0;
+  if (!ok && token_refused()) token_refused_hint();
+  return ok;
 }
 
 /* Opens a session on the first upstream that answers. 1, or 0 with the
@@ -402,9 +426,7 @@ static int session_open (void)
       else strerr_warni("trying ", host.s, ":", fmt);
     }
     /* the session keeps a pointer to the host name: one at a time */
-    token_used = 0;
-    if (smtpc_open(&S, host.s, port)) { record_size(); return 1; }
-    if (token_used) token_refused_hint();
+    if (upstream_open(host.s, port)) { record_size(); return 1; }
     if (verbose && !checkmode) strerr_warnw(host.s, ": ", S.fclass, ": ", S.ftext.s ? S.ftext.s : "");
     if (!S.fnext) return 0;
   }

@@ -4,14 +4,14 @@
 # endpoint, and an upstream (aiosmtpd) that takes only the tokens that
 # endpoint issued, by OAUTHBEARER or XOAUTH2. A revoked refresh token, a
 # wrong client secret, the endpoint down, answering garbage, a 503, an
-# error that echoes the request, and a 535 to a fresh token: each pauses
+# error that echoes the request, and a 535 to a new token: each pauses
 # the queue with one clear line, keeps the mail, and once fixed the mail
-# flows. No secret in argv, the log or the queue.
+# flows. A cached token that the upstream refuses is replaced at once. No secret in argv, the log or the queue.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/send-lib.sh"
 . "$TOP/tests/peers/remote.sh"
 . "$TOP/tests/peers/oauth2.sh"
-plan 27
+plan 30
 
 printf 'rt-valid0123456789\n' > "$T/rt0"
 start_tokens --refresh-file "$T/rt0"
@@ -106,15 +106,27 @@ for c in 'garbage:answered HTTP 200 without an access token in JSON' 'down:answe
   ok "fixed: the mail goes" delivered "m$n@example.net"
 done
 
-# 7. A token the SMTP server refuses (SMTP AUTH disabled for the mailbox).
+# 7. The cached token is revoked at the upstream: a new one at once (the
+# remote asks with OAUTH2_FRESH), and no pause.
+n=$(ntoken)
+cached=$(tail -1 "$cache")
+grep -vx "$cached" "$T/ts/tokens" > "$T/tokens.left"; cat "$T/tokens.left" > "$T/ts/tokens"
+inject alice@example.org m7@example.net
+ok "a revoked cached token: a new one is fetched and the mail goes" delivered m7@example.net
+is "... with one more request and no pause" "$(ntoken) $(npaused)" "$((n + 1)) 6"
+
+# 8. Every token refused by the SMTP server (SMTP AUTH disabled for the
+# mailbox): after a new token is refused too, what to check at the provider.
 kill "$UP_PID"; wait "$UP_PID" 2>/dev/null
 : > "$T/none"; up "$T/none"
-inject alice@example.org m7@example.net; id=$(lastid)
-like "a 535 to a fresh token: what to check at the provider" "$(paused 7)" \
-  'upstream said: 535 AUTH refused: 535 .*the token endpoint issued the token but the SMTP server refused it: check that UPSTREAM_USER is the mailbox, that SMTP AUTH is enabled for it'
+n=$(ntoken)
+inject alice@example.org m8@example.net; id=$(lastid)
+like "a 535 to a new token: what to check at the provider" "$(paused 7)" \
+  'upstream said: 535 AUTH refused: 535 .*the token endpoint issued a new token but the SMTP server refused it: check that UPSTREAM_USER is the mailbox, that SMTP AUTH is enabled for it'
+ok "... the token was a new one, not the cached one" test "$(ntoken)" -gt "$n"
 kill "$UP_PID"; wait "$UP_PID" 2>/dev/null
 up "$T/ts/tokens"
-ok "fixed: the mail goes" delivered m7@example.net
+ok "fixed: the mail goes" delivered m8@example.net
 stop_send
 
 secrets="s3cr3t-client|wrong-secret|rt-valid0123456789|at-[0-9a-f]{24}"
