@@ -57,6 +57,7 @@ int oauth2_random_hex (stralloc *sa, size_t n);
    takes it: a JWT signed RS256 with keyfile, its header naming the
    certificate in certfile by thumbprint (x5t), iss and sub the client id,
    aud the token endpoint, valid 10 minutes from now. 0-terminated in out.
+   A key file that others may access is refused.
    1, or 0 with *why saying which part failed (no secret in it). */
 int oauth2_jwt_assertion (stralloc *out, char const *certfile, char const *keyfile,
   char const *client_id, char const *aud, time_t now, char const **why);

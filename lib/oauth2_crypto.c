@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <json-c/json.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -104,8 +105,11 @@ static int jwt_sign (stralloc *out, EVP_PKEY *key)
 static void *pem_load (char const *path, int key)
 {
   void *x;
+  struct stat st;
   FILE *f = fopen(path, "re");
   if (!f) return 0;
+  /* a private key others may read is refused, as a secret file is */
+  if (key && (fstat(fileno(f), &st) < 0 || (st.st_mode & 007))) { fclose(f); return 0; }
   x = key ? (void *)PEM_read_PrivateKey(f, 0, 0, 0) : (void *)PEM_read_X509(f, 0, 0, 0);
   fclose(f);
   return x;
@@ -118,7 +122,7 @@ int oauth2_jwt_assertion (stralloc *out, char const *certfile, char const *keyfi
   EVP_PKEY *key = pem_load(keyfile, 1);
   int ok = 0;
   if (!cert) *why = "unable to read the certificate in OAUTH2_CERTFILE (PEM)";
-  else if (!key) *why = "unable to read the private key in OAUTH2_KEYFILE (PEM, unencrypted)";
+  else if (!key) *why = "unable to read the private key in OAUTH2_KEYFILE (PEM, unencrypted, not accessible to other users)";
   /* RS256: what Microsoft's identity platform takes for certificates */
   else if (EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA) *why = "the key in OAUTH2_KEYFILE is not RSA (RS256 needs one)";
   else if (X509_check_private_key(cert, key) != 1) *why = "the key in OAUTH2_KEYFILE does not match the certificate in OAUTH2_CERTFILE";

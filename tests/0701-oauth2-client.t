@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/peers/remote.sh"
 . "$TOP/tests/peers/oauth2.sh"
-plan 24
+plan 25
 
 start_tokens --client-cert "$T/certs/app.pem"
 OAUTH2_SECRETFILE=$T/secret/client-secret; export OAUTH2_SECRETFILE
@@ -52,6 +52,11 @@ OAUTH2_SECRETFILE= OAUTH2_CERTFILE=$T/certs/other.pem OAUTH2_KEYFILE=$T/certs/ot
 like "an assertion signed by another key: refused as invalid_client, exit 100" "$r $(cat "$T/err")" '^100 smarthost-oauth2: fatal: the token endpoint refused the client \(invalid_client, AADSTS7000215\)'
 OAUTH2_SECRETFILE= OAUTH2_CERTFILE=$T/certs/app.pem OAUTH2_KEYFILE=$T/certs/other.key OAUTH2_CACHEFILE=$T/c3 smarthost-oauth2 > /dev/null 2> "$T/err"; r=$?
 like "a key that is not the certificate's: said so, no request" "$r $(cat "$T/err")" '^100 .*does not match the certificate'
+
+chmod 644 "$T/certs/app.key"
+OAUTH2_SECRETFILE= OAUTH2_CERTFILE=$T/certs/app.pem OAUTH2_KEYFILE=$T/certs/app.key OAUTH2_CACHEFILE=$T/c3 smarthost-oauth2 > /dev/null 2> "$T/err"; r=$?
+like "a key file others may read: refused" "$r $(cat "$T/err")" '^100 .*unable to read the private key in OAUTH2_KEYFILE .*not accessible to other users'
+chmod 600 "$T/certs/app.key"
 
 # The endpoint's certificate is verified, always.
 OAUTH2_CAFILE=$T/certs/rogue.pem OAUTH2_CACHEFILE=$T/c4 smarthost-oauth2 > /dev/null 2> "$T/err"; r=$?
