@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/peers/remote.sh"
 . "$TOP/tests/peers/oauth2.sh"
-plan 16
+plan 18
 
 start_tokens
 rt=$T/secret/refresh
@@ -38,6 +38,23 @@ like "the refresh token is stored, mode 0600" "$(cat "$rt") $(stat -c %a "$rt")"
 rm -f "$T/secret/oauth2-access"
 tok=$(smarthost-oauth2); r=$?
 is "the token program now works from it" "$r $(tail -1 "$T/ts/log")" "0 token refresh_token ok public"
+
+# slow_down makes it poll 5 s less often (RFC 8628 3.5); a declined
+# sign-in ends it with one line.
+stop_tokens; : > "$T/ts/log"; rm -f "$rt"
+start_tokens --slow-down
+OAUTH2_SCOPE='https://outlook.office.com/SMTP.Send offline_access'
+smarthost-oauth2 -d > "$T/dev.out" 2> "$T/dev.err" &
+pid=$!
+wait_for 20 grep -q '^token device slow_down' "$T/ts/log"; t0=$(date +%s)
+wait_for 20 grep -q '^token device authorization_pending' "$T/ts/log"; t1=$(date +%s)
+ok "after slow_down, the next poll waits 5 s longer (1 + 5)" test $((t1 - t0)) -ge 5
+code=$(sed -n 's/.*enter the code \([0-9A-F]*\).*/\1/p' "$T/dev.out")
+browse "https://localhost:$TPORT/device?user_code=$code&deny=1" > /dev/null
+wait_for 20 sh -c "! kill -0 $pid 2>/dev/null"
+wait $pid; r=$?
+is "a declined sign-in: exit 100, said so, nothing stored" "$r $(cat "$T/dev.err") $(ls "$T/secret" | grep -c refresh)" \
+  "100 smarthost-oauth2: fatal: the sign-in was declined 0"
 
 # --- the browser sign-in with PKCE
 rm -f "$rt"

@@ -5,7 +5,7 @@
 #
 # usage: tokenserver.py --port P --dir D --cert C --key K --client-id ID
 #          [--secret-file F] [--client-cert F] [--refresh-file F]
-#          [--rotate] [--expires N] [--interval N]
+#          [--rotate] [--expires N] [--interval N] [--slow-down]
 #
 # Listens on 127.0.0.1:P and prints "ready" on stdout once it accepts.
 #
@@ -19,13 +19,14 @@
 #                     stay valid, as Microsoft's do until they expire
 #   --expires N       expires_in of the access tokens (default 3600)
 #   --interval N      the device flow's polling interval (default 1)
+#   --slow-down       the first poll of each device sign-in gets slow_down
 #
 # Endpoints:
 #   POST /token       grant_type client_credentials, refresh_token,
 #                     authorization_code (PKCE S256 checked),
 #                     urn:ietf:params:oauth:grant-type:device_code
 #   POST /devicecode  RFC 8628 3.2; the person is played by
-#   GET  /device?user_code=X   which approves the sign-in
+#   GET  /device?user_code=X   which approves the sign-in (&deny=1: declines)
 #   GET  /authorize   RFC 6749 4.1.1 with PKCE: redirects (302) at once to
 #                     redirect_uri with a code and the state
 #
@@ -197,6 +198,13 @@ class Handler(BaseHTTPRequestHandler):
             if not d:
                 S.log('token device expired_token')
                 return self.error(400, 'expired_token')
+            if d['approved'] == 'denied':
+                S.log('token device access_denied')
+                return self.error(400, 'access_denied')
+            if not d['approved'] and S.o.slow_down and not d.get('slowed'):
+                d['slowed'] = True
+                S.log('token device slow_down')
+                return self.error(400, 'slow_down')
             if not d['approved']:
                 S.log('token device authorization_pending')
                 return self.error(400, 'authorization_pending')
@@ -233,9 +241,9 @@ class Handler(BaseHTTPRequestHandler):
         if u.path == '/device':
             for d in S.devices.values():
                 if d['user_code'] == q.get('user_code'):
-                    d['approved'] = True
-                    S.log('device approve')
-                    return self.answer(200, 'approved', 'text/plain')
+                    d['approved'] = 'denied' if q.get('deny') else True
+                    S.log('device %s' % ('deny' if q.get('deny') else 'approve'))
+                    return self.answer(200, 'denied' if q.get('deny') else 'approved', 'text/plain')
             return self.answer(404, 'no such code', 'text/plain')
         if u.path == '/authorize':
             return self.authorize(S, q)
@@ -268,6 +276,7 @@ def main():
     p.add_argument('--rotate', action='store_true')
     p.add_argument('--expires', type=int, default=3600)
     p.add_argument('--interval', type=int, default=1)
+    p.add_argument('--slow-down', action='store_true')
     o = p.parse_args()
     srv = ThreadingHTTPServer(('127.0.0.1', o.port), Handler)
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
