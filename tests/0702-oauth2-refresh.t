@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/peers/remote.sh"
 . "$TOP/tests/peers/oauth2.sh"
-plan 16
+plan 17
 
 printf 'rt-first\n' > "$T/rt0"
 start_tokens --refresh-file "$T/rt0" --rotate
@@ -42,6 +42,21 @@ tok=$(smarthost-oauth2 2> "$T/err"); r=$?
 is "the next run works with it" "$r $tok" "0 $(tail -1 "$T/ts/tokens")"
 unlike "... and stores the next one" "$(cat "$rt")" "^$new\$"
 is "... the leftover temporary file is gone" "$(ls "$T/secret" | grep -c tmp)" 0
+
+# The invariant, at every step of the rotation and of the cache's write
+# (killed at entry to each system call of them): the refresh file holds a
+# whole token, the old or the new one, and the next run works.
+bad= killed=0
+for k in write:when=1 fsync:when=1 rename:when=1 fsync:when=2 write:when=2 fsync:when=3 rename:when=2 fsync:when=4; do
+  rm -f "$cache"
+  before=$(cat "$rt")
+  strace -f -o /dev/null -e trace="${k%%:*}" -e inject="${k%%:*}:signal=SIGKILL:${k#*:}" smarthost-oauth2 > /dev/null 2>&1
+  [ $? = 137 ] && killed=$((killed + 1))
+  after=$(cat "$rt")
+  { [ "$after" = "$before" ] || printf '%s\n' "$after" | grep -Eqx 'rt-[0-9a-f]{16}'; } || bad="$bad $k:'$after'"
+  smarthost-oauth2 > /dev/null 2>&1 || bad="$bad $k:next-run-failed"
+done
+is "killed at any step of the rotation: a whole token stays, the next run works" "$killed$bad" 8
 
 # Revoked or expired: one line that says what to do, exit 100.
 rm -f "$cache"
