@@ -80,6 +80,7 @@ static struct
          .auth_url = STRALLOC_ZERO, .scope = STRALLOC_ZERO };
 
 static int verbose;
+static int curl_ready;
 static char const *grant;   /* the grant being made, for the messages */
 
 static char const *env (char const *name)
@@ -272,6 +273,9 @@ static json_object *endpoint_call (char const *url, stralloc *form)
   stralloc body = STRALLOC_ZERO;
   json_object *j;
   if (verbose) strerr_warni("POST ", url);
+  /* only now: a token from the cache needs none of libcurl's start-up */
+  if (!curl_ready && curl_global_init(CURL_GLOBAL_DEFAULT)) strerr_dief(111, "unable to initialise libcurl");
+  curl_ready = 1;
   if (!oauth2_post(&cf.http, url, form, &body))
   {
     oauth2_wipe(form);
@@ -680,9 +684,7 @@ int main (int argc, char const *const *argv)
   if (argc) dieusage();
   if (mode == 'p') return preset_main(provider);
   umask(077);
-  if (curl_global_init(CURL_GLOBAL_DEFAULT)) strerr_dief(111, "unable to initialise libcurl");
   conf_read();
   r = mode == 'd' ? device_main() : mode == 'l' ? login_main() : token_main();
-  curl_global_cleanup();
   return r;
 }
