@@ -174,8 +174,8 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 # ---- Proof: benchmark, fuzzing, valgrind (tests/bench, tests/fuzz) ----------
-.PHONY: bench bench-scale bench-profile deps-bench fuzz fuzz-build deps-fuzz check-valgrind
-DEBS_BENCH += libsasl2-modules openssl python3
+.PHONY: bench bench-scale bench-profile bench-starts deps-bench fuzz fuzz-build deps-fuzz check-valgrind
+DEBS_BENCH += libsasl2-modules openssl python3 musl-tools s6 execline ucspi-tcp-ipv6 strace
 DEBS_FUZZ = clang libfuzzer-14-dev libclang-rt-14-dev
 DEBS_VALGRIND = valgrind
 
@@ -183,7 +183,7 @@ DEBS_VALGRIND = valgrind
 # private Postfix instance as the peer, tests/bench/sink as the upstream.
 # Not part of check. Postfix is installed unconfigured ("No configuration"),
 # so the system's own Postfix is never set up or started by this.
-BENCHTOOLS := $(addprefix $(BUILD)/bench/,sink fsyncprobe pss)
+BENCHTOOLS := $(addprefix $(BUILD)/bench/,sink fsyncprobe pss spawn)
 
 $(BUILD)/bench:
 	mkdir -p $@
@@ -199,15 +199,24 @@ deps-bench: deps
 	  echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections
 	@tests/need-debs $(DEBS_BENCH)
 
+# BENCH_MODE=instance (default): smarthost as users run it, an instance
+# made by smarthost-setup under s6-svscan and s6-log (as root: each service
+# under its own user). BENCH_MODE=bare: the programs alone, a diagnostic.
+BENCH_MODE ?= instance
 bench: deps-bench all $(BENCHTOOLS)
-	BUILD=$(abspath $(BUILD)) tests/bench/run relay
+	BUILD=$(abspath $(BUILD)) BENCH_MODE=$(BENCH_MODE) tests/bench/run relay
 
 bench-scale: deps-bench all $(BENCHTOOLS)
 	BUILD=$(abspath $(BUILD)) tests/bench/run scale
 
+# What one process start costs: empty programs linked each way (glibc,
+# musl, no libc), and the smtpd answering QUIT (tests/bench/starts).
+bench-starts: deps-bench all $(BENCHTOOLS)
+	BUILD=$(abspath $(BUILD)) tests/bench/starts
+
 # System calls per message (fsyncs, process creations) under strace -f -c.
 bench-profile: deps-bench all $(BENCHTOOLS)
-	BUILD=$(abspath $(BUILD)) tests/bench/run profile
+	BUILD=$(abspath $(BUILD)) BENCH_MODE=$(BENCH_MODE) tests/bench/run profile
 
 # Fuzzing (tests/fuzz/NAME.c, seeds in tests/fuzz/NAME/): libFuzzer with
 # ASan and UBSan, built into build-fuzz. `make fuzz FUZZTIME=30` in CI.
