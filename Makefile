@@ -214,9 +214,11 @@ bench-scale: deps-bench all $(BENCHTOOLS)
 bench-starts: deps-bench all $(BENCHTOOLS)
 	BUILD=$(abspath $(BUILD)) tests/bench/starts
 
-# System calls per message (fsyncs, process creations) under strace -f -c.
+# Per message: fsyncs, processes started, execs under strace -f -c; CPU by
+# process; then the wall time of each SMTP step of one message (phases).
 bench-profile: deps-bench all $(BENCHTOOLS)
 	BUILD=$(abspath $(BUILD)) BENCH_MODE=$(BENCH_MODE) tests/bench/run profile
+	BUILD=$(abspath $(BUILD)) BENCH_MODE=$(BENCH_MODE) tests/bench/run phases
 
 # Fuzzing (tests/fuzz/NAME.c, seeds in tests/fuzz/NAME/): libFuzzer with
 # ASan and UBSan, built into build-fuzz. `make fuzz FUZZTIME=30` in CI.
