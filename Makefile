@@ -183,7 +183,7 @@ DEBS_VALGRIND = valgrind
 # private Postfix instance as the peer, tests/bench/sink as the upstream.
 # Not part of check. Postfix is installed unconfigured ("No configuration"),
 # so the system's own Postfix is never set up or started by this.
-BENCHTOOLS := $(addprefix $(BUILD)/bench/,sink fsyncprobe pss spawn)
+BENCHTOOLS := $(addprefix $(BUILD)/bench/,sink fsyncprobe pss spawn cpuidcount)
 
 $(BUILD)/bench:
 	mkdir -p $@

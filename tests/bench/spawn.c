@@ -2,10 +2,10 @@
  * fork, exec PROG with stdin from INPUT (reopened each time) and stdout and
  * stderr on /dev/null, wait. N times in a row; prints the wall time per
  * start and the CPU time of the children per start (user and system, from
- * getrusage), in microseconds, on one line:
+ * getrusage), in microseconds, and the page faults per start, on one line:
  *
  *   spawn N INPUT PROG [ARG...]
- *   -> "starts 2000 wall 612.3 us cpu 540.1 us (user 120.4 sys 419.7)"
+ *   -> "starts 2000 wall 612.3 us cpu 540.1 us (user 120.4 sys 419.7) faults 43.0"
  *
  * The environment is passed as it is. A start whose program exits non-zero
  * stops the run (exit 111): a failing program would measure nothing.
@@ -55,7 +55,7 @@ static void start_one (char const *input, char *const *argv)
 int main (int argc, char **argv)
 {
   struct rusage ru;
-  double t0, t1, user, sys;
+  double t0, t1, user, sys, faults;
   long n, i;
   if (argc < 4 || (n = atol(argv[1])) <= 0)
   {
@@ -66,13 +66,15 @@ int main (int argc, char **argv)
   if (getrusage(RUSAGE_CHILDREN, &ru) < 0) { perror("spawn: getrusage"); return 111; }
   user = tv_us(&ru.ru_utime);
   sys = tv_us(&ru.ru_stime);
+  faults = ru.ru_minflt + ru.ru_majflt;
   t0 = now();
   for (i = 0; i < n; i++) start_one(argv[2], argv + 3);
   t1 = now();
   if (getrusage(RUSAGE_CHILDREN, &ru) < 0) { perror("spawn: getrusage"); return 111; }
   user = (tv_us(&ru.ru_utime) - user) / n;
   sys = (tv_us(&ru.ru_stime) - sys) / n;
-  printf("starts %ld wall %.1f us cpu %.1f us (user %.1f sys %.1f)\n",
-    n, (t1 - t0) * 1e6 / n, user + sys, user, sys);
+  faults = (ru.ru_minflt + ru.ru_majflt - faults) / n;
+  printf("starts %ld wall %.1f us cpu %.1f us (user %.1f sys %.1f) faults %.1f\n",
+    n, (t1 - t0) * 1e6 / n, user + sys, user, sys, faults);
   return 0;
 }
