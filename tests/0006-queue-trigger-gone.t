@@ -4,8 +4,8 @@
 # between our open and our write (SIGPIPE would kill us after the commit,
 # the caller would see "killed", say 451, and the client would send a
 # duplicate). The injector's test variant ($BUILD/test/, tests/fault/)
-# plays that reader: open() of the trigger returns a pipe whose read end is
-# already closed.
+# plays that reader: open() or openat() of the trigger returns a pipe (a
+# FIFO) whose read end is already closed.
 . "$(dirname "$0")/lib.sh"
 plan 3
 

@@ -5,8 +5,9 @@
  *
  *   FAULT_NOTMPFILE=1     open*() with O_TMPFILE fails with EOPNOTSUPP, as
  *                         on NFS or overlayfs before Linux 6.6 (test 0005)
- *   FAULT_TRIGGER_GONE=1  open*() of a path ending in "/trigger" gives the
- *                         write end of a pipe whose reader is gone (0006)
+ *   FAULT_TRIGGER_GONE=1  open*() of "trigger" or of a path ending in
+ *                         "/trigger" gives the write end of a pipe whose
+ *                         reader is gone (0006)
  *   FAULT_CRYPT_LOG=FILE  crypt_r() appends its setting (the hash it is
  *                         checked against) to FILE, one a line (0210)
  */

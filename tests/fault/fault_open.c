@@ -21,7 +21,9 @@ static int fault (char const *path, int flags)
   int p[2];
   if ((flags & O_TMPFILE) == O_TMPFILE && env_on("FAULT_NOTMPFILE"))
     return (errno = EOPNOTSUPP, -2);
-  if (n >= 8 && !strcmp(path + n - 8, "/trigger") && env_on("FAULT_TRIGGER_GONE"))
+  /* the trigger by its path, or by its name in the spool (openat) */
+  if ((!strcmp(path, "trigger") || (n >= 8 && !strcmp(path + n - 8, "/trigger")))
+   && env_on("FAULT_TRIGGER_GONE"))
   {
     if (pipe(p) < 0) return -2;
     close(p[0]);
