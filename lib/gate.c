@@ -172,3 +172,14 @@ char const *gate_advice (char const *class)
     return "the configuration is unusable: check UPSTREAM and the files UPSTREAM_* name";
   return "no upstream is reachable: check UPSTREAM, the network and the upstream's state";
 }
+
+char const *gate_advice_cause (char const *class, char const *text, int token)
+{
+  if (strcmp(class, "auth") || !text) return gate_advice(class);
+  /* smarthost-remote's own words for a token it could not get */
+  if (strstr(text, "UPSTREAM_TOKENCMD"))
+    return "the OAuth2 token command failed: check UPSTREAM_TOKENCMD (run it by hand as the send user), its refresh token and the token endpoint";
+  if (token)
+    return "the upstream refused our OAuth2 token: check UPSTREAM_USER, UPSTREAM_MECH and the token UPSTREAM_TOKENCMD prints (its scope, the mailbox's SMTP AUTH setting)";
+  return gate_advice(class);
+}

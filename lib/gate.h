@@ -88,5 +88,9 @@ int gate_class_broken (char const *class);
 
 /* What a person should check, for a pause's log line. */
 char const *gate_advice (char const *class);
+/* The same, fitted to the cause the worker's text names: for class auth,
+   a failed UPSTREAM_TOKENCMD or a token the upstream refused is not a
+   password problem; token: UPSTREAM_TOKENCMD is set. */
+char const *gate_advice_cause (char const *class, char const *text, int token);
 
 #endif
