@@ -1135,6 +1135,11 @@ static void status_gather (time_t t)
   }
   S.messages = nqueued;
   S.hold_until = G.hold_until > t ? G.hold_until : 0;
+  {
+    /* the gate says later, and neither pause nor throttle: the pacing */
+    time_t g = gate_when(&G, t);
+    S.paced_until = g > t && !G.pause_class && !S.hold_until && prioq_len(&sched) ? g : 0;
+  }
   if (manual_hold)
   {
     if (!S.pause_class || strcmp(S.pause_class, "manual")) S.pause_since = t;

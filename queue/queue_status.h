@@ -20,6 +20,7 @@ struct queue_status_s
   time_t pause_since;
   time_t next_probe;         /* 0: none planned */
   time_t hold_until;         /* the upstream's throttle: 0 when none */
+  time_t paced_until;        /* RATE_MINUTE, RATE_HOUR hold the next message until then: 0 when not */
   uint64_t messages;         /* queued, held ones included */
   uint64_t held;             /* messages held one by one */
   char oldest[QUEUE_ID_SIZE];/* empty when the queue is empty */
@@ -30,7 +31,7 @@ struct queue_status_s
   stralloc last_failure_text;/* printable */
   time_t started;
 };
-#define QUEUE_STATUS_ZERO { 0, 0, 0, 0, 0, 0, 0, { 0 }, 0, 0, 0, 0, 0, { 0 }, 0, STRALLOC_ZERO, 0 }
+#define QUEUE_STATUS_ZERO { 0, 0, 0, 0, 0, 0, 0, 0, { 0 }, 0, 0, 0, 0, 0, { 0 }, 0, STRALLOC_ZERO, 0 }
 
 /* The arrival time an id starts with. */
 time_t queue_status_id_time (char const *id);
