@@ -858,8 +858,16 @@ static void do_starttls (char const *arg)
   {
     case 1: break;
     case 0:
-      strerr_warnw(ipstr(), ": TLS handshake failed: ", io.tls ? tls_error(io.tls) : tls_error(server));
+    {
+      /* the library's text may quote what the client sent */
+      char const *why = io.tls ? tls_error(io.tls) : tls_error(server);
+      stralloc sa = STRALLOC_ZERO;
+      if (!why) why = "unknown error";
+      if (!printable_cat(&sa, why, strlen(why)) || !stralloc_0(&sa)) strerr_diefu(111, "allocate");
+      strerr_warnw(ipstr(), ": TLS handshake failed: ", sa.s);
+      slot_release();
       _exit(100);
+    }
     default: die_io();
   }
   ver = tls_conn_version(io.tls);
