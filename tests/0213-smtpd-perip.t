@@ -58,6 +58,7 @@ print("quit: %s" % first(f))
 s.close()
 s, f = conn("127.0.0.1")
 print("after-quit: %s" % first(f))
+held.append((s, f))   # kept open, so that it keeps its slot
 s, f = conn("127.0.0.1")
 print("again-full: %s" % first(f))
 PYEOF
