@@ -38,7 +38,8 @@
 #define AUTH_FAIL_DELAY 2    /* seconds before a 535 */
 #define HELO_MAX 255
 #define RCPT_MAX 10000       /* SMTPD_MAXRCPT; duplicates are looked up linearly */
-#define PERIP_MAX 1000       /* SMTPD_MAXPERIP: slot files tried per connection */
+#define PERIP_MAX 1000       /* SMTPD_MAXPERIP, SMTPD_MAXNORELAY: slot files tried per connection */
+#define MAXCONN_MAX 10000    /* SMTPD_MAXCONN, as smtpd/run allows */
 
 /* Configuration, from the environment only (cheap start-up). */
 static struct
@@ -61,6 +62,7 @@ static struct
   unsigned int data_timeout;  /* the DATA phase, from 354 to the final dot */
   unsigned int session_timeout;
   unsigned int maxperip;      /* 0: no cap */
+  unsigned int maxnorelay;    /* all clients without RELAYCLIENT together; 0: no cap */
   unsigned int auth_maxfail;  /* 0: no throttle */
   unsigned int auth_window;
 } cf;
@@ -74,8 +76,9 @@ static char tlsinfo[128];    /* "TLSv1.3 TLS_AES_256_GCM_SHA384"; empty: no TLS 
 static unsigned int errors;
 static uint64_t sizelimit;   /* 0 until computed, then min(DATABYTES, upstream-size) */
 static char clientkey[CLIENTKEY_MAX];
-static stralloc slotpath = STRALLOC_ZERO;
-static int slotfd = -1;      /* holds this connection's slot (lib/connslot.h) */
+/* This connection's slots (lib/connslot.h): its address's, and the one
+   among all connections without relay rights. */
+static struct { stralloc path; int fd; } slot[2] = { { STRALLOC_ZERO, -1 }, { STRALLOC_ZERO, -1 } };
 /* Deadlines that trickling cannot push back: the session's, and the
    current phase's (a command, or DATA). Each read and write also has its
    own SMTPD_TIMEOUT; the earliest of the three applies. */
@@ -98,9 +101,13 @@ static char const *ipstr (void)
    still frees the slot. */
 static void slot_release (void)
 {
-  if (slotfd < 0) return;
-  connslot_release(&slotpath, slotfd);
-  slotfd = -1;
+  unsigned int i;
+  for (i = 0; i < 2; i++)
+    if (slot[i].fd >= 0)
+    {
+      connslot_release(&slot[i].path, slot[i].fd);
+      slot[i].fd = -1;
+    }
 }
 
 static void phase_begin (char const *name, unsigned int secs)
@@ -271,7 +278,12 @@ static void config_read (void)
   {
     unsigned int other = env_uint("SMTPD_MAXPERIP", 5, 0, PERIP_MAX);
     unsigned int relay = env_uint("SMTPD_MAXPERIP_RELAY", 0, 0, PERIP_MAX);
+    unsigned int maxconn = env_uint("SMTPD_MAXCONN", 40, 1, MAXCONN_MAX);
+    /* by default a quarter of tcpserver's connections stay for relay
+       clients, however many addresses the others come from */
+    unsigned int norelay = env_uint("SMTPD_MAXNORELAY", maxconn - maxconn / 4, 0, MAXCONN_MAX);
     cf.maxperip = cf.relayclient ? relay : other;
+    cf.maxnorelay = cf.relayclient ? 0 : norelay;
   }
   cf.auth_maxfail = env_uint("SMTPD_AUTH_MAXFAIL", 5, 0, UINT_MAX);
   cf.auth_window = env_uint("SMTPD_AUTH_WINDOW", 900, 1, ENVNUM_SECONDS_MAX);
@@ -929,23 +941,37 @@ static void do_command (char *line, size_t len)
   else err("500 5.5.2 unrecognized command\r\n");
 }
 
-/* The per-client cap on concurrent connections (lib/connslot.h). */
-static void slot_take (void)
+/* One of n slots named key, or 421 and exit: busy is what the log says
+   is already there ("connections from this address"). */
+static void slot_take1 (unsigned int i, char const *key, unsigned int n, char const *busy, char const *reply)
 {
   char fmt[UINT_FMT];
-  if (!cf.rundir || !cf.maxperip) return;
-  slotfd = connslot_take(cf.rundir, clientkey, cf.maxperip, &slotpath);
-  if (slotfd >= 0) return;
+  slot[i].fd = connslot_take(cf.rundir, key, n, &slot[i].path);
+  if (slot[i].fd >= 0) return;
   if (errno != EBUSY)
   {
     strerr_warnwu("take a connection slot in ", cf.rundir, " for ", ipstr());
     out("421 4.3.0 temporary local problem, try again later\r\n");
     quit(111);
   }
-  fmt[uint_fmt(fmt, cf.maxperip)] = 0;
-  strerr_warni(ipstr(), ": refused: already ", fmt, " connections from this address");
-  out("421 4.7.0 too many connections from your address, try again later\r\n");
+  fmt[uint_fmt(fmt, n)] = 0;
+  strerr_warni(ipstr(), ": refused: already ", fmt, busy);
+  out(reply);
   quit(0);
+}
+
+/* The caps on concurrent connections, which tcpserver does not have: per
+   client address, and for clients without relay rights all together, so
+   that neither one address nor many can keep the relay's clients out. */
+static void slot_take (void)
+{
+  if (!cf.rundir) return;
+  if (cf.maxperip)
+    slot_take1(0, clientkey, cf.maxperip, " connections from this address",
+               "421 4.7.0 too many connections from your address, try again later\r\n");
+  if (cf.maxnorelay)
+    slot_take1(1, "norelay", cf.maxnorelay, " connections without relay rights",
+               "421 4.7.0 too many connections, try again later\r\n");
 }
 
 int main (int argc, char const *const *argv)

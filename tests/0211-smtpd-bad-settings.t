@@ -18,6 +18,7 @@ limits = {"DATABYTES": (0, 2**64 - 2), "SMTPD_MAXRCPT": (1, 10000), "SMTPD_MAXER
           "SMTPD_TIMEOUT": (1, 100000000), "SMTPD_CMD_TIMEOUT": (1, 100000000),
           "SMTPD_DATA_TIMEOUT": (1, 100000000), "SMTPD_SESSION_TIMEOUT": (1, 100000000),
           "SMTPD_MAXPERIP": (0, 1000), "SMTPD_MAXPERIP_RELAY": (0, 1000),
+          "SMTPD_MAXCONN": (1, 10000), "SMTPD_MAXNORELAY": (0, 10000),
           "SMTPD_AUTH_MAXFAIL": (0, 2**32 - 1), "SMTPD_AUTH_WINDOW": (1, 100000000)}
 rnd = random.Random(int(sys.argv[1]))
 edges = lambda lo, hi: [str(lo), str(hi), str(hi + 1), str(2**32), str(2**64 - 1), str(2**64), "9" * 30]

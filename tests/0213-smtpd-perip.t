@@ -4,13 +4,15 @@
 # last of N+1 connections from one address gets 421 4.7.0; another address
 # and a relay client (no cap by default, SMTPD_MAXPERIP_RELAY) are still
 # served, the relay client by swaks; a connection that ends frees its slot.
+# Clients without relay rights also have a cap all together
+# (SMTPD_MAXNORELAY), so that many addresses cannot keep relay clients out.
 # (Slots freed by a killed process: tests/unit/clientlimit.c.)
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/peers/smtpd-lib.sh"
-plan 10
+plan 13
 
-SMTPD_RUNDIR=$T/run SMTPD_MAXPERIP=3
-export SMTPD_RUNDIR SMTPD_MAXPERIP
+SMTPD_RUNDIR=$T/run SMTPD_MAXPERIP=3 SMTPD_MAXNORELAY=4
+export SMTPD_RUNDIR SMTPD_MAXPERIP SMTPD_MAXNORELAY
 mkdir -m 0700 "$SMTPD_RUNDIR"
 cat > "$T/rules" <<'RULES'
 127.0.0.2:allow,RELAYCLIENT=""
@@ -42,6 +44,8 @@ print("fourth: %s" % first(f))
 print("fourth-after: %s" % (f.readline().decode() or "EOF"))
 s, f = conn("127.0.0.3")
 print("other-address: %s" % first(f))
+s.sendall(b"QUIT\r\n")
+first(f)
 s.close()
 relay = []
 for i in range(4):
@@ -61,6 +65,13 @@ print("after-quit: %s" % first(f))
 held.append((s, f))   # kept open, so that it keeps its slot
 s, f = conn("127.0.0.1")
 print("again-full: %s" % first(f))
+s, f = conn("127.0.0.3")
+print("fourth-norelay: %s" % first(f))
+held.append((s, f))
+s, f = conn("127.0.0.4")
+print("fifth-norelay: %s" % first(f))
+s, f = conn("127.0.0.2")
+print("relay-still: %s" % first(f))
 PYEOF
 out=$(cat "$T/out")
 like "three connections from one address are served" "$(grep -c '^held[0-2]: 220 ' "$T/out")" '^3$'
@@ -72,4 +83,7 @@ like "and swaks relays a message through a fifth while the others are held" "$ou
 is "the message is queued" "$(spool_count new)" 1
 like "a connection that quits frees its slot for the next one" "$out" '^after-quit: 220 '
 like "which fills the cap again" "$out" '^again-full: 421 4\.7\.0 '
+like "4 connections without relay rights from 2 addresses are served" "$out" '^fourth-norelay: 220 '
+like "a fifth from a third address gets 421 4.7.0 (SMTPD_MAXNORELAY=4)" "$out" '^fifth-norelay: 421 4\.7\.0 too many connections, '
+like "while a relay client is still served" "$out" '^relay-still: 220 '
 like "the refusal is logged" "$(cat "$T/log")" 'smarthost-smtpd: info: 127\.0\.0\.1: refused: already 3 connections from this address'
