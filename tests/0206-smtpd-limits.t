@@ -2,7 +2,7 @@
 # smarthost-smtpd: limits at their edges. The size limit holds for what is
 # sent upstream (our Received header included); SIZE= beyond 2^64 is over
 # any limit; the largest SMTPD_TIMEOUT is a long timeout, not none or a
-# deadline in the past (anything larger is refused: 0211).
+# deadline in the past (anything larger is refused: 0217).
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/peers/smtpd-lib.sh"
 plan 7
