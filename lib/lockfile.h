@@ -3,7 +3,9 @@
    held lock is never stale; a file left by a dead holder is just unlocked.
    A holder may remove its file when it is done (lockfile_drop): whoever
    opened it meanwhile notices, once it gets the lock, that the name now
-   leads elsewhere, and starts again. */
+   leads elsewhere, and starts again. (So a file removed by every holder
+   would starve those that wait for it: remove it only now and then, as
+   connslot, which never waits, and authlimit, on a success, do.) */
 #ifndef SMARTHOST_LOCKFILE_H
 #define SMARTHOST_LOCKFILE_H
 
