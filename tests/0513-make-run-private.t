@@ -24,7 +24,7 @@ port=$(free_port)
 timeout 120 sh -c 'env -u MAKEFLAGS -u MFLAGS make -s -C "$1" run BUILD="$2" RUNDIR="$3" RUNLISTEN="127.0.0.1:$4" </dev/null >"$5" 2>&1' \
   sh "$TOP" "$BUILD" "$T/priv/run" "$port" "$T/out1"; r=$?
 ok "make run stops with an error (exit $r)" test "$r" != 0 -a "$r" != 124
-like "it names the user and the path it cannot reach" "$(cat "$T/out1")" "smarthost-smtpd cannot reach $T/priv/run/"
+like "it names the user and the path it cannot reach" "$(cat "$T/out1")" "smarthost-(smtpd|send) cannot reach $T/priv/run"
 like "and the directory in the way" "$(cat "$T/out1")" "$T/priv is mode 700, owner root"
 like "and what to do" "$(cat "$T/out1")" 'RUNDIR='
 fails "nothing listens" $PY -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),1)' "$port"
