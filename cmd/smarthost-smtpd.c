@@ -107,7 +107,9 @@ static void slot_release (void)
   for (i = 0; i < 2; i++)
     if (slot[i].fd >= 0)
     {
-      connslot_release(&slot[i].path, slot[i].fd);
+      /* per address: removed, or they pile up for every client ever
+         seen; the shared ones are a fixed set, kept to save a create */
+      connslot_release(&slot[i].path, slot[i].fd, i == 0);
       slot[i].fd = -1;
     }
 }

@@ -1,5 +1,6 @@
 /* connslot.c: per-client connection slots as flock()ed files */
 #include <errno.h>
+#include <unistd.h>
 #include <skalibs/stralloc.h>
 #include <skalibs/types.h>
 #include "lockfile.h"
@@ -23,7 +24,8 @@ int connslot_take (char const *dir, char const *key, unsigned int n, stralloc *p
   return (errno = EBUSY, -1);
 }
 
-void connslot_release (stralloc *path, int fd)
+void connslot_release (stralloc *path, int fd, int remove)
 {
-  lockfile_drop(path->s, fd);
+  if (remove) lockfile_drop(path->s, fd);
+  else close(fd);
 }

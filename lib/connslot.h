@@ -15,9 +15,11 @@
    held, anything else when dir is not usable. */
 int connslot_take (char const *dir, char const *key, unsigned int n, stralloc *path);
 
-/* Gives the slot back and removes its file, so that files do not pile up
-   for clients long gone. (A process that dies without it leaves an
-   unlocked file, which the next connection of that client reuses.) */
-void connslot_release (stralloc *path, int fd);
+/* Gives the slot back. With remove, its file goes too, so that files do
+   not pile up for clients long gone; without, it stays for the next
+   connection, which then need not create it (a fixed set of slots, such
+   as one shared by all clients). A process that dies leaves an unlocked
+   file, which the next connection with that key reuses. */
+void connslot_release (stralloc *path, int fd, int remove);
 
 #endif

@@ -44,7 +44,7 @@ static void slot_children (unsigned int k, unsigned int n, int answers, int hold
       c = fd >= 0 ? 'y' : errno == EBUSY ? 'n' : 'e';
       if (write(answers, &c, 1) != 1) _exit(1);
       if (read(hold, &c, 1) < 0) _exit(1);
-      if (fd >= 0) connslot_release(&path, fd);
+      if (fd >= 0) connslot_release(&path, fd, n & 1);
       _exit(0);
     }
   }
@@ -140,7 +140,7 @@ int main (void)
   unsigned int round, fails = 0;
   struct stat st;
   char const *k = "4-10.0.0.5";
-  tap_plan(19);
+  tap_plan(20);
   if (!mkdtemp(dir)) return 1;
 
   tap_ok(key_is("192.0.2.7", "4-192.0.2.7"), "IPv4: the address");
@@ -164,8 +164,11 @@ int main (void)
     int fd = connslot_take(dir, k, 2, &path);
     tap_ok(fd >= 0, "a slot taken");
     tap_ok(stat(path.s, &st) == 0, "its file exists while held");
-    connslot_release(&path, fd);
-    tap_ok(stat(path.s, &st) < 0 && errno == ENOENT, "and is removed when released");
+    connslot_release(&path, fd, 1);
+    tap_ok(stat(path.s, &st) < 0 && errno == ENOENT, "and is removed when released with remove");
+    fd = connslot_take(dir, k, 2, &path);
+    connslot_release(&path, fd, 0);
+    tap_ok(fd >= 0 && stat(path.s, &st) == 0, "and kept without");
     stralloc_free(&path);
   }
   tap_ok(exclusion_holds(), "8 processes taking one lock 300 times, removing it now and then: never two holders");
