@@ -1077,7 +1077,8 @@ static char const *alert_cmd;     /* ALERT_CMD: 0, none */
 static alert A = ALERT_ZERO;
 static stralloc pause_reason = STRALLOC_ZERO;
 static stralloc status_last = STRALLOC_ZERO;  /* the text last written */
-static time_t status_written;
+static time_t status_written;     /* when queue/status was last written */
+static time_t status_looked;      /* when the table was last gathered: once a second at most */
 static int status_due;            /* a change may wait for the next second */
 static int manual_hold;           /* smarthost-control hold: the whole queue */
 static int ctlfd = -1;            /* control/, or -1 */
@@ -1182,8 +1183,9 @@ static void status_write_file (char const *name, stralloc *sa, unsigned int mode
 static void status_update (time_t t, int force)
 {
   static stralloc sa = STRALLOC_ZERO, path = STRALLOC_ZERO;
-  if (!force && t == status_written) { status_due = 1; return; }
+  if (!force && t == status_looked) { status_due = 1; return; }
   status_due = 0;
+  status_looked = t;
   status_gather(t);
   status_alerts(t);
   sa.len = 0;

@@ -100,7 +100,8 @@ int queue_control_wait (char const *dir, char const *reqid, unsigned int secs, s
     if (errno != ENOENT) return -1;
     nanosleep(&ts, 0);
   }
-  /* withdrawn, unless the scheduler took it just now (then its reply is left) */
-  if (unlink(req) < 0 && errno == ENOENT) return 0;
+  /* withdrawn (unless the scheduler took it just now: then it is applied,
+     and its reply is left for a person to see) */
+  unlink(req);
   return 0;
 }
