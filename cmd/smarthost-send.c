@@ -1365,7 +1365,8 @@ static void control_apply (void)
     if (!(p = strdup(d->d_name)) || !genalloc_append(char *, &names, &p)) strerr_diefu(111, "allocate");
   }
   closedir(dir);
-  qsort(genalloc_s(char *, &names), genalloc_len(char *, &names), sizeof(char *), &str_cmp);
+  if (genalloc_len(char *, &names))  /* qsort of a null array is undefined */
+    qsort(genalloc_s(char *, &names), genalloc_len(char *, &names), sizeof(char *), &str_cmp);
   for (i = 0; i < genalloc_len(char *, &names); i++)
   {
     char const *req = genalloc_s(char *, &names)[i];
