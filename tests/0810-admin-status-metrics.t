@@ -14,15 +14,15 @@ RETRY=3600; export RETRY
 inject alice@example.org ok-one@example.net
 inject alice@example.org defer-two@example.net
 start_send
-ok "the status file appears" wait_for 20 grep -q '^deliveries	1$' "$Q/status"
-ok "and the deferral is counted" wait_for 20 grep -q '^deferrals	1$' "$Q/status"
+ok "the status file appears" wait_for 20 grep -qs '^deliveries	1$' "$Q/status"
+ok "and the deferral is counted" wait_for 20 grep -qs '^deferrals	1$' "$Q/status"
 is "status file is the send user's alone" "$(stat -c %a "$Q/status")" 600
 out=$(smarthost-status "$Q")
 like "status: running" "$out" '^queue: +running'
 like "status: one message queued" "$out" 'messages: +1 \(0 held\)'
 like "status: the last failure names the deferral" "$out" 'last failure: .*deferred: .*451'
 like "status: the last delivery" "$out" 'last delivery: [0-9]{4}-'
-ok "metrics file written" wait_for 20 grep -q '^smarthost_deliveries_total 1$' "$METRICS_FILE"
+ok "metrics file written" wait_for 20 grep -qs '^smarthost_deliveries_total 1$' "$METRICS_FILE"
 cat > "$T/promcheck.py" <<'PY'
 import re, sys
 # the text exposition format, version 0.0.4: HELP and TYPE comments, then
@@ -56,9 +56,9 @@ touch "$FAKE_DIR/authfail"
 RETRY=3600; export RETRY
 start_send
 inject alice@example.org ok-three@example.net
-ok "paused in the status file" wait_for 20 grep -q '^paused	1$' "$Q/status"
+ok "paused in the status file" wait_for 20 grep -qs '^paused	1$' "$Q/status"
 out=$(smarthost-status "$Q")
 like "status: paused, class and since" "$out" 'PAUSED \(auth\) since [0-9]{4}-'
 like "status: why, with the upstream's words" "$out" 'why: +the upstream refused our authentication.*535'
-ok "metrics say paused" wait_for 20 grep -q '^smarthost_queue_paused 1$' "$METRICS_FILE"
+ok "metrics say paused" wait_for 20 grep -qs '^smarthost_queue_paused 1$' "$METRICS_FILE"
 stop_send

@@ -13,20 +13,20 @@ ok "the scheduler made control/" wait_for 20 test -d "$Q/control"
 ok "hold the whole queue" smarthost-control "$Q" hold 2>/dev/null
 inject alice@example.org ok-one@example.net
 id1=$(ls "$Q/new" "$Q/cur" | grep '^[0-9]' | head -1)
-ok "status says held by hand" wait_for 20 grep -q '^pause_class	manual$' "$Q/status"
+ok "status says held by hand" wait_for 20 grep -qs '^pause_class	manual$' "$Q/status"
 sleep 1
 is "nothing went out while held" "$(ndelivered)" 0
 stop_send
 start_send
-ok "still held after a restart" wait_for 20 grep -q 'the queue is held' "$T/log"
+ok "still held after a restart" wait_for 20 grep -qs 'the queue is held' "$T/log"
 ok "hold that message alone" smarthost-control "$Q" hold "$id1" 2>/dev/null
 ok "release the queue" smarthost-control "$Q" release 2>/dev/null
 inject alice@example.org ok-two@example.net
-ok "the other message goes" wait_for 20 grep -q 'ok-two' "$FAKE_DIR/delivered"
+ok "the other message goes" wait_for 20 grep -qs 'ok-two' "$FAKE_DIR/delivered"
 is "the held one does not" "$(ndelivered ok-one)" 0
-ok "status counts it held" wait_for 20 grep -q '^held	1$' "$Q/status"
+ok "status counts it held" wait_for 20 grep -qs '^held	1$' "$Q/status"
 ok "release it" smarthost-control "$Q" release "$id1" 2>/dev/null
-ok "and it goes" wait_for 20 grep -q "^$id1 ok-one" "$FAKE_DIR/delivered"
+ok "and it goes" wait_for 20 grep -qs "^$id1 ok-one" "$FAKE_DIR/delivered"
 
 inject alice@example.org defer-three@example.net
 id3=$(ls "$Q/new" "$Q/cur" | grep '^[0-9]' | head -1)
