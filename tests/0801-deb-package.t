@@ -12,7 +12,7 @@
 # the settings and the queue, and purge leaves nothing behind but the
 # system users, which Debian keeps and other tests use.
 . "$(dirname "$0")/lib.sh"
-N=42
+N=43
 plan $N
 
 skip_rest() { while [ "$_tap_n" -lt $N ]; do skip "the Debian package" "$1"; done; exit 0; }
@@ -75,6 +75,9 @@ for d in s6 execline ucspi-tcp-ipv6 openssl ca-certificates passwd libc6; do
   printf '%s\n' "$depends" | tr ',' '\n' | grep -q "^ *$d\( \|$\)" || missing="$missing $d"
 done
 is "Depends names the runtime packages and the shared libraries" "$missing" ""
+sbu=$(dpkg-deb -f "$deb" Built-Using)
+like "Built-Using names the sources linked statically (skalibs, libretls, openssl)" \
+  "$(printf '%s\n' "$sbu" | tr ',' '\n' | sed 's/^ *//; s/ .*//' | sort | tr '\n' ' ')" '^libretls openssl skalibs $'
 is "smarthost-mta provides, conflicts with and replaces mail-transport-agent" \
   "$(dpkg-deb -f "$mta" Provides Conflicts Replaces | sort | tr '\n' ' ')" \
   "Conflicts: mail-transport-agent Provides: mail-transport-agent Replaces: mail-transport-agent "
