@@ -140,7 +140,7 @@ deps-deb: deps
 
 deb: deps-deb
 	rm -rf $(DEBDIR)/src && mkdir -p $(DEBDIR)/src
-	tar -cf - --exclude=./.git --exclude='./build*' --exclude=./run . | tar -C $(DEBDIR)/src -xf -
+	tar -cf - --exclude=./.git --exclude='./build*' --exclude=./run --exclude='./$(DEBDIR)' . | tar -C $(DEBDIR)/src -xf -
 	cd $(DEBDIR)/src && dpkg-buildpackage -us -uc -b
 	@ls $(DEBDIR)/*.deb
 
