@@ -21,6 +21,10 @@
 #define USAGE "smarthost-queue < message 1< envelope"
 
 #define QQ_TOOLONG 11
+#define QQ_TOOMANY 12      /* over QUEUE_RCPT_MAX recipients */
+#define QQ_STR(x) QQ_STR1(x)
+#define QQ_STR1(x) #x
+#define QQ_RCPT_MAX_STR QQ_STR(QUEUE_RCPT_MAX)
 #define QQ_NOMEM 51
 #define QQ_WRITE 53
 #define QQ_READ 54
@@ -72,38 +76,43 @@ static void envelope_field (buffer *in, stralloc *sa)
   }
 }
 
-static void envelope_line (stralloc *out, char type, stralloc const *field)
+/* Adds one field (type letter, address, NUL) to the envelope lines. */
+static int envelope_add (queue_head *h, stralloc const *field)
 {
-  switch (addr_check(field->s + 1, field->len - 2))
+  int r = field->s[0] == 'F' ? queue_head_sender(h, field->s + 1, field->len - 2)
+                             : queue_head_rcpt(h, field->s + 1, field->len - 2);
+  if (r >= 0) return r;
+  switch (errno)
   {
-    case ADDR_ELONG: die(QQ_TOOLONG, "envelope address too long");
-    case ADDR_ECHAR: die(QQ_ENVELOPE, "control character in envelope address");
+    case ENAMETOOLONG: die(QQ_TOOLONG, "envelope address too long");
+    case E2BIG: die(QQ_TOOMANY, "more than " QQ_RCPT_MAX_STR " recipients: split the message");
+    case ENOMEM: diesys(QQ_NOMEM, "store envelope");
+    default: die(QQ_ENVELOPE, "control character in envelope address");
   }
-  if (!stralloc_catb(out, &type, 1) || !stralloc_catb(out, " ", 1)
-   || !stralloc_catb(out, field->s + 1, field->len - 2)
-   || !stralloc_catb(out, "\n", 1)) diesys(QQ_NOMEM, "store envelope");
 }
 
-/* Turns the qmail envelope into the spool's header lines. */
-static void envelope_read (stralloc *out)
+/* Turns the qmail envelope into the spool's header lines; a recipient
+   given twice is written once (queue_head_rcpt). */
+static void envelope_read (queue_head *h)
 {
   char buf[1024];
   buffer in = BUFFER_INIT(&fd_readv, 1, buf, sizeof buf);
   stralloc field = STRALLOC_ZERO;
-  unsigned int n = 0;
   envelope_field(&in, &field);
   if (field.s[0] != 'F') die(QQ_ENVELOPE, "envelope does not start with a sender");
-  envelope_line(out, 'F', &field);
+  envelope_add(h, &field);
   for (;;)
   {
     envelope_field(&in, &field);
     if (field.len == 1) break;
     if (field.s[0] != 'T' || field.len == 2) die(QQ_ENVELOPE, "malformed recipient in envelope");
-    envelope_line(out, 'T', &field);
-    n++;
+    envelope_add(h, &field);
   }
-  if (!n) die(QQ_ENVELOPE, "envelope has no recipients");
-  if (!stralloc_catb(out, "\n", 1)) diesys(QQ_NOMEM, "store envelope");
+  if (queue_head_end(h) < 0)
+  {
+    if (errno == ENOMEM) diesys(QQ_NOMEM, "store envelope");
+    die(QQ_ENVELOPE, "envelope has no recipients");
+  }
   stralloc_free(&field);
 }
 
@@ -192,19 +201,45 @@ static void message_write (stralloc const *head, body *m)
   if (m->spill >= 0) body_copy_spill(m->spill, tmp.fd);
 }
 
-static void id_choose (char *id)
+/* An injector that runs with more privileges than its caller chooses its
+   own id: a caller's id could name a message already queued (or about to
+   be), and the caller must not be able to touch another's message. An
+   unprivileged caller (the smtpd, sendmail, a filter of the same user)
+   may name the id it will quote in its reply. (Silently: sendmail's
+   stderr is a user's terminal.) */
+static void id_choose (char *id, int privileged)
 {
-  char const *given = getenv("SMARTHOST_ID");
+  char const *given = privileged ? 0 : getenv("SMARTHOST_ID");
   if (given && queue_id_valid(given)) memcpy(id, given, QUEUE_ID_SIZE);
   else queue_id_make(id);
+}
+
+/* The spool: for a privileged injector, the one of its installation
+   (queue/README.md, privileges); otherwise QUEUE. */
+static int spool_open (int privileged, char const **dir)
+{
+  static char path[4096];
+  int fd;
+  if (privileged)
+  {
+    fd = queue_spool_installed(path, sizeof path);
+    if (fd < 0) strerr_diefusys(QQ_SPOOL, "open the spool of this installation (DIR/queue for DIR/bin/smarthost-queue)");
+    *dir = path;
+    return fd;
+  }
+  if (!*dir || !**dir) strerr_dienotset(QQ_CONFIG, "QUEUE");
+  fd = open(*dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) strerr_diefu(QQ_SPOOL, "open spool ", *dir);
+  return fd;
 }
 
 int main (int argc, char const *const *argv)
 {
   char const *dir = getenv("QUEUE");
-  stralloc head = STRALLOC_ZERO;
+  queue_head head = QUEUE_HEAD_ZERO;
   body m = { STRALLOC_ZERO, -1 };
   char id[QUEUE_ID_SIZE];
+  int privileged = queue_privileged();
   int dirfd;
   PROG = "smarthost-queue";
   if (argc > 1) strerr_dieusage(100, USAGE);
@@ -214,19 +249,17 @@ int main (int argc, char const *const *argv)
   /* a trigger reader that goes away between our open and our write must
      not kill us after the commit: the caller would report a failure */
   signal(SIGPIPE, SIG_IGN);
-  if (!dir || !*dir) strerr_dienotset(QQ_CONFIG, "QUEUE");
-  dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dirfd < 0) strerr_diefu(QQ_SPOOL, "open spool ", dir);
+  dirfd = spool_open(privileged, &dir);
   body_read(&m, dirfd);
   envelope_read(&head);
-  id_choose(id);
-  /* tmp takes the spool's descriptor over: no second open of the path */
+  id_choose(id, privileged);
   if (queue_tmp_openat(&tmp, dirfd, id) < 0)
     diesys(errno == ENOSPC || errno == EDQUOT ? QQ_WRITE : QQ_SPOOL, "create message file in tmp");
-  message_write(&head, &m);
+  message_write(&head.s, &m);
   if (queue_tmp_commit(&tmp) < 0)
     strerr_diefusys(errno == ENOSPC || errno == EDQUOT || errno == EIO ? QQ_WRITE : QQ_SPOOL, "commit message file into new");
   /* committed: from here on, nothing may make us report failure */
-  if (queue_trigger(dir) < 0) strerr_warnwusys("poke the trigger");
+  if (queue_trigger_at(dirfd) < 0)
+    strerr_warnwusys("poke the trigger (it must be a FIFO, not a link)");
   return 0;
 }

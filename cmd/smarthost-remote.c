@@ -148,19 +148,18 @@ static int secret_password (stralloc *out)
     S.fperm = 1;
     return 0;
   }
-  /* DESIGN.md: readable only by the user that runs us. Any access for
-     "other" is every local user: refused (as ssh refuses such a key). A
-     group may be how the service user gets it (root:smarthost 0640):
-     allowed, with a warning. */
-  if (fstat(fd, &st) < 0 || (st.st_mode & 007))
+  /* Readable by the user that runs us alone. Any access for the group is
+     refused as for others: the instance's group holds the smtpd user and
+     every local sender, who must never see the ISP password. */
+  if (fstat(fd, &st) < 0 || (st.st_mode & 077))
   {
-    static char const why[] = "UPSTREAM_PASSFILE is accessible to other users: chmod o-rwx it";
     close(fd);
-    smtpc_fail(&S, "config", 0, why, sizeof why - 1);
+    smtpc_fail(&S, "config", 0, "UPSTREAM_PASSFILE ", 18);
+    if (printable_cat(&S.ftext, cf_passfile, strlen(cf_passfile)))
+      stralloc_cats(&S.ftext, " is readable by its group or others: chmod 600 it (owner: the user that runs smarthost-send)");
     S.fperm = 1;
     return 0;
   }
-  if (st.st_mode & 040) strerr_warnw("the password file is readable by its group: ", cf_passfile);
   r = read(fd, buf, sizeof buf);
   close(fd);
   if (r < 0 || (size_t)r == sizeof buf || !stralloc_catb(out, buf, r > 0 ? r : 0))

@@ -946,7 +946,7 @@ static void scan_new (void)
   while ((d = readdir(dir)))
   {
     if (!queue_id_valid(d->d_name)) continue;
-    if (renameat(newfd, d->d_name, curfd, d->d_name) < 0)
+    if (renameat2(newfd, d->d_name, curfd, d->d_name, RENAME_NOREPLACE) < 0)
     {
       if (errno != ENOENT) strerr_warnwusys("move new/", d->d_name, " to cur/");
       continue;

@@ -9,7 +9,9 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <fcntl.h>
 #include <unistd.h>
+#include <sys/wait.h>
 #include <tls.h>
 #include <skalibs/sgetopt.h>
 #include <skalibs/stralloc.h>
@@ -405,7 +407,8 @@ static int received_make (stralloc *sa, char const *id)
     && stralloc_cats(sa, ";\n\t") && stralloc_cats(sa, date) && stralloc_cats(sa, "\n");
 }
 
-/* Writes all of s to the injector. 1, or 0 when it is gone. */
+/* Writes all of s to the injector or the message file. 1, or 0 when it is
+   gone (errno says why). */
 static int qq_write (int fd, char const *s, size_t len)
 {
   while (len)
@@ -421,10 +424,145 @@ static int qq_write (int fd, char const *s, size_t len)
   return 1;
 }
 
-/* Reads the message to its final dot, feeding the injector while it is
-   good. Returns the scanner's flags; dies if the client goes away, leaving
-   the injector without an envelope, so that nothing is queued. */
-static unsigned int data_read (qq *q, smtpd_data *d, int *qqok)
+static char const **rcpt_vector (void)
+{
+  char const **v = malloc((nrcpt ? nrcpt : 1) * sizeof *v);
+  size_t i = 0;
+  unsigned int k;
+  if (!v) strerr_diefu(111, "allocate");
+  for (k = 0; k < nrcpt; k++)
+  {
+    v[k] = rcpts.s + i;
+    i += strlen(rcpts.s + i) + 1;
+  }
+  return v;
+}
+
+/* Where a message goes: into the spool, committed by this process
+   (QMAILQUEUE unset: queue/README.md, how a message gets in), or through
+   the injector QMAILQUEUE names (a filter chain). */
+typedef struct sink_s sink;
+struct sink_s
+{
+  int inproc;
+  int fd;             /* the message goes here */
+  int werr;           /* errno of the first failed write; 0: none */
+  qq q;
+  queue_tmp tmp;
+};
+#define SINK_ZERO { 0, -1, 0, QQ_ZERO, QUEUE_TMP_ZERO }
+
+static int spoolfd = -1;    /* QUEUE, opened at the first in-process commit */
+
+static void sink_write (sink *k, char const *s, size_t len)
+{
+  if (!k->werr && !qq_write(k->fd, s, len)) k->werr = errno ? errno : EIO;
+}
+
+/* What the injector would have exited with for a failure of ours, so that
+   one table (qq_verdict_of) says what the client is told. */
+static int sink_status (int e)
+{
+  switch (e)
+  {
+    case ENAMETOOLONG: return W_EXITCODE(11, 0);
+    case E2BIG: return W_EXITCODE(12, 0);
+    case ENOMEM: return W_EXITCODE(51, 0);
+    case ENOSPC: case EDQUOT: case EFBIG: case EIO: return W_EXITCODE(53, 0);
+    case EINVAL: return W_EXITCODE(91, 0);
+    default: return W_EXITCODE(62, 0);
+  }
+}
+
+/* In-process: the envelope lines (duplicates folded, as the injector
+   does), then tmp/ID is created and they go first into it. Returns 0, or
+   a wait status as the injector's. */
+static int sink_open_spool (sink *k, char const *id)
+{
+  queue_head h = QUEUE_HEAD_ZERO;
+  size_t i = 0;
+  unsigned int n;
+  int e = 0;
+  if (spoolfd < 0)
+  {
+    if (!cf.queue || !*cf.queue) { strerr_warnw("QUEUE is not set"); return W_EXITCODE(55, 0); }
+    /* O_PATH: the smtpd may pass through the spool, not list it */
+    spoolfd = open(cf.queue, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (spoolfd < 0) { strerr_warnwu("open spool ", cf.queue); return W_EXITCODE(62, 0); }
+  }
+  if (queue_head_sender(&h, sender.s, sender.len - 1) < 0) e = errno;
+  for (n = 0; !e && n < nrcpt; n++)
+  {
+    size_t len = strlen(rcpts.s + i);
+    if (queue_head_rcpt(&h, rcpts.s + i, len) < 0) e = errno;
+    i += len + 1;
+  }
+  if (!e && queue_head_end(&h) < 0) e = errno;
+  if (!e && queue_tmp_openat(&k->tmp, spoolfd, id) < 0) { e = errno; strerr_warnwu("create tmp/", id); }
+  if (!e)
+  {
+    /* a write error (a full disk) is told at the final dot, as the
+       injector's would be */
+    k->fd = k->tmp.fd;
+    sink_write(k, h.s.s, h.s.len);
+  }
+  queue_head_free(&h);
+  return e ? sink_status(e) : 0;
+}
+
+/* Returns 0, a wait status (the message was refused), or -1 (the
+   injector could not be started). */
+static int sink_open (sink *k, char const *id)
+{
+  char const *prog = getenv("QMAILQUEUE");
+  k->inproc = !prog || !*prog;
+  if (k->inproc) return sink_open_spool(k, id);
+  if (qq_start(&k->q, id) < 0) return -1;
+  k->fd = k->q.msgfd;
+  return 0;
+}
+
+/* Nothing is queued: the file is removed, or the injector sees no
+   envelope. */
+static int sink_abort (sink *k)
+{
+  if (k->inproc) { queue_tmp_abort(&k->tmp); return 0; }
+  return qq_finish(&k->q);
+}
+
+/* The commit: fsync, rename into new/, fsync of new/ (queue_tmp_commit),
+   then the trigger; or the injector's envelope and verdict. Returns a
+   wait status as the injector's, or -1 (the injector was lost). */
+static int sink_commit (sink *k)
+{
+  if (k->inproc)
+  {
+    if (queue_tmp_commit(&k->tmp) < 0)
+    {
+      int e = errno;
+      strerr_warnwusys("commit a message file of ", ipstr(), " into new");
+      return sink_status(e == EINVAL ? EIO : e);
+    }
+    if (queue_trigger_at(spoolfd) < 0) strerr_warnwusys("poke the trigger");
+    return 0;
+  }
+  {
+    char const **v = rcpt_vector();
+    int envok = qq_envelope(&k->q, sender.s, v, nrcpt) == 0;
+    int ws;
+    free(v);
+    ws = qq_finish(&k->q);
+    if (ws < 0) strerr_warnwu("wait for the injector of ", ipstr());
+    else if (!ws && !envok) return W_EXITCODE(81, 0);
+    return ws;
+  }
+}
+
+/* Reads the message to its final dot, feeding the sink while it is good.
+   Returns the scanner's flags; dies if the client goes away, leaving
+   nothing queued (the file removed, or the injector without an
+   envelope). */
+static unsigned int data_read (sink *k, smtpd_data *d)
 {
   char buf[SMTPD_IO_INSIZE];
   int done = 0;
@@ -437,7 +575,7 @@ static unsigned int data_read (qq *q, smtpd_data *d, int *qqok)
       if (r <= 0)
       {
         int e = r ? errno : EPIPE;
-        qq_finish(q);
+        sink_abort(k);
         errno = e;
         if (!r) strerr_dief(111, ipstr(), ": client disconnected in DATA, nothing queued");
         die_io();
@@ -445,7 +583,7 @@ static unsigned int data_read (qq *q, smtpd_data *d, int *qqok)
     }
     used = smtpd_data_scan(d, io.ibuf + io.ipos, smtpd_io_pending(&io), buf, &outlen, &done);
     io.ipos += used;
-    if (outlen && *qqok && !qq_write(q->msgfd, buf, outlen)) *qqok = 0;
+    if (outlen) sink_write(k, buf, outlen);
   }
   return d->flags;
 }
@@ -469,20 +607,6 @@ static void data_refuse (unsigned int flags)
     out("554 5.6.0 message refused: a line is longer than 998 octets\r\n");
     strerr_warni(ipstr(), ": refused a message with a line over 998 octets");
   }
-}
-
-static char const **rcpt_vector (void)
-{
-  char const **v = malloc((nrcpt ? nrcpt : 1) * sizeof *v);
-  size_t i = 0;
-  unsigned int k;
-  if (!v) strerr_diefu(111, "allocate");
-  for (k = 0; k < nrcpt; k++)
-  {
-    v[k] = rcpts.s + i;
-    i += strlen(rcpts.s + i) + 1;
-  }
-  return v;
 }
 
 static void data_verdict (int wstatus, char const *id, uint64_t size)
@@ -512,24 +636,30 @@ static void data_verdict (int wstatus, char const *id, uint64_t size)
 static void do_data (char const *arg)
 {
   char id[QUEUE_ID_SIZE];
-  qq q = QQ_ZERO;
+  sink k = SINK_ZERO;
   smtpd_data d = SMTPD_DATA_ZERO;
   stralloc rcv = STRALLOC_ZERO;
   unsigned int flags;
-  int qqok = 1, ws;
+  int ws;
   if (*arg) { err("501 5.5.4 DATA takes no argument\r\n"); return; }
   if (!inmail) { err("503 5.5.1 send MAIL first\r\n"); return; }
   if (!nrcpt) { err("503 5.5.1 send RCPT first\r\n"); return; }
   queue_id_make(id);
-  if (qq_start(&q, id) < 0)
+  ws = sink_open(&k, id);
+  if (ws)
   {
-    strerr_warnwu("start the injector for ", ipstr());
-    out("451 4.3.0 unable to start the injector, try again later\r\n");
+    /* refused before any data: the client has not had a 354 */
+    if (ws > 0) data_verdict(ws, id, 0);
+    else
+    {
+      strerr_warnwu("start the injector for ", ipstr());
+      out("451 4.3.0 unable to start the injector, try again later\r\n");
+    }
     transaction_reset();
     return;
   }
   if (!received_make(&rcv, id)) strerr_diefu(111, "allocate");
-  if (!qq_write(q.msgfd, rcv.s, rcv.len)) qqok = 0;
+  sink_write(&k, rcv.s, rcv.len);
   /* The limit holds for what goes upstream, where smarthost-remote declares
      SIZE= for the Received header too, with CRLF line ends. */
   d.size = rcv.len;
@@ -537,23 +667,21 @@ static void do_data (char const *arg)
   stralloc_free(&rcv);
   d.max = limit_get();
   out("354 go ahead, end with <CRLF>.<CRLF>\r\n");
-  flags = data_read(&q, &d, &qqok);
-  if (flags || !qqok)
+  flags = data_read(&k, &d);
+  if (flags || k.werr)
   {
-    /* No envelope: the injector sees it cut short and commits nothing. */
-    ws = qq_finish(&q);
+    /* Nothing queued: the file removed, or no envelope for the injector. */
+    ws = sink_abort(&k);
     if (flags) data_refuse(flags);
+    else if (k.inproc) data_verdict(sink_status(k.werr), id, d.size);
     else if (ws > 0) data_verdict(ws, id, d.size);
     else out("451 4.3.0 the injector failed, try again later\r\n");
   }
   else
   {
-    char const **v = rcpt_vector();
-    int envok = qq_envelope(&q, sender.s, v, nrcpt) == 0;
-    free(v);
-    ws = qq_finish(&q);
-    if (ws < 0) { strerr_warnwu("wait for the injector of ", ipstr()); out("451 4.3.0 injector lost, try again later\r\n"); }
-    else if (!ws && !envok) out("451 4.3.0 the injector failed, try again later\r\n");
+    /* 250 only now: the file and its name in new/ are on disk */
+    ws = sink_commit(&k);
+    if (ws < 0) out("451 4.3.0 injector lost, try again later\r\n");
     else data_verdict(ws, id, d.size);
   }
   transaction_reset();

@@ -5,7 +5,7 @@
 #include <sys/types.h>
 #include <skalibs/stralloc.h>
 
-/* SSSSSSSSSS.NNNNNNNNN.PPPPPPPPPP: seconds, nanoseconds, a per-process number. */
+/* SSSSSSSSSS.NNNNNNNNN.RRRRRRRRRR: seconds, nanoseconds, 10 random digits. */
 #define QUEUE_ID_LEN 31
 #define QUEUE_ID_SIZE (QUEUE_ID_LEN + 1)
 
@@ -20,15 +20,22 @@ struct queue_tmp_s
 {
   int dirfd;                /* the spool directory */
   int fd;                   /* tmp/ID, open for writing */
+  int owndir;               /* 1: dirfd is ours to close */
   char id[QUEUE_ID_SIZE];
 };
-#define QUEUE_TMP_ZERO { -1, -1, { 0 } }
+#define QUEUE_TMP_ZERO { -1, -1, 0, { 0 } }
 
-/* Creates tmp/ID (O_EXCL, mode 0600) in the spool dir. Returns 0, or -1 with errno
-   (EEXIST: the id is in use). */
+/* A message file's mode (queue/README.md, the privilege model): 0600 when
+   its writer owns the spool, 0640 when it does not (the smtpd: the
+   spool's group, which holds the scheduler's user, must read it). */
+#define QUEUE_MSG_MODE 0600
+#define QUEUE_MSG_MODE_SHARED 0640
+
+/* Creates tmp/ID (O_EXCL, mode QUEUE_MSG_MODE) in the spool dir. Returns 0, or
+   -1 with errno (EEXIST: the id is in use). */
 int queue_tmp_open (queue_tmp *t, char const *dir, char const *id);
-/* The same in the spool already open as dirfd, which t then owns (it is
-   closed by the commit or the abort, and on failure here). */
+/* The same in the spool already open as dirfd, which stays the caller's
+   (a session commits many messages with one descriptor). */
 int queue_tmp_openat (queue_tmp *t, int dirfd, char const *id);
 /* The commit: fsync tmp/ID, close it, rename it into new/ID without replacing
    anything (RENAME_NOREPLACE), fsync new/. Returns 0, or -1 with errno; on
@@ -38,8 +45,52 @@ int queue_tmp_commit (queue_tmp *t);
 void queue_tmp_abort (queue_tmp *t);
 
 /* Writes one byte to dir/trigger without blocking. No reader, or a full FIFO,
-   is not an error. Returns 0, or -1 with errno. */
+   is not an error. The trigger is reached without following a symbolic
+   link and must be a FIFO: anything else is refused (ELOOP, EINVAL)
+   before a byte is written. Returns 0, or -1 with errno. */
 int queue_trigger (char const *dir);
+/* The same in the spool open as dirfd (which stays open). */
+int queue_trigger_at (int dirfd);
+
+/* Opens the message file dir/id for reading, as the scheduler must: not
+   through a link (ELOOP), not blocking on a FIFO, and only a regular file
+   (anything else: EFTYPE_QUEUE). Returns a descriptor, or -1 with errno. */
+#define EFTYPE_QUEUE EINVAL
+int queue_msg_openat (int dirfd, char const *id);
+
+/* 1 if the process runs with privileges its caller did not have (setuid,
+   setgid, file capabilities: the kernel's AT_SECURE), else 0. */
+int queue_privileged (void);
+/* Opens the spool of the installation the running program comes from:
+   DIR/queue for DIR/bin/PROG. It must be a directory (not a link) owned by
+   the effective user. Writes its path into path (size bytes). Returns a
+   descriptor, or -1 with errno (EPERM: someone else's directory). */
+int queue_spool_installed (char *path, size_t size);
+
+/* The envelope lines of a message being made (F, T..., blank line), with
+   duplicate recipients folded (addr_same(): the first is kept) and at most
+   QUEUE_RCPT_MAX distinct recipients. */
+#define QUEUE_RCPT_MAX 100000
+typedef struct queue_head_s queue_head;
+struct queue_head_s
+{
+  stralloc s;           /* the lines, as they go into the file */
+  size_t *slot;         /* hash table: 1 + offset in s of a T line; 0 empty */
+  size_t cap;           /* slots, a power of 2 */
+  unsigned int nrcpt;   /* distinct recipients */
+  unsigned int ndup;    /* duplicates folded */
+};
+#define QUEUE_HEAD_ZERO { STRALLOC_ZERO, 0, 0, 0, 0 }
+/* Each returns -1 with errno: ENAMETOOLONG (an address over RFC 5321's
+   limits), EINVAL (a control character; or out of order: the sender
+   first, once, then non-empty recipients), E2BIG (more than
+   QUEUE_RCPT_MAX recipients), ENOMEM. */
+int queue_head_sender (queue_head *h, char const *s, size_t len);
+/* 1 added, 0 a duplicate (folded), or -1. */
+int queue_head_rcpt (queue_head *h, char const *s, size_t len);
+/* The blank line; EINVAL when there is no recipient. Returns 0 or -1. */
+int queue_head_end (queue_head *h);
+void queue_head_free (queue_head *h);
 
 /* The envelope at the top of a message file. */
 typedef struct queue_env_s queue_env;

@@ -1,9 +1,18 @@
-/* Queue ids: SSSSSSSSSS.NNNNNNNNN.PPPPPPPPPP
+/* Queue ids: SSSSSSSSSS.NNNNNNNNN.RRRRRRRRRR
    Seconds and nanoseconds make ids sort by arrival under ls; the last
-   field (pid * 1000 + a per-process counter) makes two ids made in the same
-   nanosecond by two processes, or by one process twice, differ. An id names
-   nothing secret. */
+   field is 10 random digits (getrandom). It does two things:
+   - two ids made in the same nanosecond differ (and if they did not, the
+     O_EXCL create in tmp/ and the RENAME_NOREPLACE into new/ refuse the
+     second: a temporary failure, never an overwrite);
+   - the name of a message waiting in new/ cannot be guessed: the smtpd's
+     user may add to new/ but not list it, and a message another session
+     wrote there is protected from it by its name alone (queue/README.md,
+     the privilege model). 33 random bits, on top of the nanoseconds,
+     against a message that waits there for milliseconds.
+   An id names nothing secret once it is quoted (a 250 reply, a Received
+   header): by then it is the client's own message. */
 
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 #include "queue.h"
@@ -17,17 +26,25 @@ static void queue_id_digits (char *s, unsigned long long n, unsigned int width)
   }
 }
 
+/* 64 random bits; without the kernel's pool (early boot), something that
+   at least differs per process and per call. */
+static unsigned long long queue_id_random (struct timespec const *ts)
+{
+  static unsigned long long counter = 0;
+  unsigned long long r;
+  if (getrandom(&r, sizeof r, GRND_NONBLOCK) == (ssize_t)sizeof r) return r;
+  return ((unsigned long long)getpid() * 1000 + counter++ % 1000) ^ ((unsigned long long)ts->tv_nsec << 34);
+}
+
 void queue_id_make (char *id)
 {
-  static unsigned int counter = 0;
   struct timespec ts;
-  unsigned long long uniq = ((unsigned long long)getpid() * 1000 + counter++ % 1000) % 10000000000ULL;
   clock_gettime(CLOCK_REALTIME, &ts);
   queue_id_digits(id, (unsigned long long)ts.tv_sec, 10);
   id[10] = '.';
   queue_id_digits(id + 11, (unsigned long long)ts.tv_nsec, 9);
   id[20] = '.';
-  queue_id_digits(id + 21, uniq, 10);
+  queue_id_digits(id + 21, queue_id_random(&ts) % 10000000000ULL, 10);
   id[QUEUE_ID_LEN] = 0;
 }
 

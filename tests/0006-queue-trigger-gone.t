@@ -3,8 +3,8 @@
 # injector report failure, not even a trigger reader that goes away
 # between our open and our write (SIGPIPE would kill us after the commit,
 # the caller would see "killed", say 451, and the client would send a
-# duplicate). A preloaded library plays that reader: open() of the trigger
-# returns a pipe whose read end is already closed.
+# duplicate). A preloaded library plays that reader: open() or openat()
+# of the trigger returns a pipe (a FIFO) whose read end is already closed.
 . "$(dirname "$0")/lib.sh"
 plan 3
 
@@ -40,6 +40,19 @@ static int gone (char const *p)
   }
 int open (char const *p, int flags, ...) WRAP("open")
 int open64 (char const *p, int flags, ...) WRAP("open64")
+#define WRAPAT(name) \
+  { \
+    mode_t mode = 0; \
+    va_list ap; \
+    int fd = strcmp(p, "trigger") ? -1 : gone("/trigger"); \
+    if (fd >= 0) return fd; \
+    va_start(ap, flags); \
+    if (flags & (O_CREAT | O_TMPFILE)) mode = va_arg(ap, mode_t); \
+    va_end(ap); \
+    return ((int (*)()) dlsym(RTLD_NEXT, name))(d, p, flags, mode); \
+  }
+int openat (int d, char const *p, int flags, ...) WRAPAT("openat")
+int openat64 (int d, char const *p, int flags, ...) WRAPAT("openat64")
 CEOF
 cc -shared -fPIC -o "$T/gone.so" "$T/gone.c" -ldl || exit 1
 

@@ -121,7 +121,8 @@ close
 EOF2
 like "421 to AUTH: class throttle, not a credentials problem" "$R $RES" '^111 M	defer	throttle	421	'
 
-# The password file: readable by others, refused; by the group, a warning.
+# The password file: readable by anyone but its owner (others, or the
+# group, which holds the smtpd user and every local sender): refused.
 chmod 604 "$T/pass"
 play worldpass UPSTREAM_USER=u UPSTREAM_PASSFILE="$T/pass" UPSTREAM_AUTH_CLEAR=1 <<EOF2
 $greet
@@ -136,19 +137,12 @@ chmod 640 "$T/pass"
 play grouppass UPSTREAM_USER=u UPSTREAM_PASSFILE="$T/pass" UPSTREAM_AUTH_CLEAR=1 <<EOF2
 $greet
 > 250-up.test
-> 250-AUTH PLAIN
-> 250 PIPELINING
-< AUTH PLAIN .*
-> 235 ok
-$tx
-> 354 go ahead
-data
-> 250 queued
+> 250 AUTH PLAIN
 < QUIT
 > 221 bye
 EOF2
-is "a password file readable by the group: used" "$R $ST" "0 done"
-like "... with a warning" "$(cat "$T/grouppass.err")" 'warning: .*readable by'
+like "a password file readable by the group: refused too, naming the file and the fix" "$R $RES" "^111 M	defer	config	000	UPSTREAM_PASSFILE $T/pass is readable by its group or others: chmod 600"
+is "... and no AUTH sent with it" "$ST" done
 chmod 600 "$T/pass"
 
 # A job naming a recipient the message file does not have.

@@ -2,7 +2,7 @@
 # smarthost-setup: the files it makes, their modes and owners, the relay
 # rules, and that running it again changes nothing and overwrites no value.
 . "$(dirname "$0")/lib.sh"
-plan 36
+plan 41
 
 D=$T/inst
 chmod 755 "$T"   # the unprivileged users of the instance must reach it
@@ -36,9 +36,10 @@ is "an environment s6-envdir can load" "$(s6-envdir "$D/conf" sh -c 'echo "$DATA
 # queue/, with the FIFO; service/ with run scripts; the certificate.
 ok "queue directories" test -d "$D/queue/tmp" -a -d "$D/queue/new" -a -d "$D/queue/cur" -a -d "$D/queue/state"
 ok "trigger is a FIFO" test -p "$D/queue/trigger"
-is "modes: queue new cur state tmp trigger secret" \
+if [ "$(id -u)" = 0 ]; then want="710 1730 700 700 3730 620 700"; else want="700 700 700 700 700 600 700"; fi
+is "modes: queue new cur state tmp trigger secret (queue/README.md)" \
   "$(mode "$D/queue") $(mode "$D/queue/new") $(mode "$D/queue/cur") $(mode "$D/queue/state") $(mode "$D/queue/tmp") $(mode "$D/queue/trigger") $(mode "$D/secret")" \
-  "750 750 750 750 700 600 700"
+  "$want"
 ok "run scripts" test -x "$D/service/smtpd/run" -a -x "$D/service/smtpd/log/run" -a -x "$D/service/send/run" -a -x "$D/service/send/log/run"
 ok "log directories" test -d "$D/log/smtpd" -a -d "$D/log/send"
 like "self-signed certificate" "$(openssl x509 -noout -subject -in "$(cat "$D/conf/SMTPD_CERTFILE")" 2>&1)" 'CN ?= ?'
@@ -77,10 +78,30 @@ is "an emptied value stays empty" "$(wc -c < "$D/conf/RETRY")" 0
 is "a removed value comes back" "$(cat "$D/conf/DATABYTES")" 26214400
 like "edited rules kept and compiled" "$(TCPREMOTEIP=10.0.0.7 tcprulescheck "$D/tcp.smtpd.cdb")" 'RELAYCLIENT'
 
-# A password file others can read is named.
-printf 'pw\n' > "$D/secret/upstream"; chmod 644 "$D/secret/upstream"
+# The password file: secret/upstream is made empty, the send user's, 0600;
+# one there that others or the group can read is put right; one elsewhere
+# is named with the fix.
+su=$(cat "$D/conf/SEND_USER"); [ -n "$su" ] || su=$(id -un)
+is "secret/upstream: empty, 0600, the send user's" "$(stat -c '%s %a %U' "$D/secret/upstream")" "0 600 $su"
+printf 'pw\n' > "$D/secret/upstream"; chmod 640 "$D/secret/upstream"
+[ "$(id -u)" = 0 ] && chown root "$D/secret/upstream"
 echo "$D/secret/upstream" > "$D/conf/UPSTREAM_PASSFILE"
-like "a readable password file is warned about" "$(smarthost-setup "$D" 2>&1)" "secret/upstream is readable by others"
+ok "setup again" sh -c "smarthost-setup '$D' 2>/dev/null"
+is "... puts a group-readable password file right: 0600, the send user's, content kept" \
+  "$(stat -c '%a %U' "$D/secret/upstream") $(cat "$D/secret/upstream")" "600 $su pw"
+printf 'pw\n' > "$T/elsewhere"; chmod 640 "$T/elsewhere"
+echo "$T/elsewhere" > "$D/conf/UPSTREAM_PASSFILE"
+like "a readable password file elsewhere is named, with the fix" "$(smarthost-setup "$D" 2>&1)" "elsewhere is readable by others than its owner, and smarthost-remote refuses it: chmod 600"
+is "... and left as it is" "$(stat -c %a "$T/elsewhere")" 640
+if [ "$(id -u)" = 0 ]; then
+  rm -f "$D/secret/upstream"; ln -s "$T/victim" "$D/secret/upstream"; printf 'v\n' > "$T/victim"; chmod 644 "$T/victim"
+  echo "$D/secret/upstream" > "$D/conf/UPSTREAM_PASSFILE"
+  smarthost-setup "$D" >/dev/null 2>&1
+  is "a link in secret/ does not make root change the file it points to" "$(stat -c '%a %U' "$T/victim")" "644 root"
+  rm -f "$D/secret/upstream"
+else
+  skip "a link in secret/" "needs root"
+fi
 
 # Without privilege separation (-n, or not root): no users, no setuid.
 D2=$T/plain

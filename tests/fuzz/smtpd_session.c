@@ -1,8 +1,9 @@
 /* Fuzzing whole smtpd sessions: the input is what a client sends, from the
    first command on (command lines, pipelining, DATA, AUTH responses).
    cmd/smarthost-smtpd.c is compiled into the harness with its main renamed;
-   the injector is replaced by one that accepts everything (the real one
-   has its own tests), and _exit, which ends every session, jumps back here
+   the injector (QMAILQUEUE is set) is replaced by one that accepts
+   everything (the real one and the in-process commit have their own
+   tests), and _exit, which ends every session, jumps back here
    (the link wraps both: see smtpd_session.flags and the Makefile).
    Properties: no memory error or undefined behaviour, and everything the
    smtpd writes is well-formed replies: lines "DDD " or "DDD-" with a code
@@ -64,6 +65,9 @@ int LLVMFuzzerInitialize (int *argc, char ***argv)
   setenv("TCPREMOTEIP", "127.0.0.1", 1);
   setenv("RELAYCLIENT", "", 1);
   setenv("SMTPD_MAXERRORS", "1000", 1);
+  /* the injector's path (wrapped above), not the in-process commit, which
+     would need a spool and fsync for every message */
+  setenv("QMAILQUEUE", "smarthost-queue", 1);
   unsetenv("QUEUE"); unsetenv("SMTPD_AUTHFILE"); unsetenv("SMTPD_CERTFILE");
   return 0;
 }

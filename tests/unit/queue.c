@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "addr.h"
 #include "queue.h"
 #include "tap.h"
 
@@ -107,10 +108,116 @@ static void test_trigger (void)
   close(fd);
 }
 
+static void test_head (void)
+{
+  queue_head h = QUEUE_HEAD_ZERO;
+  unsigned int i;
+  int ok;
+  tap_is(queue_head_rcpt(&h, "b@c", 3), -1, "a recipient before the sender: refused");
+  tap_is(queue_head_sender(&h, "a@b", 3), 0, "sender");
+  tap_is(queue_head_sender(&h, "a@b", 3), -1, "a second sender: refused");
+  tap_is(queue_head_end(&h), -1, "no recipient: refused");
+  tap_is(queue_head_rcpt(&h, "bob@Example.NET", 15), 1, "a recipient");
+  tap_is(queue_head_rcpt(&h, "bob@example.net", 15), 0, "the same, domain in another case: folded");
+  tap_is(queue_head_rcpt(&h, "Bob@example.net", 15), 1, "local part in another case: another mailbox");
+  tap_is(queue_head_rcpt(&h, "bob@Example.NET", 15), 0, "the first again: folded");
+  tap_is(queue_head_rcpt(&h, "b\nx@c", 5), -1, "LF in an address: refused");
+  tap_ok(errno == EINVAL, "... EINVAL");
+  tap_is(queue_head_end(&h), 0, "end");
+  tap_ok(h.s.len == 43 && !memcmp(h.s.s, "F a@b\nT bob@Example.NET\nT Bob@example.net\n\n", 43),
+    "the lines: the first of each, in order");
+  tap_ok(h.nrcpt == 2 && h.ndup == 2, "2 kept, 2 folded");
+  queue_head_free(&h);
+
+  /* Random lists from a small alphabet (many duplicates, mixed case),
+     against the plain quadratic rule. */
+  srand(12);
+  ok = 1;
+  for (i = 0; i < 200 && ok; i++)
+  {
+    char a[64][8];
+    unsigned int n = rand() % 64, k, j, want = 0;
+    queue_head_sender(&h, "", 0);
+    for (k = 0; k < n; k++)
+    {
+      int dup = 0;
+      a[k][0] = "aAb"[rand() % 3]; a[k][1] = '@'; a[k][2] = "xXy"[rand() % 3]; a[k][3] = 0;
+      for (j = 0; j < k; j++) if (addr_same(a[j], 3, a[k], 3)) dup = 1;
+      want += !dup;
+      if (queue_head_rcpt(&h, a[k], 3) != !dup) ok = 0;
+    }
+    if (h.nrcpt != want || h.ndup != n - want) ok = 0;
+    queue_head_free(&h);
+  }
+  tap_ok(ok, "200 random lists: folded exactly as addr_same() says");
+
+  queue_head_sender(&h, "", 0);
+  ok = 1;
+  for (i = 0; i < QUEUE_RCPT_MAX && ok; i++)
+  {
+    char r[32];
+    int len = snprintf(r, sizeof r, "u%u@example.org", i);
+    if (queue_head_rcpt(&h, r, len) != 1) ok = 0;
+  }
+  tap_ok(ok, "QUEUE_RCPT_MAX distinct recipients are taken");
+  tap_is(queue_head_rcpt(&h, "u0@EXAMPLE.org", 14), 0, "a duplicate at the cap is still folded");
+  tap_is(queue_head_rcpt(&h, "one@more.org", 12), -1, "one more: refused");
+  tap_ok(errno == E2BIG, "... E2BIG");
+  queue_head_free(&h);
+}
+
+static void test_trigger_kinds (void)
+{
+  char p[256], v[256];
+  int fd;
+  snprintf(p, sizeof p, "%s/trigger", dir);
+  snprintf(v, sizeof v, "%s/victim", dir);
+  fd = open(v, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  close(fd);
+  unlink(p);
+  tap_is(symlink(v, p), 0, "make the trigger a link");
+  tap_is(queue_trigger(dir), -1, "a trigger that is a link: refused");
+  tap_ok(errno == ELOOP, "... ELOOP");
+  unlink(p);
+  tap_is(link(v, p), 0, "make the trigger a file");
+  tap_is(queue_trigger(dir), -1, "a trigger that is a file: refused");
+  tap_ok(errno == EINVAL, "... EINVAL");
+  {
+    struct stat st;
+    tap_ok(stat(v, &st) == 0 && st.st_size == 0, "nothing written to either");
+  }
+  unlink(p);
+  mkfifo(p, 0600);
+}
+
+static void test_msg_open (void)
+{
+  char p[256], v[256];
+  int fd;
+  snprintf(v, sizeof v, "%s/new/victim", dir);
+  fd = open(v, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  tap_ok(fd >= 0 && write(fd, "F a\nT b\n\nx\n", 11) == 11, "a message file");
+  close(fd);
+  fd = open(dir, O_RDONLY | O_DIRECTORY);
+  tap_ok(queue_msg_openat(fd, "new/victim") >= 0, "a regular file opens");
+  snprintf(p, sizeof p, "%s/new/link", dir);
+  tap_is(symlink(v, p), 0, "a link under an id");
+  tap_is(queue_msg_openat(fd, "new/link"), -1, "... is not followed");
+  tap_ok(errno == ELOOP, "... ELOOP");
+  snprintf(p, sizeof p, "%s/new/fifo", dir);
+  tap_is(mkfifo(p, 0600), 0, "a FIFO under an id");
+  tap_is(queue_msg_openat(fd, "new/fifo"), -1, "... does not block, and is refused");
+  tap_ok(errno == EFTYPE_QUEUE, "... as not a regular file");
+  snprintf(p, sizeof p, "%s/new/dir", dir);
+  tap_is(mkdir(p, 0700), 0, "a directory under an id");
+  tap_is(queue_msg_openat(fd, "new/dir"), -1, "... is refused");
+  close(fd);
+}
+
 int main (void)
 {
   char p[256];
-  tap_plan(6 + 10 + 11 + 3);
+  tap_plan(6 + 10 + 11 + 3 + 18 + 7 + 10);
   if (!mkdtemp(dir)) return 1;
   sub("tmp"); sub("new");
   snprintf(p, sizeof p, "%s/trigger", dir);
@@ -119,6 +226,9 @@ int main (void)
   test_commit();
   test_env();
   test_trigger();
+  test_trigger_kinds();
+  test_head();
+  test_msg_open();
   snprintf(p, sizeof p, "rm -rf %s", dir);
   if (system(p)) return 1;
   return tap_done();
