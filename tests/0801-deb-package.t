@@ -170,6 +170,8 @@ is "conf, tcp.smtpd, secret, tls are in /etc/smarthost, log in /var/log/smarthos
   "$(for l in conf tcp.smtpd secret tls log; do readlink -f "$D/$l"; done | tr '\n' ' ')" \
   "/etc/smarthost/conf /etc/smarthost/tcp.smtpd /etc/smarthost/secret /etc/smarthost/tls /var/log/smarthost "
 su=$(cat /etc/smarthost/conf/SEND_USER)
+users=$(for v in SMTPD_USER SEND_USER LOG_USER; do printf ' %s' "$(cat "/etc/smarthost/conf/$v")"; done)
+groups=" smarthost$(sed -n '1s/^/ /p' /etc/smarthost/conf/SPOOL_GROUP 2>/dev/null)"
 ok "the queue and its trigger FIFO belong to the send user" \
   test -p "$D/queue/trigger" -a -n "$su" -a "$(stat -c %U "$D/queue" "$D/queue/trigger" | sort -u)" = "$su"
 ok "the unit is enabled at boot" test -L /etc/systemd/system/multi-user.target.wants/smarthost.service
@@ -240,5 +242,7 @@ for f in /etc/smarthost /var/spool/smarthost /var/log/smarthost /usr/share/smart
 done
 is "purge leaves nothing behind" "$left" ""
 unlike "dpkg knows it no more" "$(dpkg-query -W -f='${Status}' smarthost 2>/dev/null)" 'ok installed|config-files'
-ok "the system users and the group stay (Debian keeps system users)" \
-  sh -c 'getent passwd smarthost-smtpd smarthost-send smarthost-log >/dev/null && getent group smarthost >/dev/null'
+gone=
+for u in $users; do getent passwd "$u" >/dev/null || gone="$gone $u"; done
+for g in $groups; do getent group "$g" >/dev/null || gone="$gone $g"; done
+is "the system users and groups stay (Debian keeps system users):$users$groups" "$gone" ""
