@@ -15,12 +15,13 @@ override CFLAGS := -std=c99 -Wall -Wextra -Wshadow -Wmissing-prototypes \
 override CPPFLAGS += -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Ilib -Iqueue
 
 # skalibs is linked statically everywhere (process creation is on the hot
-# path: DESIGN.md, performance budget). libtls and OpenSSL are linked
+# path: doc/design.md, performance budget). libtls and OpenSSL are linked
 # statically too, and only into the programs that speak TLS.
 SKALIBS = -Wl,-Bstatic -lskarnet -Wl,-Bdynamic
 TLSLIBS = -Wl,-Bstatic -ltls -lssl -lcrypto -Wl,-Bdynamic -lpthread
 LDLIBS_smarthost-smtpd = $(TLSLIBS) -lcrypt
 LDLIBS_smarthost-remote = $(TLSLIBS)
+LDLIBS_smarthost-authuser = -lcrypt
 
 # The accept path starts one smtpd per connection and one injector per
 # message, so exec is on its hot path. Both are linked without PIE: with
@@ -47,11 +48,21 @@ TEMPLATES := $(wildcard service/*/run service/*/log/run)
 SHAREDIR ?= $(PREFIX)/share/smarthost
 HEADERS := $(wildcard lib/*.h queue/*.h)
 
-# Debian packages: to build, to test (independent peers), to run.
-DEBS_BUILD = gcc make libc6-dev skalibs-dev libtls-dev libssl-dev libcrypt-dev
-DEBS_CHECK = perl swaks python3 python3-aiosmtpd openssl strace ucspi-tcp-ipv6 \
-  s6 execline util-linux procps
-DEBS_RUN = s6 execline ucspi-tcp-ipv6 openssl ca-certificates
+# Debian packages: to build, to test (independent peers), to run. Each is
+# here because something names a program or module of it (a package that
+# is on every Debian system, coreutils, sed, grep, diffutils, is not):
+#   build: cc, ar (gcc, binutils), skalibs, libtls, OpenSSL, libcrypt
+#   check: prove (perl); swaks, and its STARTTLS (libnet-ssleay-perl);
+#     aiosmtpd; openssl; strace; tcpserver; s6 and execline; setsid and
+#     unshare (util-linux), mount; pgrep, ps (procps); man --warnings
+#     (man-db, test 0004); useradd (passwd); the programs of DEBS_RUN
+#   run (smarthost-setup, smarthost-run, the run scripts): s6-*, fdmove
+#     (execline), tcpserver and tcprules, openssl (-t), useradd and
+#     groupadd (passwd), setsid (util-linux), CA certificates
+DEBS_BUILD = gcc binutils make libc6-dev skalibs-dev libtls-dev libssl-dev libcrypt-dev
+DEBS_CHECK = perl swaks libnet-ssleay-perl python3 python3-aiosmtpd openssl strace \
+  ucspi-tcp-ipv6 s6 execline util-linux mount procps man-db passwd ca-certificates
+DEBS_RUN = s6 execline ucspi-tcp-ipv6 openssl ca-certificates passwd util-linux
 DEBS_BENCH = postfix procps
 
 .PHONY: all check check-asan unit deps deps-check deps-run clean install run bench
@@ -146,7 +157,9 @@ deb: deps-deb
 
 # ---- Proof: benchmark, fuzzing, valgrind (tests/bench, tests/fuzz) ----------
 .PHONY: bench bench-scale bench-profile deps-bench fuzz fuzz-build deps-fuzz check-valgrind
-DEBS_BENCH += libsasl2-modules openssl python3
+# The benchmark: smtp-source and a Postfix (postfix, libsasl2-modules),
+# tcpserver, strace (bench-profile); BENCH_PERF=1 also needs linux-perf.
+DEBS_BENCH += libsasl2-modules openssl python3 ucspi-tcp-ipv6 strace
 DEBS_FUZZ = clang libfuzzer-14-dev libclang-rt-14-dev
 DEBS_VALGRIND = valgrind
 

@@ -148,7 +148,7 @@ static int secret_password (stralloc *out)
     S.fperm = 1;
     return 0;
   }
-  /* Readable by the user that runs us alone. Any access for the group is
+  /* doc/design.md: readable by the user that runs us alone. Any access for the group is
      refused as for others: the instance's group holds the smtpd user and
      every local sender, who must never see the ISP password. */
   if (fstat(fd, &st) < 0 || (st.st_mode & 077))
@@ -703,6 +703,17 @@ static int byhand (char const *sender, char const *const *rcpts, unsigned int n)
   return st == 'k' ? 0 : st == 'f' ? 100 : 111;
 }
 
+/* Whether --check failed on something that waiting will not fix: a 5xx,
+   a configuration that cannot work, and a TLS failure that is not a
+   timeout or a 4xx reply (a wrong certificate name, an unknown CA, no
+   STARTTLS offered). The scheduler still treats TLS failures as a pause:
+   a person must fix them, and it retries meanwhile. */
+static int check_permanent (void)
+{
+  if (S.fperm) return 1;
+  return S.fclass && !strcmp(S.fclass, "tls") && S.fcode < 400;
+}
+
 static int check (void)
 {
   int ok = session_open();
@@ -717,7 +728,7 @@ static int check (void)
     buffer_puts(buffer_1, "\n");
   }
   buffer_flush(buffer_1);
-  return ok ? 0 : S.fperm ? 100 : 111;
+  return ok ? 0 : check_permanent() ? 100 : 111;
 }
 
 int main (int argc, char const *const *argv)

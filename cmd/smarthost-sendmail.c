@@ -31,13 +31,26 @@
 #include "qq.h"
 #include "queue.h"
 
+/* sendmail's exit status for bad input (sysexits.h EX_DATAERR): what
+   callers of sendmail(8) test for, where the rest of the program speaks
+   the house's 100 and 111. */
+#define EX_DATAERR 65
+
 #define USAGE "smarthost-sendmail [ -t ] [ -i ] [ -f sender ] [ -F fullname ] [ -bm | -bs | -bp ] [ recipient ... ]"
 #define dieusage() strerr_dieusage(100, USAGE)
 #define dienomem() strerr_diefu1sys(111, "allocate memory")
 
 /* The header is held in memory until its end (the recipients of -t, and
-   the fields to add, are known only then); past this it is refused. */
-#define HEADER_MAX (1024 * 1024)
+   the fields to add, are known only then); past this it is refused. Room
+   for RCPT_MAX recipients of ordinary length in To, Cc and Bcc. */
+#define HEADER_MAX (16 * 1024 * 1024)
+/* Recipients of one message, after duplicates are folded: the injector's
+   cap too. Past it, sendmail refuses the message (EX_DATAERR). */
+#define RCPT_MAX 100000
+/* Lines sent upstream are at most this long without their CRLF (RFC 5321
+   4.5.3.1.6); longer ones are folded, as Postfix's smtp_line_length_limit
+   does. */
+#define LINE_MAX_OCTETS 998
 /* The body is copied in pieces of at most this many bytes. */
 #define SEG_MAX 65536
 
@@ -48,6 +61,21 @@
 static char inbuf[SEG_MAX];
 static size_t inpos, inlen;
 static int ineof;
+
+/* The injector, once started: a refusal of the input stops it first, so
+   that nothing is queued. */
+static qq *injecting;
+
+/* A NUL cannot be carried by SMTP DATA in any form an upstream treats
+   alike (some strip it, some end the line or the data there): refused,
+   with sendmail's data-error status. The injector, if running, gets no
+   envelope and queues nothing. */
+static void die_nul (void) gccattr_noreturn;
+static void die_nul (void)
+{
+  if (injecting) qq_finish(injecting);
+  strerr_dief(EX_DATAERR, "the message contains a NUL byte: not queued (send binary data MIME-encoded)");
+}
 
 /* Appends the next segment to sa. Returns 1 if it ends with LF, 0 if it is
    a piece of a long line or the end of input without LF (sa unchanged and
@@ -66,6 +94,7 @@ static int seg_read (stralloc *sa, size_t max)
       r = fd_read(0, inbuf, sizeof inbuf);
       if (r < 0) strerr_diefu1sys(111, "read message from stdin");
       if (!r) { ineof = 1; return 0; }
+      if (memchr(inbuf, 0, r)) die_nul();
       inpos = 0; inlen = r;
     }
     n = inlen - inpos;
@@ -153,6 +182,101 @@ static void addrlist_add (stralloc *out, char const *s, size_t len)
   addr_finish(out, &bare, &angle, hadangle);
   stralloc_free(&bare);
   stralloc_free(&angle);
+}
+
+/* ----------------------------------------------------- recipient sets */
+
+/* Addresses without duplicates (addr_same: the local part byte for byte,
+   the domain without case), in order of first appearance. A hash table of
+   offsets into the list, so that the 80,000 names of a -t header cost
+   80,000 lookups, not 3 billion comparisons. */
+typedef struct rcptset_s rcptset;
+struct rcptset_s
+{
+  stralloc list;     /* the addresses, NUL-terminated, in order */
+  size_t *slot;      /* offset in list + 1; 0 is an empty slot */
+  size_t nslots;     /* a power of two, more than twice n */
+  unsigned int n;
+};
+#define RCPTSET_ZERO { STRALLOC_ZERO, 0, 0, 0 }
+
+/* FNV-1a over what addr_same compares: the local part as it is, the
+   domain (after the last '@') in lower case. */
+static size_t rcpt_hash (char const *s, size_t len)
+{
+  char const *at = memrchr(s, '@', len);
+  size_t local = at ? (size_t)(at - s) : len;
+  uint64_t h = 14695981039346656037ULL;
+  size_t i;
+  for (i = 0; i < len; i++)
+  {
+    unsigned char c = s[i];
+    if (i > local && c >= 'A' && c <= 'Z') c += 'a' - 'A';
+    h = (h ^ c) * 1099511628211ULL;
+  }
+  return (size_t)h;
+}
+
+/* The slot where s is, or the empty slot where it would go. */
+static size_t *rcptset_find (rcptset const *set, char const *s, size_t len)
+{
+  size_t mask = set->nslots - 1;
+  size_t i = rcpt_hash(s, len) & mask;
+  for (;; i = (i + 1) & mask)
+  {
+    size_t *p = set->slot + i;
+    char const *t;
+    if (!*p) return p;
+    t = set->list.s + *p - 1;
+    if (addr_same(s, len, t, strlen(t))) return p;
+  }
+}
+
+static int rcptset_grow (rcptset *set)
+{
+  size_t old = set->nslots, i;
+  size_t *oldslot = set->slot;
+  set->nslots = old ? old * 2 : 256;
+  set->slot = calloc(set->nslots, sizeof *set->slot);
+  if (!set->slot) { set->slot = oldslot; set->nslots = old; return -1; }
+  for (i = 0; i < old; i++)
+    if (oldslot[i])
+    {
+      char const *t = set->list.s + oldslot[i] - 1;
+      *rcptset_find(set, t, strlen(t)) = oldslot[i];
+    }
+  free(oldslot);
+  return 0;
+}
+
+/* 1 if s (len octets, no NUL) was added, 0 if it was there, -1 on
+   allocation failure. */
+static int rcptset_add (rcptset *set, char const *s, size_t len)
+{
+  size_t *p;
+  if ((set->n + 1) * 2 >= set->nslots && rcptset_grow(set) < 0) return -1;
+  p = rcptset_find(set, s, len);
+  if (*p) return 0;
+  *p = set->list.len + 1;
+  if (!stralloc_catb(&set->list, s, len) || !stralloc_0(&set->list)) return -1;
+  set->n++;
+  return 1;
+}
+
+static int rcptset_has (rcptset const *set, char const *s)
+{
+  return set->n && *rcptset_find(set, s, strlen(s));
+}
+
+/* Empties the set for the next message of a listing. A table grown for
+   one huge message is given back, so that the thousands of small ones
+   after it do not each clear it. */
+static void rcptset_clear (rcptset *set)
+{
+  set->list.len = 0;
+  set->n = 0;
+  if (set->nslots > 4096) { free(set->slot); set->slot = 0; set->nslots = 0; }
+  else if (set->slot) memset(set->slot, 0, set->nslots * sizeof *set->slot);
 }
 
 /* ----------------------------------------------------- who we are */
@@ -380,6 +504,73 @@ static void out_put (buffer *b, char const *s, size_t len)
   if (buffer_put(b, s, len) < 0) out_broken = 1;   /* the injector gave up: its verdict says why */
 }
 
+/* Octets written since the last LF. */
+static size_t outcol;
+
+/* Writes text to the injector, breaking lines longer than LINE_MAX_OCTETS
+   with LF SPACE, as Postfix's smtp_line_length_limit does with CRLF SPACE:
+   in a header that continues the field, in a body it keeps MIME parts and
+   their boundaries whole, and a line so made never starts with a dot. */
+static void out_text (buffer *b, char const *s, size_t len)
+{
+  while (len)
+  {
+    char const *nl = memchr(s, '\n', len);
+    size_t n = nl ? (size_t)(nl - s) + 1 : len;
+    size_t text = nl ? n - 1 : n;
+    if (outcol + text > LINE_MAX_OCTETS)
+    {
+      n = LINE_MAX_OCTETS - outcol;
+      out_put(b, s, n);
+      out_put(b, "\n ", 2);
+      outcol = 1;
+    }
+    else
+    {
+      out_put(b, s, n);
+      outcol = nl ? 0 : outcol + n;
+    }
+    s += n; len -= n;
+  }
+}
+
+static int blank (char c)
+{
+  return c == ' ' || c == '\t';
+}
+
+/* The last blank after a non-blank in out between bol and the end, where
+   a line may be folded (RFC 5322 2.2.3), or 0. */
+static size_t fold_point (stralloc const *out, size_t bol)
+{
+  size_t i = out->len;
+  while (i-- > bol + 1)
+    if (blank(out->s[i]) && !blank(out->s[i-1])) return i;
+  return 0;
+}
+
+/* Copies the header to out, folding each line longer than LINE_MAX_OCTETS
+   before a blank, as a person would. A line with no blank to fold at is
+   broken by out_text. */
+static void header_fold (stralloc *out, char const *s, size_t len)
+{
+  size_t bol = out->len, wsp = 0, i;
+  for (i = 0; i < len; i++)
+  {
+    if (!stralloc_catb(out, s + i, 1)) dienomem();
+    if (s[i] == '\n') { bol = out->len; wsp = 0; continue; }
+    if (blank(s[i]) && out->len - 1 > bol && !blank(out->s[out->len-2])) wsp = out->len - 1;
+    if (out->len - bol > LINE_MAX_OCTETS && wsp)
+    {
+      if (!stralloc_catb(out, "\n", 1)) dienomem();
+      memmove(out->s + wsp + 1, out->s + wsp, out->len - 1 - wsp);
+      out->s[wsp] = '\n';
+      bol = wsp + 1;
+      wsp = fold_point(out, bol);
+    }
+  }
+}
+
 /* Copies the rest of stdin: CRLF becomes LF, and without -i a line with a
    single dot ends the message. A CR at the end of a piece of a long line
    is held back, in case the LF comes next. */
@@ -401,31 +592,33 @@ static void body_copy (buffer *b, stralloc *line, int dots)
       full = 1;
     }
     else if (line->s[line->len-1] == '\r') { cr = 1; line->len--; }
-    out_put(b, line->s, line->len);
+    out_text(b, line->s, line->len);
     bol = full;
   }
 }
 
-static void rcpt_add (stralloc *rcpts, unsigned int *n, char const *addr, char const *domain)
+/* Appends addr, qualified, to the set; duplicates fold (addr_same). Past
+   RCPT_MAX, the message is refused before anything is queued. */
+static void rcpt_add (rcptset *set, stralloc *scratch, char const *addr, char const *domain)
 {
-  stralloc one = STRALLOC_ZERO;
-  size_t i = 0;
-  addr_qualify(&one, addr, domain);
-  if (!one.s[0]) { stralloc_free(&one); return; }
-  while (i < rcpts->len)
+  scratch->len = 0;
+  addr_qualify(scratch, addr, domain);
+  if (!scratch->s[0]) return;
+  if (rcptset_add(set, scratch->s, scratch->len - 1) < 0) dienomem();
+  if (set->n > RCPT_MAX)
   {
-    if (!strcmp(rcpts->s + i, one.s)) { stralloc_free(&one); return; }
-    i += strlen(rcpts->s + i) + 1;
+    char fmt[UINT_FMT];
+    fmt[uint_fmt(fmt, RCPT_MAX)] = 0;
+    strerr_dief(EX_DATAERR, "too many recipients: more than ", fmt, " in one message: not queued (split the list)");
   }
-  if (!stralloc_catb(rcpts, one.s, one.len)) dienomem();
-  (*n)++;
-  stralloc_free(&one);
 }
 
 static int inject (char const *const *args, char const *fopt, char const *Fopt, int tflag, int dots)
 {
   header h = HEADER_ZERO;
-  stralloc line = STRALLOC_ZERO, list = STRALLOC_ZERO, rcpts = STRALLOC_ZERO, sender = STRALLOC_ZERO;
+  stralloc line = STRALLOC_ZERO, list = STRALLOC_ZERO, sender = STRALLOC_ZERO, head = STRALLOC_ZERO;
+  stralloc scratch = STRALLOC_ZERO;
+  rcptset rcpts = RCPTSET_ZERO;
   char const *domain = domain_get();
   char const **rv;
   char id[QUEUE_ID_SIZE];
@@ -443,7 +636,8 @@ static int inject (char const *const *args, char const *fopt, char const *Fopt, 
   end = header_read(&h, &line, dots);
   if (tflag) addrlist_add(&list, h.rcpthdr.s, h.rcpthdr.len);
   for (pos = 0; pos < list.len; pos += strlen(list.s + pos) + 1)
-    rcpt_add(&rcpts, &n, list.s + pos, domain);
+    rcpt_add(&rcpts, &scratch, list.s + pos, domain);
+  n = rcpts.n;
   if (!n) strerr_dief(100, "no recipients");
 
   queue_id_make(id);
@@ -460,19 +654,22 @@ static int inject (char const *const *args, char const *fopt, char const *Fopt, 
 
   signal(SIGPIPE, SIG_IGN);
   if (qq_start(&q, id) < 0) strerr_diefu1sys(111, "start the injector");
+  injecting = &q;
   buffer_init(&b, &buffer_write, q.msgfd, obuf, sizeof obuf);
-  out_put(&b, h.kept.s, h.kept.len);
-  out_put(&b, "\n", 1);
-  if (end == HEADER_BODYLINE) out_put(&b, line.s, line.len);
+  header_fold(&head, h.kept.s, h.kept.len);
+  out_text(&b, head.s, head.len);
+  out_text(&b, "\n", 1);
+  if (end == HEADER_BODYLINE) out_text(&b, line.s, line.len);
   if (end != HEADER_EOF) body_copy(&b, &line, dots);
   if (!out_broken && !buffer_flush(&b)) out_broken = 1;
 
   rv = malloc((n + 1) * sizeof *rv);
   if (!rv) dienomem();
-  for (i = 0, pos = 0; i < n; i++, pos += strlen(rcpts.s + pos) + 1) rv[i] = rcpts.s + pos;
+  for (i = 0, pos = 0; i < n; i++, pos += strlen(rcpts.list.s + pos) + 1) rv[i] = rcpts.list.s + pos;
   rv[n] = 0;
   qq_envelope(&q, sender.s, rv, n);   /* a failure here shows in the verdict */
   wstat = qq_finish(&q);
+  injecting = 0;
   if (wstat < 0) strerr_diefu1sys(111, "wait for the injector");
   v = qq_verdict_of(wstat);
   if (v->code / 100 == 2) return 0;
@@ -492,11 +689,12 @@ static int inject (char const *const *args, char const *fopt, char const *Fopt, 
 typedef struct listing_s listing;
 struct listing_s
 {
-  stralloc done;    /* recipients done or failed, NUL-terminated */
+  rcptset done;     /* recipients done or failed */
   stralloc reply;   /* the last reply, "code text" */
+  stralloc out;     /* an address made printable */
   int replydefer;   /* reply came from a defer line */
 };
-#define LISTING_ZERO { STRALLOC_ZERO, STRALLOC_ZERO, 0 }
+#define LISTING_ZERO { RCPTSET_ZERO, STRALLOC_ZERO, STRALLOC_ZERO, 0 }
 
 static void state_line (listing *l, char *s)
 {
@@ -515,7 +713,7 @@ static void state_line (listing *l, char *s)
   if (n < 2) return;
   defer = !strcmp(f[0], "defer");
   if (!defer && strcmp(f[0], "done") && strcmp(f[0], "fail")) return;
-  if (!defer && (!stralloc_cats(&l->done, f[1]) || !stralloc_0(&l->done))) dienomem();
+  if (!defer && rcptset_add(&l->done, f[1], strlen(f[1])) < 0) dienomem();
   if (n < 3 || (l->replydefer && !defer)) return;
   l->reply.len = 0;
   if (!printable_cat(&l->reply, f[2], strlen(f[2]))) dienomem();
@@ -527,7 +725,8 @@ static void state_read (listing *l, char const *q, char const *id)
 {
   stralloc path = STRALLOC_ZERO, file = STRALLOC_ZERO;
   size_t pos = 0;
-  l->done.len = l->reply.len = 0;
+  rcptset_clear(&l->done);
+  l->reply.len = 0;
   l->replydefer = 0;
   if (!stralloc_cats(&path, q) || !stralloc_cats(&path, "/state/")
    || !stralloc_cats(&path, id) || !stralloc_0(&path)) dienomem();
@@ -549,14 +748,6 @@ static void state_read (listing *l, char const *q, char const *id)
   stralloc_free(&file);
 }
 
-static int in_list (stralloc const *sa, char const *s)
-{
-  size_t pos = 0;
-  for (; pos < sa->len; pos += strlen(sa->s + pos) + 1)
-    if (!strcmp(sa->s + pos, s)) return 1;
-  return 0;
-}
-
 static void age_fmt (char *buf, char const *id)
 {
   uint64_t then = 0;
@@ -575,6 +766,16 @@ static void age_fmt (char *buf, char const *id)
 static void put (char const *s)
 {
   if (buffer_puts(buffer_1, s) < 0) strerr_diefu1sys(111, "write to stdout");
+}
+
+/* An address from the spool as <addr>: its 8-bit and control bytes (an
+   ESC or a CSI 0x9b would drive the terminal) shown as the logs show them. */
+static void put_addr (listing *l, char const *addr)
+{
+  l->out.len = 0;
+  if (!stralloc_catb(&l->out, "<", 1) || !printable_cat(&l->out, addr, strlen(addr))
+   || !stralloc_catb(&l->out, ">", 1) || !stralloc_0(&l->out)) dienomem();
+  put(l->out.s);
 }
 
 /* Returns 1 if the message was listed, 0 if it has gone meanwhile. */
@@ -609,10 +810,10 @@ static int list_one (listing *l, char const *q, char const *sub, char const *id)
   num[uint64_fmt(num, r ? (uint64_t)(st.st_size - e.body) : (uint64_t)st.st_size)] = 0;
   put(id); put(" "); put(age); put(" "); put(num); put(" ");
   if (!r) { put("(malformed message file)\n"); goto end; }
-  put("<"); put(e.sender.s); put(">");
+  put_addr(l, e.sender.s);
   state_read(l, q, id);
   for (pos = 0; pos < e.rcpts.len; pos += strlen(e.rcpts.s + pos) + 1)
-    if (!in_list(&l->done, e.rcpts.s + pos)) { put(" <"); put(e.rcpts.s + pos); put(">"); }
+    if (!rcptset_has(&l->done, e.rcpts.s + pos)) { put(" "); put_addr(l, e.rcpts.s + pos); }
   if (l->reply.len) { put(" "); if (!stralloc_0(&l->reply)) dienomem(); put(l->reply.s); }
   else if (!strcmp(sub, "new")) put(" (new)");
   else put(" (not tried yet)");

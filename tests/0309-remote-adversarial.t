@@ -223,7 +223,7 @@ tls
 EOF2
 start_scripted byip --cert "$T/certs/server.pem" --key "$T/certs/server.key"
 UPSTREAM=127.0.0.1:$PORT UPSTREAM_TLS=tls UPSTREAM_CAFILE="$T/certs/ca.pem" smarthost-remote --check > "$T/byip.out" 2>&1; r=$?
-like "configured by IP, a certificate for localhost is refused" "$r $(tail -1 "$T/byip.out")" '^111 fail: tls: '
+like "configured by IP, a certificate for localhost is refused" "$r $(tail -1 "$T/byip.out")" '^100 fail: tls: '
 cat > "$T/selfname.script" <<EOF2
 > 220 other.example ESMTP
 < EHLO relay\.test
@@ -235,7 +235,7 @@ tls
 EOF2
 start_scripted selfname --cert "$T/certs/wrong.pem" --key "$T/certs/wrong.key"
 UPSTREAM=localhost:$PORT UPSTREAM_TLS=starttls UPSTREAM_CAFILE="$T/certs/ca.pem" smarthost-remote --check > "$T/selfname.out" 2>&1; r=$?
-like "a certificate for the name the server greets with, not ours: refused" "$r $(tail -1 "$T/selfname.out")" '^111 fail: tls: '
+like "a certificate for the name the server greets with, not ours: refused" "$r $(tail -1 "$T/selfname.out")" '^100 fail: tls: '
 
 # A listener whose backlog is full never completes our connect: bounded
 # by UPSTREAM_TIMEOUT, then deferred, class network.
@@ -302,4 +302,4 @@ tls
 EOF2
 start_scripted nocafile --cert "$T/certs/server.pem" --key "$T/certs/server.key"
 env -u UPSTREAM_CAFILE UPSTREAM=localhost:$PORT UPSTREAM_TLS=tls UPSTREAM_TIMEOUT=30 smarthost-remote --check > "$T/nocafile.out" 2>&1; r=$?
-like "no UPSTREAM_CAFILE: verified against the system bundle, refused" "$r $(tail -1 "$T/nocafile.out")" '^111 fail: tls: .*(certificate|verify)'
+like "no UPSTREAM_CAFILE: verified against the system bundle, refused" "$r $(tail -1 "$T/nocafile.out")" '^100 fail: tls: .*(certificate|verify)'

@@ -21,7 +21,7 @@ for n in QUEUE UPSTREAM UPSTREAM_TLS UPSTREAM_CAFILE UPSTREAM_USER UPSTREAM_PASS
   SMTPD_CERTFILE SMTPD_KEYFILE SMTPD_AUTHFILE SMTPD_TIMEOUT SMTPD_MAXRCPT DELAYWARN RESCAN; do
   printf '%s\n' "$names" | grep -qx "$n" || echo "# missing conf/$n"
 done > "$T/missing"
-is "DESIGN.md's and interfaces.md's names are all in conf/" "$(cat "$T/missing")" ""
+is "doc/design.md's and interfaces.md's names are all in conf/" "$(cat "$T/missing")" ""
 undoc=
 for n in $names; do grep -Eq "^\.BR? (.* )?$n( |\$)" "$TOP/man/smarthost-conf.5" || undoc="$undoc $n"; done
 is "every file in conf/ is documented in smarthost-conf(5)" "$undoc" ""

@@ -2,7 +2,7 @@
 # make run, as typed in a terminal: it makes the instance, listens, and a
 # Ctrl-C (the terminal's ^C, through a pseudo-terminal) stops everything.
 . "$(dirname "$0")/lib.sh"
-plan 7
+plan 8
 
 chmod 755 "$T"
 port=$(free_port)
@@ -48,6 +48,7 @@ ok "it made the instance" test -x "$R/service/smtpd/run" -a -p "$R/queue/trigger
 ok "with a certificate for STARTTLS" test -s "$(cat "$R/conf/SMTPD_CERTFILE")"
 wait_for 10 grep -q 'Ctrl-C' "$T/out"
 like "it says how to set the upstream" "$(cat "$T/out")" "echo smtp.example.net:587 > $R/conf/UPSTREAM"
+like "and to store the password for the send user" "$(cat "$T/out")" "smarthost-passwd $R"
 pids=
 for s in smtpd smtpd/log send send/log; do pids="$pids $(s6-svstat -o pid "$R/service/$s")"; done
 touch "$T/out.now"
