@@ -144,7 +144,7 @@ clean:
 # test of the package (tests/08xx) installs what it runs: the runtime
 # packages, systemd-analyze and man (its check of Documentation=).
 DEBDIR ?= build-deb
-DEBS_DEB = build-essential debhelper dpkg-dev lintian $(DEBS_RUN) passwd systemd man-db
+DEBS_DEB = build-essential debhelper dpkg-dev lintian $(DEBS_RUN) systemd man-db
 
 deps-deb: deps
 	@tests/need-debs $(DEBS_DEB)

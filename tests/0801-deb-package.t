@@ -12,7 +12,7 @@
 # the settings and the queue, and purge leaves nothing behind but the
 # system users, which Debian keeps and other tests use.
 . "$(dirname "$0")/lib.sh"
-N=43
+N=44
 plan $N
 
 skip_rest() { while [ "$_tap_n" -lt $N ]; do skip "the Debian package" "$1"; done; exit 0; }
@@ -203,6 +203,11 @@ unit_stop
 is "LISTEN and HELONAME kept" "$(cat /etc/smarthost/conf/LISTEN /etc/smarthost/conf/HELONAME | tr '\n' ' ')" "127.0.0.1:$port relay.test "
 like "tcp.smtpd kept" "$(cat /etc/smarthost/tcp.smtpd)" '^10\.9\.8\.:allow,RELAYCLIENT=""$'
 gate
+
+# The README's password step, with the installed program.
+printf 'pass word\n' | /usr/bin/smarthost-passwd "$D" > "$T/passwd.out" 2>&1 || comment "$T/passwd.out"
+is "smarthost-passwd stores the password in /etc/smarthost/secret, 0600, the send user's" \
+  "$(stat -c '%a %U' /etc/smarthost/secret/upstream 2>&1) $(cat /etc/smarthost/secret/upstream 2>&1)" "600 $su pass word"
 
 # 7. Run it as the unit does: s6-svscan on the service directory, as root.
 s6-svscan "$D/service" < /dev/null > "$T/svscan.out" 2>&1 3>&- &
