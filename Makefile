@@ -23,6 +23,9 @@ TLSLIBS = -Wl,-Bstatic -ltls -lssl -lcrypto $(BDYNAMIC) -lpthread
 LDLIBS_smarthost-smtpd = $(TLSLIBS) -lcrypt
 LDLIBS_smarthost-remote = $(TLSLIBS)
 LDLIBS_smarthost-authuser = -lcrypt
+# The token program alone speaks HTTPS and JSON (the hot path stays free
+# of them); it runs once per access token, so dynamic linking costs little.
+LDLIBS_smarthost-oauth2 = -lcurl -ljson-c -lcrypto
 
 # The accept path starts one smtpd per connection, and sendmail or a
 # filter chain one injector per message, so exec is on their hot path. Both are linked without PIE: with
@@ -68,18 +71,23 @@ HEADERS := $(wildcard lib/*.h queue/*.h)
 # Debian packages: to build, to test (independent peers), to run. Each is
 # here because something names a program or module of it (a package that
 # is on every Debian system, coreutils, sed, grep, diffutils, is not):
-#   build: cc, ar (gcc, binutils), skalibs, libtls, OpenSSL, libcrypt
+#   build: cc, ar (gcc, binutils), skalibs, libtls, OpenSSL, libcrypt;
+#     libcurl and json-c (smarthost-oauth2)
 #   check: prove (perl); swaks, and its STARTTLS (libnet-ssleay-perl);
 #     aiosmtpd; openssl; strace; tcpserver; s6 and execline; setsid and
 #     unshare (util-linux), mount; pgrep, ps (procps); man --warnings
-#     (man-db, test 0004); useradd (passwd); the programs of DEBS_RUN
+#     (man-db, test 0004); useradd (passwd); the programs of DEBS_RUN;
+#     tests/peers/tokenserver.py's JWT check (python3-jwt,
+#     python3-cryptography)
 #   run (smarthost-setup, smarthost-run, the run scripts): s6-*, fdmove
 #     (execline), tcpserver and tcprules, openssl (-t), useradd and
-#     groupadd (passwd), setsid (util-linux), CA certificates
-DEBS_BUILD = gcc binutils make libc6-dev skalibs-dev libtls-dev libssl-dev libcrypt-dev
-DEBS_CHECK = perl swaks libnet-ssleay-perl python3 python3-aiosmtpd openssl strace \
+#     groupadd (passwd), setsid (util-linux), CA certificates;
+#     smarthost-oauth2's libcurl and json-c
+DEBS_BUILD = gcc binutils make libc6-dev skalibs-dev libtls-dev libssl-dev libcrypt-dev \
+  libcurl4-openssl-dev libjson-c-dev
+DEBS_CHECK = perl swaks libnet-ssleay-perl python3 python3-aiosmtpd python3-jwt python3-cryptography openssl strace \
   ucspi-tcp-ipv6 s6 execline util-linux mount procps man-db passwd ca-certificates
-DEBS_RUN = s6 execline ucspi-tcp-ipv6 openssl ca-certificates passwd util-linux
+DEBS_RUN = s6 execline ucspi-tcp-ipv6 openssl ca-certificates passwd util-linux libcurl4 libjson-c5
 DEBS_BENCH = postfix procps
 
 .PHONY: all check check-asan unit deps deps-check deps-run clean install run bench

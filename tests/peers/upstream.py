@@ -6,8 +6,9 @@
 #          [--cert C --key K [--tls-mode starttls|implicit] [--client-ca F]]
 #          [--auth-user U --auth-pass P [--require-auth]]
 #          [--mechs 'PLAIN LOGIN CRAM-MD5 XOAUTH2 OAUTHBEARER'] [--auth-token T]
+#          [--auth-token-file F]
 #          [--size N] [--no-pipelining] [--hostname NAME]
-#          [--defer-rcpt REGEX] [--fail-rcpt REGEX]
+#          [--defer-rcpt REGEX] [--fail-rcpt REGEX] [--fail-data REGEX]
 #
 # Listens on 127.0.0.1:P and prints "ready" on stdout once it accepts.
 #
@@ -27,12 +28,17 @@
 #                    "334 UGFzc3dvcmQ6".
 #   --mechs          the mechanisms offered (default "PLAIN LOGIN");
 #                    XOAUTH2 and OAUTHBEARER accept --auth-token for the user
+#   --auth-token-file F  XOAUTH2 and OAUTHBEARER also accept any token that
+#                    is a line of F, read at each AUTH (the tokens that
+#                    tests/peers/tokenserver.py issued)
 #   --require-auth   MAIL before a successful AUTH gets 530
 #   --size N         advertise SIZE N and refuse larger messages (default:
 #                    no SIZE advertised)
 #   --no-pipelining  do not advertise PIPELINING (it is advertised by default)
 #   --defer-rcpt RE  recipients matching RE (Python regex, search) get 451
 #   --fail-rcpt RE   recipients matching RE get 550
+#   --fail-data RE   a transaction with a recipient matching RE gets 554 at
+#                    the final dot (and is not stored)
 #
 # Each accepted message is stored in D as N.env ("F sender" then one
 # "T rcpt" line each; "F " alone for the null sender) and N.msg (the bytes
@@ -114,6 +120,7 @@ class Handler:
 
     async def handle_RCPT(self, server, session, envelope, address, options):
         o = self.opts
+        self.store.log('rcpt %s' % address)
         if o.fail_rcpt and re.search(o.fail_rcpt, address):
             return '550 5.1.1 <%s>: no such user here' % address
         if o.defer_rcpt and re.search(o.defer_rcpt, address):
@@ -130,6 +137,9 @@ class Handler:
         return '221 Bye'
 
     async def handle_DATA(self, server, session, envelope):
+        o = self.opts
+        if o.fail_data and any(re.search(o.fail_data, r) for r in envelope.rcpt_tos):
+            return '554 5.7.1 message refused'
         n = self.store.save(envelope.mail_from, envelope.rcpt_tos,
                             envelope.original_content)
         return '250 OK queued as %d' % n
@@ -179,14 +189,26 @@ class Handler:
                 user = f[4:].split(b',')[0].replace(b'=2C', b',').replace(b'=3D', b'=')
             elif f.startswith(b'auth=Bearer '):
                 token = f[12:]
-        good = (user == self.opts.auth_user.encode() and self.opts.auth_token is not None
-                and token == self.opts.auth_token.encode())
+        good = (user == self.opts.auth_user.encode() and token is not None
+                and token in self.tokens())
         if not good:
             # Both mechanisms answer a failure with a 334 JSON error and wait
             # for an empty line before the final 535.
             err = b'{"status":"invalid_token","schema":"bearer"}'
             await server.challenge_auth(err)
         return self.result(server, mech, user, good)
+
+    def tokens(self):
+        t = set()
+        if self.opts.auth_token is not None:
+            t.add(self.opts.auth_token.encode())
+        if self.opts.auth_token_file:
+            try:
+                with open(self.opts.auth_token_file, 'rb') as f:
+                    t.update(line.strip() for line in f if line.strip())
+            except OSError:
+                pass
+        return t
 
     def result(self, server, mech, user, good):
         u = user.decode('utf-8', 'replace') if isinstance(user, bytes) else user
@@ -236,6 +258,7 @@ def main():
     p.add_argument('--auth-user')
     p.add_argument('--auth-pass')
     p.add_argument('--auth-token')
+    p.add_argument('--auth-token-file')
     p.add_argument('--mechs', default='PLAIN LOGIN')
     p.add_argument('--require-auth', action='store_true')
     p.add_argument('--size', type=int, default=0)
@@ -243,6 +266,7 @@ def main():
     p.add_argument('--hostname', default='upstream.test')
     p.add_argument('--defer-rcpt')
     p.add_argument('--fail-rcpt')
+    p.add_argument('--fail-data')
     o = p.parse_args()
     if o.auth_pass is None:
         o.auth_pass = ''
