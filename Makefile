@@ -17,23 +17,43 @@ override CPPFLAGS += -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Ilib -
 # skalibs is linked statically everywhere (process creation is on the hot
 # path: doc/design.md, performance budget). libtls and OpenSSL are linked
 # statically too, and only into the programs that speak TLS.
-SKALIBS = -Wl,-Bstatic -lskarnet -Wl,-Bdynamic
-TLSLIBS = -Wl,-Bstatic -ltls -lssl -lcrypto -Wl,-Bdynamic -lpthread
+BDYNAMIC = -Wl,-Bdynamic
+SKALIBS = -Wl,-Bstatic -lskarnet $(BDYNAMIC)
+TLSLIBS = -Wl,-Bstatic -ltls -lssl -lcrypto $(BDYNAMIC) -lpthread
 LDLIBS_smarthost-smtpd = $(TLSLIBS) -lcrypt
 LDLIBS_smarthost-remote = $(TLSLIBS)
 LDLIBS_smarthost-authuser = -lcrypt
+# The token program alone speaks HTTPS and JSON (the hot path stays free
+# of them); it runs once per access token, so dynamic linking costs little.
+LDLIBS_smarthost-oauth2 = -lcurl -ljson-c -lcrypto
 
-# The accept path starts one smtpd per connection and one injector per
-# message, so exec is on its hot path. Both are linked without PIE: with
+# The accept path starts one smtpd per connection, and sendmail or a
+# filter chain one injector per message, so exec is on their hot path. Both are linked without PIE: with
 # OpenSSL inside, the smtpd as a PIE has some 18,000 relative relocations
 # to apply, and their copy-on-write pages, at every start (measured: 1.30
-# ms of CPU per exec as a PIE, 0.95 ms without). libc and libcrypt stay
-# shared: tests interpose open() and crypt_r() with LD_PRELOAD. NOPIE=0
-# links as before.
+# ms of CPU per exec as a PIE, 0.95 ms without). NOPIE=0 links them as PIEs.
+#
+# STATIC=1 (the default) also links libc and libcrypt into them: no dynamic
+# loader, no shared objects to map and relocate at every start (`make
+# bench-starts`, the smtpd answering QUIT: 1.09 ms of CPU per start with
+# libc shared, 0.60 ms static). The linker warns that OpenSSL's BIO and DSO
+# code and libtls's tls_connect() call getaddrinfo, gethostbyname and
+# dlopen, which need glibc's shared NSS modules at run time: neither
+# program reaches them (they resolve no names; OpenSSL would dlopen only a
+# provider module named in openssl.cnf, and Debian's names none; inbound
+# AUTH uses crypt_r, which is in libcrypt.a). Sanitizers cannot link
+# statically, so a build with -fsanitize in CFLAGS or LDFLAGS, and STATIC=0,
+# link libc shared. Tests that inject faults use the variants in
+# $(BUILD)/test/, linked with -Wl,--wrap (below), not LD_PRELOAD.
 NOPIE ?= 1
-ifeq ($(NOPIE),1)
-$(BUILD)/smarthost-smtpd $(BUILD)/smarthost-queue: LDFLAGS += -no-pie
+ifneq ($(findstring -fsanitize,$(CFLAGS) $(LDFLAGS)),)
+STATIC ?= 0
 endif
+STATIC ?= 1
+HOTLINK = $(if $(filter 1,$(NOPIE)),-no-pie) \
+  $(if $(filter 1,$(STATIC)),$(if $(filter 1,$(NOPIE)),-static,-static-pie))
+LINK_smarthost-smtpd = $(HOTLINK)
+LINK_smarthost-queue = $(HOTLINK)
 
 PROGS := $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
 SCRIPTS := $(wildcard service/smarthost-*)
@@ -51,18 +71,23 @@ HEADERS := $(wildcard lib/*.h queue/*.h)
 # Debian packages: to build, to test (independent peers), to run. Each is
 # here because something names a program or module of it (a package that
 # is on every Debian system, coreutils, sed, grep, diffutils, is not):
-#   build: cc, ar (gcc, binutils), skalibs, libtls, OpenSSL, libcrypt
+#   build: cc, ar (gcc, binutils), skalibs, libtls, OpenSSL, libcrypt;
+#     libcurl and json-c (smarthost-oauth2)
 #   check: prove (perl); swaks, and its STARTTLS (libnet-ssleay-perl);
 #     aiosmtpd; openssl; strace; tcpserver; s6 and execline; setsid and
 #     unshare (util-linux), mount; pgrep, ps (procps); man --warnings
-#     (man-db, test 0004); useradd (passwd); the programs of DEBS_RUN
+#     (man-db, test 0004); useradd (passwd); the programs of DEBS_RUN;
+#     tests/peers/tokenserver.py's JWT check (python3-jwt,
+#     python3-cryptography)
 #   run (smarthost-setup, smarthost-run, the run scripts): s6-*, fdmove
 #     (execline), tcpserver and tcprules, openssl (-t), useradd and
-#     groupadd (passwd), setsid (util-linux), CA certificates
-DEBS_BUILD = gcc binutils make libc6-dev skalibs-dev libtls-dev libssl-dev libcrypt-dev
-DEBS_CHECK = perl swaks libnet-ssleay-perl python3 python3-aiosmtpd openssl strace \
+#     groupadd (passwd), setsid (util-linux), CA certificates;
+#     smarthost-oauth2's libcurl and json-c
+DEBS_BUILD = gcc binutils make libc6-dev skalibs-dev libtls-dev libssl-dev libcrypt-dev \
+  libcurl4-openssl-dev libjson-c-dev
+DEBS_CHECK = perl swaks libnet-ssleay-perl python3 python3-aiosmtpd python3-jwt python3-cryptography openssl strace \
   ucspi-tcp-ipv6 s6 execline util-linux mount procps man-db passwd ca-certificates
-DEBS_RUN = s6 execline ucspi-tcp-ipv6 openssl ca-certificates passwd util-linux
+DEBS_RUN = s6 execline ucspi-tcp-ipv6 openssl ca-certificates passwd util-linux libcurl4 libjson-c5
 DEBS_BENCH = postfix procps
 
 .PHONY: all check check-asan unit deps deps-check deps-run clean install run bench
@@ -82,7 +107,37 @@ $(BUILD)/libsmarthost.a: $(LIBOBJ)
 	$(AR) rcs $@ $^
 
 $(addprefix $(BUILD)/,$(PROGS)): $(BUILD)/%: $(BUILD)/cmd/%.o $(BUILD)/libsmarthost.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS_$*) $(SKALIBS) $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(LINK_$*) -o $@ $^ $(LDLIBS_$*) $(SKALIBS) $(LDLIBS)
+
+# Test variants of the programs, for the tests that inject faults: the same
+# objects, linked with -Wl,--wrap so that some calls go through
+# tests/fault/ first (the library does nothing unless its FAULT_* variable
+# is set: tests/fault/fault.h). They live in $(BUILD)/test/ under their
+# real names; a test puts that directory first in its PATH.
+FAULTSRC := $(wildcard tests/fault/*.c)
+FAULTOBJ := $(patsubst tests/fault/%.c,$(BUILD)/test/%.o,$(FAULTSRC))
+FAULT_WRAP_OPEN = -Wl,--wrap=open,--wrap=open64,--wrap=openat,--wrap=openat64
+FAULT_WRAP_smarthost-queue = $(FAULT_WRAP_OPEN)
+FAULT_WRAP_smarthost-smtpd = $(FAULT_WRAP_OPEN) -Wl,--wrap=crypt_r
+TESTPROGS := $(addprefix $(BUILD)/test/,smarthost-queue smarthost-smtpd)
+ifeq ($(STATIC),1)
+# no switch back to shared libraries after skalibs and OpenSSL
+$(BUILD)/smarthost-smtpd $(BUILD)/smarthost-queue $(TESTPROGS): BDYNAMIC =
+endif
+
+$(BUILD)/test:
+	mkdir -p $@
+
+$(BUILD)/test/%.o: tests/fault/%.c tests/fault/fault.h | $(BUILD)/test
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/test/libfault.a: $(FAULTOBJ)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(TESTPROGS): $(BUILD)/test/%: $(BUILD)/cmd/%.o $(BUILD)/libsmarthost.a $(BUILD)/test/libfault.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $(LINK_$*) $(FAULT_WRAP_$*) -o $@ $(BUILD)/cmd/$*.o \
+	  $(BUILD)/libsmarthost.a $(BUILD)/test/libfault.a $(LDLIBS_$*) $(SKALIBS) $(LDLIBS)
 
 $(BUILD)/smarthost-%: service/smarthost-%
 	mkdir -p $(@D) && cp $< $@ && chmod 755 $@
@@ -94,11 +149,12 @@ $(BUILD)/service/%: service/%
 $(BUILD)/unit/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libsmarthost.a | $(BUILD)/unit
 	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libsmarthost.a $(TLSLIBS) -lcrypt $(SKALIBS) $(LDLIBS)
 
-unit: $(UNITS)
+# The unit tests, and the fault-injecting variants the shell tests use.
+unit: $(UNITS) $(TESTPROGS)
 
 # Tests find the programs through $BUILD (tests/lib.sh puts it first in PATH).
 check: deps-check all unit
-	BUILD=$(abspath $(BUILD)) prove $(PROVEFLAGS) tests/
+	BUILD=$(abspath $(BUILD)) STATIC=$(STATIC) prove $(PROVEFLAGS) tests/
 
 # Leaks are not errors for short-lived programs (they exit without freeing);
 # the long-lived ones are checked under valgrind. The sanitized run repeats
@@ -138,10 +194,11 @@ clean:
 	rm -rf build build-asan build-fuzz
 
 # ---- Proof: benchmark, fuzzing, valgrind (tests/bench, tests/fuzz) ----------
-.PHONY: bench bench-scale bench-profile deps-bench fuzz fuzz-build deps-fuzz check-valgrind
+.PHONY: bench bench-scale bench-profile bench-starts deps-bench fuzz fuzz-build deps-fuzz check-valgrind
 # The benchmark: smtp-source and a Postfix (postfix, libsasl2-modules),
-# tcpserver, strace (bench-profile); BENCH_PERF=1 also needs linux-perf.
-DEBS_BENCH += libsasl2-modules openssl python3 ucspi-tcp-ipv6 strace
+# tcpserver, s6 and execline (the instance), strace (bench-profile),
+# musl-gcc (bench-starts); BENCH_PERF=1 also needs linux-perf.
+DEBS_BENCH += libsasl2-modules openssl python3 ucspi-tcp-ipv6 s6 execline strace musl-tools
 DEBS_FUZZ = clang libfuzzer-14-dev libclang-rt-14-dev
 DEBS_VALGRIND = valgrind
 
@@ -149,7 +206,7 @@ DEBS_VALGRIND = valgrind
 # private Postfix instance as the peer, tests/bench/sink as the upstream.
 # Not part of check. Postfix is installed unconfigured ("No configuration"),
 # so the system's own Postfix is never set up or started by this.
-BENCHTOOLS := $(addprefix $(BUILD)/bench/,sink fsyncprobe pss)
+BENCHTOOLS := $(addprefix $(BUILD)/bench/,sink fsyncprobe pss spawn cpuidcount)
 
 $(BUILD)/bench:
 	mkdir -p $@
@@ -165,15 +222,26 @@ deps-bench: deps
 	  echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections
 	@tests/need-debs $(DEBS_BENCH)
 
+# BENCH_MODE=instance (default): smarthost as users run it, an instance
+# made by smarthost-setup under s6-svscan and s6-log (as root: each service
+# under its own user). BENCH_MODE=bare: the programs alone, a diagnostic.
+BENCH_MODE ?= instance
 bench: deps-bench all $(BENCHTOOLS)
-	BUILD=$(abspath $(BUILD)) tests/bench/run relay
+	BUILD=$(abspath $(BUILD)) BENCH_MODE=$(BENCH_MODE) tests/bench/run relay
 
 bench-scale: deps-bench all $(BENCHTOOLS)
 	BUILD=$(abspath $(BUILD)) tests/bench/run scale
 
-# System calls per message (fsyncs, process creations) under strace -f -c.
+# What one process start costs: empty programs linked each way (glibc,
+# musl, no libc), and the smtpd answering QUIT (tests/bench/starts).
+bench-starts: deps-bench all $(BENCHTOOLS)
+	BUILD=$(abspath $(BUILD)) tests/bench/starts
+
+# Per message: fsyncs, processes started, execs under strace -f -c; CPU by
+# process; then the wall time of each SMTP step of one message (phases).
 bench-profile: deps-bench all $(BENCHTOOLS)
-	BUILD=$(abspath $(BUILD)) tests/bench/run profile
+	BUILD=$(abspath $(BUILD)) BENCH_MODE=$(BENCH_MODE) tests/bench/run profile
+	BUILD=$(abspath $(BUILD)) BENCH_MODE=$(BENCH_MODE) tests/bench/run phases
 
 # Fuzzing (tests/fuzz/NAME.c, seeds in tests/fuzz/NAME/): libFuzzer with
 # ASan and UBSan, built into build-fuzz. `make fuzz FUZZTIME=30` in CI.

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <skalibs/buffer.h>
@@ -45,6 +46,8 @@ static unsigned int cf_maxmsgs = 100;
 static unsigned int cf_idle = 30;
 static int verbose;
 static int checkmode;
+static int token_used;                /* this login used a token from UPSTREAM_TOKENCMD */
+static int token_fresh;               /* ask it for a new token, not a cached one */
 static struct tls_config *tlscfg;
 static unsigned long size_written = (unsigned long)-1;
 
@@ -198,24 +201,62 @@ static int token_reap (pid_t pid, tain const *deadline)
   return 0;
 }
 
+/* The last line the token command wrote on stderr (in the file fd), made
+   printable: its reason, for the pause line. Empty when it said nothing. */
+static void token_reason (int fd, stralloc *why)
+{
+  char buf[1024];
+  ssize_t r;
+  size_t end, start;
+  off_t size = lseek(fd, 0, SEEK_END);
+  why->len = 0;
+  if (size <= 0) return;
+  r = pread(fd, buf, sizeof buf, size > (off_t)sizeof buf ? size - (off_t)sizeof buf : 0);
+  if (r <= 0) return;
+  end = r;
+  while (end && (buf[end - 1] == '\n' || buf[end - 1] == '\r')) end--;
+  start = end;
+  while (start && buf[start - 1] != '\n') start--;
+  if (stralloc_cats(why, ": ")) printable_cat(why, buf + start, end - start);
+}
+
+static void token_fail (int errfd)
+{
+  static char const what[] = "UPSTREAM_TOKENCMD failed or printed no token";
+  stralloc why = STRALLOC_ZERO;
+  if (errfd >= 0) token_reason(errfd, &why);
+  /* class auth: no token is no login, and the scheduler pauses the queue
+     and says what to fix, as for a 535 */
+  smtpc_fail(&S, "auth", 0, what, sizeof what - 1);
+  if (why.len) stralloc_catb(&S.ftext, why.s, why.len);
+  if (stralloc_0(&S.ftext)) S.ftext.len--;
+  stralloc_free(&why);
+  S.fperm = 1;
+}
+
 /* Runs UPSTREAM_TOKENCMD with /bin/sh; its first output line is the token.
-   Its stdin is /dev/null: ours is the job pipe in worker mode. */
+   Its stdin is /dev/null: ours is the job pipe in worker mode. Its stderr
+   goes to a memory file, so that its last line (smarthost-oauth2 says
+   there what went wrong, never a secret) can explain a failure. */
 static int secret_token (stralloc *out)
 {
   int p[2];
   pid_t pid;
-  int r;
+  int r, ok;
   size_t len = 0;
   char line[SECRET_MAX];
   netio n = NETIO_ZERO;
   tain d;
+  int errfd = memfd_create("tokencmd-stderr", MFD_CLOEXEC);
+  if (errfd < 0) goto sysfail;
   if (pipe2(p, O_CLOEXEC) < 0) goto sysfail;
   pid = fork();
   if (pid < 0) { close(p[0]); close(p[1]); goto sysfail; }
   if (!pid)
   {
     int nul = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (nul < 0 || dup2(nul, 0) < 0 || dup2(p[1], 1) < 0) _exit(126);
+    if (nul < 0 || dup2(nul, 0) < 0 || dup2(p[1], 1) < 0 || dup2(errfd, 2) < 0) _exit(126);
+    if (token_fresh && setenv("OAUTH2_FRESH", "1", 1) < 0) _exit(126);
     execl("/bin/sh", "sh", "-c", cf_tokencmd, (char *)0);
     _exit(127);
   }
@@ -227,16 +268,14 @@ static int secret_token (stralloc *out)
   explicit_bzero(n.rbuf, sizeof n.rbuf);
   netio_close(&n);
   if (r <= 0) kill(pid, SIGKILL);
-  if (!token_reap(pid, &d) || r <= 0 || !len || !stralloc_catb(out, line, len))
-  {
-    explicit_bzero(line, sizeof line);
-    smtpc_fail(&S, "config", 0, "UPSTREAM_TOKENCMD failed or printed no token", 44);
-    S.fperm = 1;
-    return 0;
-  }
+  ok = token_reap(pid, &d) && r > 0 && len && stralloc_catb(out, line, len);
   explicit_bzero(line, sizeof line);
-  return 1;
+  if (!ok) token_fail(errfd);
+  close(errfd);
+  token_used = ok;
+  return ok;
  sysfail:
+  if (errfd >= 0) close(errfd);
   smtpc_fail(&S, "local", 0, "unable to run UPSTREAM_TOKENCMD", 31);
   return 0;
 }
@@ -326,6 +365,42 @@ static void record_size (void)
   stralloc_free(&tmp);
 }
 
+static int token_refused (void)
+{
+  return token_used && S.fclass && !strcmp(S.fclass, "auth") && S.fcode >= 500;
+}
+
+/* A token the provider has just issued, refused by its SMTP server: the
+   cause is on the provider's side, and the usual ones are named. */
+static void token_refused_hint (void)
+{
+  stralloc_cats(&S.ftext, " (the token endpoint issued a new token but the SMTP server refused it:"
+    " check that UPSTREAM_USER is the mailbox, that SMTP AUTH is enabled for it"
+    " (Microsoft 365: Set-CASMailbox -SmtpClientAuthenticationDisabled $false),"
+    " that the application has the SMTP permission (SMTP.Send; for client credentials"
+    " SMTP.SendAsApp and an Exchange service principal with rights on the mailbox),"
+    " and that OAUTH2_SCOPE names the SMTP resource)");
+  if (stralloc_0(&S.ftext)) S.ftext.len--;
+}
+
+/* One upstream. A token refused with a 5xx may be a cached one that the
+   provider has revoked: once, the login is tried again with a new one
+   (smarthost-oauth2 reads OAUTH2_FRESH) before the refusal counts. */
+static int upstream_open (char const *host, unsigned int port)
+{
+  int ok;
+  token_used = 0;
+  if (smtpc_open(&S, host, port)) return 1;
+  if (!token_refused()) return 0;
+  if (verbose && !checkmode) strerr_warni(host, ": the token was refused, trying a new one");
+  token_fresh = 1;
+  token_used = 0;
+  ok = smtpc_open(&S, host, port);
+  token_fresh = 0;
+  if (!ok && token_refused()) token_refused_hint();
+  return ok;
+}
+
 /* Opens a session on the first upstream that answers. 1, or 0 with the
    failure of the last one tried in S. */
 static int session_open (void)
@@ -350,7 +425,7 @@ static int session_open (void)
       else strerr_warni("trying ", host.s, ":", fmt);
     }
     /* the session keeps a pointer to the host name: one at a time */
-    if (smtpc_open(&S, host.s, port)) { record_size(); return 1; }
+    if (upstream_open(host.s, port)) { record_size(); return 1; }
     if (verbose && !checkmode) strerr_warnw(host.s, ": ", S.fclass, ": ", S.ftext.s ? S.ftext.s : "");
     if (!S.fnext) return 0;
   }

@@ -45,4 +45,4 @@ printf 'x\n' | UPSTREAM_PASSFILE="$T/badpass" smarthost-remote -f a@example.org 
 is "a wrong password: the message is deferred, not bounced" "$r$(tail -1 "$T/res2" | cut -f1-4)" "111$(printf 'M\tdefer\tauth\t535')"
 
 UPSTREAM_TOKENCMD=false UPSTREAM_PASSFILE= smarthost-remote --check > "$T/out" 2>&1; r=$?
-like "a failing token command: class config, exit 100" "$r $(tail -1 "$T/out")" '^100 fail: config: UPSTREAM_TOKENCMD failed'
+like "a failing token command: class auth, exit 100" "$r $(tail -1 "$T/out")" '^100 fail: auth: UPSTREAM_TOKENCMD failed'

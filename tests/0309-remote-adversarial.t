@@ -190,7 +190,7 @@ is "a token command that reads stdin does not eat the next job" "$r $(grep -c '^
 printf '#!/bin/sh\necho tok123\nexec sleep 6\n' > "$T/stuckcmd"; chmod +x "$T/stuckcmd"
 UPSTREAM=127.0.0.1:$PORT UPSTREAM_AUTH_CLEAR=1 UPSTREAM_USER=u UPSTREAM_TIMEOUT=1 \
   UPSTREAM_TOKENCMD="$T/stuckcmd" smarthost-remote --check > "$T/stuck.out" 2>&1; r=$?
-like "a token command that does not exit within UPSTREAM_TIMEOUT: refused" "$r $(tail -1 "$T/stuck.out")" '^100 fail: config: UPSTREAM_TOKENCMD'
+like "a token command that does not exit within UPSTREAM_TIMEOUT: refused" "$r $(tail -1 "$T/stuck.out")" '^100 fail: auth: UPSTREAM_TOKENCMD'
 
 # A job line longer than any address or path: a malformed job, said so.
 { printf 'M %s\nR ' "$T/tokmsg"; printf '%05000d@example.net\n.\n' 0; } \

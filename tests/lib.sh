@@ -15,7 +15,9 @@
 #   rounds N                    N, or N/10 in a sanitized run ($QUICK)
 #
 # Every test runs in its own directory $T (removed at exit) and finds the
-# programs built by make through $BUILD, which comes first in PATH.
+# programs built by make through $BUILD, which comes first in PATH. Test
+# variants that inject faults on request (FAULT_* variables, tests/fault/)
+# are in $BUILD/test/: a test names them by path or puts that first in PATH.
 
 set -u
 TOP=$(cd "$(dirname "$0")/.." && pwd)

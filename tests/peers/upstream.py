@@ -6,6 +6,7 @@
 #          [--cert C --key K [--tls-mode starttls|implicit] [--client-ca F]]
 #          [--auth-user U --auth-pass P [--require-auth]]
 #          [--mechs 'PLAIN LOGIN CRAM-MD5 XOAUTH2 OAUTHBEARER'] [--auth-token T]
+#          [--auth-token-file F]
 #          [--size N] [--no-pipelining] [--hostname NAME]
 #          [--defer-rcpt REGEX] [--fail-rcpt REGEX]
 #
@@ -27,6 +28,9 @@
 #                    "334 UGFzc3dvcmQ6".
 #   --mechs          the mechanisms offered (default "PLAIN LOGIN");
 #                    XOAUTH2 and OAUTHBEARER accept --auth-token for the user
+#   --auth-token-file F  XOAUTH2 and OAUTHBEARER also accept any token that
+#                    is a line of F, read at each AUTH (the tokens that
+#                    tests/peers/tokenserver.py issued)
 #   --require-auth   MAIL before a successful AUTH gets 530
 #   --size N         advertise SIZE N and refuse larger messages (default:
 #                    no SIZE advertised)
@@ -179,14 +183,26 @@ class Handler:
                 user = f[4:].split(b',')[0].replace(b'=2C', b',').replace(b'=3D', b'=')
             elif f.startswith(b'auth=Bearer '):
                 token = f[12:]
-        good = (user == self.opts.auth_user.encode() and self.opts.auth_token is not None
-                and token == self.opts.auth_token.encode())
+        good = (user == self.opts.auth_user.encode() and token is not None
+                and token in self.tokens())
         if not good:
             # Both mechanisms answer a failure with a 334 JSON error and wait
             # for an empty line before the final 535.
             err = b'{"status":"invalid_token","schema":"bearer"}'
             await server.challenge_auth(err)
         return self.result(server, mech, user, good)
+
+    def tokens(self):
+        t = set()
+        if self.opts.auth_token is not None:
+            t.add(self.opts.auth_token.encode())
+        if self.opts.auth_token_file:
+            try:
+                with open(self.opts.auth_token_file, 'rb') as f:
+                    t.update(line.strip() for line in f if line.strip())
+            except OSError:
+                pass
+        return t
 
     def result(self, server, mech, user, good):
         u = user.decode('utf-8', 'replace') if isinstance(user, bytes) else user
@@ -236,6 +252,7 @@ def main():
     p.add_argument('--auth-user')
     p.add_argument('--auth-pass')
     p.add_argument('--auth-token')
+    p.add_argument('--auth-token-file')
     p.add_argument('--mechs', default='PLAIN LOGIN')
     p.add_argument('--require-auth', action='store_true')
     p.add_argument('--size', type=int, default=0)
