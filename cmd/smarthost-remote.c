@@ -651,20 +651,25 @@ static int job_read (netio *in, job *j, tain const *deadline)
 
 /* 1 if every recipient of the job is a T line of the message: the job
    is a subset of the envelope (doc/interfaces.md), and a scheduler that
-   mixed up two messages must not send one to the other's recipients. */
+   mixed up two messages must not send one to the other's recipients.
+   The search goes on from where the last one was found, wrapping around:
+   smarthost-send lists a job in envelope order, so a message's jobs cost
+   one pass over its envelope each, not one per recipient. */
 static int job_rcpts_in (char const *const *rcpts, unsigned int n, queue_env const *env)
 {
-  unsigned int i;
+  size_t pos = 0;
+  unsigned int i, k = 0;
   for (i = 0; i < n; i++)
   {
-    size_t pos = 0;
-    unsigned int k;
-    for (k = 0; k < env->nrcpt; k++)
+    unsigned int tries;
+    for (tries = 0; tries < env->nrcpt; tries++)
     {
-      if (!strcmp(rcpts[i], env->rcpts.s + pos)) break;
+      int same = !strcmp(rcpts[i], env->rcpts.s + pos);
       pos += strlen(env->rcpts.s + pos) + 1;
+      if (++k == env->nrcpt) { k = 0; pos = 0; }
+      if (same) break;
     }
-    if (k == env->nrcpt) return 0;
+    if (tries == env->nrcpt) return 0;
   }
   return 1;
 }

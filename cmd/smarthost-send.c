@@ -4,10 +4,10 @@
    itself is broken. One process, one event loop (iopause):
 
      trigger FIFO ----\                     /--> worker 1 (smarthost-remote -w)
-     signals (pipe) ---+--> loop --> heap --+--> worker 2      jobs on stdin,
+     signals (pipe) ---+--> loop --> prioq -+--> worker 2      jobs on stdin,
      worker stdouts --/     timers          \--> ...           results on stdout
 
-   The schedule is a binary heap of messages keyed by their next attempt
+   The schedule is a priority queue (lib/prioq.h) of messages keyed by their next attempt
    time, so each decision costs O(log n). At start-up only the names in cur/
    are read (the name is the id and the arrival time); a message's state
    file is read when it comes due, so 100,000 queued messages cost a readdir,
@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,6 +41,8 @@
 
 #include "envnum.h"
 #include "dsn.h"
+#include "gate.h"
+#include "prioq.h"
 #include "printable.h"
 #include "qq.h"
 #include "queue.h"
@@ -48,10 +51,11 @@
 #define USAGE "smarthost-send [ -v ]"
 #define dieusage() strerr_dieusage(100, USAGE)
 
-#define NETFAIL_MAX 3         /* network failures in a row that pause the queue */
-#define POPS_PER_TURN 1000    /* heap pops per loop turn: stay responsive at scale */
+#define POPS_PER_TURN 1000    /* schedule pops per loop turn: stay responsive at scale */
 #define JOB_TIMEOUT 1800      /* a worker silent this long on a job is killed */
 #define RATE_MAX 1000000
+#define JOB_RCPTS 100         /* recipients per job, so per upstream transaction */
+#define TMP_MAXAGE 129600     /* tmp/ files older than 36 hours are removed */
 
 /* ---- configuration ---- */
 
@@ -71,107 +75,50 @@ static unsigned int rescan = 600;
 static unsigned int rate_minute, rate_hour;
 static int verbose;
 
-static int curfd, newfd, statefd, trigfd;
+static int curfd, newfd, statefd, tmpfd, trigfd;
 static int sigpipe[2];
 static int stopping;
 
-/* ---- messages and the heap ---- */
+/* ---- messages and the schedule ---- */
 
 #define MSG_UNKNOWN 1   /* state file not read since start-up: respect its next time */
-#define MSG_INHEAP 2
 
 typedef struct msg_s msg;
 struct msg_s
 {
   char id[QUEUE_ID_SIZE];
   unsigned char flags;
-  time_t key;
-  uint32_t pos;         /* index in the heap */
 };
 
 static genalloc msgs = GENALLOC_ZERO;   /* msg, indexed by slot */
 static genalloc freeslots = GENALLOC_ZERO; /* uint32_t */
-static genalloc heap = GENALLOC_ZERO;   /* uint32_t slots */
-static size_t nqueued;                  /* messages known (heap or in flight) */
+static prioq sched = PRIOQ_ZERO;        /* slots by next attempt (lib/prioq.h) */
+static size_t nqueued;                  /* messages known (scheduled or in flight) */
+static gate G;                          /* pause, hold, pacing (lib/gate.h) */
 
 #define MSG(i) (genalloc_s(msg, &msgs) + (i))
-#define HEAP genalloc_s(uint32_t, &heap)
-#define HEAPLEN genalloc_len(uint32_t, &heap)
 
-static int heap_less (uint32_t a, uint32_t b)
+/* Among messages due at the same second, the oldest first: the id's
+   seconds and nanoseconds. */
+static uint64_t id_tie (char const *id)
 {
-  msg *x = MSG(a), *y = MSG(b);
-  if (x->key != y->key) return x->key < y->key;
-  return strcmp(x->id, y->id) < 0;
+  uint64_t sec = 0, ns = 0;
+  size_t n = uint64_scan(id, &sec);
+  if (id[n] == '.') uint64_scan(id + n + 1, &ns);
+  return sec * 1000000000u + ns;
 }
 
-static void heap_set (size_t pos, uint32_t slot)
+static void sched_push (uint32_t slot, time_t key)
 {
-  HEAP[pos] = slot;
-  MSG(slot)->pos = pos;
+  if (!prioq_push(&sched, key, id_tie(MSG(slot)->id), slot)) strerr_diefu(111, "grow the schedule");
 }
 
-static void heap_up (size_t pos)
-{
-  uint32_t slot = HEAP[pos];
-  while (pos)
-  {
-    size_t parent = (pos - 1) / 2;
-    if (!heap_less(slot, HEAP[parent])) break;
-    heap_set(pos, HEAP[parent]);
-    pos = parent;
-  }
-  heap_set(pos, slot);
-}
-
-static void heap_down (size_t pos)
-{
-  size_t n = HEAPLEN;
-  uint32_t slot = HEAP[pos];
-  for (;;)
-  {
-    size_t c = 2 * pos + 1;
-    if (c >= n) break;
-    if (c + 1 < n && heap_less(HEAP[c+1], HEAP[c])) c++;
-    if (!heap_less(HEAP[c], slot)) break;
-    heap_set(pos, HEAP[c]);
-    pos = c;
-  }
-  heap_set(pos, slot);
-}
-
-static void heap_push (uint32_t slot, time_t key)
-{
-  MSG(slot)->key = key;
-  MSG(slot)->flags |= MSG_INHEAP;
-  if (!genalloc_append(uint32_t, &heap, &slot)) strerr_diefu(111, "grow the heap");
-  heap_up(HEAPLEN - 1);
-}
-
-static uint32_t heap_pop (void)
-{
-  uint32_t top = HEAP[0];
-  size_t n = HEAPLEN - 1;
-  if (n) { heap_set(0, HEAP[n]); genalloc_setlen(uint32_t, &heap, n); heap_down(0); }
-  else genalloc_setlen(uint32_t, &heap, 0);
-  MSG(top)->flags &= ~MSG_INHEAP;
-  return top;
-}
-
-static void heap_rebuild (void)
-{
-  size_t i = HEAPLEN / 2;
-  while (i--) heap_down(i);
-}
-
-static uint32_t msg_new (char const *id, time_t key, unsigned char flags)
+static uint32_t msg_new (char const *id, unsigned char flags)
 {
   uint32_t slot;
   msg m;
   memcpy(m.id, id, QUEUE_ID_SIZE);
   m.flags = flags;
-  m.key = key;
-  m.pos = 0;
   if (genalloc_len(uint32_t, &freeslots))
   {
     size_t n = genalloc_len(uint32_t, &freeslots) - 1;
@@ -203,6 +150,19 @@ static time_t id_arrival (char const *id)
   return (time_t)t;
 }
 
+/* ---- log lines ---- */
+
+/* An address or other outside text in the printable form of
+   lib/printable.h, for a log line: 8-bit and control bytes (a terminal's
+   0x9b or 0x1b) never reach the log raw. One slot per argument of a line. */
+static char const *logsafe (unsigned int slot, char const *s)
+{
+  static stralloc sa[2];
+  sa[slot].len = 0;
+  if (!printable_cat(&sa[slot], s, strlen(s)) || !stralloc_0(&sa[slot])) return "?";
+  return sa[slot].s;
+}
+
 /* ---- time ---- */
 
 static time_t now (void)
@@ -219,112 +179,35 @@ static double mono (void)
 
 static unsigned int retry_delay (unsigned int n)
 {
-  return retry[n < nretry ? n : nretry - 1];
+  return gate_retry_delay(&G, n);
 }
 
-/* ---- pause, throttle, pacing ---- */
+/* ---- the gate's log lines ---- */
 
-/* The whole queue waits while the upstream is broken (auth, tls, config,
-   or NETFAIL_MAX network failures in a row): no message is failed or
-   bounced for it. One probe at a time goes out on the retry schedule. */
-static char const *pause_class;  /* NULL: not paused */
-static time_t pause_since, pause_until;
-static unsigned int pause_n;
-static int probe_inflight;
-static unsigned int netfails;
-/* 421 and 454 4.7.0: the upstream asks everyone to slow down */
-static time_t hold_until;
-static unsigned int hold_n;
-
-static char const *pause_advice (char const *class)
-{
-  if (!strcmp(class, "auth"))
-    return "the upstream refused our authentication: check UPSTREAM_USER and the password in UPSTREAM_PASSFILE (or UPSTREAM_TOKENCMD, UPSTREAM_MECH)";
-  if (!strcmp(class, "tls"))
-    return "TLS with the upstream failed: check UPSTREAM_TLS, UPSTREAM_CAFILE, the client certificate (UPSTREAM_CERTFILE, UPSTREAM_KEYFILE) and the upstream's certificate";
-  if (!strcmp(class, "config"))
-    return "the configuration is unusable: check UPSTREAM and the files UPSTREAM_* name";
-  return "no upstream is reachable: check UPSTREAM, the network and the upstream's state";
-}
-
-/* probe: the result came from the probe (a job sent while paused); other
-   jobs in flight when the pause began only confirm it. */
-static void pause_enter (char const *class, char const *code, char const *text, int probe)
-{
-  time_t t = now();
-  char fmt[UINT_FMT];
-  if (pause_class && !strcmp(pause_class, class) && !probe) return;
-  if (pause_class && !strcmp(pause_class, class)) pause_n++;
-  else
-  {
-    unsigned int d = retry_delay(0);
-    fmt[uint_fmt(fmt, d)] = 0;
-    if (!pause_class) { pause_since = t; pause_n = 0; }
-    strerr_warnw("queue paused, mail is kept: ", pause_advice(class),
-      " (upstream said: ", code, " ", text, "); probing again in ", fmt, " s");
-  }
-  pause_class = class;
-  pause_until = t + retry_delay(pause_n);
-  if (verbose && pause_n)
-  {
-    fmt[uint_fmt(fmt, retry_delay(pause_n))] = 0;
-    strerr_warni("probe failed, still paused (", class, "): next probe in ", fmt, " s");
-  }
-}
-
-static void pause_leave (void)
+/* What gate_result changed, said once, with what to fix. */
+static void gate_log (gate_event const *ev, char const *code, char const *text)
 {
   char fmt[UINT64_FMT];
-  if (!pause_class) return;
-  fmt[uint64_fmt(fmt, (uint64_t)(now() - pause_since))] = 0;
-  strerr_warni("upstream works again: queue resumed after ", fmt, " s paused");
-  pause_class = 0;
-  pause_n = 0;
-  netfails = 0;
-}
-
-static void hold_enter (char const *code, char const *text)
-{
-  char fmt[UINT_FMT];
-  unsigned int d = retry_delay(hold_n++);
-  fmt[uint_fmt(fmt, d)] = 0;
-  hold_until = now() + d;
-  strerr_warnw("upstream throttles us (", code, " ", text, "): whole queue waits ", fmt, " s");
-}
-
-/* Pacing: a ring of the last N dispatch times per window. */
-typedef struct ring_s ring;
-struct ring_s
-{
-  time_t *t;
-  unsigned int n, len, head;
-  unsigned int window;
-};
-static ring rate_m = { 0, 0, 0, 0, 60 }, rate_h = { 0, 0, 0, 0, 3600 };
-
-static void ring_init (ring *r, unsigned int n)
-{
-  r->n = n;
-  if (!n) return;
-  r->t = calloc(n, sizeof(time_t));
-  if (!r->t) strerr_diefu(111, "allocate the rate limiter");
-}
-
-/* 0 if a message may go now, else the time it may. */
-static time_t ring_wait (ring const *r, time_t t)
-{
-  time_t oldest;
-  if (!r->n || r->len < r->n) return 0;
-  oldest = r->t[r->head];
-  return oldest + (time_t)r->window > t ? oldest + (time_t)r->window : 0;
-}
-
-static void ring_add (ring *r, time_t t)
-{
-  if (!r->n) return;
-  r->t[r->head] = t;
-  r->head = (r->head + 1) % r->n;
-  if (r->len < r->n) r->len++;
+  switch (ev->what)
+  {
+    case GATE_PAUSED:
+      fmt[uint_fmt(fmt, ev->delay)] = 0;
+      strerr_warnw("queue paused, mail is kept: ", gate_advice(G.pause_class),
+        " (upstream said: ", code, " ", text, "); probing again in ", fmt, " s");
+      break;
+    case GATE_STILL_PAUSED:
+      fmt[uint_fmt(fmt, ev->delay)] = 0;
+      if (verbose) strerr_warni("probe failed, still paused (", G.pause_class, "): next probe in ", fmt, " s");
+      break;
+    case GATE_RESUMED:
+      fmt[uint64_fmt(fmt, (uint64_t)ev->paused)] = 0;
+      strerr_warni("upstream works again: queue resumed after ", fmt, " s paused");
+      break;
+    case GATE_HELD:
+      fmt[uint_fmt(fmt, ev->delay)] = 0;
+      strerr_warnw("upstream throttles us (", code, " ", text, "): whole queue waits ", fmt, " s");
+      break;
+  }
 }
 
 /* ---- signals: a self-pipe the loop reads ---- */
@@ -368,11 +251,30 @@ struct worker_s
   stralloc info;        /* host, TLS version, AUTH mechanism from an S line */
   queue_env env;        /* the message's envelope */
   queue_state st;       /* its state, as read at dispatch */
-  queue_state res;      /* R lines of this job */
-  stralloc job;         /* the job's recipients, NUL-separated */
-  unsigned int njob;
-  unsigned int nres;    /* R lines read for this job */
+  int hadstate;         /* state/ID existed at dispatch */
+  /* One attempt at a message (a round) is one job per JOB_RCPTS recipients,
+     all to this worker, so in one upstream session. */
+  genalloc pend;        /* uint32_t: indices in st of the round's recipients */
+  size_t pendpos;       /* pend[0..pendpos) went out in jobs */
+  size_t jobstart;      /* the job in flight is pend[jobstart..pendpos) */
+  genalloc res;         /* job_res: the R lines of the job in flight */
+  stralloc restext;     /* their texts */
+  genalloc failed;      /* uint32_t: indices in st refused for good this round */
+  genalloc idx;         /* uint32_t: scratch list of indices in st */
+  int tried;            /* a job of this round reached a verdict */
 };
+
+typedef struct job_res_s job_res;
+struct job_res_s
+{
+  unsigned int status;  /* QUEUE_RCPT_* */
+  unsigned int code;
+  size_t text;          /* in restext */
+};
+
+#define PEND(w) genalloc_s(uint32_t, &(w)->pend)
+#define NPEND(w) genalloc_len(uint32_t, &(w)->pend)
+#define NJOB(w) ((w)->pendpos - (w)->jobstart)
 
 static genalloc workers = GENALLOC_ZERO;  /* worker */
 #define WORKER(i) (genalloc_s(worker, &workers) + (i))
@@ -456,23 +358,35 @@ static void worker_close (worker *w)
   w->in = w->out = -1;
 }
 
+/* ---- message files ---- */
+
+/* Opens cur/ID for reading (queue_msg_openat: a regular file, not
+   through a link, never blocking on a FIFO). -1 with errno; EPROTO: not
+   a regular file. */
+static int msg_open (char const *id)
+{
+  int fd = queue_msg_openat(curfd, id);
+  if (fd < 0 && (errno == ELOOP || errno == EFTYPE_QUEUE)) errno = EPROTO;
+  return fd;
+}
+
 /* ---- bounces ---- */
 
 /* Injects a notification for the recipients idx[0..n-1] of the message w
    carries. Returns 1 when it is queued (or need not be sent), 0 when the
    injector failed (the caller keeps the recipients for a later try). */
-static int bounce_send (worker *w, unsigned int const *idx, unsigned int n, int delayed, char const *status)
+static int bounce_send (worker *w, uint32_t const *idx, size_t n, int delayed, char const *status)
 {
   msg *m = MSG(w->slot);
   char const *sender = w->env.sender.s;
   char const *to = sender;
-  dsn_rcpt rr[n ? n : 1];
+  dsn_rcpt *rr;
   dsn d;
   qq q = QQ_ZERO;
   char buf[8192];
   buffer b;
   int fd, wstat;
-  unsigned int i;
+  size_t i;
   if (!*sender)
   {
     /* A bounce that failed. Never bounce it back (its sender is null); a
@@ -484,11 +398,14 @@ static int bounce_send (worker *w, unsigned int const *idx, unsigned int n, int 
     if (!postmaster || i < n)
     {
       for (i = 0; i < n; i++)
-        strerr_warnw(m->id, ": dropping failed bounce to <", queue_state_addr(&w->st, idx[i]), ">: ", queue_state_text(&w->st, idx[i]));
+        strerr_warnw(m->id, ": dropping failed bounce to <", logsafe(0, queue_state_addr(&w->st, idx[i])), ">: ", queue_state_text(&w->st, idx[i]));
       return 1;
     }
     to = postmaster;
   }
+  /* on the heap: a message may have 100,000 recipients */
+  rr = calloc(n ? n : 1, sizeof *rr);
+  if (!rr) { strerr_warnwu("allocate the bounce of ", m->id); return 0; }
   for (i = 0; i < n; i++)
   {
     rr[i].addr = queue_state_addr(&w->st, idx[i]);
@@ -498,15 +415,16 @@ static int bounce_send (worker *w, unsigned int const *idx, unsigned int n, int 
   }
   d.id = m->id; d.me = me; d.to = to; d.upstream = upstream_name;
   d.arrival = id_arrival(m->id); d.now = now(); d.delayed = delayed;
-  d.rcpts = rr; d.n = n;
-  fd = openat(curfd, m->id, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) { strerr_warnwusys("open cur/", m->id, " for its bounce"); return 0; }
-  if (lseek(fd, w->env.body, SEEK_SET) < 0) { fd_close(fd); return 0; }
-  if (qq_start(&q, 0) < 0) { strerr_warnwusys("start the injector for a bounce of ", m->id); fd_close(fd); return 0; }
+  d.rcpts = rr; d.n = (unsigned int)n;
+  fd = msg_open(m->id);
+  if (fd < 0) { strerr_warnwusys("open cur/", m->id, " for its bounce"); free(rr); return 0; }
+  if (lseek(fd, w->env.body, SEEK_SET) < 0) { fd_close(fd); free(rr); return 0; }
+  if (qq_start(&q, 0) < 0) { strerr_warnwusys("start the injector for a bounce of ", m->id); fd_close(fd); free(rr); return 0; }
   buffer_init(&b, &buffer_write, q.msgfd, buf, sizeof buf);
   if (dsn_write(&b, &d, fd) < 0 || !buffer_flush(&b))
     strerr_warnwusys("write the bounce of ", m->id);
   fd_close(fd);
+  free(rr);
   if (qq_envelope(&q, "", &to, 1) < 0) strerr_warnwusys("write the envelope of the bounce of ", m->id);
   wstat = qq_finish(&q);
   if (wstat < 0 || !WIFEXITED(wstat) || WEXITSTATUS(wstat))
@@ -515,23 +433,27 @@ static int bounce_send (worker *w, unsigned int const *idx, unsigned int n, int 
     strerr_warnwu("queue the ", delayed ? "delay warning" : "bounce", " of ", m->id, ": ", v->ecode, " ", v->text);
     return 0;
   }
-  strerr_warni(m->id, ": ", delayed ? "delay warning" : "bounce", " queued for <", to, ">");
+  strerr_warni(m->id, ": ", delayed ? "delay warning" : "bounce", " queued for <", logsafe(0, to), ">");
   return 1;
 }
 
 /* ---- removing and requeueing ---- */
 
-static void msg_done (uint32_t slot)
+static void msg_done (worker *w)
 {
+  uint32_t slot = w->slot;
   msg *m = MSG(slot);
   /* the message first: a crash in between leaves a stale state file, which
      start-up removes; the other order would resend to every recipient */
   if (unlinkat(curfd, m->id, 0) < 0 && errno != ENOENT)
   {
     strerr_warnwusys("remove cur/", m->id);
-    heap_push(slot, now() + retry_delay(0));
+    sched_push(slot, now() + retry_delay(0));
     return;
   }
+  /* and the removal on disk before the state goes: if a power loss brought
+     cur/ID back without its state, every recipient would get it again */
+  if (w->hadstate && fsync(curfd) < 0 && errno != EINVAL) strerr_warnwusys("fsync cur/");
   if (queue_state_remove(statefd, m->id) < 0) strerr_warnwusys("remove state/", m->id);
   if (verbose) strerr_warni(m->id, ": finished");
   msg_free(slot);
@@ -539,28 +461,86 @@ static void msg_done (uint32_t slot)
 
 /* ---- dispatching ---- */
 
-static int job_send (worker *w, char const *id)
+/* Sends the next job of the round: up to JOB_RCPTS recipients. 0, or -1
+   when the worker cannot take it. */
+static int job_send (worker *w, time_t t)
 {
   stralloc s = STRALLOC_ZERO;
-  size_t i, pos = 0;
+  char const *id = MSG(w->slot)->id;
+  size_t end = NPEND(w) - w->pendpos > JOB_RCPTS ? w->pendpos + JOB_RCPTS : NPEND(w);
+  size_t i;
   int r;
   if (!stralloc_cats(&s, "M ") || !stralloc_cats(&s, qdir) || !stralloc_cats(&s, "/cur/")
    || !stralloc_cats(&s, id) || !stralloc_catb(&s, "\n", 1)) goto nomem;
-  for (i = 0; i < w->njob; i++)
-  {
-    char const *a = w->job.s + pos;
-    size_t len = strlen(a);
-    if (!stralloc_catb(&s, "R ", 2) || !stralloc_catb(&s, a, len) || !stralloc_catb(&s, "\n", 1)) goto nomem;
-    pos += len + 1;
-  }
+  for (i = w->pendpos; i < end; i++)
+    if (!stralloc_catb(&s, "R ", 2) || !stralloc_cats(&s, queue_state_addr(&w->st, PEND(w)[i]))
+     || !stralloc_catb(&s, "\n", 1)) goto nomem;
   if (!stralloc_catb(&s, ".\n", 2)) goto nomem;
   r = allwrite(w->in, s.s, s.len) == s.len ? 0 : -1;
   stralloc_free(&s);
+  w->jobstart = w->pendpos;
+  w->pendpos = end;
+  genalloc_setlen(job_res, &w->res, 0);
+  w->restext.len = 0;
+  w->info.len = 0;
+  w->started = mono();
+  w->deadline = t + JOB_TIMEOUT;
   return r;
  nomem:
   stralloc_free(&s);
   return -1;
 }
+
+static void idx_add (genalloc *g, uint32_t k)
+{
+  if (!genalloc_append(uint32_t, g, &k)) strerr_diefu(111, "allocate");
+}
+
+/* The round: every recipient of the envelope not done or failed, each
+   once however often and in whatever case of its domain the envelope names
+   it (addr_same). An empty address (the injector takes one) can never be
+   delivered: it is refused for good at once. */
+static void round_plan (worker *w)
+{
+  size_t i, pos = 0, n;
+  stralloc seen = STRALLOC_ZERO;
+  genalloc_setlen(uint32_t, &w->pend, 0);
+  genalloc_setlen(uint32_t, &w->failed, 0);
+  w->pendpos = w->jobstart = 0;
+  w->tried = 0;
+  /* which recipients of the state the envelope names: a state line for
+     an address not in the envelope (a file edited by hand) is left alone */
+  for (i = 0; i < w->env.nrcpt; i++)
+  {
+    char const *a = w->env.rcpts.s + pos;
+    int k = queue_state_add(&w->st, a);
+    pos += strlen(a) + 1;
+    if (k < 0) strerr_diefu(111, "allocate");
+    if (seen.len <= (size_t)k)
+    {
+      size_t old = seen.len;
+      if (!stralloc_readyplus(&seen, k + 1 - old)) strerr_diefu(111, "allocate");
+      memset(seen.s + old, 0, k + 1 - old);
+      seen.len = k + 1;
+    }
+    seen.s[k] = 1;
+  }
+  n = queue_state_n(&w->st);
+  for (i = 0; i < n && i < seen.len; i++)
+  {
+    if (!seen.s[i] || queue_state_rcpt(&w->st, i)->status != QUEUE_RCPT_DEFER) continue;
+    if (!*queue_state_addr(&w->st, i))
+    {
+      if (!queue_state_set_at(&w->st, i, QUEUE_RCPT_DEFER, 0, "5.1.3 empty recipient address")) strerr_diefu(111, "allocate");
+      idx_add(&w->failed, i);
+      strerr_warni(MSG(w->slot)->id, " <>: failed 000 5.1.3 empty recipient address");
+    }
+    else idx_add(&w->pend, i);
+  }
+  stralloc_free(&seen);
+}
+
+static void msg_settle (worker *w, time_t t);
 
 /* Returns 1 when a job went out, 0 when the message needed nothing now
    (rescheduled, finished or dropped), -1 when the worker is unusable. */
@@ -568,7 +548,7 @@ static int dispatch (worker *w, uint32_t slot, time_t t)
 {
   msg *m = MSG(slot);
   int fd, r;
-  size_t i, n;
+  w->slot = slot;
   /* the state first: a message not due yet after a restart costs one open */
   r = queue_state_read(statefd, m->id, &w->st);
   if (r < 0)
@@ -576,109 +556,86 @@ static int dispatch (worker *w, uint32_t slot, time_t t)
     strerr_warnwusys("read state/", m->id, ", trying every recipient not known done");
     queue_state_clear(&w->st);
   }
+  w->hadstate = r != 0;
   if (r > 0 && (m->flags & MSG_UNKNOWN) && w->st.next > t)
   {
     /* first look since start-up, and not due yet: reschedule, cheaply */
     m->flags &= ~MSG_UNKNOWN;
-    heap_push(slot, w->st.next);
+    sched_push(slot, w->st.next);
     return 0;
   }
-  fd = openat(curfd, m->id, O_RDONLY | O_CLOEXEC);
+  fd = msg_open(m->id);
   if (fd < 0)
   {
     if (errno == ENOENT) { queue_state_remove(statefd, m->id); msg_free(slot); return 0; }
+    if (errno == EPROTO) { strerr_warnw("cur/", m->id, " is not a regular file: left alone, not scheduled"); msg_free(slot); return 0; }
     strerr_warnwusys("open cur/", m->id);
-    heap_push(slot, t + retry_delay(0));
+    sched_push(slot, t + retry_delay(0));
     return 0;
   }
   r = queue_env_read(fd, &w->env);
   fd_close(fd);
   if (r <= 0)
   {
-    if (r < 0) { strerr_warnwusys("read cur/", m->id); heap_push(slot, t + retry_delay(0)); }
+    if (r < 0) { strerr_warnwusys("read cur/", m->id); sched_push(slot, t + retry_delay(0)); }
     else { strerr_warnw("cur/", m->id, " is malformed: left alone, not scheduled"); msg_free(slot); }
     return 0;
   }
   m->flags &= ~MSG_UNKNOWN;
-  w->job.len = 0;
-  w->njob = 0;
-  for (i = 0, n = 0; i < w->env.nrcpt; i++)
+  round_plan(w);
+  if (!NPEND(w))
   {
-    char const *a = w->env.rcpts.s + n;
-    int k = queue_state_find(&w->st, a);
-    n += strlen(a) + 1;
-    if (k < 0 && !queue_state_set(&w->st, a, QUEUE_RCPT_DEFER, 0, "")) strerr_diefu(111, "allocate");
-    if (k >= 0 && queue_state_rcpt(&w->st, k)->status != QUEUE_RCPT_DEFER) continue;
-    if (!stralloc_catb(&w->job, a, strlen(a) + 1)) strerr_diefu(111, "allocate");
-    w->njob++;
+    if (genalloc_len(uint32_t, &w->failed)) msg_settle(w, t);
+    else msg_done(w);
+    return 0;
   }
-  if (!w->njob) { msg_done(slot); return 0; }
-  queue_state_clear(&w->res);
-  w->nres = 0;
-  w->info.len = 0;
-  w->slot = slot;
-  if (job_send(w, m->id) < 0)
+  if (job_send(w, t) < 0)
   {
     /* the worker died between jobs: not an attempt, try another one */
     worker_close(w);
-    heap_push(slot, t);
+    sched_push(slot, t);
     return -1;
   }
   w->busy = 1;
-  w->probe = !!pause_class;
-  if (w->probe) probe_inflight = 1;
-  w->started = mono();
-  w->deadline = t + JOB_TIMEOUT;
-  ring_add(&rate_m, t);
-  ring_add(&rate_h, t);
+  w->probe = gate_send(&G, t);
   return 1;
 }
 
-/* When the next message may go out, ignoring the heap: 0 now, -1 never
-   (stopping), else a time. */
-static time_t gate (time_t t)
+/* When the next message may go out, ignoring the schedule: 0 now, -1
+   never (stopping, or a probe in flight), else a time. */
+static time_t gate_at (time_t t)
 {
-  time_t g = 0, r;
-  if (stopping) return -1;
-  if (hold_until > t) g = hold_until;
-  if (pause_class)
-  {
-    if (probe_inflight) return -1;
-    if (pause_until > t && pause_until > g) g = pause_until;
-  }
-  r = ring_wait(&rate_m, t); if (r > g) g = r;
-  r = ring_wait(&rate_h, t); if (r > g) g = r;
-  return g;
+  return stopping ? -1 : gate_when(&G, t);
+}
+
+/* 1 when the first message of the schedule may go now. */
+static int due_now (time_t t)
+{
+  prioq_elt e;
+  return prioq_min(&sched, &e) && e.key <= t && !gate_at(t);
 }
 
 static void dispatch_due (void)
 {
   unsigned int pops = 0;
   time_t t = now();
-  while (HEAPLEN && pops++ < POPS_PER_TURN)
+  while (pops++ < POPS_PER_TURN && due_now(t))
   {
-    worker *w;
-    uint32_t slot;
-    if (MSG(HEAP[0])->key > t || gate(t)) break;
-    w = worker_idle();
+    worker *w = worker_idle();
+    prioq_elt e;
     if (!w) break;
-    slot = heap_pop();
-    if (dispatch(w, slot, t) < 0)
+    prioq_pop(&sched, &e);
+    if (dispatch(w, e.item, t) < 0)
     {
       /* a worker that dies before taking a job (REMOTE cannot run?):
          wait a second rather than fork in a loop */
-      if (hold_until < t + 1) hold_until = t + 1;
+      gate_hold_min(&G, t + 1);
       break;
     }
   }
 }
 
 /* ---- results ---- */
-
-static int class_broken (char const *c)
-{
-  return !strcmp(c, "auth") || !strcmp(c, "tls") || !strcmp(c, "config");
-}
 
 static void log_attempt (worker *w, char const *rcpt, char const *verdict, unsigned int code, char const *text, double lat)
 {
@@ -696,50 +653,96 @@ static void log_attempt (worker *w, char const *rcpt, char const *verdict, unsig
   /* three digits always: 000 is "no reply, the failure is ours" */
   fmt[0] = '0' + code / 100 % 10; fmt[1] = '0' + code / 10 % 10; fmt[2] = '0' + code % 10; fmt[3] = 0;
   ms[uint64_fmt(ms, (uint64_t)(lat * 1000))] = 0;
-  strerr_warni(MSG(w->slot)->id, " <", rcpt, "> upstream=", host, " tls=", tls, " auth=", mech,
+  strerr_warni(MSG(w->slot)->id, " <", logsafe(0, rcpt), "> upstream=", logsafe(1, host), " tls=", tls, " auth=", mech,
     ": ", verdict, " ", fmt, " ", text, " (", ms, " ms)");
 }
 
-/* Collects the recipients of state st with status DEFER into idx. */
-static unsigned int deferred_list (queue_state const *st, unsigned int *idx)
+/* Collects the recipients of st with status DEFER into g. */
+static void deferred_list (queue_state const *st, genalloc *g)
 {
-  unsigned int i = 0, n = 0, len = queue_state_n(st);
+  size_t i = 0, len = queue_state_n(st);
+  genalloc_setlen(uint32_t, g, 0);
   for (; i < len; i++)
-    if (queue_state_rcpt(st, i)->status == QUEUE_RCPT_DEFER) idx[n++] = i;
-  return n;
+    if (queue_state_rcpt(st, i)->status == QUEUE_RCPT_DEFER) idx_add(g, i);
 }
 
-/* After an attempt reached a verdict: bounce what failed, expire, warn,
-   and either finish the message or write its state and reschedule it. */
-static void msg_settle (worker *w, unsigned int const *failed, unsigned int nfailed, time_t t)
+static void status_set (genalloc const *g, queue_state *st, unsigned int status)
+{
+  size_t i = 0, n = genalloc_len(uint32_t, g);
+  for (; i < n; i++) queue_state_rcpt(st, genalloc_s(uint32_t, g)[i])->status = status;
+}
+
+/* After a round reached a verdict: bounce what failed, expire, warn, and
+   either finish the message or write its state and reschedule it. */
+static void msg_settle (worker *w, time_t t)
 {
   uint32_t slot = w->slot;
-  unsigned int len = queue_state_n(&w->st);
-  unsigned int idx[len ? len : 1];
-  unsigned int i, n;
+  size_t i, n;
   time_t age = t - id_arrival(MSG(slot)->id);
   w->st.attempts++;
-  if (nfailed && bounce_send(w, failed, nfailed, 0, 0))
-    for (i = 0; i < nfailed; i++) queue_state_rcpt(&w->st, failed[i])->status = QUEUE_RCPT_FAIL;
-  n = deferred_list(&w->st, idx);
+  if (genalloc_len(uint32_t, &w->failed)
+   && bounce_send(w, genalloc_s(uint32_t, &w->failed), genalloc_len(uint32_t, &w->failed), 0, 0))
+    status_set(&w->failed, &w->st, QUEUE_RCPT_FAIL);
+  deferred_list(&w->st, &w->idx);
+  n = genalloc_len(uint32_t, &w->idx);
   if (n && age >= (time_t)lifetime)
   {
     for (i = 0; i < n; i++)
+      strerr_warni(MSG(slot)->id, " <", logsafe(0, queue_state_addr(&w->st, genalloc_s(uint32_t, &w->idx)[i])), ">: expired, giving up after LIFETIME");
+    if (bounce_send(w, genalloc_s(uint32_t, &w->idx), n, 0, "5.4.7"))
     {
-      queue_state_rcpt(&w->st, idx[i])->status = QUEUE_RCPT_FAIL;
-      strerr_warni(MSG(slot)->id, " <", queue_state_addr(&w->st, idx[i]), ">: expired, giving up after LIFETIME");
+      status_set(&w->idx, &w->st, QUEUE_RCPT_FAIL);
+      n = 0;
     }
-    if (!bounce_send(w, idx, n, 0, "5.4.7"))
-      for (i = 0; i < n; i++) queue_state_rcpt(&w->st, idx[i])->status = QUEUE_RCPT_DEFER;
-    n = deferred_list(&w->st, idx);
   }
-  if (!n) { msg_done(slot); return; }
+  if (!n) { msg_done(w); return; }
   if (delaywarn && age >= (time_t)delaywarn && !w->st.warned)
-    if (bounce_send(w, idx, n, 1, 0)) w->st.warned = 1;
+    if (bounce_send(w, genalloc_s(uint32_t, &w->idx), n, 1, 0)) w->st.warned = 1;
   w->st.next = t + retry_delay(w->st.attempts - 1);
+  /* the move from new/ to cur/ on disk before the first state file: a
+     power loss must not bring back new/ID (whose scan then takes it again
+     as never tried) while state/ID says who has it already */
+  if (!w->hadstate && (fsync(curfd) < 0 || fsync(newfd) < 0) && errno != EINVAL)
+    strerr_warnwusys("fsync cur/ and new/");
   if (queue_state_write(statefd, MSG(slot)->id, &w->st) < 0)
     strerr_warnwusys("write state/", MSG(slot)->id);
-  heap_push(slot, w->st.next);
+  else w->hadstate = 1;
+  sched_push(slot, w->st.next);
+}
+
+/* The result of the job in flight's j-th recipient from its R line;
+   without one, the caller's values (the M line's) are left. */
+static void job_result (worker const *w, size_t j, unsigned int *status, unsigned int *code, char const **text)
+{
+  if (j < genalloc_len(job_res, &w->res))
+  {
+    job_res const *r = genalloc_s(job_res, &w->res) + j;
+    *status = r->status;
+    *code = r->code;
+    *text = w->restext.s + r->text;
+  }
+  /* else: as given */
+}
+
+/* Applies the job's per-recipient results to the state. */
+static void job_record (worker *w, int ok, int smtp, unsigned int mstatus, unsigned int ucode, char const *text, double lat)
+{
+  size_t j;
+  for (j = 0; j < NJOB(w); j++)
+  {
+    uint32_t k = PEND(w)[w->jobstart + j];
+    unsigned int rs = mstatus, rc = ucode;
+    char const *rt = text;
+    char const *verdict = "deferred";
+    job_result(w, j, &rs, &rc, &rt);
+    /* delivered only on an R ok inside an M ok (doc/interfaces.md) */
+    if (ok && j < genalloc_len(job_res, &w->res) && rs == QUEUE_RCPT_DONE) verdict = "delivered";
+    else if (smtp && rs == QUEUE_RCPT_FAIL) { verdict = "failed"; idx_add(&w->failed, k); }
+    /* a failed recipient stays DEFER until its bounce is queued */
+    if (!queue_state_set_at(&w->st, k, !strcmp(verdict, "delivered") ? QUEUE_RCPT_DONE : QUEUE_RCPT_DEFER, rc, rt))
+      strerr_diefu(111, "allocate");
+    log_attempt(w, queue_state_addr(&w->st, k), verdict, rc, rt, lat);
+  }
 }
 
 /* The job is over: M line (status, class, code, text), or a dead worker. */
@@ -748,79 +751,58 @@ static void job_finish (worker *w, char const *mstatus, char const *class, char 
   time_t t = now();
   double lat = mono() - w->started;
   unsigned int ucode = 0;
-  unsigned int len = queue_state_n(&w->st);
-  unsigned int failed[len ? len : 1];
-  unsigned int nfailed = 0;
-  size_t i, pos = 0;
+  size_t j;
   int ok = !strcmp(mstatus, "ok");
   int smtp = !strcmp(class, "smtp");
+  gate_event ev;
   uint0_scan(code, &ucode);
   w->busy = 0;
-  if (w->probe) probe_inflight = 0;
-  if (class_broken(class) || !strcmp(class, "throttle"))
+  gate_result(&G, class, w->probe, t, &ev);
+  if (gate_class_broken(class) || !strcmp(class, "throttle"))
   {
     /* the upstream is broken, not the message: keep it, count nothing */
-    for (i = 0; i < w->njob; i++, pos += strlen(w->job.s + pos) + 1)
-      log_attempt(w, w->job.s + pos, "deferred", ucode, text, lat);
-    if (class_broken(class)) pause_enter(class, code, text, w->probe); else hold_enter(code, text);
-    heap_push(w->slot, t);
+    for (j = 0; j < NJOB(w); j++)
+      log_attempt(w, queue_state_addr(&w->st, PEND(w)[w->jobstart + j]), "deferred", ucode, text, lat);
+    gate_log(&ev, code, text);
+    /* what earlier jobs of the round found is kept */
+    if (w->tried || genalloc_len(uint32_t, &w->failed)) msg_settle(w, t);
+    else sched_push(w->slot, t);
     return;
   }
-  if (!strcmp(class, "network"))
+  gate_log(&ev, code, text);
+  job_record(w, ok, smtp,
+    !strcmp(mstatus, "fail") ? QUEUE_RCPT_FAIL : QUEUE_RCPT_DEFER, ucode, text, lat);
+  w->tried = 1;
+  /* the rest of the round: the next job on the same worker, so in the
+     same upstream session, while the upstream answers transactions */
+  if (smtp && w->pendpos < NPEND(w) && !stopping && w->in >= 0)
   {
-    if (++netfails >= NETFAIL_MAX) pause_enter("network", code, text, w->probe);
+    /* an smtp answer ended any pause: the rest is no probe */
+    if (job_send(w, t) == 0) { w->busy = 1; w->probe = 0; return; }
+    worker_close(w);
   }
-  else if (smtp)
-  {
-    netfails = 0;
-    hold_n = 0;
-    if (w->probe) pause_leave();
-  }
-  if (w->probe && pause_class && pause_until <= t) pause_until = t + retry_delay(pause_n);
-  for (i = 0; i < w->njob; i++)
-  {
-    char const *a = w->job.s + pos;
-    int r = queue_state_find(&w->res, a);
-    int k = queue_state_find(&w->st, a);
-    char const *rs = r >= 0 ? queue_rcpt_status_name(queue_state_rcpt(&w->res, r)->status) : mstatus;
-    unsigned int rc = r >= 0 ? queue_state_rcpt(&w->res, r)->code : ucode;
-    char const *rt = r >= 0 ? queue_state_text(&w->res, r) : text;
-    pos += strlen(a) + 1;
-    /* delivered only on an R ok inside an M ok (doc/interfaces.md) */
-    if (ok && r >= 0 && queue_state_rcpt(&w->res, r)->status == QUEUE_RCPT_DONE)
-    {
-      queue_state_set(&w->st, a, QUEUE_RCPT_DONE, rc, rt);
-      log_attempt(w, a, "delivered", rc, rt, lat);
-    }
-    else if (smtp && !strcmp(rs, "fail"))
-    {
-      queue_state_set(&w->st, a, QUEUE_RCPT_DEFER, rc, rt);
-      failed[nfailed++] = k;
-      log_attempt(w, a, "failed", rc, rt, lat);
-    }
-    else
-    {
-      queue_state_set(&w->st, a, QUEUE_RCPT_DEFER, rc, rt);
-      log_attempt(w, a, "deferred", rc, rt, lat);
-    }
-  }
-  msg_settle(w, failed, nfailed, t);
+  msg_settle(w, t);
 }
 
-/* The k-th recipient of the job in flight, or NULL. */
-static char const *job_rcpt (worker const *w, unsigned int k)
+/* Reads an R line of the job in flight. R lines come in job order; their
+   recipient field is made printable, so it names the recipient only for
+   ASCII addresses: they are matched by their order. */
+static void job_rline (worker *w, char const *status, char const *code, char const *text)
 {
-  size_t pos = 0;
-  unsigned int i;
-  if (k >= w->njob) return 0;
-  for (i = 0; i < k; i++) pos += strlen(w->job.s + pos) + 1;
-  return w->job.s + pos;
+  job_res r;
+  if (genalloc_len(job_res, &w->res) >= NJOB(w)) return;
+  r.status = !strcmp(status, "ok") ? QUEUE_RCPT_DONE : !strcmp(status, "fail") ? QUEUE_RCPT_FAIL : QUEUE_RCPT_DEFER;
+  r.code = 0;
+  uint0_scan(code, &r.code);
+  r.text = w->restext.len;
+  if (!printable_cat(&w->restext, text, strlen(text)) || !stralloc_0(&w->restext)
+   || !genalloc_append(job_res, &w->res, &r)) strerr_diefu(111, "allocate");
 }
 
 static void job_line (worker *w, char *line)
 {
   char *f[5];
-  unsigned int n = 0;
+  unsigned int n = 0, i;
   f[n++] = line;
   while (n < 5)
   {
@@ -830,16 +812,9 @@ static void job_line (worker *w, char *line)
     f[n++] = tab + 1;
   }
   if (!w->busy) return;
-  if (line[0] == 'R' && !line[1] && n == 5)
-  {
-    /* R lines come in job order; their recipient field is made printable,
-       so it names the recipient only for ASCII addresses: go by the order */
-    unsigned int status = !strcmp(f[2], "ok") ? QUEUE_RCPT_DONE : !strcmp(f[2], "fail") ? QUEUE_RCPT_FAIL : QUEUE_RCPT_DEFER;
-    unsigned int code = 0;
-    char const *a = job_rcpt(w, w->nres++);
-    uint0_scan(f[3], &code);
-    if (a && !queue_state_set(&w->res, a, status, code, f[4])) strerr_diefu(111, "allocate");
-  }
+  /* the worker makes its fields printable; a log line must not depend on it */
+  for (i = 1; i < n && i < 4; i++) printable_fix(f[i], strlen(f[i]));
+  if (line[0] == 'R' && !line[1] && n == 5) job_rline(w, f[2], f[3], f[4]);
   else if (line[0] == 'M' && !line[1] && n == 5)
   {
     stralloc t = STRALLOC_ZERO;
@@ -936,22 +911,47 @@ static DIR *dir_open (int fd)
   return dir;
 }
 
-/* new/ to cur/: the scheduler has taken it. Attempted at once. */
+/* new/ID and cur/ID both exist. The same file under two names is what a
+   power loss can leave of our own rename (the entry in new/ not yet gone
+   on disk): the one in new/ goes. Another file under a queued message's
+   id is never allowed to replace it: left in new/ for a person to see. */
+static void new_and_cur (char const *id)
+{
+  struct stat a, b;
+  if (fstatat(newfd, id, &a, AT_SYMLINK_NOFOLLOW) < 0 || fstatat(curfd, id, &b, AT_SYMLINK_NOFOLLOW) < 0) return;
+  if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+  {
+    if (unlinkat(newfd, id, 0) < 0) strerr_warnwusys("remove new/", id, ", a second name of cur/", id);
+  }
+  else strerr_warnw("move new/", id, " to cur/: File exists: another message under a queued id, left in new/, not scheduled");
+}
+
+/* new/ to cur/: the scheduler has taken it. Attempted at once. Never over
+   a file in cur/ (RENAME_NOREPLACE): an id names one message for good. */
 static void scan_new (void)
 {
   DIR *dir = dir_open(newfd);
   struct dirent *d;
-  time_t t = now();
   if (!dir) { strerr_warnwusys("open new/"); return; }
   while ((d = readdir(dir)))
   {
+    struct stat st;
     if (!queue_id_valid(d->d_name)) continue;
-    if (renameat2(newfd, d->d_name, curfd, d->d_name, RENAME_NOREPLACE) < 0)
+    /* a link or a FIFO is no message: worker and bounce would read what
+       it points to, or block */
+    if (fstatat(newfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) continue;
+    if (!S_ISREG(st.st_mode))
     {
-      if (errno != ENOENT) strerr_warnwusys("move new/", d->d_name, " to cur/");
+      strerr_warnw("new/", d->d_name, " is not a regular file: left alone");
       continue;
     }
-    heap_push(msg_new(d->d_name, t, 0), id_arrival(d->d_name));
+    if (renameat2(newfd, d->d_name, curfd, d->d_name, RENAME_NOREPLACE) < 0)
+    {
+      if (errno == EEXIST) new_and_cur(d->d_name);
+      else if (errno != ENOENT) strerr_warnwusys("move new/", d->d_name, " to cur/");
+      continue;
+    }
+    sched_push(msg_new(d->d_name, 0), id_arrival(d->d_name));
   }
   closedir(dir);
 }
@@ -967,17 +967,19 @@ static int slot_cmp_key (void const *key, void const *b)
 }
 
 /* State files without a message (a crash between the two unlinks of
-   msg_done) and ID.tmp files (a crash inside queue_state_write) go. */
+   msg_done) and ID.tmp files (a crash inside queue_state_write) go. Run
+   after scan_new has taken new/ into the schedule: a message a power loss
+   put back into new/ keeps its state (queue/README.md). */
 static void clean_state (void)
 {
   DIR *dir = dir_open(statefd);
   struct dirent *d;
   uint32_t *sorted;
-  size_t n = HEAPLEN;
+  size_t n = prioq_len(&sched), i;
   if (!dir) { strerr_warnwusys("open state/"); return; }
   sorted = malloc((n ? n : 1) * sizeof(uint32_t));
   if (!sorted) strerr_diefu(111, "allocate");
-  if (n) memcpy(sorted, HEAP, n * sizeof(uint32_t));
+  for (i = 0; i < n; i++) sorted[i] = prioq_at(&sched, i)->item;
   qsort(sorted, n, sizeof(uint32_t), &id_cmp);
   while ((d = readdir(dir)))
   {
@@ -989,6 +991,27 @@ static void clean_state (void)
   closedir(dir);
 }
 
+/* tmp/ holds what an injector is writing; a file there older than 36
+   hours is what a killed injector left (queue/README.md): removed, at
+   start and every RESCAN seconds. An injector still writing keeps its
+   file's mtime fresh. */
+static void sweep_tmp (time_t t)
+{
+  DIR *dir = dir_open(tmpfd);
+  struct dirent *d;
+  if (!dir) { strerr_warnwusys("open tmp/"); return; }
+  while ((d = readdir(dir)))
+  {
+    struct stat st;
+    if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, "..")) continue;
+    if (fstatat(tmpfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || S_ISDIR(st.st_mode)) continue;
+    if (st.st_mtime > t - TMP_MAXAGE) continue;
+    if (unlinkat(tmpfd, d->d_name, 0) < 0) strerr_warnwusys("remove tmp/", logsafe(0, d->d_name));
+    else strerr_warni("removed tmp/", logsafe(0, d->d_name), ": left over for more than 36 hours");
+  }
+  closedir(dir);
+}
+
 static void scan_cur (void)
 {
   DIR *dir = dir_open(curfd);
@@ -996,14 +1019,12 @@ static void scan_cur (void)
   if (!dir) strerr_diefusys(111, "open ", qdir, "/cur");
   while ((d = readdir(dir)))
   {
-    uint32_t slot;
     if (!queue_id_valid(d->d_name)) continue;
-    slot = msg_new(d->d_name, id_arrival(d->d_name), MSG_UNKNOWN | MSG_INHEAP);
-    if (!genalloc_append(uint32_t, &heap, &slot)) strerr_diefu(111, "grow the heap");
-    MSG(slot)->pos = HEAPLEN - 1;
+    if (!prioq_append(&sched, id_arrival(d->d_name), id_tie(d->d_name), msg_new(d->d_name, MSG_UNKNOWN)))
+      strerr_diefu(111, "grow the schedule");
   }
   closedir(dir);
-  heap_rebuild();
+  prioq_order(&sched);
 }
 
 /* The injector writes a NUL: new mail. Any other byte (echo > trigger)
@@ -1023,15 +1044,14 @@ static void retry_all (void)
 {
   size_t i = 0;
   time_t t = now();
-  for (; i < HEAPLEN; i++)
+  for (; i < prioq_len(&sched); i++)
   {
-    msg *m = MSG(HEAP[i]);
-    if (m->key > t) m->key = t;
-    m->flags &= ~MSG_UNKNOWN;
+    prioq_elt *e = prioq_at(&sched, i);
+    if (e->key > t) e->key = t;
+    MSG(e->item)->flags &= ~MSG_UNKNOWN;
   }
-  heap_rebuild();
-  hold_until = 0;
-  pause_until = 0;
+  prioq_order(&sched);
+  gate_open(&G);
   strerr_warni("retrying everything now");
 }
 
@@ -1111,6 +1131,7 @@ static void spool_open (void)
   curfd = dir_at(qfd, "cur");
   newfd = dir_at(qfd, "new");
   statefd = dir_at(qfd, "state");
+  tmpfd = dir_at(qfd, "tmp");
   /* O_RDWR: we are a writer too, so the FIFO never reads EOF */
   trigfd = openat(qfd, "trigger", O_RDWR | O_NONBLOCK | O_CLOEXEC);
   if (trigfd < 0) strerr_diefusys(111, "open ", qdir, "/trigger");
@@ -1123,10 +1144,11 @@ static time_t next_wake (time_t t)
 {
   time_t wake = t + rescan;
   unsigned int i;
-  if (HEAPLEN && !stopping && (workers_busy() < concurrency))
+  prioq_elt e;
+  if (prioq_min(&sched, &e) && !stopping && (workers_busy() < concurrency))
   {
-    time_t g = gate(t);
-    time_t k = MSG(HEAP[0])->key;
+    time_t g = gate_at(t);
+    time_t k = e.key;
     if (g >= 0)
     {
       if (g > k) k = g;
@@ -1158,7 +1180,7 @@ static int handle_signals (void)
 
 static void loop (void)
 {
-  time_t last_scan = now();
+  time_t last_scan = now(), last_sweep = last_scan;
   for (;;)
   {
     time_t t, wake;
@@ -1166,7 +1188,7 @@ static void loop (void)
     dispatch_due();
     t = now();
     /* the pop budget ran out with work left: come straight back */
-    wake = HEAPLEN && MSG(HEAP[0])->key <= t && !gate(t) && worker_idle() ? t : next_wake(t);
+    wake = due_now(t) && worker_idle() ? t : next_wake(t);
     {
     iopause_fd x[2 + NWORKERS];
     unsigned int idx[NWORKERS ? NWORKERS : 1];
@@ -1209,6 +1231,7 @@ static void loop (void)
     t = now();
     workers_watchdog(t);
     if (t - last_scan >= (time_t)rescan) { scan_new(); last_scan = t; }
+    if (t - last_sweep >= (time_t)rescan) { sweep_tmp(t); last_sweep = t; }
   }
 }
 
@@ -1228,11 +1251,11 @@ int main (int argc, char const *const *argv)
   config();
   spool_open();
   sig_setup();
-  ring_init(&rate_m, rate_minute);
-  ring_init(&rate_h, rate_hour);
+  if (!gate_init(&G, retry, nretry, rate_minute, rate_hour)) strerr_diefu(111, "allocate the rate limiter");
+  sweep_tmp(now());
   scan_cur();
-  clean_state();
   scan_new();
+  clean_state();
   {
     char fmt[UINT64_FMT];
     fmt[uint64_fmt(fmt, nqueued)] = 0;

@@ -7,9 +7,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <skalibs/allreadwrite.h>
@@ -18,12 +20,15 @@
 #include <skalibs/fmtscan.h>
 #include <skalibs/types.h>
 
+#include "addr.h"
 #include "printable.h"
 #include "queue.h"
 #include "queue_state.h"
 
-/* A state file larger than this is refused as malformed, not read. */
-#define QUEUE_STATE_MAX (16 << 20)
+/* A state file larger than this is refused as malformed, not read: a
+   line is at most some 600 octets (an address, a code, a text cut at
+   QUEUE_STATE_TEXT_MAX), so 100,000 recipients fit. */
+#define QUEUE_STATE_MAX (128 << 20)
 
 static char const *const status_names[3] = { "defer", "done", "fail" };
 
@@ -47,41 +52,105 @@ void queue_state_clear (queue_state *st)
   st->warned = 0;
   genalloc_setlen(queue_rcpt, &st->rcpts, 0);
   st->sa.len = 0;
+  if (st->hashcap) memset(st->hash, 0, st->hashcap * sizeof *st->hash);
 }
 
 void queue_state_free (queue_state *st)
 {
   genalloc_free(queue_rcpt, &st->rcpts);
   stralloc_free(&st->sa);
+  free(st->hash);
+  st->hash = 0;
+  st->hashcap = 0;
   st->attempts = 0; st->next = 0; st->warned = 0;
+}
+
+/* FNV-1a over the address as addr_same() sees it: the local part byte for
+   byte, the domain (after the last '@') in lower case. */
+static uint32_t addr_hash (char const *a, size_t len)
+{
+  char const *at = memrchr(a, '@', len);
+  size_t local = at ? (size_t)(at - a) : len;
+  uint32_t h = 2166136261u;
+  size_t i = 0;
+  for (; i < len; i++)
+  {
+    unsigned char c = a[i];
+    if (i > local && c >= 'A' && c <= 'Z') c += 'a' - 'A';
+    h = (h ^ c) * 16777619u;
+  }
+  return h;
+}
+
+static void hash_insert (queue_state *st, size_t i)
+{
+  char const *a = queue_state_addr(st, i);
+  size_t mask = st->hashcap - 1;
+  size_t h = addr_hash(a, strlen(a)) & mask;
+  while (st->hash[h]) h = (h + 1) & mask;
+  st->hash[h] = (uint32_t)i + 1;
+}
+
+/* Keeps the table at most half full: rebuilt at twice the size. */
+static int hash_grow (queue_state *st)
+{
+  size_t n = queue_state_n(st), cap = st->hashcap ? st->hashcap : 64, i;
+  uint32_t *h;
+  if ((n + 1) * 2 <= st->hashcap) return 1;
+  while ((n + 1) * 2 > cap) cap *= 2;
+  h = calloc(cap, sizeof *h);
+  if (!h) return 0;
+  free(st->hash);
+  st->hash = h;
+  st->hashcap = cap;
+  for (i = 0; i < n; i++) hash_insert(st, i);
+  return 1;
 }
 
 int queue_state_find (queue_state const *st, char const *addr)
 {
-  size_t n = queue_state_n(st);
-  size_t i = 0;
-  for (; i < n; i++)
-    if (!strcmp(queue_state_addr(st, i), addr)) return (int)i;
+  size_t len = strlen(addr), mask = st->hashcap - 1, h;
+  if (!st->hashcap) return -1;
+  for (h = addr_hash(addr, len) & mask; st->hash[h]; h = (h + 1) & mask)
+  {
+    size_t i = st->hash[h] - 1;
+    char const *a = queue_state_addr(st, i);
+    if (addr_same(a, strlen(a), addr, len)) return (int)i;
+  }
   return -1;
 }
 
-int queue_state_set (queue_state *st, char const *addr, unsigned int status, unsigned int code, char const *text)
+int queue_state_add (queue_state *st, char const *addr)
 {
   int i = queue_state_find(st, addr);
-  size_t textpos;
-  if (i < 0)
-  {
-    queue_rcpt r = { QUEUE_RCPT_DEFER, 0, st->sa.len, 0 };
-    if (!stralloc_catb(&st->sa, addr, strlen(addr) + 1)) return 0;
-    if (!genalloc_append(queue_rcpt, &st->rcpts, &r)) return 0;
-    i = (int)queue_state_n(st) - 1;
-  }
-  textpos = st->sa.len;
-  if (!printable_cat(&st->sa, text, strlen(text)) || !stralloc_0(&st->sa)) return 0;
+  queue_rcpt r = { QUEUE_RCPT_DEFER, 0, st->sa.len, 0 };
+  if (i >= 0) return i;
+  if (queue_state_n(st) >= INT_MAX - 1 || !hash_grow(st)) return -1;
+  /* the address, then an empty text right after its NUL */
+  r.text = st->sa.len + strlen(addr);
+  if (!stralloc_catb(&st->sa, addr, strlen(addr) + 1)) return -1;
+  if (!genalloc_append(queue_rcpt, &st->rcpts, &r)) return -1;
+  i = (int)queue_state_n(st) - 1;
+  hash_insert(st, i);
+  return i;
+}
+
+int queue_state_set_at (queue_state *st, size_t i, unsigned int status, unsigned int code, char const *text)
+{
+  size_t textpos = st->sa.len, len = strlen(text);
+  if (len > QUEUE_STATE_TEXT_MAX) len = QUEUE_STATE_TEXT_MAX;
+  if (!len) textpos = queue_state_rcpt(st, i)->addr + strlen(queue_state_addr(st, i));
+  else if (!printable_cat(&st->sa, text, len) || !stralloc_0(&st->sa)) return 0;
   queue_state_rcpt(st, i)->status = status;
   queue_state_rcpt(st, i)->code = code;
   queue_state_rcpt(st, i)->text = textpos;
   return 1;
+}
+
+int queue_state_set (queue_state *st, char const *addr, unsigned int status, unsigned int code, char const *text)
+{
+  int i = queue_state_add(st, addr);
+  return i >= 0 && queue_state_set_at(st, i, status, code, text);
 }
 
 /* Splits line (NUL-terminated, no LF) at TABs into at most max fields. */
@@ -115,7 +184,8 @@ static int line_parse (queue_state *st, char *line)
   }
   if (n == 2 && !strcmp(f[0], "warned"))
     return uint0_scan(f[1], &st->warned);
-  if (n == 4 && status_scan(f[0], &status) && uint0_scan(f[2], &code) && f[1][0])
+  /* the address may be empty: the injector takes an empty recipient */
+  if (n == 4 && status_scan(f[0], &status) && uint0_scan(f[2], &code))
   {
     if (!queue_state_set(st, f[1], status, code, f[3])) return -1;
     return 1;
@@ -145,8 +215,14 @@ int queue_state_read (int statefd, char const *id, queue_state *st)
   char buf[4096];
   int fd, r;
   queue_state_clear(st);
-  fd = openat(statefd, id, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return errno == ENOENT ? 0 : -1;
+  /* a regular file only: a FIFO must not block the scheduler */
+  fd = openat(statefd, id, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+  if (fd < 0) { if (errno == ELOOP) errno = EPROTO; return errno == ENOENT ? 0 : -1; }
+  {
+    struct stat sb;
+    if (fstat(fd, &sb) < 0) goto err;
+    if (!S_ISREG(sb.st_mode)) { errno = EPROTO; goto err; }
+  }
   for (;;)
   {
     ssize_t w = fd_read(fd, buf, sizeof buf);

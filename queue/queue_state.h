@@ -3,6 +3,7 @@
 #ifndef SMARTHOST_QUEUE_STATE_H
 #define SMARTHOST_QUEUE_STATE_H
 
+#include <stdint.h>
 #include <time.h>
 #include <skalibs/stralloc.h>
 #include <skalibs/genalloc.h>
@@ -28,8 +29,10 @@ struct queue_state_s
   unsigned int warned;   /* 1 once a delay warning was sent */
   genalloc rcpts;        /* queue_rcpt */
   stralloc sa;           /* the strings */
+  uint32_t *hash;        /* index of rcpts by address (addr_same): slot+1, 0 empty */
+  size_t hashcap;        /* a power of two, at least twice the recipients; 0 none */
 };
-#define QUEUE_STATE_ZERO { 0, 0, 0, GENALLOC_ZERO, STRALLOC_ZERO }
+#define QUEUE_STATE_ZERO { 0, 0, 0, GENALLOC_ZERO, STRALLOC_ZERO, 0, 0 }
 
 #define queue_state_n(st) genalloc_len(queue_rcpt, &(st)->rcpts)
 #define queue_state_rcpt(st, i) (genalloc_s(queue_rcpt, &(st)->rcpts) + (i))
@@ -48,11 +51,27 @@ int queue_state_write (int statefd, char const *id, queue_state const *st);
 /* Removes statefd/ID; a missing file is not an error. Returns 0 or -1. */
 int queue_state_remove (int statefd, char const *id);
 
-/* The index of addr in st, or -1. */
+/* The index of addr in st, or -1. Two addresses are the same recipient
+   when addr_same() (lib/addr.h) says so: a duplicate or a variant of the
+   domain's case is one recipient, with one line in the state file. A
+   hash index makes this O(1), so a message with 100,000 recipients costs
+   no more per recipient than one with two. */
 int queue_state_find (queue_state const *st, char const *addr);
 
-/* Sets addr's status, code and text (text is made printable), adding the
-   recipient if it is new. Returns 1, or 0 on allocation failure. */
+/* The index of addr, adding it (status DEFER, code 0, empty text) if it is
+   new. Returns the index, or -1 on allocation failure. */
+int queue_state_add (queue_state *st, char const *addr);
+
+/* The most of a reply text a state keeps: the first line or two of it. */
+#define QUEUE_STATE_TEXT_MAX 300
+
+/* Sets the status, code and text (made printable, cut at
+   QUEUE_STATE_TEXT_MAX octets) of recipient i.
+   Returns 1, or 0 on allocation failure. */
+int queue_state_set_at (queue_state *st, size_t i, unsigned int status, unsigned int code, char const *text);
+
+/* queue_state_add, then queue_state_set_at. Returns 1, or 0 on allocation
+   failure. */
 int queue_state_set (queue_state *st, char const *addr, unsigned int status, unsigned int code, char const *text);
 
 /* Empties st for reuse, keeping its memory. */

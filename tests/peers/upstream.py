@@ -8,7 +8,7 @@
 #          [--mechs 'PLAIN LOGIN CRAM-MD5 XOAUTH2 OAUTHBEARER'] [--auth-token T]
 #          [--auth-token-file F]
 #          [--size N] [--no-pipelining] [--hostname NAME]
-#          [--defer-rcpt REGEX] [--fail-rcpt REGEX]
+#          [--defer-rcpt REGEX] [--fail-rcpt REGEX] [--fail-data REGEX]
 #
 # Listens on 127.0.0.1:P and prints "ready" on stdout once it accepts.
 #
@@ -37,6 +37,8 @@
 #   --no-pipelining  do not advertise PIPELINING (it is advertised by default)
 #   --defer-rcpt RE  recipients matching RE (Python regex, search) get 451
 #   --fail-rcpt RE   recipients matching RE get 550
+#   --fail-data RE   a transaction with a recipient matching RE gets 554 at
+#                    the final dot (and is not stored)
 #
 # Each accepted message is stored in D as N.env ("F sender" then one
 # "T rcpt" line each; "F " alone for the null sender) and N.msg (the bytes
@@ -118,6 +120,7 @@ class Handler:
 
     async def handle_RCPT(self, server, session, envelope, address, options):
         o = self.opts
+        self.store.log('rcpt %s' % address)
         if o.fail_rcpt and re.search(o.fail_rcpt, address):
             return '550 5.1.1 <%s>: no such user here' % address
         if o.defer_rcpt and re.search(o.defer_rcpt, address):
@@ -134,6 +137,9 @@ class Handler:
         return '221 Bye'
 
     async def handle_DATA(self, server, session, envelope):
+        o = self.opts
+        if o.fail_data and any(re.search(o.fail_data, r) for r in envelope.rcpt_tos):
+            return '554 5.7.1 message refused'
         n = self.store.save(envelope.mail_from, envelope.rcpt_tos,
                             envelope.original_content)
         return '250 OK queued as %d' % n
@@ -260,6 +266,7 @@ def main():
     p.add_argument('--hostname', default='upstream.test')
     p.add_argument('--defer-rcpt')
     p.add_argument('--fail-rcpt')
+    p.add_argument('--fail-data')
     o = p.parse_args()
     if o.auth_pass is None:
         o.auth_pass = ''

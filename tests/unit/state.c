@@ -66,6 +66,40 @@ static int state_tests (int fd)
   return 0;
 }
 
+/* One recipient per addr_same(): duplicates and domain-case variants fold,
+   local-part case variants do not; and the index holds 100,000. */
+static void fold_tests (void)
+{
+  queue_state st = QUEUE_STATE_ZERO;
+  char a[64];
+  unsigned int i, bad = 0;
+  tap_is(queue_state_add(&st, "bob@example.net"), 0, "add bob");
+  tap_is(queue_state_add(&st, "bob@Example.NET"), 0, "the domain in capitals is bob again");
+  tap_is(queue_state_add(&st, "Bob@example.net"), 1, "Bob is another recipient");
+  tap_is(queue_state_find(&st, "bob@EXAMPLE.net"), 0, "found whatever the domain's case");
+  tap_is(queue_state_find(&st, "bob@example.org"), -1, "another domain is not found");
+  tap_ok(queue_state_set(&st, "bob@EXAMPLE.NET", QUEUE_RCPT_DONE, 250, "ok") && queue_state_n(&st) == 2
+    && queue_state_rcpt(&st, 0)->status == QUEUE_RCPT_DONE, "set through a variant sets the one recipient");
+  tap_ok(!strcmp(queue_state_addr(&st, 0), "bob@example.net"), "keeping the first spelling");
+  tap_is(queue_state_add(&st, ""), 2, "the empty address is a recipient too");
+  tap_is(*queue_state_text(&st, 2), 0, "with an empty text");
+  queue_state_clear(&st);
+  tap_is(queue_state_find(&st, "bob@example.net"), -1, "clear empties the index");
+  for (i = 0; i < 100000; i++)
+  {
+    snprintf(a, sizeof a, "r%u@d%u.example", i, i % 7);
+    if (queue_state_add(&st, a) != (int)i) bad++;
+  }
+  for (i = 0; i < 100000; i++)
+  {
+    snprintf(a, sizeof a, "r%u@D%u.EXAMPLE", i, i % 7);
+    if (queue_state_find(&st, a) != (int)i) bad++;
+  }
+  tap_is(bad, 0, "100,000 recipients, each found again by a variant");
+  tap_is(queue_state_n(&st), 100000, "and no more");
+  queue_state_free(&st);
+}
+
 static void dsn_tests (void)
 {
   char s[16];
@@ -111,12 +145,13 @@ int main (void)
 {
   char p[256];
   int fd;
-  tap_plan(35);
+  tap_plan(47);
   if (!mkdtemp(dir)) return 111;
   snprintf(p, sizeof p, "%s/state", dir);
   mkdir(p, 0700);
   fd = open(p, O_RDONLY | O_DIRECTORY);
   state_tests(fd);
+  fold_tests();
   close(fd);
   dsn_tests();
   snprintf(p, sizeof p, "rm -rf %s", dir);

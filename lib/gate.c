@@ -1,0 +1,174 @@
+/* The gate's policy, in the order smarthost-send meets it: gate_when
+   before a dispatch, gate_send at it, gate_result after. */
+
+#include <stdlib.h>
+#include <string.h>
+#include "gate.h"
+
+static int ring_init (gate_ring *r, unsigned int n, unsigned int window)
+{
+  memset(r, 0, sizeof *r);
+  r->n = n;
+  r->window = window;
+  if (!n) return 1;
+  r->t = calloc(n, sizeof(time_t));
+  return !!r->t;
+}
+
+/* 0 if a message may go at t, else the time it may. */
+static time_t ring_wait (gate_ring const *r, time_t t)
+{
+  time_t oldest;
+  if (!r->n || r->len < r->n) return 0;
+  oldest = r->t[r->head];
+  return oldest + (time_t)r->window > t ? oldest + (time_t)r->window : 0;
+}
+
+static void ring_add (gate_ring *r, time_t t)
+{
+  if (!r->n) return;
+  r->t[r->head] = t;
+  r->head = (r->head + 1) % r->n;
+  if (r->len < r->n) r->len++;
+}
+
+int gate_init (gate *g, unsigned int const *retry, unsigned int nretry, unsigned int per_minute, unsigned int per_hour)
+{
+  memset(g, 0, sizeof *g);
+  g->retry = retry;
+  g->nretry = nretry;
+  if (!ring_init(&g->rate_m, per_minute, 60) || !ring_init(&g->rate_h, per_hour, 3600))
+  {
+    gate_free(g);
+    return 0;
+  }
+  return 1;
+}
+
+void gate_free (gate *g)
+{
+  free(g->rate_m.t);
+  free(g->rate_h.t);
+  g->rate_m.t = g->rate_h.t = 0;
+}
+
+unsigned int gate_retry_delay (gate const *g, unsigned int n)
+{
+  return g->retry[n < g->nretry ? n : g->nretry - 1];
+}
+
+time_t gate_when (gate const *g, time_t t)
+{
+  time_t w = 0, r;
+  if (g->hold_until > t) w = g->hold_until;
+  if (g->pause_class)
+  {
+    if (g->probe_inflight) return -1;
+    if (g->pause_until > t && g->pause_until > w) w = g->pause_until;
+  }
+  r = ring_wait(&g->rate_m, t); if (r > w) w = r;
+  r = ring_wait(&g->rate_h, t); if (r > w) w = r;
+  return w;
+}
+
+int gate_send (gate *g, time_t t)
+{
+  ring_add(&g->rate_m, t);
+  ring_add(&g->rate_h, t);
+  if (!g->pause_class) return 0;
+  g->probe_inflight = 1;
+  return 1;
+}
+
+int gate_class_broken (char const *class)
+{
+  return !strcmp(class, "auth") || !strcmp(class, "tls") || !strcmp(class, "config");
+}
+
+/* The class as a string of our own: the caller's may not live long. */
+static char const *class_static (char const *class)
+{
+  static char const *const names[4] = { "auth", "tls", "config", "network" };
+  unsigned int i = 0;
+  for (; i < 4; i++) if (!strcmp(class, names[i])) return names[i];
+  return "network";
+}
+
+/* A probe's failure counts; other jobs in flight when the pause began
+   only confirm it. */
+static void pause_enter (gate *g, char const *class, int probe, time_t t, gate_event *ev)
+{
+  class = class_static(class);
+  if (g->pause_class == class && !probe) return;
+  if (g->pause_class == class)
+  {
+    g->pause_n++;
+    ev->what = GATE_STILL_PAUSED;
+  }
+  else
+  {
+    if (!g->pause_class) { g->pause_since = t; g->pause_n = 0; }
+    ev->what = GATE_PAUSED;
+  }
+  g->pause_class = class;
+  g->pause_until = t + gate_retry_delay(g, g->pause_n);
+  ev->delay = gate_retry_delay(g, g->pause_n);
+}
+
+void gate_result (gate *g, char const *class, int probe, time_t t, gate_event *ev)
+{
+  ev->what = GATE_NONE;
+  ev->delay = 0;
+  ev->paused = 0;
+  if (probe) g->probe_inflight = 0;
+  if (gate_class_broken(class)) { pause_enter(g, class, probe, t, ev); return; }
+  if (!strcmp(class, "throttle"))
+  {
+    ev->what = GATE_HELD;
+    ev->delay = gate_retry_delay(g, g->hold_n++);
+    g->hold_until = t + ev->delay;
+    return;
+  }
+  if (!strcmp(class, "network"))
+  {
+    if (++g->netfails >= GATE_NETFAIL_MAX) pause_enter(g, "network", probe, t, ev);
+  }
+  else if (!strcmp(class, "smtp"))
+  {
+    g->netfails = 0;
+    g->hold_n = 0;
+    if (probe && g->pause_class)
+    {
+      ev->what = GATE_RESUMED;
+      ev->paused = t - g->pause_since;
+      g->pause_class = 0;
+      g->pause_n = 0;
+    }
+  }
+  /* a probe that failed otherwise (a refused message, a dead worker):
+     the next one waits its turn */
+  if (probe && g->pause_class && g->pause_until <= t)
+    g->pause_until = t + gate_retry_delay(g, g->pause_n);
+}
+
+void gate_open (gate *g)
+{
+  g->hold_until = 0;
+  g->pause_until = 0;
+}
+
+void gate_hold_min (gate *g, time_t until)
+{
+  if (g->hold_until < until) g->hold_until = until;
+}
+
+char const *gate_advice (char const *class)
+{
+  if (!strcmp(class, "auth"))
+    return "the upstream refused our authentication: check UPSTREAM_USER and the password in UPSTREAM_PASSFILE (or UPSTREAM_TOKENCMD, UPSTREAM_MECH)";
+  if (!strcmp(class, "tls"))
+    return "TLS with the upstream failed: check UPSTREAM_TLS, UPSTREAM_CAFILE, the client certificate (UPSTREAM_CERTFILE, UPSTREAM_KEYFILE) and the upstream's certificate";
+  if (!strcmp(class, "config"))
+    return "the configuration is unusable: check UPSTREAM and the files UPSTREAM_* name";
+  return "no upstream is reachable: check UPSTREAM, the network and the upstream's state";
+}
