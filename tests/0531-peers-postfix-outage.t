@@ -5,7 +5,7 @@
 # Then the upstream goes down (postfix stop): the mail is kept, and goes
 # out once it is back. What arrived is checked at the sink behind Postfix.
 . "$(dirname "$0")/lib.sh"
-N=17
+N=18
 plan $N
 . "$TOP/tests/peers/remote.sh"
 . "$TOP/tests/peers/postfix.sh"
@@ -46,7 +46,8 @@ ok "two messages accepted" send_two
 ok "Postfix refused the password" wait_for 30 grep -q 'postfix/submission/smtpd.*authentication failed' "$PFLOG"
 ok "the queue pauses, saying why" wait_for 30 grep -q 'queue paused.*535' "$SLOG"
 like "Dovecot: a password mismatch for the account" "$(cat "$T/dovecot/log")" 'relay@example.org.*(Password mismatch|passdb out: FAIL)'
-sleep 3   # some probes at RETRY=1: none may bounce or deliver
+# a probe of the paused queue is refused too: none may bounce or deliver
+ok "a probe, refused again" wait_for 30 sh -c "[ \$(grep -c 'postfix/submission/smtpd.*authentication failed' '$PFLOG') -ge 2 ]"
 is "nothing reached the sink (no bounce either)" "$(sink_count)" 0
 is "both messages kept" "$(queued)" 2
 unlike "no bounce queued" "$(cat "$SLOG")" 'bounce queued'
