@@ -35,7 +35,7 @@ wait_sink() { wait_for 60 sh -c "[ \$(ls '$T/sink' | grep -c '\\.env\$') -ge $1 
 # a 990-octet line, two recipients.
 { printf 'From: Ann <a@example.org>\nTo: b@example.net\nSubject: from the LAN\nDate: Mon, 30 Nov 2026 10:00:00 +0000\nMessage-ID: <lan@example.org>\nMIME-Version: 1.0\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\n'
   printf '.leading dot\n\303\251t\303\251\n'; $PY -c 'print("y" * 990)'; printf 'end\n'; } > "$T/m1"
-ok "LAN sendmail takes it" sh -c "sendmail -C '$T/pflan/etc' -i -f a@example.org b@example.net c@example.net < '$T/m1'"
+ok "LAN sendmail takes it" lan_sendmail -i -f a@example.org b@example.net c@example.net < "$T/m1"
 ok "it arrives at the upstream's sink" wait_sink 1
 gate
 is "envelope: sender and both recipients" "$(cat "$T/sink/1.env")" "F a@example.org

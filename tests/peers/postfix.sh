@@ -6,7 +6,11 @@
 # postfix is installed "No configuration"): each instance has its own
 # config, queue and data directory under $T/NAME, listens on 127.0.0.1
 # only on free ports, runs with chroot off, and is stopped at exit by
-# `postfix -c DIR stop` and then by its master's PID.
+# `postfix -c DIR stop` and then by its master's PID. SASL is Dovecot's
+# (as at most ISPs running Postfix): started as root with its own config
+# (`dovecot -F -c CONF`, stopped by its PID), its auth processes drop to
+# the package's dovecot and dovenull users, so it runs in a container
+# as it does on a server.
 #
 #   pf_skip_reason            prints why these peers cannot run here
 #                             (nothing when they can)
