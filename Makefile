@@ -238,8 +238,6 @@ $(BUILD)/bench/%: tests/bench/%.c | $(BUILD)/bench
 check: $(BUILD)/bench/sink
 
 deps-bench: deps
-	@dpkg-query -W -f='$${Status}\n' postfix 2>/dev/null | grep -q ' installed$$' || \
-	  echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections
 	@tests/need-debs $(DEBS_BENCH)
 
 # BENCH_MODE=instance (default): smarthost as users run it, an instance
