@@ -1583,8 +1583,8 @@ static void loop (void)
     if (x[1].revents & IOPAUSE_READ)
     {
       if (trigger_drain()) retry_all();
+      scan_new();  /* first: a request may name a message just committed */
       control_apply();
-      scan_new();
       last_scan = now();
     }
     for (i = 2; i < n; i++)
