@@ -1055,7 +1055,28 @@ static int trigger_drain (void)
 }
 
 /* SIGALRM: everything is due now, gates open. */
+static void retry_all_from (int opengate);
 static void retry_all (void)
+{
+  retry_all_from(1);
+}
+
+/* A byte other than NUL on the trigger (sendmail -q) asks the same, but
+   the trigger is writable by the smtpd's group too, so that asker is not
+   trusted with more: it never ends a pause (a wrong password would be
+   tried again at every byte, and the ISP may lock the account) and it
+   counts at most once a minute. SIGALRM (s6-svc -a) and
+   smarthost-control flush are the ways that open the gate. */
+static void retry_all_trigger (void)
+{
+  static time_t last;
+  time_t t = now();
+  if (last && t >= last && t - last < 60) return;
+  last = t;
+  retry_all_from(0);
+}
+
+static void retry_all_from (int opengate)
 {
   size_t i = 0;
   time_t t = now();
@@ -1066,7 +1087,7 @@ static void retry_all (void)
     MSG(e->item)->flags &= ~MSG_UNKNOWN;
   }
   prioq_order(&sched);
-  gate_open(&G);
+  if (opengate) gate_open(&G);
   strerr_warni("retrying everything now");
 }
 
@@ -1582,7 +1603,7 @@ static void loop (void)
     if (x[0].revents & IOPAUSE_READ && handle_signals()) { scan_new(); last_scan = now(); }
     if (x[1].revents & IOPAUSE_READ)
     {
-      if (trigger_drain()) retry_all();
+      if (trigger_drain()) retry_all_trigger();
       scan_new();  /* first: a request may name a message just committed */
       control_apply();
       last_scan = now();
