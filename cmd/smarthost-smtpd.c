@@ -732,9 +732,11 @@ struct head_s
 {
   int hold;           /* 1: the header section is being held */
   char const *id;     /* the queue id, for the Message-ID */
-  stralloc s;
 };
-#define HEAD_ZERO { 0, 0, STRALLOC_ZERO }
+#define HEAD_ZERO { 0, 0 }
+/* The held header, kept across messages (at most HEAD_HOLD_MAX and a
+   read), so that a client gone in mid-header leaves nothing behind. */
+static stralloc held = STRALLOC_ZERO;
 
 /* The fields s lacks (has: MSGHEAD_*), and an empty line when the body
    follows with none. */
@@ -761,19 +763,19 @@ static void head_feed (head *h, sink *k, smtpd_data *d, char const *s, size_t le
   stralloc add = STRALLOC_ZERO;
   unsigned int has;
   size_t end, i;
-  if (!stralloc_catb(&h->s, s, len)) strerr_diefu(111, "allocate");
-  end = msghead_end(h->s.s, h->s.len, eof, &has);
-  if (end == MSGHEAD_MORE && h->s.len < HEAD_HOLD_MAX) return;
-  if (end != MSGHEAD_MORE && !head_missing(&add, h, has, end < h->s.len)) strerr_diefu(111, "allocate");
-  if (end == MSGHEAD_MORE) end = h->s.len;
-  sink_write(k, h->s.s, end);
+  if (!stralloc_catb(&held, s, len)) strerr_diefu(111, "allocate");
+  end = msghead_end(held.s, held.len, eof, &has);
+  if (end == MSGHEAD_MORE && held.len < HEAD_HOLD_MAX) return;
+  if (end != MSGHEAD_MORE && !head_missing(&add, h, has, end < held.len)) strerr_diefu(111, "allocate");
+  if (end == MSGHEAD_MORE) end = held.len;
+  sink_write(k, held.s, end);
   sink_write(k, add.s, add.len);
-  sink_write(k, h->s.s + end, h->s.len - end);
+  sink_write(k, held.s + end, held.len - end);
   d->size += add.len;
   for (i = 0; i < add.len; i++) d->size += add.s[i] == '\n';
   if (d->max && d->size > d->max) d->flags |= SMTPD_DATA_TOOBIG;
   stralloc_free(&add);
-  stralloc_free(&h->s);
+  held.len = 0;
   h->hold = 0;
 }
 
@@ -897,8 +899,9 @@ static void do_data (char const *arg)
   h.id = id;
   out("354 go ahead, end with <CRLF>.<CRLF>\r\n");
   phase_begin("DATA", cf.data_timeout);
+  held.len = 0;
   flags = data_read(&k, &d, &h);
-  stralloc_free(&h.s);
+  held.len = 0;
   if (!flags && (d.barelf || d.folds))
   {
     char n1[UINT64_FMT], n2[UINT64_FMT];
