@@ -1640,6 +1640,13 @@ int main (int argc, char const *const *argv)
   spool_open();
   sig_setup();
   if (!gate_init(&G, retry, nretry, rate_minute, rate_hour)) strerr_diefu(111, "allocate the rate limiter");
+  {
+    unsigned int n;
+    char const *s = getenv("PAUSE_PROBE");
+    unsigned int *probe = gate_schedule_parse(s && *s ? s : GATE_PROBE_DEFAULT, &n);
+    if (!probe) { if (errno == EINVAL) strerr_dieinvalid(100, "PAUSE_PROBE"); strerr_diefu(111, "allocate"); }
+    gate_set_probe(&G, probe, n);
+  }
   sweep_tmp(now());
   scan_cur();
   scan_new();
