@@ -42,6 +42,7 @@
 #include "envnum.h"
 #include "dsn.h"
 #include "gate.h"
+#include "job.h"
 #include "prioq.h"
 #include "printable.h"
 #include "qq.h"
@@ -54,7 +55,6 @@
 #define POPS_PER_TURN 1000    /* schedule pops per loop turn: stay responsive at scale */
 #define JOB_TIMEOUT 1800      /* a worker silent this long on a job is killed */
 #define RATE_MAX 1000000
-#define JOB_RCPTS 100         /* recipients per job, so per upstream transaction */
 #define TMP_MAXAGE 129600     /* tmp/ files older than 36 hours are removed */
 
 /* ---- configuration ---- */
@@ -247,7 +247,7 @@ struct worker_s
   uint32_t slot;        /* the message in flight */
   double started;
   time_t deadline;
-  stralloc rbuf;        /* unparsed output */
+  job_reader rd;        /* its output (lib/job.h) */
   stralloc info;        /* host, TLS version, AUTH mechanism from an S line */
   queue_env env;        /* the message's envelope */
   queue_state st;       /* its state, as read at dispatch */
@@ -264,10 +264,12 @@ struct worker_s
   int tried;            /* a job of this round reached a verdict */
 };
 
+/* An R line of the job in flight, kept until its M line says what it
+   counts for (doc/interfaces.md). */
 typedef struct job_res_s job_res;
 struct job_res_s
 {
-  unsigned int status;  /* QUEUE_RCPT_* */
+  unsigned int status;  /* JOB_OK, JOB_DEFER, JOB_FAIL */
   unsigned int code;
   size_t text;          /* in restext */
 };
@@ -307,6 +309,7 @@ static worker *worker_spawn (void)
     worker z;
     memset(&z, 0, sizeof z);
     z.in = z.out = -1;
+    z.rd.max = JOB_RESULT_LINE_MAX;
     if (!genalloc_append(worker, &workers, &z)) { strerr_warnwu("grow the worker table"); return 0; }
     w = WORKER(NWORKERS - 1);
   }
@@ -337,7 +340,7 @@ static worker *worker_spawn (void)
   w->in = in[1];
   w->out = out[0];
   w->busy = 0;
-  w->rbuf.len = 0;
+  w->rd.buf.len = w->rd.start = 0;
   if (verbose) { char fmt[PID_FMT]; fmt[pid_fmt(fmt, pid)] = 0; strerr_warni("started worker ", fmt); }
   return w;
 }
@@ -465,19 +468,19 @@ static void msg_done (worker *w)
    when the worker cannot take it. */
 static int job_send (worker *w, time_t t)
 {
-  stralloc s = STRALLOC_ZERO;
+  stralloc s = STRALLOC_ZERO, path = STRALLOC_ZERO;
   char const *id = MSG(w->slot)->id;
   size_t end = NPEND(w) - w->pendpos > JOB_RCPTS ? w->pendpos + JOB_RCPTS : NPEND(w);
   size_t i;
   int r;
-  if (!stralloc_cats(&s, "M ") || !stralloc_cats(&s, qdir) || !stralloc_cats(&s, "/cur/")
-   || !stralloc_cats(&s, id) || !stralloc_catb(&s, "\n", 1)) goto nomem;
+  if (!stralloc_cats(&s, qdir) || !stralloc_cats(&s, "/cur/") || !stralloc_cats(&s, id)
+   || !stralloc_0(&s) || !job_put_start(&path, s.s)) goto nomem;
   for (i = w->pendpos; i < end; i++)
-    if (!stralloc_catb(&s, "R ", 2) || !stralloc_cats(&s, queue_state_addr(&w->st, PEND(w)[i]))
-     || !stralloc_catb(&s, "\n", 1)) goto nomem;
-  if (!stralloc_catb(&s, ".\n", 2)) goto nomem;
-  r = allwrite(w->in, s.s, s.len) == s.len ? 0 : -1;
+    if (!job_put_rcpt(&path, queue_state_addr(&w->st, PEND(w)[i]))) goto nomem;
+  if (!job_put_end(&path)) goto nomem;
+  r = allwrite(w->in, path.s, path.len) == path.len ? 0 : -1;
   stralloc_free(&s);
+  stralloc_free(&path);
   w->jobstart = w->pendpos;
   w->pendpos = end;
   genalloc_setlen(job_res, &w->res, 0);
@@ -488,6 +491,7 @@ static int job_send (worker *w, time_t t)
   return r;
  nomem:
   stralloc_free(&s);
+  stralloc_free(&path);
   return -1;
 }
 
@@ -712,7 +716,7 @@ static void msg_settle (worker *w, time_t t)
 
 /* The result of the job in flight's j-th recipient from its R line;
    without one, the caller's values (the M line's) are left. */
-static void job_result (worker const *w, size_t j, unsigned int *status, unsigned int *code, char const **text)
+static void job_res_at (worker const *w, size_t j, unsigned int *status, unsigned int *code, char const **text)
 {
   if (j < genalloc_len(job_res, &w->res))
   {
@@ -725,19 +729,20 @@ static void job_result (worker const *w, size_t j, unsigned int *status, unsigne
 }
 
 /* Applies the job's per-recipient results to the state. */
-static void job_record (worker *w, int ok, int smtp, unsigned int mstatus, unsigned int ucode, char const *text, double lat)
+static void job_record (worker *w, job_result const *m, double lat)
 {
+  int smtp = !strcmp(m->class, "smtp");
   size_t j;
   for (j = 0; j < NJOB(w); j++)
   {
     uint32_t k = PEND(w)[w->jobstart + j];
-    unsigned int rs = mstatus, rc = ucode;
-    char const *rt = text;
+    unsigned int rs = m->status, rc = m->code;
+    char const *rt = m->text;
     char const *verdict = "deferred";
-    job_result(w, j, &rs, &rc, &rt);
+    job_res_at(w, j, &rs, &rc, &rt);
     /* delivered only on an R ok inside an M ok (doc/interfaces.md) */
-    if (ok && j < genalloc_len(job_res, &w->res) && rs == QUEUE_RCPT_DONE) verdict = "delivered";
-    else if (smtp && rs == QUEUE_RCPT_FAIL) { verdict = "failed"; idx_add(&w->failed, k); }
+    if (m->status == JOB_OK && j < genalloc_len(job_res, &w->res) && rs == JOB_OK) verdict = "delivered";
+    else if (smtp && rs == JOB_FAIL) { verdict = "failed"; idx_add(&w->failed, k); }
     /* a failed recipient stays DEFER until its bounce is queued */
     if (!queue_state_set_at(&w->st, k, !strcmp(verdict, "delivered") ? QUEUE_RCPT_DONE : QUEUE_RCPT_DEFER, rc, rt))
       strerr_diefu(111, "allocate");
@@ -746,16 +751,17 @@ static void job_record (worker *w, int ok, int smtp, unsigned int mstatus, unsig
 }
 
 /* The job is over: M line (status, class, code, text), or a dead worker. */
-static void job_finish (worker *w, char const *mstatus, char const *class, char const *code, char const *text)
+static void job_finish (worker *w, job_result const *m)
 {
   time_t t = now();
   double lat = mono() - w->started;
-  unsigned int ucode = 0;
+  char const *class = m->class, *text = m->text;
+  unsigned int ucode = m->code;
   size_t j;
-  int ok = !strcmp(mstatus, "ok");
   int smtp = !strcmp(class, "smtp");
+  char code[UINT_FMT];
   gate_event ev;
-  uint0_scan(code, &ucode);
+  code[uint0_fmt(code, ucode > 999 ? 0 : ucode, 3)] = 0;
   w->busy = 0;
   gate_result(&G, class, w->probe, t, &ev);
   if (gate_class_broken(class) || !strcmp(class, "throttle"))
@@ -770,8 +776,7 @@ static void job_finish (worker *w, char const *mstatus, char const *class, char 
     return;
   }
   gate_log(&ev, code, text);
-  job_record(w, ok, smtp,
-    !strcmp(mstatus, "fail") ? QUEUE_RCPT_FAIL : QUEUE_RCPT_DEFER, ucode, text, lat);
+  job_record(w, m, lat);
   w->tried = 1;
   /* the rest of the round: the next job on the same worker, so in the
      same upstream session, while the upstream answers transactions */
@@ -784,51 +789,33 @@ static void job_finish (worker *w, char const *mstatus, char const *class, char 
   msg_settle(w, t);
 }
 
-/* Reads an R line of the job in flight. R lines come in job order; their
+/* Keeps an R line of the job in flight. R lines come in job order; their
    recipient field is made printable, so it names the recipient only for
    ASCII addresses: they are matched by their order. */
-static void job_rline (worker *w, char const *status, char const *code, char const *text)
+static void job_rline (worker *w, job_result const *res)
 {
   job_res r;
   if (genalloc_len(job_res, &w->res) >= NJOB(w)) return;
-  r.status = !strcmp(status, "ok") ? QUEUE_RCPT_DONE : !strcmp(status, "fail") ? QUEUE_RCPT_FAIL : QUEUE_RCPT_DEFER;
-  r.code = 0;
-  uint0_scan(code, &r.code);
+  r.status = res->status;
+  r.code = res->code;
   r.text = w->restext.len;
-  if (!printable_cat(&w->restext, text, strlen(text)) || !stralloc_0(&w->restext)
+  if (!stralloc_cats(&w->restext, res->text) || !stralloc_0(&w->restext)
    || !genalloc_append(job_res, &w->res, &r)) strerr_diefu(111, "allocate");
 }
 
 static void job_line (worker *w, char *line)
 {
-  char *f[5];
-  unsigned int n = 0, i;
-  f[n++] = line;
-  while (n < 5)
-  {
-    char *tab = strchr(f[n-1], '\t');
-    if (!tab) break;
-    *tab = 0;
-    f[n++] = tab + 1;
-  }
-  if (!w->busy) return;
-  /* the worker makes its fields printable; a log line must not depend on it */
-  for (i = 1; i < n && i < 4; i++) printable_fix(f[i], strlen(f[i]));
-  if (line[0] == 'R' && !line[1] && n == 5) job_rline(w, f[2], f[3], f[4]);
-  else if (line[0] == 'M' && !line[1] && n == 5)
-  {
-    stralloc t = STRALLOC_ZERO;
-    if (!printable_cat(&t, f[4], strlen(f[4])) || !stralloc_0(&t)) strerr_diefu(111, "allocate");
-    job_finish(w, f[1], f[2], f[3], t.s);
-    stralloc_free(&t);
-  }
-  else if (line[0] == 'S' && !line[1] && n >= 4)
+  job_result res;
+  if (!job_result_parse(&res, line) || !w->busy) return;
+  if (res.type == 'R') job_rline(w, &res);
+  else if (res.type == 'M') job_finish(w, &res);
+  else if (res.type == 'S')
   {
     /* optional: upstream host, TLS version, AUTH mechanism, for the log */
     w->info.len = 0;
-    if (!printable_cat(&w->info, f[1], strlen(f[1])) || !stralloc_0(&w->info)
-     || !printable_cat(&w->info, f[2], strlen(f[2])) || !stralloc_0(&w->info)
-     || !printable_cat(&w->info, f[3], strlen(f[3])) || !stralloc_0(&w->info))
+    if (!stralloc_cats(&w->info, res.host) || !stralloc_0(&w->info)
+     || !stralloc_cats(&w->info, res.tls) || !stralloc_0(&w->info)
+     || !stralloc_cats(&w->info, res.mech) || !stralloc_0(&w->info))
       strerr_diefu(111, "allocate");
   }
 }
@@ -836,35 +823,33 @@ static void job_line (worker *w, char *line)
 /* A worker that dies or goes silent without an M line: try again, never "delivered". */
 static void worker_lost (worker *w, char const *why)
 {
+  job_result res = JOB_RESULT_ZERO;
   worker_close(w);
-  if (w->busy) job_finish(w, "defer", "worker", "000", why);
+  res.type = 'M';
+  res.class = "worker";
+  res.text = why;
+  if (w->busy) job_finish(w, &res);
 }
 
 static void worker_read (worker *w)
 {
-  char buf[4096];
   for (;;)
   {
-    ssize_t r = read(w->out, buf, sizeof buf);
-    size_t start = 0, i;
-    if (r < 0)
+    char *line;
+    size_t len;
+    int r;
+    ssize_t n = job_reader_fill(&w->rd, w->out);
+    if (n < 0)
     {
       if (errno == EINTR) continue;
       if (errno == EAGAIN) return;
       worker_lost(w, "worker output unreadable");
       return;
     }
-    if (!r) { worker_lost(w, "worker exited without a result"); return; }
-    if (!stralloc_catb(&w->rbuf, buf, r)) strerr_diefu(111, "allocate");
-    for (i = 0; i < w->rbuf.len; i++)
-    {
-      if (w->rbuf.s[i] != '\n') continue;
-      w->rbuf.s[i] = 0;
-      job_line(w, w->rbuf.s + start);
-      start = i + 1;
-    }
-    if (start) { memmove(w->rbuf.s, w->rbuf.s + start, w->rbuf.len - start); w->rbuf.len -= start; }
-    if (w->rbuf.len > 65536) { worker_lost(w, "worker result line too long"); return; }
+    if (!n) { worker_lost(w, "worker exited without a result"); return; }
+    while ((r = job_reader_line(&w->rd, &line, &len)) > 0 && w->out >= 0) job_line(w, line);
+    if (r < 0) { worker_lost(w, "worker result line too long"); return; }
+    if (w->out < 0) return;
   }
 }
 
