@@ -669,7 +669,9 @@ static void job_do (job *j)
     free(rcpts);
     return;
   }
-  fd = open(j->path.s, O_RDONLY | O_CLOEXEC);
+  /* not through a link, not a FIFO: the spool's group may have put
+     anything under an id into new/ (queue/README.md, the privilege model) */
+  fd = queue_msg_open(j->path.s);
   if (fd < 0)
   {
     put_all(rcpts, j->n, 'd', "local", 0, "unable to open the message file");

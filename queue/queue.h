@@ -57,6 +57,9 @@ int queue_trigger_at (int dirfd);
    (anything else: EFTYPE_QUEUE). Returns a descriptor, or -1 with errno. */
 #define EFTYPE_QUEUE EINVAL
 int queue_msg_openat (int dirfd, char const *id);
+/* The same for a message named by its path (a worker's job): the last
+   component is the message, opened as queue_msg_openat does. */
+int queue_msg_open (char const *path);
 
 /* 1 if the process runs with privileges its caller did not have (setuid,
    setgid, file capabilities: the kernel's AT_SECURE), else 0. */

@@ -6,6 +6,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include "queue.h"
@@ -20,5 +22,29 @@ int queue_msg_openat (int dirfd, char const *id)
   /* back to blocking reads: a regular file never blocks anyway, but the
      descriptor may be handed to code that expects the usual flags */
   if (fcntl(fd, F_SETFL, 0) < 0) { int e = errno; close(fd); return (errno = e, -1); }
+  return fd;
+}
+
+/* The worker is handed a path (doc/interfaces.md, jobs): its directory
+   is opened as given, the message in it as above. */
+int queue_msg_open (char const *path)
+{
+  char const *slash = strrchr(path, '/');
+  int dirfd, fd;
+  if (!slash) return queue_msg_openat(AT_FDCWD, path);
+  if (slash == path) dirfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  else
+  {
+    size_t n = (size_t)(slash - path);
+    char dir[PATH_MAX];
+    if (n >= sizeof dir) return (errno = ENAMETOOLONG, -1);
+    memcpy(dir, path, n);
+    dir[n] = 0;
+    dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  }
+  if (dirfd < 0) return -1;
+  fd = queue_msg_openat(dirfd, slash + 1);
+  if (fd < 0) { int e = errno; close(dirfd); return (errno = e, -1); }
+  close(dirfd);
   return fd;
 }
