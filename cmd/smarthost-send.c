@@ -41,6 +41,7 @@
 
 #include "envnum.h"
 #include "dsn.h"
+#include "bounce.h"
 #include "gate.h"
 #include "job.h"
 #include "prioq.h"
@@ -55,29 +56,55 @@
 #define POPS_PER_TURN 1000    /* schedule pops per loop turn: stay responsive at scale */
 #define JOB_TIMEOUT 1800      /* a worker silent this long on a job is killed */
 #define RATE_MAX 1000000
+#define CONCURRENCY_MAX 1000  /* each worker is a process and an upstream session */
 #define TMP_MAXAGE 129600     /* tmp/ files older than 36 hours are removed */
 
-/* ---- configuration ---- */
+/* ---- configuration, the spool, the loop's state ---- */
 
-static char const *qdir;
-static char const *remote = "smarthost-remote";
-static char const *me;
-static char const *upstream_name;
-static char const *postmaster;
-static char const *cf_tls = "starttls";
-static char const *cf_mech = "none";
-static unsigned int concurrency = 4;
-static unsigned int *retry;
-static unsigned int nretry;
-static unsigned int lifetime = 432000;
-static unsigned int delaywarn = 14400;
-static unsigned int rescan = 600;
-static unsigned int rate_minute, rate_hour;
-static int verbose;
+/* The environment, read once by config(). */
+typedef struct config_s config;
+struct config_s
+{
+  char const *qdir;            /* QUEUE */
+  char const *remote;          /* REMOTE: the worker program */
+  char const *upstream;        /* UPSTREAM, TLS, mechanism: for log lines without an S line */
+  char const *tls;
+  char const *mech;
+  unsigned int concurrency;    /* CONCURRENCY, at most CONCURRENCY_MAX */
+  unsigned int *retry;         /* RETRY, nretry >= 1 delays */
+  unsigned int nretry;
+  unsigned int rescan;         /* RESCAN */
+  unsigned int rate_minute;    /* RATE_MINUTE, RATE_HOUR */
+  unsigned int rate_hour;
+  int verbose;                 /* -v */
+  bounce bounce;               /* HELONAME, POSTMASTER, LIFETIME, DELAYWARN */
+};
+static config cf = { 0, "smarthost-remote", 0, "starttls", "none", 4, 0, 0, 600, 0, 0, 0, BOUNCE_ZERO };
 
-static int curfd, newfd, statefd, tmpfd, trigfd;
-static int sigpipe[2];
-static int stopping;
+/* The spool's directories and trigger, open for the whole run. */
+typedef struct spool_s spool;
+struct spool_s
+{
+  int cur, new, state, tmp, trigger;
+};
+static spool SP = { -1, -1, -1, -1, -1 };
+
+/* What the loop keeps between turns. */
+typedef struct loop_s loopstate;
+struct loop_s
+{
+  genalloc msgs;        /* msg, indexed by slot */
+  genalloc freeslots;   /* uint32_t */
+  prioq sched;          /* slots by next attempt (lib/prioq.h) */
+  size_t nqueued;       /* messages known (scheduled or in flight) */
+  gate gate;            /* pause, hold, pacing (lib/gate.h) */
+  genalloc workers;     /* worker */
+  genalloc pollfd;      /* iopause_fd: what the loop waits for */
+  genalloc pollidx;     /* unsigned int: the worker of each pollfd after the first two */
+  int sigpipe[2];       /* the signal handler writes, the loop reads */
+  int stopping;         /* SIGTERM: finish jobs in flight, then exit */
+};
+static loopstate L = { GENALLOC_ZERO, GENALLOC_ZERO, PRIOQ_ZERO, 0, { 0 }, GENALLOC_ZERO, GENALLOC_ZERO, GENALLOC_ZERO, { -1, -1 }, 0 };
 
 /* ---- messages and the schedule ---- */
 
@@ -90,13 +117,7 @@ struct msg_s
   unsigned char flags;
 };
 
-static genalloc msgs = GENALLOC_ZERO;   /* msg, indexed by slot */
-static genalloc freeslots = GENALLOC_ZERO; /* uint32_t */
-static prioq sched = PRIOQ_ZERO;        /* slots by next attempt (lib/prioq.h) */
-static size_t nqueued;                  /* messages known (scheduled or in flight) */
-static gate G;                          /* pause, hold, pacing (lib/gate.h) */
-
-#define MSG(i) (genalloc_s(msg, &msgs) + (i))
+#define MSG(i) (genalloc_s(msg, &L.msgs) + (i))
 
 /* Among messages due at the same second, the oldest first: the id's
    seconds and nanoseconds. */
@@ -110,7 +131,7 @@ static uint64_t id_tie (char const *id)
 
 static void sched_push (uint32_t slot, time_t key)
 {
-  if (!prioq_push(&sched, key, id_tie(MSG(slot)->id), slot)) strerr_diefu(111, "grow the schedule");
+  if (!prioq_push(&L.sched, key, id_tie(MSG(slot)->id), slot)) strerr_diefu(111, "grow the schedule");
 }
 
 static uint32_t msg_new (char const *id, unsigned char flags)
@@ -119,19 +140,19 @@ static uint32_t msg_new (char const *id, unsigned char flags)
   msg m;
   memcpy(m.id, id, QUEUE_ID_SIZE);
   m.flags = flags;
-  if (genalloc_len(uint32_t, &freeslots))
+  if (genalloc_len(uint32_t, &L.freeslots))
   {
-    size_t n = genalloc_len(uint32_t, &freeslots) - 1;
-    slot = genalloc_s(uint32_t, &freeslots)[n];
-    genalloc_setlen(uint32_t, &freeslots, n);
+    size_t n = genalloc_len(uint32_t, &L.freeslots) - 1;
+    slot = genalloc_s(uint32_t, &L.freeslots)[n];
+    genalloc_setlen(uint32_t, &L.freeslots, n);
     *MSG(slot) = m;
   }
   else
   {
-    slot = genalloc_len(msg, &msgs);
-    if (!genalloc_append(msg, &msgs, &m)) strerr_diefu(111, "grow the message table");
+    slot = genalloc_len(msg, &L.msgs);
+    if (!genalloc_append(msg, &L.msgs, &m)) strerr_diefu(111, "grow the message table");
   }
-  nqueued++;
+  L.nqueued++;
   return slot;
 }
 
@@ -139,8 +160,8 @@ static void msg_free (uint32_t slot)
 {
   MSG(slot)->id[0] = 0;
   MSG(slot)->flags = 0;
-  nqueued--;
-  if (!genalloc_append(uint32_t, &freeslots, &slot)) strerr_diefu(111, "grow the free list");
+  L.nqueued--;
+  if (!genalloc_append(uint32_t, &L.freeslots, &slot)) strerr_diefu(111, "grow the free list");
 }
 
 static time_t id_arrival (char const *id)
@@ -179,7 +200,7 @@ static double mono (void)
 
 static unsigned int retry_delay (unsigned int n)
 {
-  return gate_retry_delay(&G, n);
+  return gate_retry_delay(&L.gate, n);
 }
 
 /* ---- the gate's log lines ---- */
@@ -192,12 +213,12 @@ static void gate_log (gate_event const *ev, char const *code, char const *text)
   {
     case GATE_PAUSED:
       fmt[uint_fmt(fmt, ev->delay)] = 0;
-      strerr_warnw("queue paused, mail is kept: ", gate_advice(G.pause_class),
+      strerr_warnw("queue paused, mail is kept: ", gate_advice(L.gate.pause_class),
         " (upstream said: ", code, " ", text, "); probing again in ", fmt, " s");
       break;
     case GATE_STILL_PAUSED:
       fmt[uint_fmt(fmt, ev->delay)] = 0;
-      if (verbose) strerr_warni("probe failed, still paused (", G.pause_class, "): next probe in ", fmt, " s");
+      if (cf.verbose) strerr_warni("probe failed, still paused (", L.gate.pause_class, "): next probe in ", fmt, " s");
       break;
     case GATE_RESUMED:
       fmt[uint64_fmt(fmt, (uint64_t)ev->paused)] = 0;
@@ -216,14 +237,14 @@ static void sig_handler (int sig)
 {
   unsigned char c = sig;
   int e = errno;
-  if (write(sigpipe[1], &c, 1) < 0) {}
+  if (write(L.sigpipe[1], &c, 1) < 0) {}
   errno = e;
 }
 
 static void sig_setup (void)
 {
   struct sigaction sa;
-  if (pipe2(sigpipe, O_CLOEXEC | O_NONBLOCK) < 0) strerr_diefusys(111, "create the signal pipe");
+  if (pipe2(L.sigpipe, O_CLOEXEC | O_NONBLOCK) < 0) strerr_diefusys(111, "create the signal pipe");
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = &sig_handler;
   sigemptyset(&sa.sa_mask);
@@ -278,9 +299,8 @@ struct job_res_s
 #define NPEND(w) genalloc_len(uint32_t, &(w)->pend)
 #define NJOB(w) ((w)->pendpos - (w)->jobstart)
 
-static genalloc workers = GENALLOC_ZERO;  /* worker */
-#define WORKER(i) (genalloc_s(worker, &workers) + (i))
-#define NWORKERS genalloc_len(worker, &workers)
+#define WORKER(i) (genalloc_s(worker, &L.workers) + (i))
+#define NWORKERS genalloc_len(worker, &L.workers)
 
 static unsigned int workers_live (void)
 {
@@ -310,7 +330,7 @@ static worker *worker_spawn (void)
     memset(&z, 0, sizeof z);
     z.in = z.out = -1;
     z.rd.max = JOB_RESULT_LINE_MAX;
-    if (!genalloc_append(worker, &workers, &z)) { strerr_warnwu("grow the worker table"); return 0; }
+    if (!genalloc_append(worker, &L.workers, &z)) { strerr_warnwu("grow the worker table"); return 0; }
     w = WORKER(NWORKERS - 1);
   }
   if (pipe2(in, O_CLOEXEC) < 0) { strerr_warnwusys("create a pipe"); return 0; }
@@ -324,14 +344,14 @@ static worker *worker_spawn (void)
   }
   if (!pid)
   {
-    char const *argv[3] = { remote, "-w", 0 };
+    char const *argv[3] = { cf.remote, "-w", 0 };
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = SIG_DFL;
     sigaction(SIGPIPE, &sa, 0);
     if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0) _exit(111);
-    execvp(remote, (char *const *)argv);
-    strerr_dieexec(111, remote);
+    execvp(cf.remote, (char *const *)argv);
+    strerr_dieexec(111, cf.remote);
   }
   fd_close(in[0]);
   fd_close(out[1]);
@@ -341,7 +361,7 @@ static worker *worker_spawn (void)
   w->out = out[0];
   w->busy = 0;
   w->rd.buf.len = w->rd.start = 0;
-  if (verbose) { char fmt[PID_FMT]; fmt[pid_fmt(fmt, pid)] = 0; strerr_warni("started worker ", fmt); }
+  if (cf.verbose) { char fmt[PID_FMT]; fmt[pid_fmt(fmt, pid)] = 0; strerr_warni("started worker ", fmt); }
   return w;
 }
 
@@ -350,7 +370,7 @@ static worker *worker_idle (void)
   unsigned int i = 0;
   for (; i < NWORKERS; i++)
     if (WORKER(i)->in >= 0 && !WORKER(i)->busy) return WORKER(i);
-  if (workers_live() < concurrency) return worker_spawn();
+  if (workers_live() < cf.concurrency) return worker_spawn();
   return 0;
 }
 
@@ -368,47 +388,27 @@ static void worker_close (worker *w)
    a regular file. */
 static int msg_open (char const *id)
 {
-  int fd = queue_msg_openat(curfd, id);
+  int fd = queue_msg_openat(SP.cur, id);
   if (fd < 0 && (errno == ELOOP || errno == EFTYPE_QUEUE)) errno = EPROTO;
   return fd;
 }
 
 /* ---- bounces ---- */
 
-/* Injects a notification for the recipients idx[0..n-1] of the message w
-   carries. Returns 1 when it is queued (or need not be sent), 0 when the
-   injector failed (the caller keeps the recipients for a later try). */
+/* Injects a notification (lib/bounce.h) for the recipients idx[0..n-1]
+   of the message w carries. Returns 1 when it is queued (or need not be
+   sent), 0 when it failed (the caller keeps the recipients for a later
+   try). */
 static int bounce_send (worker *w, uint32_t const *idx, size_t n, int delayed, char const *status)
 {
-  msg *m = MSG(w->slot);
-  char const *sender = w->env.sender.s;
-  char const *to = sender;
-  dsn_rcpt *rr;
+  char const *id = MSG(w->slot)->id;
+  char const *what = delayed ? "delay warning" : "bounce";
   dsn d;
-  qq q = QQ_ZERO;
-  char buf[8192];
-  buffer b;
   int fd, wstat;
   size_t i;
-  if (!*sender)
-  {
-    /* A bounce that failed. Never bounce it back (its sender is null); a
-       double bounce goes to POSTMASTER once, and a double bounce that
-       fails (its recipient is POSTMASTER) is dropped: no loop. */
-    if (delayed) return 1;
-    for (i = 0; i < n; i++)
-      if (postmaster && !strcasecmp(queue_state_addr(&w->st, idx[i]), postmaster)) break;
-    if (!postmaster || i < n)
-    {
-      for (i = 0; i < n; i++)
-        strerr_warnw(m->id, ": dropping failed bounce to <", logsafe(0, queue_state_addr(&w->st, idx[i])), ">: ", queue_state_text(&w->st, idx[i]));
-      return 1;
-    }
-    to = postmaster;
-  }
   /* on the heap: a message may have 100,000 recipients */
-  rr = calloc(n ? n : 1, sizeof *rr);
-  if (!rr) { strerr_warnwu("allocate the bounce of ", m->id); return 0; }
+  dsn_rcpt *rr = calloc(n ? n : 1, sizeof *rr);
+  if (!rr) { strerr_warnwu("allocate the bounce of ", id); return 0; }
   for (i = 0; i < n; i++)
   {
     rr[i].addr = queue_state_addr(&w->st, idx[i]);
@@ -416,27 +416,36 @@ static int bounce_send (worker *w, uint32_t const *idx, size_t n, int delayed, c
     rr[i].status = status;
     rr[i].text = queue_state_text(&w->st, idx[i]);
   }
-  d.id = m->id; d.me = me; d.to = to; d.upstream = upstream_name;
-  d.arrival = id_arrival(m->id); d.now = now(); d.delayed = delayed;
+  d.id = id; d.arrival = id_arrival(id); d.now = now(); d.delayed = delayed;
   d.rcpts = rr; d.n = (unsigned int)n;
-  fd = msg_open(m->id);
-  if (fd < 0) { strerr_warnwusys("open cur/", m->id, " for its bounce"); free(rr); return 0; }
-  if (lseek(fd, w->env.body, SEEK_SET) < 0) { fd_close(fd); free(rr); return 0; }
-  if (qq_start(&q, 0) < 0) { strerr_warnwusys("start the injector for a bounce of ", m->id); fd_close(fd); free(rr); return 0; }
-  buffer_init(&b, &buffer_write, q.msgfd, buf, sizeof buf);
-  if (dsn_write(&b, &d, fd) < 0 || !buffer_flush(&b))
-    strerr_warnwusys("write the bounce of ", m->id);
-  fd_close(fd);
-  free(rr);
-  if (qq_envelope(&q, "", &to, 1) < 0) strerr_warnwusys("write the envelope of the bounce of ", m->id);
-  wstat = qq_finish(&q);
-  if (wstat < 0 || !WIFEXITED(wstat) || WEXITSTATUS(wstat))
+  d.to = bounce_to(&cf.bounce, w->env.sender.s, delayed, rr, d.n);
+  if (!d.to)
   {
-    qq_verdict const *v = qq_verdict_of(wstat);
-    strerr_warnwu("queue the ", delayed ? "delay warning" : "bounce", " of ", m->id, ": ", v->ecode, " ", v->text);
+    /* never a bounce of a bounce: no loop */
+    for (i = 0; !delayed && i < n; i++)
+      strerr_warnw(id, ": dropping failed bounce to <", logsafe(0, rr[i].addr), ">: ", rr[i].text);
+    free(rr);
+    return 1;
+  }
+  fd = msg_open(id);
+  if (fd < 0 || lseek(fd, w->env.body, SEEK_SET) < 0)
+  {
+    strerr_warnwusys("open cur/", id, " for its ", what);
+    if (fd >= 0) fd_close(fd);
+    free(rr);
     return 0;
   }
-  strerr_warni(m->id, ": ", delayed ? "delay warning" : "bounce", " queued for <", logsafe(0, to), ">");
+  wstat = bounce_queue(&cf.bounce, &d, fd);
+  fd_close(fd);
+  free(rr);
+  if (wstat < 0) { strerr_warnwusys("start the injector for a ", what, " of ", id); return 0; }
+  if (!WIFEXITED(wstat) || WEXITSTATUS(wstat))
+  {
+    qq_verdict const *v = qq_verdict_of(wstat);
+    strerr_warnwu("queue the ", what, " of ", id, ": ", v->ecode, " ", v->text);
+    return 0;
+  }
+  strerr_warni(id, ": ", what, " queued for <", logsafe(0, d.to), ">");
   return 1;
 }
 
@@ -448,7 +457,7 @@ static void msg_done (worker *w)
   msg *m = MSG(slot);
   /* the message first: a crash in between leaves a stale state file, which
      start-up removes; the other order would resend to every recipient */
-  if (unlinkat(curfd, m->id, 0) < 0 && errno != ENOENT)
+  if (unlinkat(SP.cur, m->id, 0) < 0 && errno != ENOENT)
   {
     strerr_warnwusys("remove cur/", m->id);
     sched_push(slot, now() + retry_delay(0));
@@ -456,9 +465,9 @@ static void msg_done (worker *w)
   }
   /* and the removal on disk before the state goes: if a power loss brought
      cur/ID back without its state, every recipient would get it again */
-  if (w->hadstate && fsync(curfd) < 0 && errno != EINVAL) strerr_warnwusys("fsync cur/");
-  if (queue_state_remove(statefd, m->id) < 0) strerr_warnwusys("remove state/", m->id);
-  if (verbose) strerr_warni(m->id, ": finished");
+  if (w->hadstate && fsync(SP.cur) < 0 && errno != EINVAL) strerr_warnwusys("fsync cur/");
+  if (queue_state_remove(SP.state, m->id) < 0) strerr_warnwusys("remove state/", m->id);
+  if (cf.verbose) strerr_warni(m->id, ": finished");
   msg_free(slot);
 }
 
@@ -473,7 +482,7 @@ static int job_send (worker *w, time_t t)
   size_t end = NPEND(w) - w->pendpos > JOB_RCPTS ? w->pendpos + JOB_RCPTS : NPEND(w);
   size_t i;
   int r;
-  if (!stralloc_cats(&s, qdir) || !stralloc_cats(&s, "/cur/") || !stralloc_cats(&s, id)
+  if (!stralloc_cats(&s, cf.qdir) || !stralloc_cats(&s, "/cur/") || !stralloc_cats(&s, id)
    || !stralloc_0(&s) || !job_put_start(&path, s.s)) goto nomem;
   for (i = w->pendpos; i < end; i++)
     if (!job_put_rcpt(&path, queue_state_addr(&w->st, PEND(w)[i]))) goto nomem;
@@ -554,7 +563,7 @@ static int dispatch (worker *w, uint32_t slot, time_t t)
   int fd, r;
   w->slot = slot;
   /* the state first: a message not due yet after a restart costs one open */
-  r = queue_state_read(statefd, m->id, &w->st);
+  r = queue_state_read(SP.state, m->id, &w->st);
   if (r < 0)
   {
     strerr_warnwusys("read state/", m->id, ", trying every recipient not known done");
@@ -571,7 +580,7 @@ static int dispatch (worker *w, uint32_t slot, time_t t)
   fd = msg_open(m->id);
   if (fd < 0)
   {
-    if (errno == ENOENT) { queue_state_remove(statefd, m->id); msg_free(slot); return 0; }
+    if (errno == ENOENT) { queue_state_remove(SP.state, m->id); msg_free(slot); return 0; }
     if (errno == EPROTO) { strerr_warnw("cur/", m->id, " is not a regular file: left alone, not scheduled"); msg_free(slot); return 0; }
     strerr_warnwusys("open cur/", m->id);
     sched_push(slot, t + retry_delay(0));
@@ -601,7 +610,7 @@ static int dispatch (worker *w, uint32_t slot, time_t t)
     return -1;
   }
   w->busy = 1;
-  w->probe = gate_send(&G, t);
+  w->probe = gate_send(&L.gate, t);
   return 1;
 }
 
@@ -609,14 +618,14 @@ static int dispatch (worker *w, uint32_t slot, time_t t)
    never (stopping, or a probe in flight), else a time. */
 static time_t gate_at (time_t t)
 {
-  return stopping ? -1 : gate_when(&G, t);
+  return L.stopping ? -1 : gate_when(&L.gate, t);
 }
 
 /* 1 when the first message of the schedule may go now. */
 static int due_now (time_t t)
 {
   prioq_elt e;
-  return prioq_min(&sched, &e) && e.key <= t && !gate_at(t);
+  return prioq_min(&L.sched, &e) && e.key <= t && !gate_at(t);
 }
 
 static void dispatch_due (void)
@@ -628,12 +637,12 @@ static void dispatch_due (void)
     worker *w = worker_idle();
     prioq_elt e;
     if (!w) break;
-    prioq_pop(&sched, &e);
+    prioq_pop(&L.sched, &e);
     if (dispatch(w, e.item, t) < 0)
     {
       /* a worker that dies before taking a job (REMOTE cannot run?):
          wait a second rather than fork in a loop */
-      gate_hold_min(&G, t + 1);
+      gate_hold_min(&L.gate, t + 1);
       break;
     }
   }
@@ -646,7 +655,7 @@ static void log_attempt (worker *w, char const *rcpt, char const *verdict, unsig
   char fmt[UINT_FMT];
   char ms[UINT64_FMT];
   /* without an S line from the worker: what the configuration asks for */
-  char const *host = upstream_name ? upstream_name : "-", *tls = cf_tls, *mech = cf_mech;
+  char const *host = cf.upstream ? cf.upstream : "-", *tls = cf.tls, *mech = cf.mech;
   if (w->info.len)
   {
     /* the S line, stored as host\0tls\0mech\0 */
@@ -682,14 +691,15 @@ static void msg_settle (worker *w, time_t t)
 {
   uint32_t slot = w->slot;
   size_t i, n;
-  time_t age = t - id_arrival(MSG(slot)->id);
+  int due;
   w->st.attempts++;
   if (genalloc_len(uint32_t, &w->failed)
    && bounce_send(w, genalloc_s(uint32_t, &w->failed), genalloc_len(uint32_t, &w->failed), 0, 0))
     status_set(&w->failed, &w->st, QUEUE_RCPT_FAIL);
   deferred_list(&w->st, &w->idx);
   n = genalloc_len(uint32_t, &w->idx);
-  if (n && age >= (time_t)lifetime)
+  due = bounce_due(&cf.bounce, id_arrival(MSG(slot)->id), t, w->st.warned, L.gate.pause_class != 0);
+  if (n && due & BOUNCE_EXPIRE)
   {
     for (i = 0; i < n; i++)
       strerr_warni(MSG(slot)->id, " <", logsafe(0, queue_state_addr(&w->st, genalloc_s(uint32_t, &w->idx)[i])), ">: expired, giving up after LIFETIME");
@@ -700,15 +710,15 @@ static void msg_settle (worker *w, time_t t)
     }
   }
   if (!n) { msg_done(w); return; }
-  if (delaywarn && age >= (time_t)delaywarn && !w->st.warned)
+  if (due & BOUNCE_WARN)
     if (bounce_send(w, genalloc_s(uint32_t, &w->idx), n, 1, 0)) w->st.warned = 1;
   w->st.next = t + retry_delay(w->st.attempts - 1);
   /* the move from new/ to cur/ on disk before the first state file: a
      power loss must not bring back new/ID (whose scan then takes it again
      as never tried) while state/ID says who has it already */
-  if (!w->hadstate && (fsync(curfd) < 0 || fsync(newfd) < 0) && errno != EINVAL)
+  if (!w->hadstate && (fsync(SP.cur) < 0 || fsync(SP.new) < 0) && errno != EINVAL)
     strerr_warnwusys("fsync cur/ and new/");
-  if (queue_state_write(statefd, MSG(slot)->id, &w->st) < 0)
+  if (queue_state_write(SP.state, MSG(slot)->id, &w->st) < 0)
     strerr_warnwusys("write state/", MSG(slot)->id);
   else w->hadstate = 1;
   sched_push(slot, w->st.next);
@@ -763,7 +773,7 @@ static void job_finish (worker *w, job_result const *m)
   gate_event ev;
   code[uint0_fmt(code, ucode > 999 ? 0 : ucode, 3)] = 0;
   w->busy = 0;
-  gate_result(&G, class, w->probe, t, &ev);
+  gate_result(&L.gate, class, w->probe, t, &ev);
   if (gate_class_broken(class) || !strcmp(class, "throttle"))
   {
     /* the upstream is broken, not the message: keep it, count nothing */
@@ -780,7 +790,7 @@ static void job_finish (worker *w, job_result const *m)
   w->tried = 1;
   /* the rest of the round: the next job on the same worker, so in the
      same upstream session, while the upstream answers transactions */
-  if (smtp && w->pendpos < NPEND(w) && !stopping && w->in >= 0)
+  if (smtp && w->pendpos < NPEND(w) && !L.stopping && w->in >= 0)
   {
     /* an smtp answer ended any pause: the rest is no probe */
     if (job_send(w, t) == 0) { w->busy = 1; w->probe = 0; return; }
@@ -903,10 +913,10 @@ static DIR *dir_open (int fd)
 static void new_and_cur (char const *id)
 {
   struct stat a, b;
-  if (fstatat(newfd, id, &a, AT_SYMLINK_NOFOLLOW) < 0 || fstatat(curfd, id, &b, AT_SYMLINK_NOFOLLOW) < 0) return;
+  if (fstatat(SP.new, id, &a, AT_SYMLINK_NOFOLLOW) < 0 || fstatat(SP.cur, id, &b, AT_SYMLINK_NOFOLLOW) < 0) return;
   if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
   {
-    if (unlinkat(newfd, id, 0) < 0) strerr_warnwusys("remove new/", id, ", a second name of cur/", id);
+    if (unlinkat(SP.new, id, 0) < 0) strerr_warnwusys("remove new/", id, ", a second name of cur/", id);
   }
   else strerr_warnw("move new/", id, " to cur/: File exists: another message under a queued id, left in new/, not scheduled");
 }
@@ -915,7 +925,7 @@ static void new_and_cur (char const *id)
    a file in cur/ (RENAME_NOREPLACE): an id names one message for good. */
 static void scan_new (void)
 {
-  DIR *dir = dir_open(newfd);
+  DIR *dir = dir_open(SP.new);
   struct dirent *d;
   if (!dir) { strerr_warnwusys("open new/"); return; }
   while ((d = readdir(dir)))
@@ -924,13 +934,13 @@ static void scan_new (void)
     if (!queue_id_valid(d->d_name)) continue;
     /* a link or a FIFO is no message: worker and bounce would read what
        it points to, or block */
-    if (fstatat(newfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) continue;
+    if (fstatat(SP.new, d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) continue;
     if (!S_ISREG(st.st_mode))
     {
       strerr_warnw("new/", d->d_name, " is not a regular file: left alone");
       continue;
     }
-    if (renameat2(newfd, d->d_name, curfd, d->d_name, RENAME_NOREPLACE) < 0)
+    if (renameat2(SP.new, d->d_name, SP.cur, d->d_name, RENAME_NOREPLACE) < 0)
     {
       if (errno == EEXIST) new_and_cur(d->d_name);
       else if (errno != ENOENT) strerr_warnwusys("move new/", d->d_name, " to cur/");
@@ -957,20 +967,20 @@ static int slot_cmp_key (void const *key, void const *b)
    put back into new/ keeps its state (queue/README.md). */
 static void clean_state (void)
 {
-  DIR *dir = dir_open(statefd);
+  DIR *dir = dir_open(SP.state);
   struct dirent *d;
   uint32_t *sorted;
-  size_t n = prioq_len(&sched), i;
+  size_t n = prioq_len(&L.sched), i;
   if (!dir) { strerr_warnwusys("open state/"); return; }
   sorted = malloc((n ? n : 1) * sizeof(uint32_t));
   if (!sorted) strerr_diefu(111, "allocate");
-  for (i = 0; i < n; i++) sorted[i] = prioq_at(&sched, i)->item;
+  for (i = 0; i < n; i++) sorted[i] = prioq_at(&L.sched, i)->item;
   qsort(sorted, n, sizeof(uint32_t), &id_cmp);
   while ((d = readdir(dir)))
   {
     if (d->d_name[0] == '.') continue;
     if (queue_id_valid(d->d_name) && bsearch(d->d_name, sorted, n, sizeof(uint32_t), &slot_cmp_key)) continue;
-    if (unlinkat(statefd, d->d_name, 0) < 0) strerr_warnwusys("remove state/", d->d_name);
+    if (unlinkat(SP.state, d->d_name, 0) < 0) strerr_warnwusys("remove state/", d->d_name);
   }
   free(sorted);
   closedir(dir);
@@ -982,16 +992,16 @@ static void clean_state (void)
    file's mtime fresh. */
 static void sweep_tmp (time_t t)
 {
-  DIR *dir = dir_open(tmpfd);
+  DIR *dir = dir_open(SP.tmp);
   struct dirent *d;
   if (!dir) { strerr_warnwusys("open tmp/"); return; }
   while ((d = readdir(dir)))
   {
     struct stat st;
     if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, "..")) continue;
-    if (fstatat(tmpfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || S_ISDIR(st.st_mode)) continue;
+    if (fstatat(SP.tmp, d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || S_ISDIR(st.st_mode)) continue;
     if (st.st_mtime > t - TMP_MAXAGE) continue;
-    if (unlinkat(tmpfd, d->d_name, 0) < 0) strerr_warnwusys("remove tmp/", logsafe(0, d->d_name));
+    if (unlinkat(SP.tmp, d->d_name, 0) < 0) strerr_warnwusys("remove tmp/", logsafe(0, d->d_name));
     else strerr_warni("removed tmp/", logsafe(0, d->d_name), ": left over for more than 36 hours");
   }
   closedir(dir);
@@ -999,17 +1009,17 @@ static void sweep_tmp (time_t t)
 
 static void scan_cur (void)
 {
-  DIR *dir = dir_open(curfd);
+  DIR *dir = dir_open(SP.cur);
   struct dirent *d;
-  if (!dir) strerr_diefusys(111, "open ", qdir, "/cur");
+  if (!dir) strerr_diefusys(111, "open ", cf.qdir, "/cur");
   while ((d = readdir(dir)))
   {
     if (!queue_id_valid(d->d_name)) continue;
-    if (!prioq_append(&sched, id_arrival(d->d_name), id_tie(d->d_name), msg_new(d->d_name, MSG_UNKNOWN)))
+    if (!prioq_append(&L.sched, id_arrival(d->d_name), id_tie(d->d_name), msg_new(d->d_name, MSG_UNKNOWN)))
       strerr_diefu(111, "grow the schedule");
   }
   closedir(dir);
-  prioq_order(&sched);
+  prioq_order(&L.sched);
 }
 
 /* The injector writes a NUL: new mail. Any other byte (echo > trigger)
@@ -1019,7 +1029,7 @@ static int trigger_drain (void)
   char buf[1024];
   ssize_t r;
   int all = 0;
-  while ((r = read(trigfd, buf, sizeof buf)) > 0)
+  while ((r = read(SP.trigger, buf, sizeof buf)) > 0)
     while (r--) if (buf[r]) all = 1;
   return all;
 }
@@ -1029,14 +1039,14 @@ static void retry_all (void)
 {
   size_t i = 0;
   time_t t = now();
-  for (; i < prioq_len(&sched); i++)
+  for (; i < prioq_len(&L.sched); i++)
   {
-    prioq_elt *e = prioq_at(&sched, i);
+    prioq_elt *e = prioq_at(&L.sched, i);
     if (e->key > t) e->key = t;
     MSG(e->item)->flags &= ~MSG_UNKNOWN;
   }
-  prioq_order(&sched);
-  gate_open(&G);
+  prioq_order(&L.sched);
+  gate_open(&L.gate);
   strerr_warni("retrying everything now");
 }
 
@@ -1055,49 +1065,49 @@ static void retry_parse (char const *s)
   unsigned int n = 1;
   char const *p;
   for (p = s; *p; p++) if (*p == ',') n++;
-  retry = calloc(n, sizeof(unsigned int));
-  if (!retry) strerr_diefu(111, "allocate");
-  for (nretry = 0; nretry < n; nretry++)
+  cf.retry = calloc(n, sizeof(unsigned int));
+  if (!cf.retry) strerr_diefu(111, "allocate");
+  for (cf.nretry = 0; cf.nretry < n; cf.nretry++)
   {
-    size_t len = uint_scan(s, retry + nretry);
+    size_t len = uint_scan(s, cf.retry + cf.nretry);
     if (!len || (s[len] && s[len] != ',')) strerr_dieinvalid(100, "RETRY");
-    if (!retry[nretry]) retry[nretry] = 1;  /* 0 would hammer the upstream */
+    if (!cf.retry[cf.nretry]) cf.retry[cf.nretry] = 1;  /* 0 would hammer the upstream */
     s += len + (s[len] == ',');
   }
 }
 
-static void config (void)
+static void config_read (void)
 {
   char const *s;
   static char host[256];
-  qdir = getenv("QUEUE");
-  if (!qdir || !*qdir) strerr_dienotset(100, "QUEUE");
-  s = getenv("REMOTE"); if (s && *s) remote = s;
-  s = getenv("POSTMASTER"); if (s && *s) postmaster = s;
-  s = getenv("UPSTREAM"); if (s && *s) upstream_name = s;
-  s = getenv("UPSTREAM_TLS"); if (s && *s) cf_tls = s;
-  s = getenv("UPSTREAM_USER"); if (s && *s) cf_mech = "any";
-  s = getenv("UPSTREAM_MECH"); if (s && *s && strcmp(cf_mech, "none")) cf_mech = s;
+  cf.qdir = getenv("QUEUE");
+  if (!cf.qdir || !*cf.qdir) strerr_dienotset(100, "QUEUE");
+  s = getenv("REMOTE"); if (s && *s) cf.remote = s;
+  s = getenv("POSTMASTER"); if (s && *s) cf.bounce.postmaster = s;
+  s = getenv("UPSTREAM"); if (s && *s) cf.bounce.upstream = cf.upstream = s;
+  s = getenv("UPSTREAM_TLS"); if (s && *s) cf.tls = s;
+  s = getenv("UPSTREAM_USER"); if (s && *s) cf.mech = "any";
+  s = getenv("UPSTREAM_MECH"); if (s && *s && strcmp(cf.mech, "none")) cf.mech = s;
   s = getenv("HELONAME");
-  if (s && *s) me = s;
+  if (s && *s) cf.bounce.me = s;
   else
   {
     if (gethostname(host, sizeof host - 1) < 0) strcpy(host, "localhost");
-    me = host;
+    cf.bounce.me = host;
   }
-  concurrency = env_uint("CONCURRENCY", 4, UINT_MAX);
-  if (!concurrency) concurrency = 1;
-  lifetime = env_uint("LIFETIME", 432000, ENVNUM_SECONDS_MAX);
-  delaywarn = env_uint("DELAYWARN", 14400, ENVNUM_SECONDS_MAX);
-  rescan = env_uint("RESCAN", 600, ENVNUM_SECONDS_MAX);
-  if (!rescan) rescan = 600;
-  rate_minute = env_uint("RATE_MINUTE", 0, UINT_MAX);
-  rate_hour = env_uint("RATE_HOUR", 0, UINT_MAX);
-  if (rate_minute > RATE_MAX || rate_hour > RATE_MAX) strerr_dief(100, "RATE_MINUTE and RATE_HOUR are at most 1000000");
+  cf.concurrency = env_uint("CONCURRENCY", 4, CONCURRENCY_MAX);
+  if (!cf.concurrency) cf.concurrency = 1;
+  cf.bounce.lifetime = env_uint("LIFETIME", 432000, ENVNUM_SECONDS_MAX);
+  cf.bounce.delaywarn = env_uint("DELAYWARN", 14400, ENVNUM_SECONDS_MAX);
+  cf.rescan = env_uint("RESCAN", 600, ENVNUM_SECONDS_MAX);
+  if (!cf.rescan) cf.rescan = 600;
+  cf.rate_minute = env_uint("RATE_MINUTE", 0, UINT_MAX);
+  cf.rate_hour = env_uint("RATE_HOUR", 0, UINT_MAX);
+  if (cf.rate_minute > RATE_MAX || cf.rate_hour > RATE_MAX) strerr_dief(100, "RATE_MINUTE and RATE_HOUR are at most 1000000");
   s = getenv("RETRY");
   retry_parse(s && *s ? s : "60,240,540,960,1500,2160,2940,3600");
-  if (!upstream_name)
-    strerr_warni("no upstream configured: mail is accepted and held in ", qdir,
+  if (!cf.upstream)
+    strerr_warni("no upstream configured: mail is accepted and held in ", cf.qdir,
       "; write host:port into the instance's conf/UPSTREAM (and UPSTREAM_USER, UPSTREAM_PASSFILE for AUTH),"
       " then restart this service (s6-svc -r)");
 }
@@ -1105,21 +1115,21 @@ static void config (void)
 static int dir_at (int fd, char const *name)
 {
   int d = openat(fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (d < 0) strerr_diefusys(111, "open ", qdir, "/", name);
+  if (d < 0) strerr_diefusys(111, "open ", cf.qdir, "/", name);
   return d;
 }
 
 static void spool_open (void)
 {
-  int qfd = open(qdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (qfd < 0) strerr_diefusys(111, "open ", qdir);
-  curfd = dir_at(qfd, "cur");
-  newfd = dir_at(qfd, "new");
-  statefd = dir_at(qfd, "state");
-  tmpfd = dir_at(qfd, "tmp");
+  int qfd = open(cf.qdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (qfd < 0) strerr_diefusys(111, "open ", cf.qdir);
+  SP.cur = dir_at(qfd, "cur");
+  SP.new = dir_at(qfd, "new");
+  SP.state = dir_at(qfd, "state");
+  SP.tmp = dir_at(qfd, "tmp");
   /* O_RDWR: we are a writer too, so the FIFO never reads EOF */
-  trigfd = openat(qfd, "trigger", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-  if (trigfd < 0) strerr_diefusys(111, "open ", qdir, "/trigger");
+  SP.trigger = openat(qfd, "trigger", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  if (SP.trigger < 0) strerr_diefusys(111, "open ", cf.qdir, "/trigger");
   fd_close(qfd);
 }
 
@@ -1127,10 +1137,10 @@ static void spool_open (void)
 
 static time_t next_wake (time_t t)
 {
-  time_t wake = t + rescan;
+  time_t wake = t + cf.rescan;
   unsigned int i;
   prioq_elt e;
-  if (prioq_min(&sched, &e) && !stopping && (workers_busy() < concurrency))
+  if (prioq_min(&L.sched, &e) && !L.stopping && (workers_busy() < cf.concurrency))
   {
     time_t g = gate_at(t);
     time_t k = e.key;
@@ -1149,18 +1159,62 @@ static int handle_signals (void)
 {
   unsigned char c;
   int rescan_now = 0;
-  while (read(sigpipe[0], &c, 1) == 1)
+  while (read(L.sigpipe[0], &c, 1) == 1)
   {
     if (c == SIGHUP) rescan_now = 1;  /* nothing to reload: look into new/ */
     else if (c == SIGTERM)
     {
-      if (!stopping) strerr_warni("stopping: finishing jobs in flight");
-      stopping = 1;
+      if (!L.stopping) strerr_warni("stopping: finishing jobs in flight");
+      L.stopping = 1;
     }
     else if (c == SIGALRM) { retry_all(); rescan_now = 1; }
     else if (c == SIGCHLD) workers_reap();
   }
   return rescan_now;
+}
+
+/* Sleeps until wake, or until a signal, the trigger or a worker's output
+   comes, and handles what came. Returns 1 when new/ was scanned. The
+   descriptors are on the heap (L.pollfd): there is one per worker. */
+static int loop_wait (time_t wake)
+{
+  unsigned int n = 2, i;
+  int scanned = 0;
+  iopause_fd *x;
+  tain deadline;
+  time_t t = now();
+  if (!genalloc_ready(iopause_fd, &L.pollfd, 2 + NWORKERS) || !genalloc_ready(unsigned int, &L.pollidx, NWORKERS + 1))
+    strerr_diefu(111, "allocate");
+  x = genalloc_s(iopause_fd, &L.pollfd);
+  x[0].fd = L.sigpipe[0]; x[0].events = IOPAUSE_READ;
+  x[1].fd = SP.trigger; x[1].events = IOPAUSE_READ;
+  for (i = 0; i < NWORKERS; i++)
+    if (WORKER(i)->out >= 0)
+    {
+      genalloc_s(unsigned int, &L.pollidx)[n - 2] = i;
+      x[n].fd = WORKER(i)->out; x[n].events = IOPAUSE_READ; n++;
+    }
+  tain_now_g();
+  tain_addsec_g(&deadline, wake <= t ? 0 : wake - t > 86400 ? 86400 : (int)(wake - t));
+  if (iopause_g(x, n, &deadline) < 0)
+  {
+    if (errno == EINTR) return 0;
+    strerr_diefusys(111, "iopause");
+  }
+  if (x[0].revents & IOPAUSE_READ && handle_signals()) { scan_new(); scanned = 1; }
+  if (x[1].revents & IOPAUSE_READ)
+  {
+    if (trigger_drain()) retry_all();
+    scan_new();
+    scanned = 1;
+  }
+  for (i = 2; i < n; i++)
+    if (x[i].revents & (IOPAUSE_READ | IOPAUSE_EXCEPT))
+    {
+      worker *w = WORKER(genalloc_s(unsigned int, &L.pollidx)[i - 2]);
+      if (w->out >= 0) worker_read(w);
+    }
+  return scanned;
 }
 
 static void loop (void)
@@ -1169,54 +1223,16 @@ static void loop (void)
   for (;;)
   {
     time_t t, wake;
-    if (stopping && !workers_busy()) return;
+    if (L.stopping && !workers_busy()) return;
     dispatch_due();
     t = now();
     /* the pop budget ran out with work left: come straight back */
     wake = due_now(t) && worker_idle() ? t : next_wake(t);
-    {
-    iopause_fd x[2 + NWORKERS];
-    unsigned int idx[NWORKERS ? NWORKERS : 1];
-    unsigned int n = 2, i;
-    struct timespec ts;
-    tain deadline, d;
-    long long ms;
-    int r;
-    x[0].fd = sigpipe[0]; x[0].events = IOPAUSE_READ;
-    x[1].fd = trigfd; x[1].events = IOPAUSE_READ;
-    for (i = 0; i < NWORKERS; i++)
-      if (WORKER(i)->out >= 0) { idx[n - 2] = i; x[n].fd = WORKER(i)->out; x[n].events = IOPAUSE_READ; n++; }
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ms = (long long)wake * 1000 - ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-    if (ms < 0) ms = 0;
-    if (ms > 86400000) ms = 86400000;
-    tain_now_g();
-    tain_from_millisecs(&d, (int)ms);
-    tain_add_g(&deadline, &d);
-    r = iopause_g(x, n, &deadline);
-    if (r < 0)
-    {
-      if (errno == EINTR) continue;
-      strerr_diefusys(111, "iopause");
-    }
-    if (x[0].revents & IOPAUSE_READ && handle_signals()) { scan_new(); last_scan = now(); }
-    if (x[1].revents & IOPAUSE_READ)
-    {
-      if (trigger_drain()) retry_all();
-      scan_new();
-      last_scan = now();
-    }
-    for (i = 2; i < n; i++)
-      if (x[i].revents & (IOPAUSE_READ | IOPAUSE_EXCEPT))
-      {
-        worker *w = WORKER(idx[i - 2]);
-        if (w->out >= 0) worker_read(w);
-      }
-    }
+    if (loop_wait(wake)) last_scan = now();
     t = now();
     workers_watchdog(t);
-    if (t - last_scan >= (time_t)rescan) { scan_new(); last_scan = t; }
-    if (t - last_sweep >= (time_t)rescan) { sweep_tmp(t); last_sweep = t; }
+    if (t - last_scan >= (time_t)cf.rescan) { scan_new(); last_scan = t; }
+    if (t - last_sweep >= (time_t)cf.rescan) { sweep_tmp(t); last_sweep = t; }
   }
 }
 
@@ -1229,21 +1245,21 @@ int main (int argc, char const *const *argv)
   {
     int opt = subgetopt_r(argc, argv, "v", &l);
     if (opt == -1) break;
-    if (opt == 'v') verbose = 1; else dieusage();
+    if (opt == 'v') cf.verbose = 1; else dieusage();
   }
   argc -= l.ind; argv += l.ind;
   if (argc) dieusage();
-  config();
+  config_read();
   spool_open();
   sig_setup();
-  if (!gate_init(&G, retry, nretry, rate_minute, rate_hour)) strerr_diefu(111, "allocate the rate limiter");
+  if (!gate_init(&L.gate, cf.retry, cf.nretry, cf.rate_minute, cf.rate_hour)) strerr_diefu(111, "allocate the rate limiter");
   sweep_tmp(now());
   scan_cur();
   scan_new();
   clean_state();
   {
     char fmt[UINT64_FMT];
-    fmt[uint64_fmt(fmt, nqueued)] = 0;
+    fmt[uint64_fmt(fmt, L.nqueued)] = 0;
     strerr_warni("started: ", fmt, " messages queued");
   }
   loop();
