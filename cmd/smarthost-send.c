@@ -48,6 +48,7 @@
 #include "printable.h"
 #include "qq.h"
 #include "queue.h"
+#include "queue_dirs.h"
 #include "queue_state.h"
 
 #define USAGE "smarthost-send [ -v ]"
@@ -81,13 +82,7 @@ struct config_s
 };
 static config cf = { 0, "smarthost-remote", 0, "starttls", "none", 4, 0, 0, 600, 0, 0, 0, BOUNCE_ZERO };
 
-/* The spool's directories and trigger, open for the whole run. */
-typedef struct spool_s spool;
-struct spool_s
-{
-  int cur, new, state, tmp, trigger;
-};
-static spool SP = { -1, -1, -1, -1, -1 };
+static queue_dirs SP = QUEUE_DIRS_ZERO;   /* the spool, open for the whole run */
 
 /* What the loop keeps between turns. */
 typedef struct loop_s loopstate;
@@ -453,22 +448,18 @@ static int bounce_send (worker *w, uint32_t const *idx, size_t n, int delayed, c
 
 static void msg_done (worker *w)
 {
-  uint32_t slot = w->slot;
-  msg *m = MSG(slot);
-  /* the message first: a crash in between leaves a stale state file, which
-     start-up removes; the other order would resend to every recipient */
-  if (unlinkat(SP.cur, m->id, 0) < 0 && errno != ENOENT)
+  char const *what;
+  char const *id = MSG(w->slot)->id;
+  int r = queue_msg_done(&SP, id, w->hadstate, &what);
+  if (r < 0)
   {
-    strerr_warnwusys("remove cur/", m->id);
-    sched_push(slot, now() + retry_delay(0));
+    strerr_warnwusys("remove cur/", id);
+    sched_push(w->slot, now() + retry_delay(0));
     return;
   }
-  /* and the removal on disk before the state goes: if a power loss brought
-     cur/ID back without its state, every recipient would get it again */
-  if (w->hadstate && fsync(SP.cur) < 0 && errno != EINVAL) strerr_warnwusys("fsync cur/");
-  if (queue_state_remove(SP.state, m->id) < 0) strerr_warnwusys("remove state/", m->id);
-  if (cf.verbose) strerr_warni(m->id, ": finished");
-  msg_free(slot);
+  if (r > 0) strerr_warnwusys(what, id);
+  if (cf.verbose) strerr_warni(id, ": finished");
+  msg_free(w->slot);
 }
 
 /* ---- dispatching ---- */
@@ -893,62 +884,37 @@ static void workers_watchdog (time_t t)
   }
 }
 
-/* ---- the spool ---- */
+/* ---- the spool (queue/queue_dirs.h) ---- */
 
-static DIR *dir_open (int fd)
+/* What a walk of new/ found: a message to schedule, or what to log. */
+static void found_new (char const *id, int what, void *aux)
 {
-  int d = dup(fd);
-  DIR *dir;
-  if (d < 0) return 0;
-  dir = fdopendir(d);
-  if (!dir) { fd_close(d); return 0; }
-  rewinddir(dir);
-  return dir;
+  (void)aux;
+  if (what == QUEUE_FOUND) sched_push(msg_new(id, 0), id_arrival(id));
+  else if (what == QUEUE_NOTREG) strerr_warnw("new/", id, " is not a regular file: left alone");
+  else if (what == QUEUE_CLASH)
+    strerr_warnw("move new/", id, " to cur/: File exists: another message under a queued id, left in new/, not scheduled");
+  else strerr_warnwusys("move new/", id, " to cur/");
 }
 
-/* new/ID and cur/ID both exist. The same file under two names is what a
-   power loss can leave of our own rename (the entry in new/ not yet gone
-   on disk): the one in new/ goes. Another file under a queued message's
-   id is never allowed to replace it: left in new/ for a person to see. */
-static void new_and_cur (char const *id)
-{
-  struct stat a, b;
-  if (fstatat(SP.new, id, &a, AT_SYMLINK_NOFOLLOW) < 0 || fstatat(SP.cur, id, &b, AT_SYMLINK_NOFOLLOW) < 0) return;
-  if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
-  {
-    if (unlinkat(SP.new, id, 0) < 0) strerr_warnwusys("remove new/", id, ", a second name of cur/", id);
-  }
-  else strerr_warnw("move new/", id, " to cur/: File exists: another message under a queued id, left in new/, not scheduled");
-}
-
-/* new/ to cur/: the scheduler has taken it. Attempted at once. Never over
-   a file in cur/ (RENAME_NOREPLACE): an id names one message for good. */
+/* new/ to cur/: the scheduler has taken it. Attempted at once. */
 static void scan_new (void)
 {
-  DIR *dir = dir_open(SP.new);
-  struct dirent *d;
-  if (!dir) { strerr_warnwusys("open new/"); return; }
-  while ((d = readdir(dir)))
-  {
-    struct stat st;
-    if (!queue_id_valid(d->d_name)) continue;
-    /* a link or a FIFO is no message: worker and bounce would read what
-       it points to, or block */
-    if (fstatat(SP.new, d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) continue;
-    if (!S_ISREG(st.st_mode))
-    {
-      strerr_warnw("new/", d->d_name, " is not a regular file: left alone");
-      continue;
-    }
-    if (renameat2(SP.new, d->d_name, SP.cur, d->d_name, RENAME_NOREPLACE) < 0)
-    {
-      if (errno == EEXIST) new_and_cur(d->d_name);
-      else if (errno != ENOENT) strerr_warnwusys("move new/", d->d_name, " to cur/");
-      continue;
-    }
-    sched_push(msg_new(d->d_name, 0), id_arrival(d->d_name));
-  }
-  closedir(dir);
+  if (queue_scan_new(&SP, &found_new, 0) < 0) strerr_warnwusys("open new/");
+}
+
+/* At start-up only the names in cur/ are read (the id is the arrival). */
+static void found_cur (char const *id, int what, void *aux)
+{
+  (void)what; (void)aux;
+  if (!prioq_append(&L.sched, id_arrival(id), id_tie(id), msg_new(id, MSG_UNKNOWN)))
+    strerr_diefu(111, "grow the schedule");
+}
+
+static void scan_cur (void)
+{
+  if (queue_scan_cur(&SP, &found_cur, 0) < 0) strerr_diefusys(111, "open ", cf.qdir, "/cur");
+  prioq_order(&L.sched);
 }
 
 static int id_cmp (void const *a, void const *b)
@@ -961,77 +927,53 @@ static int slot_cmp_key (void const *key, void const *b)
   return strcmp((char const *)key, MSG(*(uint32_t const *)b)->id);
 }
 
-/* State files without a message (a crash between the two unlinks of
-   msg_done) and ID.tmp files (a crash inside queue_state_write) go. Run
-   after scan_new has taken new/ into the schedule: a message a power loss
-   put back into new/ keeps its state (queue/README.md). */
+typedef struct sorted_s sorted;
+struct sorted_s
+{
+  uint32_t *slots;
+  size_t n;
+};
+
+static int queued (char const *id, void *aux)
+{
+  sorted const *q = aux;
+  return bsearch(id, q->slots, q->n, sizeof(uint32_t), &slot_cmp_key) != 0;
+}
+
+static void state_failed (char const *name, int what, void *aux)
+{
+  (void)what; (void)aux;
+  strerr_warnwusys("remove state/", logsafe(0, name));
+}
+
+/* State files of no queued message go. Run after scan_new has taken new/
+   into the schedule: a message a power loss put back into new/ keeps its
+   state (queue/README.md). */
 static void clean_state (void)
 {
-  DIR *dir = dir_open(SP.state);
-  struct dirent *d;
-  uint32_t *sorted;
-  size_t n = prioq_len(&L.sched), i;
-  if (!dir) { strerr_warnwusys("open state/"); return; }
-  sorted = malloc((n ? n : 1) * sizeof(uint32_t));
-  if (!sorted) strerr_diefu(111, "allocate");
-  for (i = 0; i < n; i++) sorted[i] = prioq_at(&L.sched, i)->item;
-  qsort(sorted, n, sizeof(uint32_t), &id_cmp);
-  while ((d = readdir(dir)))
-  {
-    if (d->d_name[0] == '.') continue;
-    if (queue_id_valid(d->d_name) && bsearch(d->d_name, sorted, n, sizeof(uint32_t), &slot_cmp_key)) continue;
-    if (unlinkat(SP.state, d->d_name, 0) < 0) strerr_warnwusys("remove state/", d->d_name);
-  }
-  free(sorted);
-  closedir(dir);
+  sorted q;
+  size_t i;
+  q.n = prioq_len(&L.sched);
+  q.slots = malloc((q.n ? q.n : 1) * sizeof(uint32_t));
+  if (!q.slots) strerr_diefu(111, "allocate");
+  for (i = 0; i < q.n; i++) q.slots[i] = prioq_at(&L.sched, i)->item;
+  qsort(q.slots, q.n, sizeof(uint32_t), &id_cmp);
+  if (queue_clean_state(&SP, &queued, &state_failed, &q) < 0) strerr_warnwusys("open state/");
+  free(q.slots);
 }
 
-/* tmp/ holds what an injector is writing; a file there older than 36
-   hours is what a killed injector left (queue/README.md): removed, at
-   start and every RESCAN seconds. An injector still writing keeps its
-   file's mtime fresh. */
+static void swept (char const *name, int what, void *aux)
+{
+  (void)aux;
+  if (what == QUEUE_REMOVED) strerr_warni("removed tmp/", logsafe(0, name), ": left over for more than 36 hours");
+  else strerr_warnwusys("remove tmp/", logsafe(0, name));
+}
+
+/* tmp/ files older than 36 hours are what a killed injector left
+   (queue/README.md): removed, at start and every RESCAN seconds. */
 static void sweep_tmp (time_t t)
 {
-  DIR *dir = dir_open(SP.tmp);
-  struct dirent *d;
-  if (!dir) { strerr_warnwusys("open tmp/"); return; }
-  while ((d = readdir(dir)))
-  {
-    struct stat st;
-    if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, "..")) continue;
-    if (fstatat(SP.tmp, d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || S_ISDIR(st.st_mode)) continue;
-    if (st.st_mtime > t - TMP_MAXAGE) continue;
-    if (unlinkat(SP.tmp, d->d_name, 0) < 0) strerr_warnwusys("remove tmp/", logsafe(0, d->d_name));
-    else strerr_warni("removed tmp/", logsafe(0, d->d_name), ": left over for more than 36 hours");
-  }
-  closedir(dir);
-}
-
-static void scan_cur (void)
-{
-  DIR *dir = dir_open(SP.cur);
-  struct dirent *d;
-  if (!dir) strerr_diefusys(111, "open ", cf.qdir, "/cur");
-  while ((d = readdir(dir)))
-  {
-    if (!queue_id_valid(d->d_name)) continue;
-    if (!prioq_append(&L.sched, id_arrival(d->d_name), id_tie(d->d_name), msg_new(d->d_name, MSG_UNKNOWN)))
-      strerr_diefu(111, "grow the schedule");
-  }
-  closedir(dir);
-  prioq_order(&L.sched);
-}
-
-/* The injector writes a NUL: new mail. Any other byte (echo > trigger)
-   asks for what SIGALRM does: retry everything now. Returns 1 for that. */
-static int trigger_drain (void)
-{
-  char buf[1024];
-  ssize_t r;
-  int all = 0;
-  while ((r = read(SP.trigger, buf, sizeof buf)) > 0)
-    while (r--) if (buf[r]) all = 1;
-  return all;
+  if (queue_sweep_tmp(&SP, t - TMP_MAXAGE, &swept, 0) < 0) strerr_warnwusys("open tmp/");
 }
 
 /* SIGALRM: everything is due now, gates open. */
@@ -1112,25 +1054,10 @@ static void config_read (void)
       " then restart this service (s6-svc -r)");
 }
 
-static int dir_at (int fd, char const *name)
-{
-  int d = openat(fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (d < 0) strerr_diefusys(111, "open ", cf.qdir, "/", name);
-  return d;
-}
-
 static void spool_open (void)
 {
-  int qfd = open(cf.qdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (qfd < 0) strerr_diefusys(111, "open ", cf.qdir);
-  SP.cur = dir_at(qfd, "cur");
-  SP.new = dir_at(qfd, "new");
-  SP.state = dir_at(qfd, "state");
-  SP.tmp = dir_at(qfd, "tmp");
-  /* O_RDWR: we are a writer too, so the FIFO never reads EOF */
-  SP.trigger = openat(qfd, "trigger", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-  if (SP.trigger < 0) strerr_diefusys(111, "open ", cf.qdir, "/trigger");
-  fd_close(qfd);
+  char const *what;
+  if (queue_dirs_open(&SP, cf.qdir, &what) < 0) strerr_diefusys(111, "open ", cf.qdir, *what ? "/" : "", what);
 }
 
 /* ---- the loop ---- */
@@ -1204,7 +1131,7 @@ static int loop_wait (time_t wake)
   if (x[0].revents & IOPAUSE_READ && handle_signals()) { scan_new(); scanned = 1; }
   if (x[1].revents & IOPAUSE_READ)
   {
-    if (trigger_drain()) retry_all();
+    if (queue_trigger_read(&SP)) retry_all();
     scan_new();
     scanned = 1;
   }
