@@ -91,7 +91,7 @@ DEBS_RUN = s6 execline ucspi-tcp-ipv6 openssl ca-certificates passwd util-linux 
 DEBS_BENCH = postfix procps
 
 .PHONY: all check check-asan unit deps deps-check deps-run clean install run bench
-.PHONY: install-service
+.PHONY: install-service deb deps-deb
 .DELETE_ON_ERROR:
 
 all: $(addprefix $(BUILD)/,$(PROGS)) $(addprefix $(BUILD)/,$(notdir $(SCRIPTS)))
@@ -191,7 +191,25 @@ run: deps-run all
 	@exec $(BUILD)/smarthost-run $(abspath $(RUNDIR))
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-deb
+
+# ---- The Debian package (debian/) -------------------------------------------
+# `make deb` builds smarthost_*.deb and smarthost-mta_*.deb in $(DEBDIR),
+# from a copy of the tree (dpkg-buildpackage writes its results next to
+# the source, and the build directories here are not part of it). The
+# test of the package (tests/08xx) installs what it runs: the runtime
+# packages, systemd-analyze and man (its check of Documentation=).
+DEBDIR ?= build-deb
+DEBS_DEB = build-essential debhelper dpkg-dev lintian $(DEBS_RUN) systemd man-db
+
+deps-deb: deps
+	@tests/need-debs $(DEBS_DEB)
+
+deb: deps-deb
+	rm -rf $(DEBDIR)/src && mkdir -p $(DEBDIR)/src
+	tar -cf - --exclude=./.git --exclude='./build*' --exclude=./run --exclude='./$(DEBDIR)' . | tar -C $(DEBDIR)/src -xf -
+	cd $(DEBDIR)/src && dpkg-buildpackage -us -uc -b
+	@ls $(DEBDIR)/*.deb
 
 # ---- Proof: benchmark, fuzzing, valgrind (tests/bench, tests/fuzz) ----------
 .PHONY: bench bench-scale bench-profile bench-starts deps-bench fuzz fuzz-build deps-fuzz check-valgrind

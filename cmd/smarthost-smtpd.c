@@ -20,7 +20,11 @@
 #include <skalibs/types.h>
 #include "envnum.h"
 #include "addr_parse.h"
+#include "addr.h"
 #include "auth_server.h"
+#include "authlimit.h"
+#include "clientkey.h"
+#include "connslot.h"
 #include "printable.h"
 #include "qq.h"
 #include "queue.h"
@@ -28,30 +32,41 @@
 #include "smtpd_io.h"
 #include "tlsio_server.h"
 
-#define USAGE "smarthost-smtpd"
+#define USAGE "smarthost-smtpd [ -t ]"
 #define dieusage() strerr_dieusage(100, USAGE)
 
 #define CMD_MAX 512          /* RFC 5321 4.5.3.1.4, with CRLF */
 #define AUTH_LINE_MAX 2048   /* an AUTH response line */
 #define AUTH_FAIL_DELAY 2    /* seconds before a 535 */
 #define HELO_MAX 255
+#define RCPT_MAX 10000       /* SMTPD_MAXRCPT; duplicates are looked up linearly */
+#define PERIP_MAX 1000       /* SMTPD_MAXPERIP, SMTPD_MAXNORELAY: slot files tried per connection */
+#define MAXCONN_MAX 10000    /* SMTPD_MAXCONN, as smtpd/run allows */
 
 /* Configuration, from the environment only (cheap start-up). */
 static struct
 {
   char const *name;          /* HELONAME */
-  char const *ip;            /* TCPREMOTEIP */
+  char const *ip;            /* TCPREMOTEIP, made printable */
   char const *queue;         /* QUEUE, for upstream-size */
   char const *certfile;
   char const *keyfile;
   char const *authfile;
+  char const *rundir;        /* SMTPD_RUNDIR: per-client limits; 0: none */
   int relayclient;
   int auth_clear;
   int received_user;
   uint64_t databytes;
   unsigned int maxrcpt;
   unsigned int maxerrors;
-  unsigned int timeout;
+  unsigned int timeout;       /* each read and write */
+  unsigned int cmd_timeout;   /* each command, from the wait for it to its reply */
+  unsigned int data_timeout;  /* the DATA phase, from 354 to the final dot */
+  unsigned int session_timeout;
+  unsigned int maxperip;      /* 0: no cap */
+  unsigned int maxnorelay;    /* all clients without RELAYCLIENT together; 0: no cap */
+  unsigned int auth_maxfail;  /* 0: no throttle */
+  unsigned int auth_window;
 } cf;
 
 /* The session. */
@@ -62,6 +77,16 @@ static stralloc authuser = STRALLOC_ZERO;   /* printable; empty: not authenticat
 static char tlsinfo[128];    /* "TLSv1.3 TLS_AES_256_GCM_SHA384"; empty: no TLS */
 static unsigned int errors;
 static uint64_t sizelimit;   /* 0 until computed, then min(DATABYTES, upstream-size) */
+static char clientkey[CLIENTKEY_MAX];
+/* This connection's slots (lib/connslot.h): its address's, and the one
+   among all connections without relay rights. */
+static struct { stralloc path; int fd; } slot[2] = { { STRALLOC_ZERO, -1 }, { STRALLOC_ZERO, -1 } };
+/* Deadlines that trickling cannot push back: the session's, and the
+   current phase's (a command, or DATA). Each read and write also has its
+   own SMTPD_TIMEOUT; the earliest of the three applies. */
+static tain session_end;
+static tain phase_end;
+static char const *phase = "command";
 
 /* The transaction. */
 static int inmail;
@@ -74,14 +99,46 @@ static char const *ipstr (void)
   return cf.ip ? cf.ip : "unknown";
 }
 
+/* The slot file goes at every planned exit; after a crash the kernel
+   still frees the slot. */
+static void slot_release (void)
+{
+  unsigned int i;
+  for (i = 0; i < 2; i++)
+    if (slot[i].fd >= 0)
+    {
+      /* per address: removed, or they pile up for every client ever
+         seen; the shared ones are a fixed set, kept to save a create */
+      connslot_release(&slot[i].path, slot[i].fd, i == 0);
+      slot[i].fd = -1;
+    }
+}
+
+static void phase_begin (char const *name, unsigned int secs)
+{
+  tain end;
+  phase = name;
+  tain_now_g();
+  tain_addsec_g(&phase_end, secs);
+  end = tain_less(&phase_end, &session_end) ? phase_end : session_end;
+  smtpd_io_limit(&io, &end);
+}
+
 /* The connection is gone or timed out: nothing more can be said to it. */
 static void die_io (void)
 {
+  slot_release();
   if (errno == ETIMEDOUT)
   {
-    smtpd_io_puts(&io, "421 4.4.2 timeout, closing connection\r\n");
+    char const *what = "timeout";
+    tain_now_g();
+    if (!tain_future(&session_end)) what = "session time limit";
+    else if (!tain_future(&phase_end)) what = phase[0] == 'D' ? "DATA time limit" : "command time limit";
+    smtpd_io_puts(&io, "421 4.4.2 ");
+    smtpd_io_puts(&io, what);
+    smtpd_io_puts(&io, " reached, closing connection\r\n");
     smtpd_io_flush(&io);
-    strerr_dief(111, ipstr(), ": timeout");
+    strerr_dief(111, ipstr(), ": ", what, " reached, closing connection");
   }
   strerr_diefu(111, "talk to the client ", ipstr());
 }
@@ -98,6 +155,7 @@ static void reply_end (void)
 
 static void quit (int code)
 {
+  slot_release();
   smtpd_io_close(&io);
   _exit(code);
 }
@@ -121,25 +179,74 @@ static void transaction_reset (void)
   nrcpt = 0;
 }
 
-/* A numeric setting (lib/envnum.h); dies 100 on garbage. */
-static uint64_t env_num (char const *name, uint64_t dflt)
+/* A bad setting ends the session at once, loudly: 421 to the client
+   (when there is one) and a fatal line naming the setting and what it
+   takes, rather than a listener that accepts and never serves. */
+static int checkonly;        /* -t: check the settings, serve nobody */
+
+static void die_setting (char const *name, char const *want)
+{
+  stralloc v = STRALLOC_ZERO;
+  char const *s = getenv(name);
+  static char const reply[] = "421 4.3.5 configuration error, try again later\r\n";
+  if (!checkonly && write(1, reply, sizeof reply - 1) < 0) {}
+  if (!printable_cat(&v, s ? s : "", s ? strlen(s) : 0) || !stralloc_0(&v)) strerr_diefu(111, "allocate");
+  strerr_dief(100, "invalid ", name, ": \"", v.s, "\" (", want, ")");
+}
+
+/* A numeric setting (lib/envnum.h), from min to max: anything else,
+   including a number too large for its type, is fatal. */
+static uint64_t env_num (char const *name, uint64_t dflt, uint64_t min, uint64_t max)
 {
   uint64_t v;
-  if (!envnum_u64(name, dflt, UINT64_MAX, &v)) strerr_dief(100, "invalid ", name, ": ", getenv(name));
+  if (!envnum_u64(name, dflt, max, &v) || v < min)
+  {
+    char lo[UINT64_FMT], hi[UINT64_FMT];
+    stralloc want = STRALLOC_ZERO;
+    lo[uint64_fmt(lo, min)] = 0;
+    hi[uint64_fmt(hi, max)] = 0;
+    if (!stralloc_cats(&want, "a number from ") || !stralloc_cats(&want, lo) || !stralloc_cats(&want, " to ")
+     || !stralloc_cats(&want, hi) || !stralloc_0(&want)) strerr_diefu(111, "allocate");
+    die_setting(name, want.s);
+  }
   return v;
 }
 
-static unsigned int env_uint (char const *name, unsigned int dflt, unsigned int max)
+static unsigned int env_uint (char const *name, unsigned int dflt, unsigned int min, unsigned int max)
 {
-  unsigned int v;
-  if (!envnum_uint(name, dflt, max, &v)) strerr_dief(100, "invalid ", name, ": ", getenv(name));
-  return v;
+  return (unsigned int)env_num(name, dflt, min, max);
 }
 
+/* A switch: unset, empty or 0 is off, 1 is on, anything else is fatal
+   ("yes" must not silently mean off). */
 static int env_on (char const *name)
 {
   char const *s = getenv(name);
-  return s && s[0] == '1' && !s[1];
+  if (!s || !*s || (s[0] == '0' && !s[1])) return 0;
+  if (s[0] == '1' && !s[1]) return 1;
+  die_setting(name, "1 for on, 0 or empty for off");
+  return 0;
+}
+
+static char const *env_str (char const *name)
+{
+  char const *s = getenv(name);
+  return s && *s ? s : 0;
+}
+
+static void client_read (void)
+{
+  static char ip[128];
+  char const *s = getenv("TCPREMOTEIP");
+  size_t n;
+  clientkey_make(clientkey, s);
+  if (!s) return;
+  n = strlen(s);
+  if (n >= sizeof ip) n = sizeof ip - 1;
+  memcpy(ip, s, n);
+  ip[n] = 0;
+  printable_fix(ip, n);
+  cf.ip = ip;
 }
 
 static void config_read (void)
@@ -151,25 +258,39 @@ static void config_read (void)
     if (gethostname(host, sizeof host - 1) < 0) strerr_diefu(111, "get the host name");
     cf.name = host;
   }
-  cf.ip = getenv("TCPREMOTEIP");
+  client_read();
   cf.queue = getenv("QUEUE");
-  cf.certfile = getenv("SMTPD_CERTFILE");
-  cf.keyfile = getenv("SMTPD_KEYFILE");
-  if (cf.certfile && !*cf.certfile) cf.certfile = 0;
-  if (cf.certfile && (!cf.keyfile || !*cf.keyfile)) cf.keyfile = cf.certfile;
-  cf.authfile = getenv("SMTPD_AUTHFILE");
-  if (cf.authfile && !*cf.authfile) cf.authfile = 0;
+  cf.certfile = env_str("SMTPD_CERTFILE");
+  cf.keyfile = env_str("SMTPD_KEYFILE");
+  if (cf.certfile && !cf.keyfile) cf.keyfile = cf.certfile;
+  cf.authfile = env_str("SMTPD_AUTHFILE");
+  cf.rundir = env_str("SMTPD_RUNDIR");
   cf.relayclient = !!getenv("RELAYCLIENT");
   cf.auth_clear = env_on("SMTPD_AUTH_CLEAR");
   cf.received_user = env_on("SMTPD_RECEIVED_USER");
-  cf.databytes = env_num("DATABYTES", 26214400);
-  cf.maxrcpt = env_uint("SMTPD_MAXRCPT", 100, UINT_MAX);
-  cf.maxerrors = env_uint("SMTPD_MAXERRORS", 10, UINT_MAX);
-  /* deadlines are computed with tain_addsec(), which takes an int */
-  cf.timeout = env_uint("SMTPD_TIMEOUT", 300, ENVNUM_SECONDS_MAX);
-  if (!cf.maxrcpt) cf.maxrcpt = 1;
-  if (!cf.maxerrors) cf.maxerrors = 1;
-  if (!cf.timeout) cf.timeout = 1;
+  /* 0 is "no limit"; the largest value is the limit_get() sentinel's
+     neighbour, so that no number means "no limit" by accident */
+  cf.databytes = env_num("DATABYTES", 26214400, 0, UINT64_MAX - 1);
+  cf.maxrcpt = env_uint("SMTPD_MAXRCPT", 100, 1, RCPT_MAX);
+  cf.maxerrors = env_uint("SMTPD_MAXERRORS", 10, 1, UINT_MAX);
+  cf.timeout = env_uint("SMTPD_TIMEOUT", 300, 1, ENVNUM_SECONDS_MAX);
+  cf.cmd_timeout = env_uint("SMTPD_CMD_TIMEOUT", 300, 1, ENVNUM_SECONDS_MAX);
+  cf.data_timeout = env_uint("SMTPD_DATA_TIMEOUT", 1800, 1, ENVNUM_SECONDS_MAX);
+  cf.session_timeout = env_uint("SMTPD_SESSION_TIMEOUT", 3600, 1, ENVNUM_SECONDS_MAX);
+  /* relay clients are trusted hosts (a LAN's mail server batching many
+     sessions): no cap unless tcp.smtpd gives them one */
+  {
+    unsigned int other = env_uint("SMTPD_MAXPERIP", 5, 0, PERIP_MAX);
+    unsigned int relay = env_uint("SMTPD_MAXPERIP_RELAY", 0, 0, PERIP_MAX);
+    unsigned int maxconn = env_uint("SMTPD_MAXCONN", 40, 1, MAXCONN_MAX);
+    /* by default a quarter of tcpserver's connections stay for relay
+       clients, however many addresses the others come from */
+    unsigned int norelay = env_uint("SMTPD_MAXNORELAY", maxconn - maxconn / 4, 0, MAXCONN_MAX);
+    cf.maxperip = cf.relayclient ? relay : other;
+    cf.maxnorelay = cf.relayclient ? 0 : norelay;
+  }
+  cf.auth_maxfail = env_uint("SMTPD_AUTH_MAXFAIL", 5, 0, UINT_MAX);
+  cf.auth_window = env_uint("SMTPD_AUTH_WINDOW", 900, 1, ENVNUM_SECONDS_MAX);
 }
 
 /* min(DATABYTES, $QUEUE/upstream-size), read once per session, when first
@@ -312,6 +433,18 @@ static void do_mail (char const *arg)
   out("250 2.1.0 Ok\r\n");
 }
 
+static int rcpt_known (char const *addr, size_t alen)
+{
+  size_t i = 0;
+  while (i < rcpts.len)
+  {
+    size_t n = strlen(rcpts.s + i);
+    if (addr_same(rcpts.s + i, n, addr, alen)) return 1;
+    i += n + 1;
+  }
+  return 0;
+}
+
 static void do_rcpt (char const *arg)
 {
   char addr[ADDR_MAX + 1];
@@ -343,6 +476,9 @@ static void do_rcpt (char const *arg)
     err("550 5.7.1 relaying denied\r\n");
     return;
   }
+  /* A mailbox already in the envelope is accepted again but stored once,
+     and does not count against SMTPD_MAXRCPT (lib/addr.h: addr_same). */
+  if (rcpt_known(addr, alen)) { out("250 2.1.5 Ok (duplicate recipient)\r\n"); return; }
   if (nrcpt >= cf.maxrcpt) { out("452 4.5.3 too many recipients\r\n"); return; }
   if (!stralloc_catb(&rcpts, addr, alen + 1)) strerr_diefu(111, "allocate");
   nrcpt++;
@@ -577,7 +713,7 @@ static unsigned int data_read (sink *k, smtpd_data *d)
         int e = r ? errno : EPIPE;
         sink_abort(k);
         errno = e;
-        if (!r) strerr_dief(111, ipstr(), ": client disconnected in DATA, nothing queued");
+        if (!r) { slot_release(); strerr_dief(111, ipstr(), ": client disconnected in DATA, nothing queued"); }
         die_io();
       }
     }
@@ -667,6 +803,7 @@ static void do_data (char const *arg)
   stralloc_free(&rcv);
   d.max = limit_get();
   out("354 go ahead, end with <CRLF>.<CRLF>\r\n");
+  phase_begin("DATA", cf.data_timeout);
   flags = data_read(&k, &d);
   if (flags || k.werr)
   {
@@ -693,16 +830,28 @@ static int auth_line (char *line, size_t *len)
 {
   int r = smtpd_io_getline(&io, line, AUTH_LINE_MAX, len, 1);
   if (r < 0) die_io();
-  if (!r) strerr_dief(111, ipstr(), ": client disconnected in AUTH");
+  if (!r) { slot_release(); strerr_dief(111, ipstr(), ": client disconnected in AUTH"); }
   if (r == SMTPD_IO_TOOLONG) { err("500 5.5.6 authentication exchange line too long\r\n"); return 0; }
   if (*len == 1 && line[0] == '*') { err("501 5.7.0 authentication cancelled\r\n"); return 0; }
   return 1;
 }
 
-static void auth_result (int r, char const *user, char const *mech)
+/* Who failed to log in, for the log. A name found in the password file is
+   logged (printable); any other text is only counted, since a client may
+   have typed its password into the user field. */
+static int user_name (stralloc *sa, char const *user, int known)
+{
+  char fmt[UINT64_FMT];
+  if (known) return printable_cat(sa, user, strlen(user)) && stralloc_0(sa);
+  fmt[uint64_fmt(fmt, strlen(user))] = 0;
+  return stralloc_cats(sa, "a user not in the password file (") && stralloc_cats(sa, fmt)
+    && stralloc_cats(sa, " octets)") && stralloc_0(sa);
+}
+
+static void auth_result (int r, char const *user, int known, char const *mech)
 {
   stralloc pu = STRALLOC_ZERO;
-  if (!printable_cat(&pu, user, strlen(user)) || !stralloc_0(&pu)) strerr_diefu(111, "allocate");
+  if (!user_name(&pu, user, known || r > 0)) strerr_diefu(111, "allocate");
   if (r > 0)
   {
     if (!stralloc_copyb(&authuser, pu.s, pu.len - 1)) strerr_diefu(111, "allocate");
@@ -725,6 +874,34 @@ static void auth_result (int r, char const *user, char const *mech)
   stralloc_free(&pu);
 }
 
+/* The password check, throttled per client across its connections
+   (lib/authlimit.h): past SMTPD_AUTH_MAXFAIL failures in a window, 454
+   without a check, whatever the password. */
+static void auth_check (char const *user, char const *pass, char const *mech)
+{
+  int known = 0, r;
+  if (cf.rundir && cf.auth_maxfail)
+  {
+    r = authlimit_begin(cf.rundir, clientkey, cf.auth_maxfail, cf.auth_window, (uint64_t)time(0));
+    if (r < 0)
+    {
+      strerr_warnwu("update the AUTH record of ", ipstr(), " in ", cf.rundir);
+      out("454 4.7.0 temporary authentication failure\r\n");
+      return;
+    }
+    if (!r)
+    {
+      strerr_warni(ipstr(), ": AUTH ", mech, " refused: too many failures from this address");
+      err("454 4.7.0 too many failed authentications from your address, try again later\r\n");
+      return;
+    }
+  }
+  r = auth_server_check(cf.authfile, user, pass, &known);
+  if (r > 0 && cf.rundir && cf.auth_maxfail && authlimit_success(cf.rundir, clientkey) < 0)
+    strerr_warnwu("clear the AUTH record of ", ipstr(), " in ", cf.rundir);
+  auth_result(r, user, known, mech);
+}
+
 static void auth_plain (char const *ir, size_t irlen)
 {
   char line[AUTH_LINE_MAX];
@@ -743,7 +920,7 @@ static void auth_plain (char const *ir, size_t irlen)
   explicit_bzero(line, sizeof line);
   if (r < 0) strerr_diefu(111, "allocate");
   if (!r) err("501 5.5.2 malformed AUTH PLAIN response\r\n");
-  else auth_result(auth_server_check(cf.authfile, user, pass), user, "PLAIN");
+  else auth_check(user, pass, "PLAIN");
   auth_server_wipe(&sa);
 }
 
@@ -768,7 +945,7 @@ static void auth_login (char const *ir, size_t irlen)
   explicit_bzero(line, sizeof line);
   if (r < 0) strerr_diefu(111, "allocate");
   if (!r) { err("501 5.5.2 malformed AUTH LOGIN response\r\n"); goto end; }
-  auth_result(auth_server_check(cf.authfile, us.s, pw.s), us.s, "LOGIN");
+  auth_check(us.s, pw.s, "LOGIN");
  end:
   explicit_bzero(line, sizeof line);
   auth_server_wipe(&us);
@@ -823,8 +1000,16 @@ static void do_starttls (char const *arg)
   {
     case 1: break;
     case 0:
-      strerr_warnw(ipstr(), ": TLS handshake failed: ", io.tls ? tls_error(io.tls) : tls_error(server));
+    {
+      /* the library's text may quote what the client sent */
+      char const *why = io.tls ? tls_error(io.tls) : tls_error(server);
+      stralloc sa = STRALLOC_ZERO;
+      if (!why) why = "unknown error";
+      if (!printable_cat(&sa, why, strlen(why)) || !stralloc_0(&sa)) strerr_diefu(111, "allocate");
+      strerr_warnw(ipstr(), ": TLS handshake failed: ", sa.s);
+      slot_release();
       _exit(100);
+    }
     default: die_io();
   }
   ver = tls_conn_version(io.tls);
@@ -886,25 +1071,71 @@ static void do_command (char *line, size_t len)
   else err("500 5.5.2 unrecognized command\r\n");
 }
 
+/* One of n slots named key, or 421 and exit: busy is what the log says
+   is already there ("connections from this address"). */
+static void slot_take1 (unsigned int i, char const *key, unsigned int n, char const *busy, char const *reply)
+{
+  char fmt[UINT_FMT];
+  slot[i].fd = connslot_take(cf.rundir, key, n, &slot[i].path);
+  if (slot[i].fd >= 0) return;
+  if (errno != EBUSY)
+  {
+    strerr_warnwu("take a connection slot in ", cf.rundir, " for ", ipstr());
+    out("421 4.3.0 temporary local problem, try again later\r\n");
+    quit(111);
+  }
+  fmt[uint_fmt(fmt, n)] = 0;
+  strerr_warni(ipstr(), ": refused: already ", fmt, busy);
+  out(reply);
+  quit(0);
+}
+
+/* The caps on concurrent connections, which tcpserver does not have: per
+   client address, and for clients without relay rights all together, so
+   that neither one address nor many can keep the relay's clients out. */
+static void slot_take (void)
+{
+  if (!cf.rundir) return;
+  if (cf.maxperip)
+    slot_take1(0, clientkey, cf.maxperip, " connections from this address",
+               "421 4.7.0 too many connections from your address, try again later\r\n");
+  if (cf.maxnorelay)
+    slot_take1(1, "norelay", cf.maxnorelay, " connections without relay rights",
+               "421 4.7.0 too many connections, try again later\r\n");
+}
+
 int main (int argc, char const *const *argv)
 {
+  subgetopt l = SUBGETOPT_ZERO;
   char line[CMD_MAX + 1];
   PROG = "smarthost-smtpd";
-  if (argc > 1) dieusage();
-  (void)argv;
+  for (;;)
+  {
+    int opt = subgetopt_r(argc, argv, "t", &l);
+    if (opt == -1) break;
+    if (opt == 't') checkonly = 1; else dieusage();
+  }
+  if (argc > l.ind) dieusage();
   /* an injector that fails early closes its pipes; writes must then fail */
   signal(SIGPIPE, SIG_IGN);
   /* inherited as ignored, SIGCHLD would make the kernel reap the injector
      and waitpid() fail: a queued message would get 451 */
   signal(SIGCHLD, SIG_DFL);
   config_read();
+  if (checkonly) return 0;
   if (smtpd_io_init(&io, 0, 1, cf.timeout) < 0) strerr_diefu(111, "set up the connection");
+  tain_now_g();
+  tain_addsec_g(&session_end, cf.session_timeout);
+  phase_begin("command", cf.cmd_timeout);
+  slot_take();
   greet();
   for (;;)
   {
     size_t len;
+    int r;
+    phase_begin("command", cf.cmd_timeout);
     /* wiped: an AUTH command may carry a password in its initial response */
-    int r = smtpd_io_getline(&io, line, CMD_MAX, &len, 1);
+    r = smtpd_io_getline(&io, line, CMD_MAX, &len, 1);
     if (r < 0) die_io();
     if (!r) quit(0);
     if (r == SMTPD_IO_TOOLONG) { err("500 5.5.2 line too long\r\n"); continue; }

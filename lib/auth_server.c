@@ -56,7 +56,7 @@ static int find_user (char const *s, size_t len, char const *user, size_t ulen,
   return found;
 }
 
-int auth_server_check (char const *file, char const *user, char const *pass)
+int auth_server_check (char const *file, char const *user, char const *pass, int *known)
 {
   stralloc sa = STRALLOC_ZERO;
   struct crypt_data cd;
@@ -66,9 +66,11 @@ int auth_server_check (char const *file, char const *user, char const *pass)
   size_t ulen = strlen(user);
   int found, usable, r = 0;
   char const *out;
+  *known = 0;
   if (!openslurpclose(&sa, file)) return -1;
   found = ulen && !memchr(user, ':', ulen) && !memchr(user, '\n', ulen)
     && find_user(sa.s, sa.len, user, ulen, &hash, &hlen, &first, &flen);
+  *known = found;
   usable = found && hlen && hlen < sizeof setting && hash[0] != '!' && hash[0] != '*';
   if (usable) { memcpy(setting, hash, hlen); setting[hlen] = 0; }
   else if (first && flen < sizeof setting && first[0] != '!' && first[0] != '*')

@@ -10,9 +10,11 @@
 /* Checks a user and a password against file. The password is hashed with
    crypt(3) even when the user is unknown (with the setting of the file's
    first entry, so that it takes as long), and the hashes are compared in
-   constant time. Locked entries ('!' or '*') never match.
+   constant time. Locked entries ('!' or '*') never match. *known is set
+   to whether the user has an entry (for the log only: a name that is not
+   in the file may be a password typed in the wrong field).
    Returns 1 match, 0 no match, -1 error (errno: the file is unreadable). */
-int auth_server_check (char const *file, char const *user, char const *pass);
+int auth_server_check (char const *file, char const *user, char const *pass, int *known);
 
 /* Decodes an AUTH PLAIN response (base64 of authzid NUL authcid NUL passwd)
    into sa, NUL-terminated fields; *user and *pass point into sa. An authzid

@@ -1,6 +1,7 @@
-/* Numeric settings. One reader for every program, so that a huge value is
-   capped the same way everywhere instead of wrapping (a timeout of 2^31
-   seconds must not become a negative deadline). */
+/* Numeric settings. One reader for every program, so that a bad value is
+   refused the same way everywhere: DATABYTES=18446744073709551616 must not
+   wrap to 0 (no limit), and a timeout of 2^31 seconds must not become a
+   negative deadline. */
 
 #include <stdlib.h>
 #include <skalibs/types.h>
@@ -12,12 +13,11 @@ int envnum_u64 (char const *name, uint64_t dflt, uint64_t max, uint64_t *v)
   uint64_t n;
   size_t len;
   if (!s || !*s) { *v = dflt > max ? max : dflt; return 1; }
+  /* uint64_scan stops before the digit that would overflow: a digit left
+     over means the number does not fit 64 bits */
   len = uint64_scan(s, &n);
-  if (!len) return 0;
-  /* all digits, but too many for 64 bits: as large as can be */
-  if (s[len] >= '0' && s[len] <= '9') { for (; s[len] >= '0' && s[len] <= '9'; len++) ; n = max; }
-  if (s[len]) return 0;
-  *v = n > max ? max : n;
+  if (!len || s[len] || n > max) return 0;
+  *v = n;
   return 1;
 }
 

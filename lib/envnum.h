@@ -4,13 +4,15 @@
 
 #include <stdint.h>
 
-/* The largest number of seconds a time setting may hold: larger values are
-   taken as this (three years), never wrapped into a small or negative one. */
+/* The largest number of seconds a time setting may hold (three years):
+   deadlines are computed with tain_addsec(), which takes an int. */
 #define ENVNUM_SECONDS_MAX 100000000U
 
-/* Reads the decimal variable name into *v: dflt when unset or empty, max
-   when larger than max. Returns 1, or 0 (and *v untouched) when the value
-   is not a decimal number. */
+/* Reads the decimal variable name into *v: dflt when unset or empty.
+   Returns 1, or 0 (and *v untouched) when the value is not a decimal
+   number, or is larger than max (a value that does not fit 64 bits
+   included): a bad setting is an error, never wrapped, capped or taken
+   as "no limit". */
 int envnum_u64 (char const *name, uint64_t dflt, uint64_t max, uint64_t *v);
 int envnum_uint (char const *name, unsigned int dflt, unsigned int max, unsigned int *v);
 

@@ -12,6 +12,13 @@ static void deadline_set (smtpd_io const *io, tain *d)
 {
   tain_now_g();
   tain_addsec_g(d, io->timeout);
+  if (io->haslimit && tain_less(&io->limit, d)) *d = io->limit;
+}
+
+void smtpd_io_limit (smtpd_io *io, tain const *limit)
+{
+  io->limit = *limit;
+  io->haslimit = 1;
 }
 
 /* Waits until fd is ready or the deadline passes (ETIMEDOUT). */
@@ -78,6 +85,7 @@ int smtpd_io_init (smtpd_io *io, int fdr, int fdw, unsigned int timeout)
   io->fdw = fdw;
   io->tls = 0;
   io->timeout = timeout;
+  io->haslimit = 0;
   io->ipos = io->ilen = io->olen = 0;
   if (ndelay_on(fdr) < 0) return -1;
   if (fdw != fdr && ndelay_on(fdw) < 0) return -1;

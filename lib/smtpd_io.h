@@ -26,6 +26,8 @@ struct smtpd_io_s
   int fdw;
   struct tls *tls;          /* NULL: plain text */
   unsigned int timeout;     /* seconds for each read and each write */
+  int haslimit;
+  tain limit;               /* no deadline later than this, when haslimit */
   size_t ipos;              /* unread input is ibuf[ipos..ilen) */
   size_t ilen;
   size_t olen;
@@ -35,6 +37,11 @@ struct smtpd_io_s
 
 /* Sets the fds non-blocking (so that writes have a deadline too). */
 int smtpd_io_init (smtpd_io *io, int fdr, int fdw, unsigned int timeout);
+
+/* From now on no read or write waits past limit, whatever the timeout
+   for each: a deadline for a whole command or session that a client
+   trickling a byte at a time cannot push back. */
+void smtpd_io_limit (smtpd_io *io, tain const *limit);
 
 /* Bytes of input already read and not consumed. */
 #define smtpd_io_pending(io) ((io)->ilen - (io)->ipos)

@@ -16,7 +16,7 @@ run_progs="s6-svscan s6-envdir s6-envuidgid s6-setuidgid s6-log fdmove tcpserver
   openssl useradd groupadd setsid"
 build_progs="cc make ar"
 set -- $check_progs
-n=$#; set -- $run_progs; n=$((n + $#)); set -- $build_progs; n=$((n + $# + 4))
+n=$#; set -- $run_progs; n=$((n + $#)); set -- $build_progs; n=$((n + $# + 5))
 plan $n
 
 lists() { make -s --no-print-directory -C "$TOP" --eval "show-debs: ; @echo \$($1)" show-debs; }
@@ -58,3 +58,12 @@ ok "swaks' TLS (Net::SSLeay) is in DEBS_CHECK" listed "$CHECKL" Net::SSLeay "$(p
 ok "python3 is in DEBS_CHECK" listed "$CHECKL" python3 "$PY"
 ok "aiosmtpd is in DEBS_CHECK" listed "$CHECKL" aiosmtpd "$($PY -c 'import aiosmtpd; print(aiosmtpd.__file__)')"
 ok "libcrypt's header is in DEBS_BUILD" listed "$BUILDL" crypt.h /usr/include/crypt.h
+
+# The package's Build-Depends name every library DEBS_BUILD installs
+# (libc6-dev comes with build-essential).
+bdeps=$(sed -n '/^Build-Depends:/,/^[A-Z]/p' "$TOP/debian/control" | tr ',' '\n' | sed 's/Build-Depends://; s/^ *//; s/ .*//' | grep .)
+missing=
+for l in $BUILDL; do
+  case $l in libc6-dev) ;; *-dev) printf '%s\n' "$bdeps" | grep -qx "$l" || missing="$missing $l" ;; esac
+done
+is "every -dev package of DEBS_BUILD is in debian/control's Build-Depends" "$missing" ""
