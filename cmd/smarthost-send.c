@@ -790,18 +790,28 @@ static void job_finish (worker *w, job_result const *m)
   msg_settle(w, t);
 }
 
-/* Keeps an R line of the job in flight. R lines come in job order; their
-   recipient field is made printable, so it names the recipient only for
-   ASCII addresses: they are matched by their order. */
+/* Keeps an R line of the job in flight. R lines come in job order, and
+   their recipient field is the printable form of the address (lib/job.h):
+   the j-th line counts for the j-th recipient of the job only if it names
+   it so. A worker that named another one has its line counted as
+   "deferred": a retry, never a delivery or a bounce of the wrong
+   recipient. */
 static void job_rline (worker *w, job_result const *res)
 {
+  size_t j = genalloc_len(job_res, &w->res);
+  char const *addr;
   job_res r;
-  if (genalloc_len(job_res, &w->res) >= NJOB(w)) return;
-  r.status = res->status;
-  r.code = res->code;
+  int same;
+  if (j >= NJOB(w)) return;
+  addr = queue_state_addr(&w->st, PEND(w)[w->jobstart + j]);
   r.text = w->restext.len;
-  if (!stralloc_cats(&w->restext, res->text) || !stralloc_0(&w->restext)
-   || !genalloc_append(job_res, &w->res, &r)) strerr_diefu(111, "allocate");
+  if (!printable_cat(&w->restext, addr, strlen(addr)) || !stralloc_0(&w->restext)) strerr_diefu(111, "allocate");
+  same = !strcmp(w->restext.s + r.text, res->rcpt);
+  w->restext.len = r.text;
+  r.status = same ? res->status : JOB_DEFER;
+  r.code = same ? res->code : 0;
+  if (!stralloc_cats(&w->restext, same ? res->text : "the worker's result named another recipient")
+   || !stralloc_0(&w->restext) || !genalloc_append(job_res, &w->res, &r)) strerr_diefu(111, "allocate");
 }
 
 static void job_line (worker *w, char *line)
