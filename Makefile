@@ -78,7 +78,8 @@ HEADERS := $(wildcard lib/*.h queue/*.h)
 #     unshare (util-linux), mount; pgrep, ps (procps); man --warnings
 #     (man-db, test 0004); useradd (passwd); the programs of DEBS_RUN;
 #     tests/peers/tokenserver.py's JWT check (python3-jwt,
-#     python3-cryptography)
+#     python3-cryptography); the real upstream and LAN client of the
+#     053x tests (postfix, dovecot-core: Dovecot SASL)
 #   run (smarthost-setup, smarthost-run, the run scripts): s6-*, fdmove
 #     (execline), tcpserver and tcprules, openssl (-t), useradd and
 #     groupadd (passwd), setsid (util-linux), CA certificates;
@@ -86,7 +87,8 @@ HEADERS := $(wildcard lib/*.h queue/*.h)
 DEBS_BUILD = gcc binutils make libc6-dev skalibs-dev libtls-dev libssl-dev libcrypt-dev \
   libcurl4-openssl-dev libjson-c-dev
 DEBS_CHECK = perl swaks libnet-ssleay-perl python3 python3-aiosmtpd python3-jwt python3-cryptography openssl strace \
-  ucspi-tcp-ipv6 s6 execline util-linux mount procps man-db passwd ca-certificates
+  ucspi-tcp-ipv6 s6 execline util-linux mount procps man-db passwd ca-certificates \
+  postfix dovecot-core
 DEBS_RUN = s6 execline ucspi-tcp-ipv6 openssl ca-certificates passwd util-linux libcurl4 libjson-c5
 DEBS_BENCH = postfix procps
 
@@ -236,8 +238,6 @@ $(BUILD)/bench/%: tests/bench/%.c | $(BUILD)/bench
 check: $(BUILD)/bench/sink
 
 deps-bench: deps
-	@dpkg-query -W -f='$${Status}\n' postfix 2>/dev/null | grep -q ' installed$$' || \
-	  echo 'postfix postfix/main_mailer_type select No configuration' | debconf-set-selections
 	@tests/need-debs $(DEBS_BENCH)
 
 # BENCH_MODE=instance (default): smarthost as users run it, an instance

@@ -249,6 +249,11 @@ int main (int argc, char const *const *argv)
   /* a trigger reader that goes away between our open and our write must
      not kill us after the commit: the caller would report a failure */
   signal(SIGPIPE, SIG_IGN);
+  /* a caller's RLIMIT_FSIZE must give a write error (EFBIG: exit 53, and
+     tmp/ID removed), not a SIGXFSZ that kills us mid-write and leaves a
+     file in tmp/ that the caller cannot remove and nothing else does
+     for 36 hours: a privileged injector's caller could make them at will */
+  signal(SIGXFSZ, SIG_IGN);
   dirfd = spool_open(privileged, &dir);
   body_read(&m, dirfd);
   envelope_read(&head);

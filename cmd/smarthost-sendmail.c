@@ -789,13 +789,24 @@ static int list_one (listing *l, char const *q, char const *sub, char const *id)
   int fd, r;
   if (!stralloc_cats(&path, q) || !stralloc_catb(&path, "/", 1) || !stralloc_cats(&path, sub)
    || !stralloc_catb(&path, "/", 1) || !stralloc_cats(&path, id) || !stralloc_0(&path)) dienomem();
-  fd = open_read(path.s);
+  /* The smtpd's user may put anything under an id into new/ (queue/README.md,
+     the privilege model): a link is not followed (root's listing would
+     show another file's size and lines), a FIFO or a directory is not
+     read (it would end the listing); each is named as what it is. */
+  fd = queue_msg_openat(AT_FDCWD, path.s);
+  if (fd < 0 && (errno == ELOOP || errno == EFTYPE_QUEUE))
+  {
+    age_fmt(age, id);
+    put(id); put(" "); put(age); put(" 0 (not a message file: a link, FIFO or directory)\n");
+    stralloc_free(&path);
+    return 1;
+  }
   if (fd < 0)
   {
     if (errno == ENOENT) { stralloc_free(&path); return 0; }
     if (errno != EACCES) strerr_diefu2sys(111, "open ", path.s);
     /* A member of the queue's group sees names and sizes, not contents. */
-    if (stat(path.s, &st) < 0) { stralloc_free(&path); return 0; }
+    if (lstat(path.s, &st) < 0) { stralloc_free(&path); return 0; }
     age_fmt(age, id);
     num[uint64_fmt(num, (uint64_t)st.st_size)] = 0;
     put(id); put(" "); put(age); put(" "); put(num); put(" (not readable by you)\n");

@@ -11,7 +11,7 @@
 # program: which list must hold its package
 check_progs="prove swaks openssl strace tcpserver tcprules s6-svscan s6-svc s6-svstat
   s6-supervise s6-envdir s6-log s6-setuidgid s6-envuidgid fdmove setsid unshare mount
-  pgrep ps man useradd readelf"
+  pgrep ps man useradd readelf postfix postconf dovecot"
 run_progs="s6-svscan s6-envdir s6-envuidgid s6-setuidgid s6-log fdmove tcpserver tcprules
   openssl useradd groupadd setsid"
 build_progs="cc make ar"
