@@ -38,7 +38,9 @@
 #include <skalibs/strerr.h>
 #include <skalibs/tai.h>
 #include <skalibs/types.h>
+#include <skalibs/unix-transactional.h>
 
+#include "alert.h"
 #include "envnum.h"
 #include "dsn.h"
 #include "bounce.h"
@@ -48,8 +50,10 @@
 #include "printable.h"
 #include "qq.h"
 #include "queue.h"
+#include "queue_control.h"
 #include "queue_dirs.h"
 #include "queue_state.h"
+#include "queue_status.h"
 
 #define USAGE "smarthost-send [ -v ]"
 #define dieusage() strerr_dieusage(100, USAGE)
@@ -78,9 +82,10 @@ struct config_s
   unsigned int rate_minute;    /* RATE_MINUTE, RATE_HOUR */
   unsigned int rate_hour;
   int verbose;                 /* -v */
+  int token;                   /* UPSTREAM_TOKENCMD is set: OAuth2 */
   bounce bounce;               /* HELONAME, POSTMASTER, LIFETIME, DELAYWARN */
 };
-static config cf = { 0, "smarthost-remote", 0, "starttls", "none", 4, 0, 0, 600, 0, 0, 0, BOUNCE_ZERO };
+static config cf = { 0, "smarthost-remote", 0, "starttls", "none", 4, 0, 0, 600, 0, 0, 0, 0, BOUNCE_ZERO };
 
 static queue_dirs SP = QUEUE_DIRS_ZERO;   /* the spool, open for the whole run */
 
@@ -104,6 +109,8 @@ static loopstate L = { GENALLOC_ZERO, GENALLOC_ZERO, PRIOQ_ZERO, 0, { 0 }, GENAL
 /* ---- messages and the schedule ---- */
 
 #define MSG_UNKNOWN 1   /* state file not read since start-up: respect its next time */
+#define MSG_HELD 2      /* held by smarthost-control: not dispatched */
+#define MSG_PARKED 4    /* held and taken out of the schedule */
 
 typedef struct msg_s msg;
 struct msg_s
@@ -111,6 +118,11 @@ struct msg_s
   char id[QUEUE_ID_SIZE];
   unsigned char flags;
 };
+
+static queue_status S = QUEUE_STATUS_ZERO;  /* for queue/status and METRICS_FILE */
+static void status_attempt (char const *id, char const *verdict, char const *code, char const *text);
+static void status_paused (char const *advice, char const *code, char const *text);
+static int control_held (void);
 
 #define MSG(i) (genalloc_s(msg, &L.msgs) + (i))
 
@@ -208,8 +220,9 @@ static void gate_log (gate_event const *ev, char const *code, char const *text)
   {
     case GATE_PAUSED:
       fmt[uint_fmt(fmt, ev->delay)] = 0;
-      strerr_warnw("queue paused, mail is kept: ", gate_advice(L.gate.pause_class),
+      strerr_warnw("queue paused, mail is kept: ", gate_advice_cause(L.gate.pause_class, text, cf.token),
         " (upstream said: ", code, " ", text, "); probing again in ", fmt, " s");
+      status_paused(gate_advice_cause(L.gate.pause_class, text, cf.token), code, text);
       break;
     case GATE_STILL_PAUSED:
       fmt[uint_fmt(fmt, ev->delay)] = 0;
@@ -441,6 +454,7 @@ static int bounce_send (worker *w, uint32_t const *idx, size_t n, int delayed, c
     return 0;
   }
   strerr_warni(id, ": ", what, " queued for <", logsafe(0, d.to), ">");
+  if (!delayed) S.bounces++;
   return 1;
 }
 
@@ -561,6 +575,7 @@ static int dispatch (worker *w, uint32_t slot, time_t t)
     queue_state_clear(&w->st);
   }
   w->hadstate = r != 0;
+  if (m->flags & MSG_HELD) { m->flags |= MSG_PARKED; return 0; }  /* out of the schedule until released */
   if (r > 0 && (m->flags & MSG_UNKNOWN) && w->st.next > t)
   {
     /* first look since start-up, and not due yet: reschedule, cheaply */
@@ -609,7 +624,7 @@ static int dispatch (worker *w, uint32_t slot, time_t t)
    never (stopping, or a probe in flight), else a time. */
 static time_t gate_at (time_t t)
 {
-  return L.stopping ? -1 : gate_when(&L.gate, t);
+  return L.stopping || control_held() ? -1 : gate_when(&L.gate, t);
 }
 
 /* 1 when the first message of the schedule may go now. */
@@ -659,6 +674,7 @@ static void log_attempt (worker *w, char const *rcpt, char const *verdict, unsig
   ms[uint64_fmt(ms, (uint64_t)(lat * 1000))] = 0;
   strerr_warni(MSG(w->slot)->id, " <", logsafe(0, rcpt), "> upstream=", logsafe(1, host), " tls=", tls, " auth=", mech,
     ": ", verdict, " ", fmt, " ", text, " (", ms, " ms)");
+  status_attempt(MSG(w->slot)->id, verdict, fmt, text);
 }
 
 /* Collects the recipients of st with status DEFER into g. */
@@ -987,7 +1003,28 @@ static void sweep_tmp (time_t t)
 }
 
 /* SIGALRM: everything is due now, gates open. */
+static void retry_all_from (int opengate);
 static void retry_all (void)
+{
+  retry_all_from(1);
+}
+
+/* A byte other than NUL on the trigger (sendmail -q) asks the same, but
+   the trigger is writable by the smtpd's group too, so that asker is not
+   trusted with more: it never ends a pause (a wrong password would be
+   tried again at every byte, and the ISP may lock the account) and it
+   counts at most once a minute. SIGALRM (s6-svc -a) and
+   smarthost-control flush are the ways that open the gate. */
+static void retry_all_trigger (void)
+{
+  static time_t last;
+  time_t t = now();
+  if (last && t >= last && t - last < 60) return;
+  last = t;
+  retry_all_from(0);
+}
+
+static void retry_all_from (int opengate)
 {
   size_t i = 0;
   time_t t = now();
@@ -998,8 +1035,353 @@ static void retry_all (void)
     MSG(e->item)->flags &= ~MSG_UNKNOWN;
   }
   prioq_order(&L.sched);
-  gate_open(&L.gate);
+  if (opengate) gate_open(&L.gate);
   strerr_warni("retrying everything now");
+}
+
+/* ---- status, metrics, alerts (queue_status.h, alert.h) ---- */
+
+static char const *metrics_file;  /* METRICS_FILE: 0, none */
+static char const *alert_cmd;     /* ALERT_CMD: 0, none */
+static alert A = ALERT_ZERO;
+static stralloc pause_reason = STRALLOC_ZERO;
+static stralloc status_last = STRALLOC_ZERO;  /* the text last written */
+static time_t status_written;     /* when queue/status was last written */
+static time_t status_looked;      /* when the table was last gathered: once a second at most */
+static int status_due;            /* a change may wait for the next second */
+static int manual_hold;           /* smarthost-control hold: the whole queue */
+static int ctlfd = -1;            /* control/, or -1 */
+
+#define STATUS_EVERY 30           /* the oldest's age in METRICS_FILE is this fresh */
+
+static int control_held (void)
+{
+  return manual_hold;
+}
+
+static void status_attempt (char const *id, char const *verdict, char const *code, char const *text)
+{
+  if (!strcmp(verdict, "delivered"))
+  {
+    S.deliveries++;
+    S.last_delivery = now();
+    memcpy(S.last_delivery_id, id, QUEUE_ID_SIZE);
+    return;
+  }
+  if (!strcmp(verdict, "failed")) S.failures++; else S.deferrals++;
+  S.last_failure = now();
+  S.last_failure_text.len = 0;
+  /* text is printable already (lib/printable.h) */
+  if (!stralloc_cats(&S.last_failure_text, id) || !stralloc_cats(&S.last_failure_text, " ")
+   || !stralloc_cats(&S.last_failure_text, verdict) || !stralloc_cats(&S.last_failure_text, ": ")
+   || !stralloc_cats(&S.last_failure_text, code) || !stralloc_cats(&S.last_failure_text, " ")
+   || !stralloc_cats(&S.last_failure_text, text) || !stralloc_0(&S.last_failure_text)) S.last_failure_text.len = 0;
+}
+
+/* The pause's reason, for the status file and ALERT_CMD: the advice and
+   what the upstream said (printable, never a secret: the worker's text). */
+static void status_paused (char const *advice, char const *code, char const *text)
+{
+  pause_reason.len = 0;
+  if (!stralloc_cats(&pause_reason, advice) || !stralloc_cats(&pause_reason, " (upstream said: ")
+   || !stralloc_cats(&pause_reason, code) || !stralloc_cats(&pause_reason, " ")
+   || !stralloc_cats(&pause_reason, text) || !stralloc_cats(&pause_reason, ")") || !stralloc_0(&pause_reason))
+    pause_reason.len = 0;
+}
+
+/* Fills S from the gate and the message table: O(messages), so at most
+   once a second. */
+static void status_gather (time_t t)
+{
+  size_t i, n = genalloc_len(msg, &L.msgs);
+  S.oldest[0] = 0;
+  S.held = 0;
+  for (i = 0; i < n; i++)
+  {
+    msg const *m = MSG(i);
+    if (!m->id[0]) continue;
+    if (m->flags & MSG_HELD) S.held++;
+    if (!S.oldest[0] || strcmp(m->id, S.oldest) < 0) memcpy(S.oldest, m->id, QUEUE_ID_SIZE);
+  }
+  S.messages = L.nqueued;
+  S.hold_until = L.gate.hold_until > t ? L.gate.hold_until : 0;
+  {
+    /* the gate says later, and neither pause nor throttle: the pacing */
+    time_t g = gate_when(&L.gate, t);
+    S.paced_until = g > t && !L.gate.pause_class && !S.hold_until && prioq_len(&L.sched) ? g : 0;
+  }
+  if (manual_hold)
+  {
+    if (!S.pause_class || strcmp(S.pause_class, "manual")) S.pause_since = t;
+    S.pause_class = "manual";
+    S.pause_reason = "held by smarthost-control";
+    S.next_probe = 0;
+  }
+  else if (L.gate.pause_class)
+  {
+    S.pause_class = L.gate.pause_class;
+    S.pause_reason = pause_reason.len ? pause_reason.s : "";
+    S.pause_since = L.gate.pause_since;
+    S.next_probe = L.gate.pause_until;
+  }
+  else S.pause_class = 0;
+}
+
+static void status_alerts (time_t t)
+{
+  stralloc why = STRALLOC_ZERO;
+  time_t since;
+  int kind, i;
+  for (i = 0; i < 3 && (kind = alert_check(&A, &S, t, &why, &since)) > 0; i++)
+  {
+    strerr_warnw("alert ", alert_kind(kind), ": ", why.s, alert_cmd ? "" : " (no ALERT_CMD to run)");
+    if (alert_cmd && alert_run(alert_cmd, alert_kind(kind), why.s, since) < 0)
+      strerr_warnwusys("run ALERT_CMD");
+  }
+  stralloc_free(&why);
+}
+
+static void status_write_file (char const *name, stralloc *sa, unsigned int mode)
+{
+  if (queue_status_replace(name, sa->s, sa->len, mode) < 0) strerr_warnwusys("write ", name);
+}
+
+/* Writes queue/status when it changed (at most once a second) and
+   METRICS_FILE with it, and at least every STATUS_EVERY seconds; runs the
+   alerts. force: now, whatever the second (a control request). */
+static void status_update (time_t t, int force)
+{
+  static stralloc sa = STRALLOC_ZERO, path = STRALLOC_ZERO;
+  if (!force && t == status_looked) { status_due = 1; return; }
+  status_due = 0;
+  status_looked = t;
+  status_gather(t);
+  status_alerts(t);
+  sa.len = 0;
+  if (!queue_status_text(&sa, &S)) return;
+  if (!force && t < status_written + STATUS_EVERY && sa.len == status_last.len && !memcmp(sa.s, status_last.s, sa.len)) return;
+  if (!stralloc_copy(&status_last, &sa)) status_last.len = 0;
+  path.len = 0;
+  if (!queue_status_stamp(&sa, t) || !stralloc_cats(&path, cf.qdir) || !stralloc_cats(&path, "/status") || !stralloc_0(&path)) return;
+  /* the send user's (and root's): ids and the upstream's texts are for the administrator */
+  status_write_file(path.s, &sa, 0600);
+  status_written = t;
+  if (!metrics_file) return;
+  sa.len = 0;
+  if (queue_status_metrics(&sa, &S, t)) status_write_file(metrics_file, &sa, 0644);
+}
+
+/* ---- control requests (queue_control.h, smarthost-control) ---- */
+
+/* The slot of a queued message, or -1: a walk of the table, for a person's request. */
+static int64_t slot_of (char const *id)
+{
+  size_t i, n = genalloc_len(msg, &L.msgs);
+  for (i = 0; i < n; i++) if (!strcmp(MSG(i)->id, id)) return (int64_t)i;
+  return -1;
+}
+
+static worker *worker_of (uint32_t slot)
+{
+  unsigned int i = 0;
+  for (; i < NWORKERS; i++) if (WORKER(i)->busy && WORKER(i)->slot == slot) return WORKER(i);
+  return 0;
+}
+
+/* Takes a message out of the schedule (an O(n) walk and reorder: rare). 1 if it was there. */
+static int sched_pull (uint32_t slot)
+{
+  size_t i, n = prioq_len(&L.sched);
+  for (i = 0; i < n; i++)
+    if (prioq_at(&L.sched, i)->item == slot)
+    {
+      *prioq_at(&L.sched, i) = *prioq_at(&L.sched, n - 1);
+      genalloc_setlen(prioq_elt, &L.sched.h, n - 1);
+      prioq_order(&L.sched);
+      return 1;
+    }
+  return 0;
+}
+
+/* A marker file in control/ (hold-all, held.ID) made or removed. */
+static void control_mark (char const *name, char const *id, int on)
+{
+  char path[16 + QUEUE_ID_SIZE];
+  size_t n = strlen(name);
+  memcpy(path, name, n + 1);
+  if (id) memcpy(path + n, id, QUEUE_ID_SIZE);
+  if (ctlfd < 0) return;
+  if (on)
+  {
+    int fd = openat(ctlfd, path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) strerr_warnwusys("create control/", path); else fd_close(fd);
+  }
+  else if (unlinkat(ctlfd, path, 0) < 0 && errno != ENOENT) strerr_warnwusys("remove control/", path);
+}
+
+/* Gives up a message the scheduler holds no worker for: its files, then the slot. */
+static int msg_drop (uint32_t slot)
+{
+  char const *what;
+  char const *id = MSG(slot)->id;
+  int r = queue_msg_done(&SP, id, 1, &what);
+  if (r < 0) return -1;
+  if (r > 0) strerr_warnwusys(what, id);
+  control_mark("held.", id, 0);
+  msg_free(slot);
+  return 0;
+}
+
+/* Bounces every recipient not done of a message out of the schedule, now,
+   with reason: the normal round with each pending recipient refused. */
+static char const *msg_bounce_now (uint32_t slot, char const *reason, time_t t)
+{
+  static worker bw;
+  size_t i;
+  MSG(slot)->flags &= ~(MSG_HELD | MSG_PARKED | MSG_UNKNOWN);
+  bw.slot = slot;
+  if (queue_state_read(SP.state, MSG(slot)->id, &bw.st) < 0) queue_state_clear(&bw.st);
+  bw.hadstate = 1;
+  {
+    int fd = msg_open(MSG(slot)->id), r;
+    if (fd < 0) { sched_push(slot, t); return "error: cannot open the message"; }
+    r = queue_env_read(fd, &bw.env);
+    fd_close(fd);
+    if (r <= 0) { sched_push(slot, t); return "error: cannot read the message's envelope"; }
+  }
+  round_plan(&bw);
+  for (i = 0; i < NPEND(&bw); i++)
+  {
+    if (!queue_state_set_at(&bw.st, PEND(&bw)[i], QUEUE_RCPT_DEFER, 0, reason)) strerr_diefu(111, "allocate");
+    idx_add(&bw.failed, PEND(&bw)[i]);
+    strerr_warni(MSG(slot)->id, " <", logsafe(0, queue_state_addr(&bw.st, PEND(&bw)[i])), ">: bounced by request: ", reason);
+  }
+  control_mark("held.", MSG(slot)->id, 0);
+  msg_settle(&bw, t);  /* bounces the failed, and removes the message when nothing is left */
+  return "ok: bounced";
+}
+
+/* Applies one request; the answer for the requester. */
+static char const *control_do (queue_control const *c, time_t t)
+{
+  int64_t s;
+  uint32_t slot;
+  if (!c->id[0])
+  {
+    if (!strcmp(c->verb, "hold")) { manual_hold = 1; control_mark("hold-all", 0, 1); strerr_warnw("queue held by request: nothing goes out until release"); return "ok: the queue is held"; }
+    if (!strcmp(c->verb, "release")) { manual_hold = 0; control_mark("hold-all", 0, 0); strerr_warni("queue released by request"); return "ok: the queue is released"; }
+    return "error: remove and bounce need a message id";
+  }
+  s = slot_of(c->id);
+  if (s < 0) return "error: no such message in the queue";
+  slot = (uint32_t)s;
+  if (worker_of(slot)) return "error: the message is being delivered right now; ask again in a moment";
+  if (!strcmp(c->verb, "hold"))
+  {
+    if (!(MSG(slot)->flags & MSG_HELD)) { MSG(slot)->flags |= MSG_HELD; control_mark("held.", c->id, 1); }
+    if (sched_pull(slot)) MSG(slot)->flags |= MSG_PARKED;
+    strerr_warni(c->id, ": held by request");
+    return "ok: held";
+  }
+  if (!strcmp(c->verb, "release"))
+  {
+    if (!(MSG(slot)->flags & MSG_HELD)) return "ok: was not held";
+    if (MSG(slot)->flags & MSG_PARKED) sched_push(slot, t);
+    MSG(slot)->flags &= ~(MSG_HELD | MSG_PARKED);
+    control_mark("held.", c->id, 0);
+    strerr_warni(c->id, ": released by request");
+    return "ok: released";
+  }
+  if (!(MSG(slot)->flags & MSG_PARKED)) sched_pull(slot);
+  if (!strcmp(c->verb, "remove"))
+  {
+    if (msg_drop(slot) < 0) { strerr_warnwusys("remove cur/", c->id); sched_push(slot, t); return "error: cannot remove the message file"; }
+    strerr_warni(c->id, ": removed by request");
+    return "ok: removed";
+  }
+  return msg_bounce_now(slot, c->reason[0] ? c->reason : "5.0.0 removed from the queue by its administrator", t);
+}
+
+static void control_reply (char const *req, char const *answer)
+{
+  char name[QUEUE_ID_SIZE + 8];
+  int fd;
+  memcpy(name, req, QUEUE_ID_SIZE);
+  memcpy(name + strlen(req), ".reply", 7);
+  fd = openat(ctlfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) { strerr_warnwusys("write control/", name); return; }
+  if (allwrite(fd, answer, strlen(answer)) != strlen(answer) || allwrite(fd, "\n", 1) != 1) strerr_warnwusys("write control/", name);
+  fd_close(fd);
+}
+
+static int str_cmp (void const *a, void const *b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The requests in control/, in the order of their names (the order they
+   were made in), each applied, answered, removed. */
+static void control_apply (void)
+{
+  DIR *dir;
+  struct dirent *d;
+  genalloc names = GENALLOC_ZERO;  /* char *, strdup'ed */
+  size_t i;
+  if (ctlfd < 0 || !(dir = queue_dir_open(ctlfd))) return;
+  while ((d = readdir(dir)))
+  {
+    char *p;
+    if (!queue_id_valid(d->d_name)) continue;
+    if (!(p = strdup(d->d_name)) || !genalloc_append(char *, &names, &p)) strerr_diefu(111, "allocate");
+  }
+  closedir(dir);
+  if (genalloc_len(char *, &names))  /* qsort of a null array is undefined */
+    qsort(genalloc_s(char *, &names), genalloc_len(char *, &names), sizeof(char *), &str_cmp);
+  for (i = 0; i < genalloc_len(char *, &names); i++)
+  {
+    char const *req = genalloc_s(char *, &names)[i];
+    char buf[512];
+    queue_control c;
+    ssize_t r = openreadnclose_at(ctlfd, req, buf, sizeof buf);
+    char const *answer = r > 0 && queue_control_parse(buf, r, &c) ? control_do(&c, now()) : "error: malformed request";
+    if (r >= 0 || errno != ENOENT)  /* else withdrawn */
+    {
+      control_reply(req, answer);
+      if (unlinkat(ctlfd, req, 0) < 0) strerr_warnwusys("remove control/", req);
+    }
+    free(genalloc_s(char *, &names)[i]);
+  }
+  genalloc_free(char *, &names);
+  status_update(now(), 1);
+}
+
+/* control/ (made if missing: an instance from before it) and what it
+   keeps across a restart: the whole queue held, messages held. */
+static void control_open (void)
+{
+  DIR *dir;
+  struct dirent *d;
+  int qfd = open(cf.qdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (qfd < 0) return;
+  if (mkdirat(qfd, "control", 0700) < 0 && errno != EEXIST) strerr_warnwusys("create ", cf.qdir, "/control");
+  ctlfd = openat(qfd, "control", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  fd_close(qfd);
+  if (ctlfd < 0) { strerr_warnwusys("open ", cf.qdir, "/control: no control requests"); return; }
+  if (faccessat(ctlfd, "hold-all", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+  {
+    manual_hold = 1;
+    strerr_warnw("the queue is held (control/hold-all): nothing goes out until smarthost-control release");
+  }
+  if (!(dir = queue_dir_open(ctlfd))) return;
+  while ((d = readdir(dir)))
+  {
+    int64_t s;
+    if (strncmp(d->d_name, "held.", 5) || !queue_id_valid(d->d_name + 5)) continue;
+    s = slot_of(d->d_name + 5);
+    if (s < 0) { unlinkat(ctlfd, d->d_name, 0); continue; }  /* gone while we were stopped */
+    MSG(s)->flags |= MSG_HELD;
+  }
+  closedir(dir);
 }
 
 /* ---- configuration ---- */
@@ -1039,6 +1421,7 @@ static void config_read (void)
   s = getenv("UPSTREAM"); if (s && *s) cf.bounce.upstream = cf.upstream = s;
   s = getenv("UPSTREAM_TLS"); if (s && *s) cf.tls = s;
   s = getenv("UPSTREAM_USER"); if (s && *s) cf.mech = "any";
+  s = getenv("UPSTREAM_TOKENCMD"); cf.token = s && *s;
   s = getenv("UPSTREAM_MECH"); if (s && *s && strcmp(cf.mech, "none")) cf.mech = s;
   s = getenv("HELONAME");
   if (s && *s) cf.bounce.me = s;
@@ -1056,6 +1439,9 @@ static void config_read (void)
   cf.rate_minute = env_uint("RATE_MINUTE", 0, UINT_MAX);
   cf.rate_hour = env_uint("RATE_HOUR", 0, UINT_MAX);
   if (cf.rate_minute > RATE_MAX || cf.rate_hour > RATE_MAX) strerr_dief(100, "RATE_MINUTE and RATE_HOUR are at most 1000000");
+  s = getenv("METRICS_FILE"); if (s && *s) metrics_file = s;
+  s = getenv("ALERT_CMD"); if (s && *s) alert_cmd = s;
+  A.maxage = env_uint("ALERT_AGE", 0, ENVNUM_SECONDS_MAX);
   s = getenv("RETRY");
   retry_parse(s && *s ? s : "60,240,540,960,1500,2160,2940,3600");
   if (!cf.upstream)
@@ -1089,6 +1475,8 @@ static time_t next_wake (time_t t)
   }
   for (i = 0; i < NWORKERS; i++)
     if (WORKER(i)->busy && WORKER(i)->deadline < wake) wake = WORKER(i)->deadline;
+  if (wake > t + STATUS_EVERY) wake = t + STATUS_EVERY;  /* the status's ages stay fresh */
+  if (status_due && wake > t + 1) wake = t + 1;
   return wake;
 }
 
@@ -1141,8 +1529,9 @@ static int loop_wait (time_t wake)
   if (x[0].revents & IOPAUSE_READ && handle_signals()) { scan_new(); scanned = 1; }
   if (x[1].revents & IOPAUSE_READ)
   {
-    if (queue_trigger_read(&SP)) retry_all();
-    scan_new();
+    if (queue_trigger_read(&SP)) retry_all_trigger();
+    scan_new();  /* first: a request may name a message just committed */
+    control_apply();
     scanned = 1;
   }
   for (i = 2; i < n; i++)
@@ -1170,6 +1559,7 @@ static void loop (void)
     workers_watchdog(t);
     if (t - last_scan >= (time_t)cf.rescan) { scan_new(); last_scan = t; }
     if (t - last_sweep >= (time_t)cf.rescan) { sweep_tmp(t); last_sweep = t; }
+    status_update(t, 0);
   }
 }
 
@@ -1190,15 +1580,25 @@ int main (int argc, char const *const *argv)
   spool_open();
   sig_setup();
   if (!gate_init(&L.gate, cf.retry, cf.nretry, cf.rate_minute, cf.rate_hour)) strerr_diefu(111, "allocate the rate limiter");
+  {
+    unsigned int n;
+    char const *s = getenv("PAUSE_PROBE");
+    unsigned int *probe = gate_schedule_parse(s && *s ? s : GATE_PROBE_DEFAULT, &n);
+    if (!probe) { if (errno == EINVAL) strerr_dieinvalid(100, "PAUSE_PROBE"); strerr_diefu(111, "allocate"); }
+    gate_set_probe(&L.gate, probe, n);
+  }
   sweep_tmp(now());
   scan_cur();
   scan_new();
   clean_state();
+  control_open();
+  S.started = now();
   {
     char fmt[UINT64_FMT];
     fmt[uint64_fmt(fmt, L.nqueued)] = 0;
     strerr_warni("started: ", fmt, " messages queued");
   }
+  control_apply();
   loop();
   /* EOF on their stdin tells idle workers to QUIT and exit */
   for (i = 0; i < NWORKERS; i++) worker_close(WORKER(i));

@@ -778,6 +778,75 @@ static void put_addr (listing *l, char const *addr)
   put(l->out.s);
 }
 
+/* What smarthost-send last wrote into queue/status (queue/queue_status.h):
+   the whole queue's state, told once at the top of the listing and
+   instead of "(not tried yet)". Unreadable (no scheduler ever, or a
+   caller who may not read it): nothing is said. */
+static stralloc qstatus = STRALLOC_ZERO;
+static char const *qwait;  /* why a message not tried yet waits; 0: it does not */
+
+static char const *qstatus_get (char const *key, stralloc *v)
+{
+  size_t k = strlen(key), i = 0;
+  v->len = 0;
+  while (i < qstatus.len)
+  {
+    char const *line = qstatus.s + i;
+    char const *nl = memchr(line, '\n', qstatus.len - i);
+    size_t len = nl ? (size_t)(nl - line) : qstatus.len - i;
+    if (len > k && !memcmp(line, key, k) && line[k] == '\t' && !printable_cat(v, line + k + 1, len - k - 1)) dienomem();
+    if (v->len) break;
+    i += len + 1;
+  }
+  if (!stralloc_0(v)) dienomem();
+  return v->s;
+}
+
+static void qstatus_show (char const *q)
+{
+  stralloc path = STRALLOC_ZERO, v = STRALLOC_ZERO;
+  uint64_t until = 0, t = time(0);
+  if (!stralloc_cats(&path, q) || !stralloc_cats(&path, "/status") || !stralloc_0(&path)) dienomem();
+  if (!openslurpclose(&qstatus, path.s)) qstatus.len = 0;
+  stralloc_free(&path);
+  if (!qstatus.len) return;
+  if (!strcmp(qstatus_get("paused", &v), "1"))
+  {
+    if (!strcmp(qstatus_get("pause_class", &v), "manual"))
+    {
+      put("queue held by smarthost-control: nothing is sent until it is released\n");
+      qwait = "(queue held)";
+    }
+    else
+    {
+      put("queue paused ("); put(v.s); put("): "); put(qstatus_get("pause_reason", &v)); put("\n");
+      qwait = "(queue paused)";
+    }
+  }
+  else if (uint640_scan(qstatus_get("throttled_until", &v), &until) && until > t)
+  {
+    put("queue throttled: the upstream asked us to slow down\n");
+    qwait = "(queue throttled)";
+  }
+  else if (uint640_scan(qstatus_get("paced_until", &v), &until) && until > t)
+  {
+    put("queue rate-limited (RATE_MINUTE, RATE_HOUR): the next message goes when the rate allows\n");
+    qwait = "(rate-limited)";
+  }
+  stralloc_free(&v);
+}
+
+/* 1 when smarthost-control held the message (control/held.ID). */
+static int msg_held (char const *q, char const *id)
+{
+  stralloc path = STRALLOC_ZERO;
+  int r;
+  if (!stralloc_cats(&path, q) || !stralloc_cats(&path, "/control/held.") || !stralloc_cats(&path, id) || !stralloc_0(&path)) dienomem();
+  r = access(path.s, F_OK) == 0;
+  stralloc_free(&path);
+  return r;
+}
+
 /* Returns 1 if the message was listed, 0 if it has gone meanwhile. */
 static int list_one (listing *l, char const *q, char const *sub, char const *id)
 {
@@ -825,9 +894,11 @@ static int list_one (listing *l, char const *q, char const *sub, char const *id)
   state_read(l, q, id);
   for (pos = 0; pos < e.rcpts.len; pos += strlen(e.rcpts.s + pos) + 1)
     if (!rcptset_has(&l->done, e.rcpts.s + pos)) { put(" "); put_addr(l, e.rcpts.s + pos); }
+  if (msg_held(q, id)) put(" (held)");
   if (l->reply.len) { put(" "); if (!stralloc_0(&l->reply)) dienomem(); put(l->reply.s); }
   else if (!strcmp(sub, "new")) put(" (new)");
-  else put(" (not tried yet)");
+  else put(qwait ? " " : " (not tried yet)");
+  if (!l->reply.len && qwait && strcmp(sub, "new")) put(qwait);
   put("\n");
  end:
   queue_env_free(&e);
@@ -872,6 +943,7 @@ static int list_queue (void)
   size_t n = 0, i, pos;
   unsigned int shown = 0;
   if (!q || !*q) strerr_dienotset(100, "QUEUE");
+  qstatus_show(q);
   ids_collect(&names, q, "new");
   ids_collect(&names, q, "cur");
   for (pos = 0; pos < names.len; pos += strlen(names.s + pos) + 1) n++;

@@ -19,6 +19,7 @@
 #include <skalibs/djbunix.h>
 #include <skalibs/types.h>
 #include "envnum.h"
+#include "msghead.h"
 #include "addr_parse.h"
 #include "addr.h"
 #include "auth_server.h"
@@ -43,6 +44,14 @@
 #define PERIP_MAX 1000       /* SMTPD_MAXPERIP, SMTPD_MAXNORELAY: slot files tried per connection */
 #define MAXCONN_MAX 10000    /* SMTPD_MAXCONN, as smtpd/run allows */
 
+/* Who may send bare LFs and long lines (SMTPD_NORMALIZE). */
+#define NORM_NONE 0
+#define NORM_RELAY 1
+#define NORM_ALL 2
+/* A header section longer than this is passed on without Date: or
+   Message-ID: added: holding it is what the adding costs. */
+#define HEAD_HOLD_MAX 65536
+
 /* Configuration, from the environment only (cheap start-up). */
 static struct
 {
@@ -56,6 +65,8 @@ static struct
   int relayclient;
   int auth_clear;
   int received_user;
+  int normalize;             /* SMTPD_NORMALIZE: NORM_NONE, NORM_RELAY or NORM_ALL */
+  int add_headers;           /* SMTPD_ADD_HEADERS */
   uint64_t databytes;
   unsigned int maxrcpt;
   unsigned int maxerrors;
@@ -234,6 +245,23 @@ static char const *env_str (char const *name)
   return s && *s ? s : 0;
 }
 
+/* A switch that is on unless set to 0. */
+static int env_on_dflt (char const *name)
+{
+  char const *s = getenv(name);
+  return !s || !*s ? 1 : env_on(name);
+}
+
+static int normalize_read (void)
+{
+  char const *s = env_str("SMTPD_NORMALIZE");
+  if (!s || !strcmp(s, "relay")) return NORM_RELAY;
+  if (!strcmp(s, "none")) return NORM_NONE;
+  if (!strcmp(s, "all")) return NORM_ALL;
+  die_setting("SMTPD_NORMALIZE", "relay, none or all");
+  return NORM_NONE;
+}
+
 static void client_read (void)
 {
   static char ip[128];
@@ -268,6 +296,8 @@ static void config_read (void)
   cf.relayclient = !!getenv("RELAYCLIENT");
   cf.auth_clear = env_on("SMTPD_AUTH_CLEAR");
   cf.received_user = env_on("SMTPD_RECEIVED_USER");
+  cf.normalize = normalize_read();
+  cf.add_headers = env_on_dflt("SMTPD_ADD_HEADERS");
   /* 0 is "no limit"; the largest value is the limit_get() sentinel's
      neighbour, so that no number means "no limit" by accident */
   cf.databytes = env_num("DATABYTES", 26214400, 0, UINT64_MAX - 1);
@@ -694,13 +724,68 @@ static int sink_commit (sink *k)
   }
 }
 
+/* Date: and Message-ID: for a client with relay rights that sent none
+   (RFC 6409 8.2, 8.3: a submission server's job), at the end of its
+   header section. The header is held until that end is known. */
+typedef struct head_s head;
+struct head_s
+{
+  int hold;           /* 1: the header section is being held */
+  char const *id;     /* the queue id, for the Message-ID */
+};
+#define HEAD_ZERO { 0, 0 }
+/* The held header, kept across messages (at most HEAD_HOLD_MAX and a
+   read), so that a client gone in mid-header leaves nothing behind. */
+static stralloc held = STRALLOC_ZERO;
+
+/* The fields s lacks (has: MSGHEAD_*), and an empty line when the body
+   follows with none. */
+static int head_missing (stralloc *sa, head const *h, unsigned int has, int body)
+{
+  char date[64];
+  if (!(has & MSGHEAD_DATE))
+  {
+    date[date_fmt(date, time(0))] = 0;
+    if (!stralloc_cats(sa, "Date: ") || !stralloc_cats(sa, date) || !stralloc_cats(sa, "\n")) return 0;
+  }
+  if (!(has & MSGHEAD_MSGID)
+   && (!stralloc_cats(sa, "Message-ID: <") || !stralloc_cats(sa, h->id) || !stralloc_cats(sa, "@")
+    || !stralloc_cats(sa, cf.name) || !stralloc_cats(sa, ">\n"))) return 0;
+  if (sa->len && body && !(has & MSGHEAD_BLANK) && !stralloc_cats(sa, "\n")) return 0;
+  return 1;
+}
+
+/* Adds s to the held header; once its end is known (or at eof, or past
+   HEAD_HOLD_MAX), writes it with the missing fields, counted in the size
+   as they go upstream (CRLF line ends). */
+static void head_feed (head *h, sink *k, smtpd_data *d, char const *s, size_t len, int eof)
+{
+  stralloc add = STRALLOC_ZERO;
+  unsigned int has;
+  size_t end, i;
+  if (!stralloc_catb(&held, s, len)) strerr_diefu(111, "allocate");
+  end = msghead_end(held.s, held.len, eof, &has);
+  if (end == MSGHEAD_MORE && held.len < HEAD_HOLD_MAX) return;
+  if (end != MSGHEAD_MORE && !head_missing(&add, h, has, end < held.len)) strerr_diefu(111, "allocate");
+  if (end == MSGHEAD_MORE) end = held.len;
+  sink_write(k, held.s, end);
+  sink_write(k, add.s, add.len);
+  sink_write(k, held.s + end, held.len - end);
+  d->size += add.len;
+  for (i = 0; i < add.len; i++) d->size += add.s[i] == '\n';
+  if (d->max && d->size > d->max) d->flags |= SMTPD_DATA_TOOBIG;
+  stralloc_free(&add);
+  held.len = 0;
+  h->hold = 0;
+}
+
 /* Reads the message to its final dot, feeding the sink while it is good.
    Returns the scanner's flags; dies if the client goes away, leaving
    nothing queued (the file removed, or the injector without an
    envelope). */
-static unsigned int data_read (sink *k, smtpd_data *d)
+static unsigned int data_read (sink *k, smtpd_data *d, head *h)
 {
-  char buf[SMTPD_IO_INSIZE];
+  char buf[SMTPD_DATA_OUTMAX(SMTPD_IO_INSIZE)];
   int done = 0;
   while (!done)
   {
@@ -719,7 +804,9 @@ static unsigned int data_read (sink *k, smtpd_data *d)
     }
     used = smtpd_data_scan(d, io.ibuf + io.ipos, smtpd_io_pending(&io), buf, &outlen, &done);
     io.ipos += used;
-    if (outlen) sink_write(k, buf, outlen);
+    if (d->flags) continue;
+    if (h->hold) head_feed(h, k, d, buf, outlen, done);
+    else if (outlen) sink_write(k, buf, outlen);
   }
   return d->flags;
 }
@@ -774,9 +861,11 @@ static void do_data (char const *arg)
   char id[QUEUE_ID_SIZE];
   sink k = SINK_ZERO;
   smtpd_data d = SMTPD_DATA_ZERO;
+  head h = HEAD_ZERO;
   stralloc rcv = STRALLOC_ZERO;
   unsigned int flags;
   int ws;
+  int lan = cf.relayclient || authuser.len;
   if (*arg) { err("501 5.5.4 DATA takes no argument\r\n"); return; }
   if (!inmail) { err("503 5.5.1 send MAIL first\r\n"); return; }
   if (!nrcpt) { err("503 5.5.1 send RCPT first\r\n"); return; }
@@ -802,9 +891,24 @@ static void do_data (char const *arg)
   for (size_t i = 0; i < rcv.len; i++) d.size += rcv.s[i] == '\n';
   stralloc_free(&rcv);
   d.max = limit_get();
+  /* old printers and scripts, on the LAN (RELAYCLIENT, not a roaming
+     AUTH client): as Postfix's smtpd_forbid_bare_newline = normalize
+     (smtpd_data.h) */
+  d.normalize = cf.normalize == NORM_ALL || (cf.normalize == NORM_RELAY && cf.relayclient);
+  h.hold = cf.add_headers && lan;
+  h.id = id;
   out("354 go ahead, end with <CRLF>.<CRLF>\r\n");
   phase_begin("DATA", cf.data_timeout);
-  flags = data_read(&k, &d);
+  held.len = 0;
+  flags = data_read(&k, &d, &h);
+  held.len = 0;
+  if (!flags && (d.barelf || d.folds))
+  {
+    char n1[UINT64_FMT], n2[UINT64_FMT];
+    n1[uint64_fmt(n1, d.barelf)] = 0;
+    n2[uint64_fmt(n2, d.folds)] = 0;
+    strerr_warni(ipstr(), ": normalized ", id, ": ", n1, " bare LF line ends, ", n2, " long lines folded");
+  }
   if (flags || k.werr)
   {
     /* Nothing queued: the file removed, or no envelope for the injector. */

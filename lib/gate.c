@@ -1,9 +1,12 @@
 /* The gate's policy, in the order smarthost-send meets it: gate_when
    before a dispatch, gate_send at it, gate_result after. */
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "gate.h"
+
+static unsigned int const probe_default[4] = { 30, 60, 120, 300 };
 
 static int ring_init (gate_ring *r, unsigned int n, unsigned int window)
 {
@@ -37,6 +40,7 @@ int gate_init (gate *g, unsigned int const *retry, unsigned int nretry, unsigned
   memset(g, 0, sizeof *g);
   g->retry = retry;
   g->nretry = nretry;
+  gate_set_probe(g, probe_default, 4);
   if (!ring_init(&g->rate_m, per_minute, 60) || !ring_init(&g->rate_h, per_hour, 3600))
   {
     gate_free(g);
@@ -55,6 +59,47 @@ void gate_free (gate *g)
 unsigned int gate_retry_delay (gate const *g, unsigned int n)
 {
   return g->retry[n < g->nretry ? n : g->nretry - 1];
+}
+
+void gate_set_probe (gate *g, unsigned int const *probe, unsigned int n)
+{
+  g->probe = probe;
+  g->nprobe = n;
+}
+
+unsigned int gate_probe_delay (gate const *g, unsigned int n)
+{
+  unsigned int p = g->probe[n < g->nprobe ? n : g->nprobe - 1];
+  unsigned int r = gate_retry_delay(g, n);
+  return p < r ? p : r;
+}
+
+unsigned int *gate_schedule_parse (char const *s, unsigned int *n)
+{
+  unsigned int count = 1, i;
+  unsigned int *v;
+  char const *p;
+  for (p = s; *p; p++) if (*p == ',') count++;
+  v = calloc(count, sizeof(unsigned int));
+  if (!v) { errno = ENOMEM; return 0; }
+  for (i = 0; i < count; i++)
+  {
+    unsigned long x = 0;
+    size_t len = 0;
+    while (s[len] >= '0' && s[len] <= '9' && len < 10)
+      x = x * 10 + (unsigned long)(s[len++] - '0');
+    /* nine digits are years: more is a typo */
+    if (!len || len > 9 || (s[len] && s[len] != ','))
+    {
+      free(v);
+      errno = EINVAL;
+      return 0;
+    }
+    v[i] = x ? (unsigned int)x : 1;
+    s += len + (s[len] == ',');
+  }
+  *n = count;
+  return v;
 }
 
 time_t gate_when (gate const *g, time_t t)
@@ -111,8 +156,8 @@ static void pause_enter (gate *g, char const *class, int probe, time_t t, gate_e
     ev->what = GATE_PAUSED;
   }
   g->pause_class = class;
-  g->pause_until = t + gate_retry_delay(g, g->pause_n);
-  ev->delay = gate_retry_delay(g, g->pause_n);
+  g->pause_until = t + gate_probe_delay(g, g->pause_n);
+  ev->delay = gate_probe_delay(g, g->pause_n);
 }
 
 void gate_result (gate *g, char const *class, int probe, time_t t, gate_event *ev)
@@ -148,7 +193,7 @@ void gate_result (gate *g, char const *class, int probe, time_t t, gate_event *e
   /* a probe that failed otherwise (a refused message, a dead worker):
      the next one waits its turn */
   if (probe && g->pause_class && g->pause_until <= t)
-    g->pause_until = t + gate_retry_delay(g, g->pause_n);
+    g->pause_until = t + gate_probe_delay(g, g->pause_n);
 }
 
 void gate_open (gate *g)
@@ -171,4 +216,15 @@ char const *gate_advice (char const *class)
   if (!strcmp(class, "config"))
     return "the configuration is unusable: check UPSTREAM and the files UPSTREAM_* name";
   return "no upstream is reachable: check UPSTREAM, the network and the upstream's state";
+}
+
+char const *gate_advice_cause (char const *class, char const *text, int token)
+{
+  if (strcmp(class, "auth") || !text) return gate_advice(class);
+  /* smarthost-remote's own words for a token it could not get */
+  if (strstr(text, "UPSTREAM_TOKENCMD"))
+    return "the OAuth2 token command failed: check UPSTREAM_TOKENCMD (run it by hand as the send user), its refresh token and the token endpoint";
+  if (token)
+    return "the upstream refused our OAuth2 token: check UPSTREAM_USER, UPSTREAM_MECH and the token UPSTREAM_TOKENCMD prints (its scope, the mailbox's SMTP AUTH setting)";
+  return gate_advice(class);
 }

@@ -3,8 +3,10 @@
 
      pause   the upstream is broken (AUTH refused, TLS failed, our
              configuration unusable, or GATE_NETFAIL_MAX network failures
-             in a row): one probe at a time goes out, on the RETRY
-             schedule, until one reaches the upstream's SMTP again;
+             in a row): one probe at a time goes out, on the pause's own
+             short schedule (PAUSE_PROBE, the shorter of its step and
+             RETRY's), until one reaches the upstream's SMTP again and
+             everything is released;
      hold    the upstream asks everyone to slow down (421, 454 4.7.0: the
              "throttle" class): the queue waits on the RETRY schedule;
      pacing  RATE_MINUTE and RATE_HOUR: a ring of the last N send times.
@@ -32,6 +34,8 @@ struct gate_s
 {
   unsigned int const *retry;  /* the RETRY schedule, nretry >= 1 delays */
   unsigned int nretry;
+  unsigned int const *probe;  /* the probe schedule during a pause, nprobe >= 1 delays */
+  unsigned int nprobe;
   char const *pause_class;    /* 0: not paused; else "auth", "tls", "config" or "network" */
   time_t pause_since, pause_until;
   unsigned int pause_n;       /* probes that failed in this pause */
@@ -64,6 +68,21 @@ void gate_free (gate *g);
 /* The n-th delay of the RETRY schedule (its last one for n past its end). */
 unsigned int gate_retry_delay (gate const *g, unsigned int n);
 
+/* The probe schedule during a pause (kept, not copied; n >= 1). Until
+   it is set, the default GATE_PROBE_DEFAULT. */
+#define GATE_PROBE_DEFAULT "30,60,120,300"
+void gate_set_probe (gate *g, unsigned int const *probe, unsigned int n);
+
+/* The delay before the n-th probe of a pause: the shorter of the probe
+   schedule's and RETRY's n-th step (a short RETRY is never slowed down). */
+unsigned int gate_probe_delay (gate const *g, unsigned int n);
+
+/* Parses a schedule "d1,d2,...,dn" (seconds, at most nine digits; a 0 counts as 1, which
+   would otherwise hammer the upstream) into a new array. Returns the
+   array and sets *n, or 0 on a malformed string (errno EINVAL) or on
+   allocation failure (ENOMEM). */
+unsigned int *gate_schedule_parse (char const *s, unsigned int *n);
+
 /* When the next message may go out, at time t: 0 now, -1 not until the
    probe in flight returns, else the time. */
 time_t gate_when (gate const *g, time_t t);
@@ -88,5 +107,9 @@ int gate_class_broken (char const *class);
 
 /* What a person should check, for a pause's log line. */
 char const *gate_advice (char const *class);
+/* The same, fitted to the cause the worker's text names: for class auth,
+   a failed UPSTREAM_TOKENCMD or a token the upstream refused is not a
+   password problem; token: UPSTREAM_TOKENCMD is set. */
+char const *gate_advice_cause (char const *class, char const *text, int token);
 
 #endif

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <skalibs/stralloc.h>
 #include <skalibs/types.h>
+#include "printable.h"
 #include "smtp_dot.h"
 #include "smtp_reply.h"
 #include "smtpc.h"
@@ -53,12 +54,36 @@ static int smtpc_msg_reply (smtpc *s, smtpc_msg *m, char st, char const *prefix)
   return stralloc_cats(&m->mtext, prefix) && smtp_reply_text(&s->reply, &m->mtext) && stralloc_0(&m->mtext);
 }
 
+/* The text of a 421 this transaction already got, or 0. */
+static char const *smtpc_got421 (smtpc_msg const *m, char const **what)
+{
+  unsigned int i;
+  if (m->mstatus && m->mcode == 421 && m->mtext.len) { *what = ""; return m->mtext.s; }
+  for (i = 0; i < m->n; i++)
+    if (m->rstatus[i] && m->rstatus[i] != 'a' && m->rcode[i] == 421) { *what = "RCPT refused: "; return m->rtext.s + m->rpos[i]; }
+  return 0;
+}
+
+/* A 421 announces that the upstream closes (RFC 5321 3.8): the broken
+   connection that follows is that close, not a network failure, and the
+   failure is the 421's (class throttle: the upstream asks us to wait). */
+static void smtpc_closed_after_421 (smtpc *s, smtpc_msg const *m)
+{
+  char const *what, *text;
+  if (!s->fclass || strcmp(s->fclass, "network")) return;
+  text = smtpc_got421(m, &what);
+  if (!text) return;
+  smtpc_fail(s, "throttle", 421, what, strlen(what));
+  printable_cat(&s->ftext, text, strlen(text));
+}
+
 /* The session broke: whatever is not decided yet is deferred with the
    failure recorded in s. */
 static int smtpc_broken (smtpc *s, smtpc_msg *m)
 {
   unsigned int i;
   size_t pos = m->rtext.len;
+  smtpc_closed_after_421(s, m);
   if (!stralloc_catb(&m->rtext, s->ftext.s, s->ftext.len) || !stralloc_0(&m->rtext)) return 0;
   for (i = 0; i < m->n; i++)
     if (!m->rstatus[i] || m->rstatus[i] == 'a')

@@ -39,8 +39,7 @@ int queue_dirs_open (queue_dirs *q, char const *path, char const **what)
   }
 }
 
-/* A DIR over a directory held open: a fresh descriptor, rewound. */
-static DIR *dir_open (int fd)
+DIR *queue_dir_open (int fd)
 {
   int d = dup(fd);
   DIR *dir;
@@ -53,7 +52,7 @@ static DIR *dir_open (int fd)
 
 int queue_scan_cur (queue_dirs const *q, queue_walk_fn *f, void *aux)
 {
-  DIR *dir = dir_open(q->cur);
+  DIR *dir = queue_dir_open(q->cur);
   struct dirent *d;
   if (!dir) return -1;
   while ((d = readdir(dir)))
@@ -76,7 +75,7 @@ static void new_and_cur (queue_dirs const *q, char const *id, queue_walk_fn *f, 
 
 int queue_scan_new (queue_dirs const *q, queue_walk_fn *f, void *aux)
 {
-  DIR *dir = dir_open(q->new);
+  DIR *dir = queue_dir_open(q->new);
   struct dirent *d;
   if (!dir) return -1;
   while ((d = readdir(dir)))
@@ -101,7 +100,7 @@ int queue_scan_new (queue_dirs const *q, queue_walk_fn *f, void *aux)
 
 int queue_sweep_tmp (queue_dirs const *q, time_t before, queue_walk_fn *f, void *aux)
 {
-  DIR *dir = dir_open(q->tmp);
+  DIR *dir = queue_dir_open(q->tmp);
   struct dirent *d;
   if (!dir) return -1;
   while ((d = readdir(dir)))
@@ -118,7 +117,7 @@ int queue_sweep_tmp (queue_dirs const *q, time_t before, queue_walk_fn *f, void 
 
 int queue_clean_state (queue_dirs const *q, int (*keep)(char const *id, void *aux), queue_walk_fn *f, void *aux)
 {
-  DIR *dir = dir_open(q->state);
+  DIR *dir = queue_dir_open(q->state);
   struct dirent *d;
   if (!dir) return -1;
   while ((d = readdir(dir)))

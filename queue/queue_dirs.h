@@ -5,6 +5,7 @@
 #ifndef SMARTHOST_QUEUE_DIRS_H
 #define SMARTHOST_QUEUE_DIRS_H
 
+#include <dirent.h>
 #include <time.h>
 
 typedef struct queue_dirs_s queue_dirs;
@@ -18,6 +19,10 @@ struct queue_dirs_s
 /* Opens the spool at path. Returns 0, or -1 with errno and *what set to
    the part that failed ("", "cur", "new", "state", "tmp", "trigger"). */
 int queue_dirs_open (queue_dirs *q, char const *path, char const **what);
+
+/* A DIR over a directory held open (one of q's, or another): a fresh
+   descriptor, rewound, so the walk can be repeated. 0 with errno. */
+DIR *queue_dir_open (int fd);
 
 /* What a walk found, for its callback. */
 #define QUEUE_FOUND 0        /* an id: in cur/ (scan_cur), moved from new/ to cur/ (scan_new) */

@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 
 if [ "$(id -u)" != 0 ]; then plan 1; skip "links in secret/" "needs root (service users)"; exit 0; fi
-plan 10
+plan 13
 
 chmod 755 "$T"
 D=$T/inst
@@ -43,3 +43,15 @@ is "... the send user's, 0600" "$(stat -c '%U %a' "$T/etc/pass") $(cat "$T/etc/p
 mkdir -m 775 "$T/grp" && chgrp "$(id -gn "$su")" "$T/grp"
 echo "$T/grp/pass" > "$D/conf/UPSTREAM_PASSFILE"
 fails "a password file in a directory its group may write: refused" sh -c "smarthost-passwd '$D' < '$T/pw' > /dev/null 2>&1"
+
+# secret/ as a link (the Debian package's DIR/secret -> /etc/smarthost/secret):
+# followed when it sits in a directory only root may change, refused in
+# one others may change (the link could be swapped).
+mkdir -m 700 "$T/etcsecret" && chown "$su" "$T/etcsecret"
+mv "$D/secret" "$T/oldsecret" && ln -s "$T/etcsecret" "$D/secret"
+echo "$D/secret/upstream" > "$D/conf/UPSTREAM_PASSFILE"
+ok "secret/ a link in root's instance directory: followed" sh -c "smarthost-passwd '$D' < '$T/pw' > /dev/null 2>&1"
+is "... the file behind it written, the send user's, 0600" "$(stat -c '%U %a' "$T/etcsecret/upstream") $(cat "$T/etcsecret/upstream")" "$su 600 new pass"
+chmod o+w "$D"
+fails "... refused when others may change the instance directory" sh -c "smarthost-passwd '$D' < '$T/pw' > /dev/null 2>&1"
+chmod o-w "$D"

@@ -5,8 +5,9 @@
 . "$TOP/tests/peers/smtpd-lib.sh"
 plan 36
 
-DATABYTES=3000
-export DATABYTES
+# the strict mode, for a relay client too (0220 tests the normalize mode)
+DATABYTES=3000 SMTPD_NORMALIZE=none
+export DATABYTES SMTPD_NORMALIZE
 start_smtpd relay
 
 # send BODY after MAIL/RCPT/DATA; print the reply to the end of data

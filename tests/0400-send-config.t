@@ -3,12 +3,13 @@
 # anything is touched; a spool that cannot be opened dies 111.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/send-lib.sh"
-plan 10
+plan 11
 
 fails_with 100 "usage error: exit 100" sh -c 'smarthost-send -x 2>/dev/null'
 fails_with 100 "QUEUE unset: exit 100" sh -c 'env -u QUEUE smarthost-send 2>/dev/null'
 like "and says so" "$(env -u QUEUE smarthost-send 2>&1)" '^smarthost-send: fatal: QUEUE not set$'
 fails_with 100 "a malformed RETRY: exit 100" sh -c 'RETRY=60,x smarthost-send 2>/dev/null'
+fails_with 100 "a malformed PAUSE_PROBE: exit 100" sh -c 'PAUSE_PROBE=30,,60 smarthost-send 2>/dev/null'
 fails_with 100 "a malformed CONCURRENCY: exit 100" sh -c 'CONCURRENCY=four smarthost-send 2>/dev/null'
 fails_with 100 "RATE_HOUR over the maximum: exit 100" sh -c 'RATE_HOUR=2000000 smarthost-send 2>/dev/null'
 fails_with 111 "a missing spool: exit 111" sh -c 'QUEUE=$T/nonexistent smarthost-send 2>/dev/null'

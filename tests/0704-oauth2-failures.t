@@ -58,7 +58,7 @@ kept()
   [ -e "$Q/cur/$1" ] || [ -e "$Q/new/$1" ]
 }
 lastid() { ls -t "$Q/new" "$Q/cur" 2>/dev/null | grep -v '^$' | grep -v ':$' | head -1; }
-why='queue paused, mail is kept: the upstream refused our authentication: .*\(upstream said: 000 UPSTREAM_TOKENCMD failed or printed no token: smarthost-oauth2: fatal: '
+why='queue paused, mail is kept: the OAuth2 token command failed: check UPSTREAM_TOKENCMD.*\(upstream said: 000 UPSTREAM_TOKENCMD failed or printed no token: smarthost-oauth2: fatal: '
 
 inject alice@example.org m0@example.net
 ok "with a token from the endpoint, the mail is delivered" delivered m0@example.net

@@ -1,0 +1,44 @@
+/* queue_control.h: requests to smarthost-send from smarthost-control(8),
+   as files in queue/control/ (the send user's, 0700: only root and the
+   send user can ask). One request per file, named by a fresh id so that
+   `ls` lists them in order, holding one line:
+
+     VERB TAB ID TAB REASON LF      (ID and REASON may be empty)
+
+   VERB is hold, release, remove or bounce. The requester writes
+   control/REQ.new and renames it to control/REQ, then pokes the trigger;
+   the scheduler applies the requests in the order of their names, writes
+   its answer to control/REQ.reply (replaced whole) and removes control/REQ.
+   The requester reads and removes the reply. The scheduler keeps what
+   must outlive a restart there too: control/hold-all (the whole queue is
+   held) and control/held.ID (one message is). */
+#ifndef SMARTHOST_QUEUE_CONTROL_H
+#define SMARTHOST_QUEUE_CONTROL_H
+
+#include <skalibs/stralloc.h>
+#include "queue.h"
+
+#define QUEUE_CONTROL_REASON_MAX 300
+
+typedef struct queue_control_s queue_control;
+struct queue_control_s
+{
+  char verb[8];
+  char id[QUEUE_ID_SIZE];    /* empty: the whole queue */
+  char reason[QUEUE_CONTROL_REASON_MAX + 1];
+};
+
+/* Writes the request into dir/control (dir is the spool) and pokes the
+   trigger. reqid gets its name (QUEUE_ID_SIZE bytes). Returns 0, or -1
+   with errno. */
+int queue_control_send (char const *dir, queue_control const *c, char *reqid);
+
+/* Waits (polling, at most secs seconds) for the reply to reqid and moves it
+   into reply (NUL-terminated), removing the file. Returns 1, 0 when none
+   came in time (the request is withdrawn if still there), -1 with errno. */
+int queue_control_wait (char const *dir, char const *reqid, unsigned int secs, stralloc *reply);
+
+/* Parses the len bytes of a request file. 1 when it is well-formed, 0 if not. */
+int queue_control_parse (char const *s, size_t len, queue_control *c);
+
+#endif

@@ -1,0 +1,114 @@
+/* queue_status.c: the status file and the metrics (queue_status.h) */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <skalibs/allreadwrite.h>
+#include <skalibs/types.h>
+
+#include "queue_status.h"
+
+time_t queue_status_id_time (char const *id)
+{
+  uint64_t t = 0;
+  uint64_scan(id, &t);
+  return (time_t)t;
+}
+
+static int cat_u64 (stralloc *sa, uint64_t n)
+{
+  char fmt[UINT64_FMT];
+  return stralloc_catb(sa, fmt, uint64_fmt(fmt, n));
+}
+
+/* key TAB value LF, the value a number */
+static int line_num (stralloc *sa, char const *key, uint64_t n)
+{
+  return stralloc_cats(sa, key) && stralloc_catb(sa, "\t", 1) && cat_u64(sa, n) && stralloc_catb(sa, "\n", 1);
+}
+
+/* key TAB value LF, the value text without TAB or LF (printable already) */
+static int line_str (stralloc *sa, char const *key, char const *s)
+{
+  return stralloc_cats(sa, key) && stralloc_catb(sa, "\t", 1) && stralloc_cats(sa, s) && stralloc_catb(sa, "\n", 1);
+}
+
+int queue_status_stamp (stralloc *sa, time_t now)
+{
+  return line_num(sa, "updated", (uint64_t)now);
+}
+
+int queue_status_text (stralloc *sa, queue_status const *s)
+{
+  char const *fail = s->last_failure_text.len ? s->last_failure_text.s : "";
+  return line_num(sa, "started", (uint64_t)s->started)
+    && line_num(sa, "paused", !!s->pause_class)
+    && line_str(sa, "pause_class", s->pause_class ? s->pause_class : "")
+    && line_str(sa, "pause_reason", s->pause_reason ? s->pause_reason : "")
+    && line_num(sa, "pause_since", s->pause_class ? (uint64_t)s->pause_since : 0)
+    && line_num(sa, "next_probe", s->pause_class ? (uint64_t)s->next_probe : 0)
+    && line_num(sa, "throttled_until", (uint64_t)s->hold_until)
+    && line_num(sa, "paced_until", (uint64_t)s->paced_until)
+    && line_num(sa, "messages", s->messages)
+    && line_num(sa, "held", s->held)
+    && line_str(sa, "oldest", s->oldest)
+    && line_num(sa, "deliveries", s->deliveries)
+    && line_num(sa, "failures", s->failures)
+    && line_num(sa, "deferrals", s->deferrals)
+    && line_num(sa, "bounces", s->bounces)
+    && line_num(sa, "last_delivery", (uint64_t)s->last_delivery)
+    && line_str(sa, "last_delivery_id", s->last_delivery_id)
+    && line_num(sa, "last_failure", (uint64_t)s->last_failure)
+    && line_str(sa, "last_failure_text", fail);
+}
+
+/* # HELP, # TYPE and one sample without labels */
+static int metric (stralloc *sa, char const *name, char const *type, char const *help, uint64_t v)
+{
+  return stralloc_cats(sa, "# HELP smarthost_") && stralloc_cats(sa, name) && stralloc_catb(sa, " ", 1)
+    && stralloc_cats(sa, help) && stralloc_cats(sa, "\n# TYPE smarthost_") && stralloc_cats(sa, name)
+    && stralloc_catb(sa, " ", 1) && stralloc_cats(sa, type) && stralloc_cats(sa, "\nsmarthost_")
+    && stralloc_cats(sa, name) && stralloc_catb(sa, " ", 1) && cat_u64(sa, v) && stralloc_catb(sa, "\n", 1);
+}
+
+int queue_status_metrics (stralloc *sa, queue_status const *s, time_t now)
+{
+  time_t oldest = s->oldest[0] ? queue_status_id_time(s->oldest) : now;
+  uint64_t age = now > oldest ? (uint64_t)(now - oldest) : 0;
+  return metric(sa, "queue_messages", "gauge", "Messages queued, held ones included.", s->messages)
+    && metric(sa, "queue_held_messages", "gauge", "Messages held one by one.", s->held)
+    && metric(sa, "queue_oldest_age_seconds", "gauge", "Age of the oldest queued message (0 when empty).", age)
+    && metric(sa, "queue_paused", "gauge", "1 while the queue is paused (broken upstream or held by hand).", !!s->pause_class)
+    && metric(sa, "deliveries_total", "counter", "Recipients the upstream accepted since start.", s->deliveries)
+    && metric(sa, "failures_total", "counter", "Recipients refused for good since start.", s->failures)
+    && metric(sa, "deferrals_total", "counter", "Recipient attempts deferred since start.", s->deferrals)
+    && metric(sa, "bounces_total", "counter", "Bounces queued since start.", s->bounces)
+    && metric(sa, "start_time_seconds", "gauge", "When smarthost-send started, in seconds since the epoch.", (uint64_t)s->started);
+}
+
+int queue_status_replace (char const *path, char const *data, size_t len, unsigned int mode)
+{
+  char tmp[4096];
+  int fd, e;
+  size_t n = strlen(path);
+  if (n + 5 > sizeof tmp) return (errno = ENAMETOOLONG, -1);
+  memcpy(tmp, path, n);
+  memcpy(tmp + n, ".tmp", 5);
+  fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+  if (fd < 0) return -1;
+  /* the mode asked for, whatever the umask took away */
+  if (fchmod(fd, mode) < 0 || allwrite(fd, data, len) != len) goto err;
+  if (close(fd) < 0) { fd = -1; goto err; }
+  if (rename(tmp, path) < 0) { fd = -1; goto err; }
+  return 0;
+ err:
+  e = errno;
+  if (fd >= 0) close(fd);
+  unlink(tmp);
+  errno = e;
+  return -1;
+}
