@@ -1206,17 +1206,9 @@ static int sched_pull (uint32_t slot)
 /* A marker file in control/ (hold-all, held.ID) made or removed. */
 static void control_mark (char const *name, char const *id, int on)
 {
-  char path[16 + QUEUE_ID_SIZE];
-  size_t n = strlen(name);
-  memcpy(path, name, n + 1);
-  if (id) memcpy(path + n, id, QUEUE_ID_SIZE);
   if (ctlfd < 0) return;
-  if (on)
-  {
-    int fd = openat(ctlfd, path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) strerr_warnwusys("create control/", path); else fd_close(fd);
-  }
-  else if (unlinkat(ctlfd, path, 0) < 0 && errno != ENOENT) strerr_warnwusys("remove control/", path);
+  if (queue_control_mark(ctlfd, name, id, on) < 0)
+    strerr_warnwusys(on ? "create control/" : "remove control/", name, id ? id : "");
 }
 
 /* Gives up a message the scheduler holds no worker for: its files, then the slot. */
@@ -1302,70 +1294,39 @@ static char const *control_do (queue_control const *c, time_t t)
   return msg_bounce_now(slot, c->reason[0] ? c->reason : "5.0.0 removed from the queue by its administrator", t);
 }
 
-static void control_reply (char const *req, char const *answer)
-{
-  char name[QUEUE_ID_SIZE + 8];
-  int fd;
-  memcpy(name, req, QUEUE_ID_SIZE);
-  memcpy(name + strlen(req), ".reply", 7);
-  fd = openat(ctlfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) { strerr_warnwusys("write control/", name); return; }
-  if (allwrite(fd, answer, strlen(answer)) != strlen(answer) || allwrite(fd, "\n", 1) != 1) strerr_warnwusys("write control/", name);
-  fd_close(fd);
-}
-
-static int str_cmp (void const *a, void const *b)
-{
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The requests in control/, in the order of their names (the order they
    were made in), each applied, answered, removed. */
 static void control_apply (void)
 {
-  DIR *dir;
-  struct dirent *d;
   genalloc names = GENALLOC_ZERO;  /* char *, strdup'ed */
   size_t i;
-  if (ctlfd < 0 || !(dir = queue_dir_open(ctlfd))) return;
-  while ((d = readdir(dir)))
+  if (ctlfd < 0) return;
+  if (queue_control_pending(ctlfd, &names) < 0)
   {
-    char *p;
-    if (!queue_id_valid(d->d_name)) continue;
-    if (!(p = strdup(d->d_name)) || !genalloc_append(char *, &names, &p)) strerr_diefu(111, "allocate");
+    if (errno == ENOMEM) strerr_diefu(111, "allocate");
+    strerr_warnwusys("read control/");
   }
-  closedir(dir);
-  if (genalloc_len(char *, &names))  /* qsort of a null array is undefined */
-    qsort(genalloc_s(char *, &names), genalloc_len(char *, &names), sizeof(char *), &str_cmp);
   for (i = 0; i < genalloc_len(char *, &names); i++)
   {
     char const *req = genalloc_s(char *, &names)[i];
-    char buf[512];
+    char const *what;
     queue_control c;
-    ssize_t r = openreadnclose_at(ctlfd, req, buf, sizeof buf);
-    char const *answer = r > 0 && queue_control_parse(buf, r, &c) ? control_do(&c, now()) : "error: malformed request";
-    if (r >= 0 || errno != ENOENT)  /* else withdrawn */
-    {
-      control_reply(req, answer);
-      if (unlinkat(ctlfd, req, 0) < 0) strerr_warnwusys("remove control/", req);
-    }
-    free(genalloc_s(char *, &names)[i]);
+    int r = queue_control_read(ctlfd, req, &c);
+    if (r < 0 && errno == ENOENT) continue;  /* withdrawn */
+    if (queue_control_answer(ctlfd, req, r > 0 ? control_do(&c, now()) : "error: malformed request", &what) < 0)
+      strerr_warnwusys(what, req);
   }
-  genalloc_free(char *, &names);
+  queue_control_names_free(&names);
   status_update(now(), 1);
 }
 
-/* control/ (made if missing: an instance from before it) and what it
-   keeps across a restart: the whole queue held, messages held. */
+/* control/ and what it keeps across a restart: the whole queue held,
+   messages held. */
 static void control_open (void)
 {
   DIR *dir;
   struct dirent *d;
-  int qfd = open(cf.qdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (qfd < 0) return;
-  if (mkdirat(qfd, "control", 0700) < 0 && errno != EEXIST) strerr_warnwusys("create ", cf.qdir, "/control");
-  ctlfd = openat(qfd, "control", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  fd_close(qfd);
+  ctlfd = queue_control_open(cf.qdir);
   if (ctlfd < 0) { strerr_warnwusys("open ", cf.qdir, "/control: no control requests"); return; }
   if (faccessat(ctlfd, "hold-all", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
   {
