@@ -22,6 +22,7 @@
 #include <skalibs/types.h>
 #include "addr.h"
 #include "envnum.h"
+#include "job.h"
 #include "auth_client.h"
 #include "netio.h"
 #include "printable.h"
@@ -32,7 +33,6 @@
 #define USAGE "smarthost-remote [ -v ] -w | --check | -f sender rcpt..."
 #define dieusage() strerr_dieusage(100, USAGE)
 
-#define JOBLINE_MAX 4200
 #define SECRET_MAX 16384
 
 /* The configuration, from the environment. */
@@ -439,69 +439,59 @@ static int session_open (void)
 
 /* --- results ------------------------------------------------------------- */
 
-static char const *status_word (char st)
+/* The status letters of lib/smtpc.h, in the protocol's terms. */
+static unsigned int status_of (char st)
 {
-  return st == 'k' ? "ok" : st == 'f' ? "fail" : "defer";
+  return st == 'k' ? JOB_OK : st == 'f' ? JOB_FAIL : JOB_DEFER;
 }
 
-static void put_code (unsigned int code)
-{
-  char fmt[UINT_FMT];
-  size_t n;
-  if (code > 999) code = 0;
-  n = uint0_fmt(fmt, code, 3);
-  buffer_put(buffer_1, fmt, n);
-}
-
-static void put_field (char const *s, size_t len)
+/* One result line on stdout (lib/job.h makes its fields printable). */
+static void put_result (job_result const *res)
 {
   stralloc t = STRALLOC_ZERO;
-  if (!printable_cat(&t, s, len)) strerr_diefu1sys(111, "allocate");
+  if (!job_result_put(&t, res)) strerr_diefu1sys(111, "allocate");
   buffer_put(buffer_1, t.s, t.len);
   stralloc_free(&t);
 }
 
 static void put_rline (char const *rcpt, char st, unsigned int code, char const *text)
 {
-  buffer_puts(buffer_1, "R\t");
-  put_field(rcpt, strlen(rcpt));
-  buffer_puts(buffer_1, "\t");
-  buffer_puts(buffer_1, status_word(st));
-  buffer_puts(buffer_1, "\t");
-  put_code(code);
-  buffer_puts(buffer_1, "\t");
-  put_field(text, strlen(text));
-  buffer_puts(buffer_1, "\n");
+  job_result res = JOB_RESULT_ZERO;
+  res.type = 'R';
+  res.rcpt = rcpt;
+  res.status = status_of(st);
+  res.code = code;
+  res.text = text;
+  put_result(&res);
 }
 
-static void put_mline (char st, char const *cls, unsigned int code, char const *text, size_t len)
+/* The M line ends the job's results: flushed. */
+static void put_mline (char st, char const *cls, unsigned int code, char const *text)
 {
-  buffer_puts(buffer_1, "M\t");
-  buffer_puts(buffer_1, status_word(st));
-  buffer_puts(buffer_1, "\t");
-  buffer_puts(buffer_1, cls);
-  buffer_puts(buffer_1, "\t");
-  put_code(code);
-  buffer_puts(buffer_1, "\t");
-  put_field(text, len);
-  buffer_puts(buffer_1, "\n");
+  job_result res = JOB_RESULT_ZERO;
+  res.type = 'M';
+  res.status = status_of(st);
+  res.class = cls;
+  res.code = code;
+  res.text = text;
+  put_result(&res);
   if (!buffer_flush(buffer_1)) strerr_diefu1sys(111, "write to stdout");
 }
 
 /* Every recipient and the message get the same outcome (nothing was sent). */
-static void put_all (char const *const *rcpts, unsigned int n, char st, char const *cls, unsigned int code, char const *text, size_t len)
+static void put_all (char const *const *rcpts, unsigned int n, char st, char const *cls, unsigned int code, char const *text)
 {
-  stralloc t = STRALLOC_ZERO;
   unsigned int i;
-  if (!stralloc_catb(&t, text, len) || !stralloc_0(&t)) strerr_diefu1sys(111, "allocate");
-  for (i = 0; i < n; i++) put_rline(rcpts[i], st, code, t.s);
-  put_mline(st, cls, code, t.s, t.len - 1);
-  stralloc_free(&t);
+  for (i = 0; i < n; i++) put_rline(rcpts[i], st, code, text);
+  put_mline(st, cls, code, text);
 }
 
 static void put_session_failure (char const *const *rcpts, unsigned int n)
 {
-  put_all(rcpts, n, 'd', S.fclass ? S.fclass : "local", S.fcode, S.ftext.s ? S.ftext.s : "", S.ftext.len);
+  stralloc t = STRALLOC_ZERO;
+  if (!stralloc_catb(&t, S.ftext.s, S.ftext.len) || !stralloc_0(&t)) strerr_diefu1sys(111, "allocate");
+  put_all(rcpts, n, 'd', S.fclass ? S.fclass : "local", S.fcode, t.s);
+  stralloc_free(&t);
 }
 
 /* S: which upstream, TLS version and mechanism, for the scheduler's log
@@ -510,18 +500,19 @@ static int sline = 0;
 
 static void put_sline (void)
 {
+  job_result res = JOB_RESULT_ZERO;
+  stralloc host = STRALLOC_ZERO;
   char port[UINT_FMT];
-  port[uint_fmt(port, S.port)] = 0;
   if (!sline) return;
-  buffer_puts(buffer_1, "S\t");
-  put_field(S.host ? S.host : "-", strlen(S.host ? S.host : "-"));
-  buffer_puts(buffer_1, ":");
-  buffer_puts(buffer_1, port);
-  buffer_puts(buffer_1, "\t");
-  buffer_puts(buffer_1, S.tlsversion[0] ? S.tlsversion : "none");
-  buffer_puts(buffer_1, "\t");
-  buffer_puts(buffer_1, S.authmech ? S.authmech : "none");
-  buffer_puts(buffer_1, "\n");
+  port[uint_fmt(port, S.port)] = 0;
+  if (!stralloc_cats(&host, S.host ? S.host : "-") || !stralloc_catb(&host, ":", 1)
+   || !stralloc_cats(&host, port) || !stralloc_0(&host)) strerr_diefu1sys(111, "allocate");
+  res.type = 'S';
+  res.host = host.s;
+  res.tls = S.tlsversion[0] ? S.tlsversion : "none";
+  res.mech = S.authmech ? S.authmech : "none";
+  put_result(&res);
+  stralloc_free(&host);
 }
 
 static void put_results (smtpc_msg *m)
@@ -530,7 +521,7 @@ static void put_results (smtpc_msg *m)
   put_sline();
   for (i = 0; i < m->n; i++)
     put_rline(m->rcpts[i], m->rstatus[i], m->rcode[i], m->rtext.s + m->rpos[i]);
-  put_mline(m->mstatus, m->mclass, m->mcode, m->mtext.s, m->mtext.len ? m->mtext.len - 1 : 0);
+  put_mline(m->mstatus, m->mclass, m->mcode, m->mtext.len ? m->mtext.s : "");
 }
 
 /* --- one message ---------------------------------------------------------- */
@@ -599,54 +590,42 @@ static char deliver (char const *sender, char const *const *rcpts, unsigned int 
 
 /* --- worker mode ---------------------------------------------------------- */
 
-typedef struct job_s job;
-struct job_s
+/* Reads one job (lib/job.h). 1, 0 at EOF before a job, -1 when the
+   deadline passes before a job starts (idle); dies on a malformed job:
+   the scheduler and we disagree, which retrying cannot fix. Our stdin
+   is a pipe shared with nobody, left blocking: a read follows a wait. */
+static int job_read (job_reader *rd, job *j, tain const *deadline)
 {
-  stralloc path;
-  stralloc rcpts;      /* NUL-terminated, one after the other */
-  unsigned int n;
-  int bad;             /* a malformed R line: reported, not sent */
-};
-
-/* Reads one job. 1, 0 at EOF before a job, -1 timeout (idle), dies on a
-   malformed job: the scheduler and we disagree, which retrying cannot fix. */
-static int job_read (netio *in, job *j, tain const *deadline)
-{
-  char line[JOBLINE_MAX];
-  size_t len;
-  int r;
-  int first = 1;
-  j->path.len = j->rcpts.len = 0;
-  j->n = 0;
-  j->bad = 0;
   for (;;)
   {
-    r = netio_getline(in, line, sizeof line - 1, &len, first ? deadline : 0);
-    if (r < 0 && errno == ETIMEDOUT) return -1;
+    char *line;
+    size_t len;
+    int r = job_reader_line(rd, &line, &len);
+    ssize_t n;
     /* no address or path is that long: the scheduler wrote garbage */
-    if (r < 0 && errno == E2BIG) strerr_dief(100, "malformed job: a line too long");
-    if (r < 0) strerr_diefu1sys(111, "read a job");
-    if (!r)
+    if (r < 0) strerr_dief(100, "malformed job: a line too long");
+    if (r)
     {
-      if (first) return 0;
-      strerr_dief(111, "job cut short on stdin");
-    }
-    line[len] = 0;
-    if (first)
-    {
-      if (len < 3 || line[0] != 'M' || line[1] != ' ' || !stralloc_copyb(&j->path, line + 2, len - 2) || !stralloc_0(&j->path))
-        strerr_dief(100, "malformed job: expected an M line");
-      first = 0;
+      r = job_take(j, line, len);
+      if (r < 0 && errno == EPROTO) strerr_dief(100, "malformed job: expected an M line, an R line or .");
+      if (r < 0) strerr_diefu1sys(111, "allocate");
+      if (r) return 1;
       continue;
     }
-    if (len == 1 && line[0] == '.') break;
-    if (len < 2 || line[0] != 'R' || line[1] != ' ') strerr_dief(100, "malformed job: expected an R line or .");
-    /* addr_check() takes "" (the null sender); no recipient is empty */
-    if (len == 2 || addr_check(line + 2, len - 2) != ADDR_OK) j->bad = 1;
-    if (!stralloc_catb(&j->rcpts, line + 2, len - 2) || !stralloc_0(&j->rcpts)) strerr_diefu1sys(111, "allocate");
-    j->n++;
+    if (j->started <= 0 && !job_reader_partial(rd) && netio_wait(0, 0, deadline) < 0)
+    {
+      if (errno == ETIMEDOUT) return -1;
+      strerr_diefu1sys(111, "wait for a job");
+    }
+    n = job_reader_fill(rd, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) strerr_diefu1sys(111, "read a job");
+    if (!n)
+    {
+      if (j->started <= 0 && !job_reader_partial(rd)) return 0;
+      strerr_dief(111, "job cut short on stdin");
+    }
   }
-  return 1;
 }
 
 /* 1 if every recipient of the job is a T line of the message: the job
@@ -686,7 +665,7 @@ static void job_do (job *j)
   for (i = 0; i < j->n; i++) { rcpts[i] = j->rcpts.s + pos; pos += strlen(rcpts[i]) + 1; }
   if (!j->n || j->bad)
   {
-    put_all(rcpts, j->n, 'd', "local", 0, "malformed recipient in the job", 30);
+    put_all(rcpts, j->n, 'd', "local", 0, "malformed recipient in the job");
     free(rcpts);
     return;
   }
@@ -695,14 +674,14 @@ static void job_do (job *j)
   fd = queue_msg_open(j->path.s);
   if (fd < 0)
   {
-    put_all(rcpts, j->n, 'd', "local", 0, "unable to open the message file", 31);
+    put_all(rcpts, j->n, 'd', "local", 0, "unable to open the message file");
     free(rcpts);
     return;
   }
   r = queue_env_read(fd, &env);
-  if (r <= 0) put_all(rcpts, j->n, 'd', "local", 0, r ? "unable to read the message file" : "malformed message file", r ? 31 : 22);
+  if (r <= 0) put_all(rcpts, j->n, 'd', "local", 0, r ? "unable to read the message file" : "malformed message file");
   else if (!job_rcpts_in(rcpts, j->n, &env))
-    put_all(rcpts, j->n, 'd', "local", 0, "a recipient of the job is not in the message file", 49);
+    put_all(rcpts, j->n, 'd', "local", 0, "a recipient of the job is not in the message file");
   else deliver(env.sender.s, rcpts, j->n, fd);
   close(fd);
   queue_env_free(&env);
@@ -711,16 +690,15 @@ static void job_do (job *j)
 
 static int worker (void)
 {
-  netio in = NETIO_ZERO;
-  job j = { STRALLOC_ZERO, STRALLOC_ZERO, 0, 0 };
-  netio_init_blocking(&in, 0);
+  job_reader rd = JOB_READER_ZERO(JOB_LINE_MAX);
+  job j = JOB_ZERO;
   for (;;)
   {
     tain d;
     int r;
     tain_now_g();
     tain_addsec_g(&d, cf_idle);
-    r = job_read(&in, &j, S.up ? &d : 0);
+    r = job_read(&rd, &j, S.up ? &d : 0);
     if (r < 0)
     {
       if (verbose) strerr_warni("idle: closing the session");
@@ -732,8 +710,8 @@ static int worker (void)
     if (S.up && S.nmsgs >= cf_maxmsgs) smtpc_quit(&S);
   }
   smtpc_quit(&S);
-  stralloc_free(&j.path);
-  stralloc_free(&j.rcpts);
+  job_free(&j);
+  job_reader_free(&rd);
   return 0;
 }
 

@@ -43,12 +43,15 @@
 #include "alert.h"
 #include "envnum.h"
 #include "dsn.h"
+#include "bounce.h"
 #include "gate.h"
+#include "job.h"
 #include "prioq.h"
 #include "printable.h"
 #include "qq.h"
 #include "queue.h"
 #include "queue_control.h"
+#include "queue_dirs.h"
 #include "queue_state.h"
 #include "queue_status.h"
 
@@ -58,31 +61,50 @@
 #define POPS_PER_TURN 1000    /* schedule pops per loop turn: stay responsive at scale */
 #define JOB_TIMEOUT 1800      /* a worker silent this long on a job is killed */
 #define RATE_MAX 1000000
-#define JOB_RCPTS 100         /* recipients per job, so per upstream transaction */
+#define CONCURRENCY_MAX 1000  /* each worker is a process and an upstream session */
 #define TMP_MAXAGE 129600     /* tmp/ files older than 36 hours are removed */
 
-/* ---- configuration ---- */
+/* ---- configuration, the spool, the loop's state ---- */
 
-static char const *qdir;
-static char const *remote = "smarthost-remote";
-static char const *me;
-static char const *upstream_name;
-static char const *postmaster;
-static char const *cf_tls = "starttls";
-static char const *cf_mech = "none";
-static int cf_token;                   /* UPSTREAM_TOKENCMD is set: OAuth2 */
-static unsigned int concurrency = 4;
-static unsigned int *retry;
-static unsigned int nretry;
-static unsigned int lifetime = 432000;
-static unsigned int delaywarn = 14400;
-static unsigned int rescan = 600;
-static unsigned int rate_minute, rate_hour;
-static int verbose;
+/* The environment, read once by config(). */
+typedef struct config_s config;
+struct config_s
+{
+  char const *qdir;            /* QUEUE */
+  char const *remote;          /* REMOTE: the worker program */
+  char const *upstream;        /* UPSTREAM, TLS, mechanism: for log lines without an S line */
+  char const *tls;
+  char const *mech;
+  unsigned int concurrency;    /* CONCURRENCY, at most CONCURRENCY_MAX */
+  unsigned int *retry;         /* RETRY, nretry >= 1 delays */
+  unsigned int nretry;
+  unsigned int rescan;         /* RESCAN */
+  unsigned int rate_minute;    /* RATE_MINUTE, RATE_HOUR */
+  unsigned int rate_hour;
+  int verbose;                 /* -v */
+  int token;                   /* UPSTREAM_TOKENCMD is set: OAuth2 */
+  bounce bounce;               /* HELONAME, POSTMASTER, LIFETIME, DELAYWARN */
+};
+static config cf = { 0, "smarthost-remote", 0, "starttls", "none", 4, 0, 0, 600, 0, 0, 0, 0, BOUNCE_ZERO };
 
-static int curfd, newfd, statefd, tmpfd, trigfd;
-static int sigpipe[2];
-static int stopping;
+static queue_dirs SP = QUEUE_DIRS_ZERO;   /* the spool, open for the whole run */
+
+/* What the loop keeps between turns. */
+typedef struct loop_s loopstate;
+struct loop_s
+{
+  genalloc msgs;        /* msg, indexed by slot */
+  genalloc freeslots;   /* uint32_t */
+  prioq sched;          /* slots by next attempt (lib/prioq.h) */
+  size_t nqueued;       /* messages known (scheduled or in flight) */
+  gate gate;            /* pause, hold, pacing (lib/gate.h) */
+  genalloc workers;     /* worker */
+  genalloc pollfd;      /* iopause_fd: what the loop waits for */
+  genalloc pollidx;     /* unsigned int: the worker of each pollfd after the first two */
+  int sigpipe[2];       /* the signal handler writes, the loop reads */
+  int stopping;         /* SIGTERM: finish jobs in flight, then exit */
+};
+static loopstate L = { GENALLOC_ZERO, GENALLOC_ZERO, PRIOQ_ZERO, 0, { 0 }, GENALLOC_ZERO, GENALLOC_ZERO, GENALLOC_ZERO, { -1, -1 }, 0 };
 
 /* ---- messages and the schedule ---- */
 
@@ -97,17 +119,12 @@ struct msg_s
   unsigned char flags;
 };
 
-static genalloc msgs = GENALLOC_ZERO;   /* msg, indexed by slot */
-static genalloc freeslots = GENALLOC_ZERO; /* uint32_t */
-static prioq sched = PRIOQ_ZERO;        /* slots by next attempt (lib/prioq.h) */
-static size_t nqueued;                  /* messages known (scheduled or in flight) */
-static gate G;                          /* pause, hold, pacing (lib/gate.h) */
 static queue_status S = QUEUE_STATUS_ZERO;  /* for queue/status and METRICS_FILE */
 static void status_attempt (char const *id, char const *verdict, char const *code, char const *text);
 static void status_paused (char const *advice, char const *code, char const *text);
 static int control_held (void);
 
-#define MSG(i) (genalloc_s(msg, &msgs) + (i))
+#define MSG(i) (genalloc_s(msg, &L.msgs) + (i))
 
 /* Among messages due at the same second, the oldest first: the id's
    seconds and nanoseconds. */
@@ -121,7 +138,7 @@ static uint64_t id_tie (char const *id)
 
 static void sched_push (uint32_t slot, time_t key)
 {
-  if (!prioq_push(&sched, key, id_tie(MSG(slot)->id), slot)) strerr_diefu(111, "grow the schedule");
+  if (!prioq_push(&L.sched, key, id_tie(MSG(slot)->id), slot)) strerr_diefu(111, "grow the schedule");
 }
 
 static uint32_t msg_new (char const *id, unsigned char flags)
@@ -130,19 +147,19 @@ static uint32_t msg_new (char const *id, unsigned char flags)
   msg m;
   memcpy(m.id, id, QUEUE_ID_SIZE);
   m.flags = flags;
-  if (genalloc_len(uint32_t, &freeslots))
+  if (genalloc_len(uint32_t, &L.freeslots))
   {
-    size_t n = genalloc_len(uint32_t, &freeslots) - 1;
-    slot = genalloc_s(uint32_t, &freeslots)[n];
-    genalloc_setlen(uint32_t, &freeslots, n);
+    size_t n = genalloc_len(uint32_t, &L.freeslots) - 1;
+    slot = genalloc_s(uint32_t, &L.freeslots)[n];
+    genalloc_setlen(uint32_t, &L.freeslots, n);
     *MSG(slot) = m;
   }
   else
   {
-    slot = genalloc_len(msg, &msgs);
-    if (!genalloc_append(msg, &msgs, &m)) strerr_diefu(111, "grow the message table");
+    slot = genalloc_len(msg, &L.msgs);
+    if (!genalloc_append(msg, &L.msgs, &m)) strerr_diefu(111, "grow the message table");
   }
-  nqueued++;
+  L.nqueued++;
   return slot;
 }
 
@@ -150,8 +167,8 @@ static void msg_free (uint32_t slot)
 {
   MSG(slot)->id[0] = 0;
   MSG(slot)->flags = 0;
-  nqueued--;
-  if (!genalloc_append(uint32_t, &freeslots, &slot)) strerr_diefu(111, "grow the free list");
+  L.nqueued--;
+  if (!genalloc_append(uint32_t, &L.freeslots, &slot)) strerr_diefu(111, "grow the free list");
 }
 
 static time_t id_arrival (char const *id)
@@ -190,7 +207,7 @@ static double mono (void)
 
 static unsigned int retry_delay (unsigned int n)
 {
-  return gate_retry_delay(&G, n);
+  return gate_retry_delay(&L.gate, n);
 }
 
 /* ---- the gate's log lines ---- */
@@ -203,13 +220,13 @@ static void gate_log (gate_event const *ev, char const *code, char const *text)
   {
     case GATE_PAUSED:
       fmt[uint_fmt(fmt, ev->delay)] = 0;
-      strerr_warnw("queue paused, mail is kept: ", gate_advice_cause(G.pause_class, text, cf_token),
+      strerr_warnw("queue paused, mail is kept: ", gate_advice_cause(L.gate.pause_class, text, cf.token),
         " (upstream said: ", code, " ", text, "); probing again in ", fmt, " s");
-      status_paused(gate_advice_cause(G.pause_class, text, cf_token), code, text);
+      status_paused(gate_advice_cause(L.gate.pause_class, text, cf.token), code, text);
       break;
     case GATE_STILL_PAUSED:
       fmt[uint_fmt(fmt, ev->delay)] = 0;
-      if (verbose) strerr_warni("probe failed, still paused (", G.pause_class, "): next probe in ", fmt, " s");
+      if (cf.verbose) strerr_warni("probe failed, still paused (", L.gate.pause_class, "): next probe in ", fmt, " s");
       break;
     case GATE_RESUMED:
       fmt[uint64_fmt(fmt, (uint64_t)ev->paused)] = 0;
@@ -228,14 +245,14 @@ static void sig_handler (int sig)
 {
   unsigned char c = sig;
   int e = errno;
-  if (write(sigpipe[1], &c, 1) < 0) {}
+  if (write(L.sigpipe[1], &c, 1) < 0) {}
   errno = e;
 }
 
 static void sig_setup (void)
 {
   struct sigaction sa;
-  if (pipe2(sigpipe, O_CLOEXEC | O_NONBLOCK) < 0) strerr_diefusys(111, "create the signal pipe");
+  if (pipe2(L.sigpipe, O_CLOEXEC | O_NONBLOCK) < 0) strerr_diefusys(111, "create the signal pipe");
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = &sig_handler;
   sigemptyset(&sa.sa_mask);
@@ -259,7 +276,7 @@ struct worker_s
   uint32_t slot;        /* the message in flight */
   double started;
   time_t deadline;
-  stralloc rbuf;        /* unparsed output */
+  job_reader rd;        /* its output (lib/job.h) */
   stralloc info;        /* host, TLS version, AUTH mechanism from an S line */
   queue_env env;        /* the message's envelope */
   queue_state st;       /* its state, as read at dispatch */
@@ -276,10 +293,12 @@ struct worker_s
   int tried;            /* a job of this round reached a verdict */
 };
 
+/* An R line of the job in flight, kept until its M line says what it
+   counts for (doc/interfaces.md). */
 typedef struct job_res_s job_res;
 struct job_res_s
 {
-  unsigned int status;  /* QUEUE_RCPT_* */
+  unsigned int status;  /* JOB_OK, JOB_DEFER, JOB_FAIL */
   unsigned int code;
   size_t text;          /* in restext */
 };
@@ -288,9 +307,8 @@ struct job_res_s
 #define NPEND(w) genalloc_len(uint32_t, &(w)->pend)
 #define NJOB(w) ((w)->pendpos - (w)->jobstart)
 
-static genalloc workers = GENALLOC_ZERO;  /* worker */
-#define WORKER(i) (genalloc_s(worker, &workers) + (i))
-#define NWORKERS genalloc_len(worker, &workers)
+#define WORKER(i) (genalloc_s(worker, &L.workers) + (i))
+#define NWORKERS genalloc_len(worker, &L.workers)
 
 static unsigned int workers_live (void)
 {
@@ -319,7 +337,8 @@ static worker *worker_spawn (void)
     worker z;
     memset(&z, 0, sizeof z);
     z.in = z.out = -1;
-    if (!genalloc_append(worker, &workers, &z)) { strerr_warnwu("grow the worker table"); return 0; }
+    z.rd.max = JOB_RESULT_LINE_MAX;
+    if (!genalloc_append(worker, &L.workers, &z)) { strerr_warnwu("grow the worker table"); return 0; }
     w = WORKER(NWORKERS - 1);
   }
   if (pipe2(in, O_CLOEXEC) < 0) { strerr_warnwusys("create a pipe"); return 0; }
@@ -333,14 +352,14 @@ static worker *worker_spawn (void)
   }
   if (!pid)
   {
-    char const *argv[3] = { remote, "-w", 0 };
+    char const *argv[3] = { cf.remote, "-w", 0 };
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = SIG_DFL;
     sigaction(SIGPIPE, &sa, 0);
     if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0) _exit(111);
-    execvp(remote, (char *const *)argv);
-    strerr_dieexec(111, remote);
+    execvp(cf.remote, (char *const *)argv);
+    strerr_dieexec(111, cf.remote);
   }
   fd_close(in[0]);
   fd_close(out[1]);
@@ -349,8 +368,8 @@ static worker *worker_spawn (void)
   w->in = in[1];
   w->out = out[0];
   w->busy = 0;
-  w->rbuf.len = 0;
-  if (verbose) { char fmt[PID_FMT]; fmt[pid_fmt(fmt, pid)] = 0; strerr_warni("started worker ", fmt); }
+  w->rd.buf.len = w->rd.start = 0;
+  if (cf.verbose) { char fmt[PID_FMT]; fmt[pid_fmt(fmt, pid)] = 0; strerr_warni("started worker ", fmt); }
   return w;
 }
 
@@ -359,7 +378,7 @@ static worker *worker_idle (void)
   unsigned int i = 0;
   for (; i < NWORKERS; i++)
     if (WORKER(i)->in >= 0 && !WORKER(i)->busy) return WORKER(i);
-  if (workers_live() < concurrency) return worker_spawn();
+  if (workers_live() < cf.concurrency) return worker_spawn();
   return 0;
 }
 
@@ -377,47 +396,27 @@ static void worker_close (worker *w)
    a regular file. */
 static int msg_open (char const *id)
 {
-  int fd = queue_msg_openat(curfd, id);
+  int fd = queue_msg_openat(SP.cur, id);
   if (fd < 0 && (errno == ELOOP || errno == EFTYPE_QUEUE)) errno = EPROTO;
   return fd;
 }
 
 /* ---- bounces ---- */
 
-/* Injects a notification for the recipients idx[0..n-1] of the message w
-   carries. Returns 1 when it is queued (or need not be sent), 0 when the
-   injector failed (the caller keeps the recipients for a later try). */
+/* Injects a notification (lib/bounce.h) for the recipients idx[0..n-1]
+   of the message w carries. Returns 1 when it is queued (or need not be
+   sent), 0 when it failed (the caller keeps the recipients for a later
+   try). */
 static int bounce_send (worker *w, uint32_t const *idx, size_t n, int delayed, char const *status)
 {
-  msg *m = MSG(w->slot);
-  char const *sender = w->env.sender.s;
-  char const *to = sender;
-  dsn_rcpt *rr;
+  char const *id = MSG(w->slot)->id;
+  char const *what = delayed ? "delay warning" : "bounce";
   dsn d;
-  qq q = QQ_ZERO;
-  char buf[8192];
-  buffer b;
   int fd, wstat;
   size_t i;
-  if (!*sender)
-  {
-    /* A bounce that failed. Never bounce it back (its sender is null); a
-       double bounce goes to POSTMASTER once, and a double bounce that
-       fails (its recipient is POSTMASTER) is dropped: no loop. */
-    if (delayed) return 1;
-    for (i = 0; i < n; i++)
-      if (postmaster && !strcasecmp(queue_state_addr(&w->st, idx[i]), postmaster)) break;
-    if (!postmaster || i < n)
-    {
-      for (i = 0; i < n; i++)
-        strerr_warnw(m->id, ": dropping failed bounce to <", logsafe(0, queue_state_addr(&w->st, idx[i])), ">: ", queue_state_text(&w->st, idx[i]));
-      return 1;
-    }
-    to = postmaster;
-  }
   /* on the heap: a message may have 100,000 recipients */
-  rr = calloc(n ? n : 1, sizeof *rr);
-  if (!rr) { strerr_warnwu("allocate the bounce of ", m->id); return 0; }
+  dsn_rcpt *rr = calloc(n ? n : 1, sizeof *rr);
+  if (!rr) { strerr_warnwu("allocate the bounce of ", id); return 0; }
   for (i = 0; i < n; i++)
   {
     rr[i].addr = queue_state_addr(&w->st, idx[i]);
@@ -425,27 +424,36 @@ static int bounce_send (worker *w, uint32_t const *idx, size_t n, int delayed, c
     rr[i].status = status;
     rr[i].text = queue_state_text(&w->st, idx[i]);
   }
-  d.id = m->id; d.me = me; d.to = to; d.upstream = upstream_name;
-  d.arrival = id_arrival(m->id); d.now = now(); d.delayed = delayed;
+  d.id = id; d.arrival = id_arrival(id); d.now = now(); d.delayed = delayed;
   d.rcpts = rr; d.n = (unsigned int)n;
-  fd = msg_open(m->id);
-  if (fd < 0) { strerr_warnwusys("open cur/", m->id, " for its bounce"); free(rr); return 0; }
-  if (lseek(fd, w->env.body, SEEK_SET) < 0) { fd_close(fd); free(rr); return 0; }
-  if (qq_start(&q, 0) < 0) { strerr_warnwusys("start the injector for a bounce of ", m->id); fd_close(fd); free(rr); return 0; }
-  buffer_init(&b, &buffer_write, q.msgfd, buf, sizeof buf);
-  if (dsn_write(&b, &d, fd) < 0 || !buffer_flush(&b))
-    strerr_warnwusys("write the bounce of ", m->id);
-  fd_close(fd);
-  free(rr);
-  if (qq_envelope(&q, "", &to, 1) < 0) strerr_warnwusys("write the envelope of the bounce of ", m->id);
-  wstat = qq_finish(&q);
-  if (wstat < 0 || !WIFEXITED(wstat) || WEXITSTATUS(wstat))
+  d.to = bounce_to(&cf.bounce, w->env.sender.s, delayed, rr, d.n);
+  if (!d.to)
   {
-    qq_verdict const *v = qq_verdict_of(wstat);
-    strerr_warnwu("queue the ", delayed ? "delay warning" : "bounce", " of ", m->id, ": ", v->ecode, " ", v->text);
+    /* never a bounce of a bounce: no loop */
+    for (i = 0; !delayed && i < n; i++)
+      strerr_warnw(id, ": dropping failed bounce to <", logsafe(0, rr[i].addr), ">: ", rr[i].text);
+    free(rr);
+    return 1;
+  }
+  fd = msg_open(id);
+  if (fd < 0 || lseek(fd, w->env.body, SEEK_SET) < 0)
+  {
+    strerr_warnwusys("open cur/", id, " for its ", what);
+    if (fd >= 0) fd_close(fd);
+    free(rr);
     return 0;
   }
-  strerr_warni(m->id, ": ", delayed ? "delay warning" : "bounce", " queued for <", logsafe(0, to), ">");
+  wstat = bounce_queue(&cf.bounce, &d, fd);
+  fd_close(fd);
+  free(rr);
+  if (wstat < 0) { strerr_warnwusys("start the injector for a ", what, " of ", id); return 0; }
+  if (!WIFEXITED(wstat) || WEXITSTATUS(wstat))
+  {
+    qq_verdict const *v = qq_verdict_of(wstat);
+    strerr_warnwu("queue the ", what, " of ", id, ": ", v->ecode, " ", v->text);
+    return 0;
+  }
+  strerr_warni(id, ": ", what, " queued for <", logsafe(0, d.to), ">");
   if (!delayed) S.bounces++;
   return 1;
 }
@@ -454,22 +462,18 @@ static int bounce_send (worker *w, uint32_t const *idx, size_t n, int delayed, c
 
 static void msg_done (worker *w)
 {
-  uint32_t slot = w->slot;
-  msg *m = MSG(slot);
-  /* the message first: a crash in between leaves a stale state file, which
-     start-up removes; the other order would resend to every recipient */
-  if (unlinkat(curfd, m->id, 0) < 0 && errno != ENOENT)
+  char const *what;
+  char const *id = MSG(w->slot)->id;
+  int r = queue_msg_done(&SP, id, w->hadstate, &what);
+  if (r < 0)
   {
-    strerr_warnwusys("remove cur/", m->id);
-    sched_push(slot, now() + retry_delay(0));
+    strerr_warnwusys("remove cur/", id);
+    sched_push(w->slot, now() + retry_delay(0));
     return;
   }
-  /* and the removal on disk before the state goes: if a power loss brought
-     cur/ID back without its state, every recipient would get it again */
-  if (w->hadstate && fsync(curfd) < 0 && errno != EINVAL) strerr_warnwusys("fsync cur/");
-  if (queue_state_remove(statefd, m->id) < 0) strerr_warnwusys("remove state/", m->id);
-  if (verbose) strerr_warni(m->id, ": finished");
-  msg_free(slot);
+  if (r > 0) strerr_warnwusys(what, id);
+  if (cf.verbose) strerr_warni(id, ": finished");
+  msg_free(w->slot);
 }
 
 /* ---- dispatching ---- */
@@ -478,19 +482,19 @@ static void msg_done (worker *w)
    when the worker cannot take it. */
 static int job_send (worker *w, time_t t)
 {
-  stralloc s = STRALLOC_ZERO;
+  stralloc s = STRALLOC_ZERO, path = STRALLOC_ZERO;
   char const *id = MSG(w->slot)->id;
   size_t end = NPEND(w) - w->pendpos > JOB_RCPTS ? w->pendpos + JOB_RCPTS : NPEND(w);
   size_t i;
   int r;
-  if (!stralloc_cats(&s, "M ") || !stralloc_cats(&s, qdir) || !stralloc_cats(&s, "/cur/")
-   || !stralloc_cats(&s, id) || !stralloc_catb(&s, "\n", 1)) goto nomem;
+  if (!stralloc_cats(&s, cf.qdir) || !stralloc_cats(&s, "/cur/") || !stralloc_cats(&s, id)
+   || !stralloc_0(&s) || !job_put_start(&path, s.s)) goto nomem;
   for (i = w->pendpos; i < end; i++)
-    if (!stralloc_catb(&s, "R ", 2) || !stralloc_cats(&s, queue_state_addr(&w->st, PEND(w)[i]))
-     || !stralloc_catb(&s, "\n", 1)) goto nomem;
-  if (!stralloc_catb(&s, ".\n", 2)) goto nomem;
-  r = allwrite(w->in, s.s, s.len) == s.len ? 0 : -1;
+    if (!job_put_rcpt(&path, queue_state_addr(&w->st, PEND(w)[i]))) goto nomem;
+  if (!job_put_end(&path)) goto nomem;
+  r = allwrite(w->in, path.s, path.len) == path.len ? 0 : -1;
   stralloc_free(&s);
+  stralloc_free(&path);
   w->jobstart = w->pendpos;
   w->pendpos = end;
   genalloc_setlen(job_res, &w->res, 0);
@@ -501,6 +505,7 @@ static int job_send (worker *w, time_t t)
   return r;
  nomem:
   stralloc_free(&s);
+  stralloc_free(&path);
   return -1;
 }
 
@@ -563,7 +568,7 @@ static int dispatch (worker *w, uint32_t slot, time_t t)
   int fd, r;
   w->slot = slot;
   /* the state first: a message not due yet after a restart costs one open */
-  r = queue_state_read(statefd, m->id, &w->st);
+  r = queue_state_read(SP.state, m->id, &w->st);
   if (r < 0)
   {
     strerr_warnwusys("read state/", m->id, ", trying every recipient not known done");
@@ -581,7 +586,7 @@ static int dispatch (worker *w, uint32_t slot, time_t t)
   fd = msg_open(m->id);
   if (fd < 0)
   {
-    if (errno == ENOENT) { queue_state_remove(statefd, m->id); msg_free(slot); return 0; }
+    if (errno == ENOENT) { queue_state_remove(SP.state, m->id); msg_free(slot); return 0; }
     if (errno == EPROTO) { strerr_warnw("cur/", m->id, " is not a regular file: left alone, not scheduled"); msg_free(slot); return 0; }
     strerr_warnwusys("open cur/", m->id);
     sched_push(slot, t + retry_delay(0));
@@ -611,7 +616,7 @@ static int dispatch (worker *w, uint32_t slot, time_t t)
     return -1;
   }
   w->busy = 1;
-  w->probe = gate_send(&G, t);
+  w->probe = gate_send(&L.gate, t);
   return 1;
 }
 
@@ -619,14 +624,14 @@ static int dispatch (worker *w, uint32_t slot, time_t t)
    never (stopping, or a probe in flight), else a time. */
 static time_t gate_at (time_t t)
 {
-  return stopping || control_held() ? -1 : gate_when(&G, t);
+  return L.stopping || control_held() ? -1 : gate_when(&L.gate, t);
 }
 
 /* 1 when the first message of the schedule may go now. */
 static int due_now (time_t t)
 {
   prioq_elt e;
-  return prioq_min(&sched, &e) && e.key <= t && !gate_at(t);
+  return prioq_min(&L.sched, &e) && e.key <= t && !gate_at(t);
 }
 
 static void dispatch_due (void)
@@ -638,12 +643,12 @@ static void dispatch_due (void)
     worker *w = worker_idle();
     prioq_elt e;
     if (!w) break;
-    prioq_pop(&sched, &e);
+    prioq_pop(&L.sched, &e);
     if (dispatch(w, e.item, t) < 0)
     {
       /* a worker that dies before taking a job (REMOTE cannot run?):
          wait a second rather than fork in a loop */
-      gate_hold_min(&G, t + 1);
+      gate_hold_min(&L.gate, t + 1);
       break;
     }
   }
@@ -656,7 +661,7 @@ static void log_attempt (worker *w, char const *rcpt, char const *verdict, unsig
   char fmt[UINT_FMT];
   char ms[UINT64_FMT];
   /* without an S line from the worker: what the configuration asks for */
-  char const *host = upstream_name ? upstream_name : "-", *tls = cf_tls, *mech = cf_mech;
+  char const *host = cf.upstream ? cf.upstream : "-", *tls = cf.tls, *mech = cf.mech;
   if (w->info.len)
   {
     /* the S line, stored as host\0tls\0mech\0 */
@@ -693,14 +698,15 @@ static void msg_settle (worker *w, time_t t)
 {
   uint32_t slot = w->slot;
   size_t i, n;
-  time_t age = t - id_arrival(MSG(slot)->id);
+  int due;
   w->st.attempts++;
   if (genalloc_len(uint32_t, &w->failed)
    && bounce_send(w, genalloc_s(uint32_t, &w->failed), genalloc_len(uint32_t, &w->failed), 0, 0))
     status_set(&w->failed, &w->st, QUEUE_RCPT_FAIL);
   deferred_list(&w->st, &w->idx);
   n = genalloc_len(uint32_t, &w->idx);
-  if (n && age >= (time_t)lifetime)
+  due = bounce_due(&cf.bounce, id_arrival(MSG(slot)->id), t, w->st.warned, L.gate.pause_class != 0);
+  if (n && due & BOUNCE_EXPIRE)
   {
     for (i = 0; i < n; i++)
       strerr_warni(MSG(slot)->id, " <", logsafe(0, queue_state_addr(&w->st, genalloc_s(uint32_t, &w->idx)[i])), ">: expired, giving up after LIFETIME");
@@ -711,15 +717,15 @@ static void msg_settle (worker *w, time_t t)
     }
   }
   if (!n) { msg_done(w); return; }
-  if (delaywarn && age >= (time_t)delaywarn && !w->st.warned)
+  if (due & BOUNCE_WARN)
     if (bounce_send(w, genalloc_s(uint32_t, &w->idx), n, 1, 0)) w->st.warned = 1;
   w->st.next = t + retry_delay(w->st.attempts - 1);
   /* the move from new/ to cur/ on disk before the first state file: a
      power loss must not bring back new/ID (whose scan then takes it again
      as never tried) while state/ID says who has it already */
-  if (!w->hadstate && (fsync(curfd) < 0 || fsync(newfd) < 0) && errno != EINVAL)
+  if (!w->hadstate && (fsync(SP.cur) < 0 || fsync(SP.new) < 0) && errno != EINVAL)
     strerr_warnwusys("fsync cur/ and new/");
-  if (queue_state_write(statefd, MSG(slot)->id, &w->st) < 0)
+  if (queue_state_write(SP.state, MSG(slot)->id, &w->st) < 0)
     strerr_warnwusys("write state/", MSG(slot)->id);
   else w->hadstate = 1;
   sched_push(slot, w->st.next);
@@ -727,7 +733,7 @@ static void msg_settle (worker *w, time_t t)
 
 /* The result of the job in flight's j-th recipient from its R line;
    without one, the caller's values (the M line's) are left. */
-static void job_result (worker const *w, size_t j, unsigned int *status, unsigned int *code, char const **text)
+static void job_res_at (worker const *w, size_t j, unsigned int *status, unsigned int *code, char const **text)
 {
   if (j < genalloc_len(job_res, &w->res))
   {
@@ -740,19 +746,20 @@ static void job_result (worker const *w, size_t j, unsigned int *status, unsigne
 }
 
 /* Applies the job's per-recipient results to the state. */
-static void job_record (worker *w, int ok, int smtp, unsigned int mstatus, unsigned int ucode, char const *text, double lat)
+static void job_record (worker *w, job_result const *m, double lat)
 {
+  int smtp = !strcmp(m->class, "smtp");
   size_t j;
   for (j = 0; j < NJOB(w); j++)
   {
     uint32_t k = PEND(w)[w->jobstart + j];
-    unsigned int rs = mstatus, rc = ucode;
-    char const *rt = text;
+    unsigned int rs = m->status, rc = m->code;
+    char const *rt = m->text;
     char const *verdict = "deferred";
-    job_result(w, j, &rs, &rc, &rt);
+    job_res_at(w, j, &rs, &rc, &rt);
     /* delivered only on an R ok inside an M ok (doc/interfaces.md) */
-    if (ok && j < genalloc_len(job_res, &w->res) && rs == QUEUE_RCPT_DONE) verdict = "delivered";
-    else if (smtp && rs == QUEUE_RCPT_FAIL) { verdict = "failed"; idx_add(&w->failed, k); }
+    if (m->status == JOB_OK && j < genalloc_len(job_res, &w->res) && rs == JOB_OK) verdict = "delivered";
+    else if (smtp && rs == JOB_FAIL) { verdict = "failed"; idx_add(&w->failed, k); }
     /* a failed recipient stays DEFER until its bounce is queued */
     if (!queue_state_set_at(&w->st, k, !strcmp(verdict, "delivered") ? QUEUE_RCPT_DONE : QUEUE_RCPT_DEFER, rc, rt))
       strerr_diefu(111, "allocate");
@@ -761,18 +768,19 @@ static void job_record (worker *w, int ok, int smtp, unsigned int mstatus, unsig
 }
 
 /* The job is over: M line (status, class, code, text), or a dead worker. */
-static void job_finish (worker *w, char const *mstatus, char const *class, char const *code, char const *text)
+static void job_finish (worker *w, job_result const *m)
 {
   time_t t = now();
   double lat = mono() - w->started;
-  unsigned int ucode = 0;
+  char const *class = m->class, *text = m->text;
+  unsigned int ucode = m->code;
   size_t j;
-  int ok = !strcmp(mstatus, "ok");
   int smtp = !strcmp(class, "smtp");
+  char code[UINT_FMT];
   gate_event ev;
-  uint0_scan(code, &ucode);
+  code[uint0_fmt(code, ucode > 999 ? 0 : ucode, 3)] = 0;
   w->busy = 0;
-  gate_result(&G, class, w->probe, t, &ev);
+  gate_result(&L.gate, class, w->probe, t, &ev);
   if (gate_class_broken(class) || !strcmp(class, "throttle"))
   {
     /* the upstream is broken, not the message: keep it, count nothing */
@@ -785,12 +793,11 @@ static void job_finish (worker *w, char const *mstatus, char const *class, char 
     return;
   }
   gate_log(&ev, code, text);
-  job_record(w, ok, smtp,
-    !strcmp(mstatus, "fail") ? QUEUE_RCPT_FAIL : QUEUE_RCPT_DEFER, ucode, text, lat);
+  job_record(w, m, lat);
   w->tried = 1;
   /* the rest of the round: the next job on the same worker, so in the
      same upstream session, while the upstream answers transactions */
-  if (smtp && w->pendpos < NPEND(w) && !stopping && w->in >= 0)
+  if (smtp && w->pendpos < NPEND(w) && !L.stopping && w->in >= 0)
   {
     /* an smtp answer ended any pause: the rest is no probe */
     if (job_send(w, t) == 0) { w->busy = 1; w->probe = 0; return; }
@@ -799,51 +806,43 @@ static void job_finish (worker *w, char const *mstatus, char const *class, char 
   msg_settle(w, t);
 }
 
-/* Reads an R line of the job in flight. R lines come in job order; their
-   recipient field is made printable, so it names the recipient only for
-   ASCII addresses: they are matched by their order. */
-static void job_rline (worker *w, char const *status, char const *code, char const *text)
+/* Keeps an R line of the job in flight. R lines come in job order, and
+   their recipient field is the printable form of the address (lib/job.h):
+   the j-th line counts for the j-th recipient of the job only if it names
+   it so. A worker that named another one has its line counted as
+   "deferred": a retry, never a delivery or a bounce of the wrong
+   recipient. */
+static void job_rline (worker *w, job_result const *res)
 {
+  size_t j = genalloc_len(job_res, &w->res);
+  char const *addr;
   job_res r;
-  if (genalloc_len(job_res, &w->res) >= NJOB(w)) return;
-  r.status = !strcmp(status, "ok") ? QUEUE_RCPT_DONE : !strcmp(status, "fail") ? QUEUE_RCPT_FAIL : QUEUE_RCPT_DEFER;
-  r.code = 0;
-  uint0_scan(code, &r.code);
+  int same;
+  if (j >= NJOB(w)) return;
+  addr = queue_state_addr(&w->st, PEND(w)[w->jobstart + j]);
   r.text = w->restext.len;
-  if (!printable_cat(&w->restext, text, strlen(text)) || !stralloc_0(&w->restext)
-   || !genalloc_append(job_res, &w->res, &r)) strerr_diefu(111, "allocate");
+  if (!printable_cat(&w->restext, addr, strlen(addr)) || !stralloc_0(&w->restext)) strerr_diefu(111, "allocate");
+  same = !strcmp(w->restext.s + r.text, res->rcpt);
+  w->restext.len = r.text;
+  r.status = same ? res->status : JOB_DEFER;
+  r.code = same ? res->code : 0;
+  if (!stralloc_cats(&w->restext, same ? res->text : "the worker's result named another recipient")
+   || !stralloc_0(&w->restext) || !genalloc_append(job_res, &w->res, &r)) strerr_diefu(111, "allocate");
 }
 
 static void job_line (worker *w, char *line)
 {
-  char *f[5];
-  unsigned int n = 0, i;
-  f[n++] = line;
-  while (n < 5)
-  {
-    char *tab = strchr(f[n-1], '\t');
-    if (!tab) break;
-    *tab = 0;
-    f[n++] = tab + 1;
-  }
-  if (!w->busy) return;
-  /* the worker makes its fields printable; a log line must not depend on it */
-  for (i = 1; i < n && i < 4; i++) printable_fix(f[i], strlen(f[i]));
-  if (line[0] == 'R' && !line[1] && n == 5) job_rline(w, f[2], f[3], f[4]);
-  else if (line[0] == 'M' && !line[1] && n == 5)
-  {
-    stralloc t = STRALLOC_ZERO;
-    if (!printable_cat(&t, f[4], strlen(f[4])) || !stralloc_0(&t)) strerr_diefu(111, "allocate");
-    job_finish(w, f[1], f[2], f[3], t.s);
-    stralloc_free(&t);
-  }
-  else if (line[0] == 'S' && !line[1] && n >= 4)
+  job_result res;
+  if (!job_result_parse(&res, line) || !w->busy) return;
+  if (res.type == 'R') job_rline(w, &res);
+  else if (res.type == 'M') job_finish(w, &res);
+  else if (res.type == 'S')
   {
     /* optional: upstream host, TLS version, AUTH mechanism, for the log */
     w->info.len = 0;
-    if (!printable_cat(&w->info, f[1], strlen(f[1])) || !stralloc_0(&w->info)
-     || !printable_cat(&w->info, f[2], strlen(f[2])) || !stralloc_0(&w->info)
-     || !printable_cat(&w->info, f[3], strlen(f[3])) || !stralloc_0(&w->info))
+    if (!stralloc_cats(&w->info, res.host) || !stralloc_0(&w->info)
+     || !stralloc_cats(&w->info, res.tls) || !stralloc_0(&w->info)
+     || !stralloc_cats(&w->info, res.mech) || !stralloc_0(&w->info))
       strerr_diefu(111, "allocate");
   }
 }
@@ -851,35 +850,33 @@ static void job_line (worker *w, char *line)
 /* A worker that dies or goes silent without an M line: try again, never "delivered". */
 static void worker_lost (worker *w, char const *why)
 {
+  job_result res = JOB_RESULT_ZERO;
   worker_close(w);
-  if (w->busy) job_finish(w, "defer", "worker", "000", why);
+  res.type = 'M';
+  res.class = "worker";
+  res.text = why;
+  if (w->busy) job_finish(w, &res);
 }
 
 static void worker_read (worker *w)
 {
-  char buf[4096];
   for (;;)
   {
-    ssize_t r = read(w->out, buf, sizeof buf);
-    size_t start = 0, i;
-    if (r < 0)
+    char *line;
+    size_t len;
+    int r;
+    ssize_t n = job_reader_fill(&w->rd, w->out);
+    if (n < 0)
     {
       if (errno == EINTR) continue;
       if (errno == EAGAIN) return;
       worker_lost(w, "worker output unreadable");
       return;
     }
-    if (!r) { worker_lost(w, "worker exited without a result"); return; }
-    if (!stralloc_catb(&w->rbuf, buf, r)) strerr_diefu(111, "allocate");
-    for (i = 0; i < w->rbuf.len; i++)
-    {
-      if (w->rbuf.s[i] != '\n') continue;
-      w->rbuf.s[i] = 0;
-      job_line(w, w->rbuf.s + start);
-      start = i + 1;
-    }
-    if (start) { memmove(w->rbuf.s, w->rbuf.s + start, w->rbuf.len - start); w->rbuf.len -= start; }
-    if (w->rbuf.len > 65536) { worker_lost(w, "worker result line too long"); return; }
+    if (!n) { worker_lost(w, "worker exited without a result"); return; }
+    while ((r = job_reader_line(&w->rd, &line, &len)) > 0 && w->out >= 0) job_line(w, line);
+    if (r < 0) { worker_lost(w, "worker result line too long"); return; }
+    if (w->out < 0) return;
   }
 }
 
@@ -913,62 +910,37 @@ static void workers_watchdog (time_t t)
   }
 }
 
-/* ---- the spool ---- */
+/* ---- the spool (queue/queue_dirs.h) ---- */
 
-static DIR *dir_open (int fd)
+/* What a walk of new/ found: a message to schedule, or what to log. */
+static void found_new (char const *id, int what, void *aux)
 {
-  int d = dup(fd);
-  DIR *dir;
-  if (d < 0) return 0;
-  dir = fdopendir(d);
-  if (!dir) { fd_close(d); return 0; }
-  rewinddir(dir);
-  return dir;
+  (void)aux;
+  if (what == QUEUE_FOUND) sched_push(msg_new(id, 0), id_arrival(id));
+  else if (what == QUEUE_NOTREG) strerr_warnw("new/", id, " is not a regular file: left alone");
+  else if (what == QUEUE_CLASH)
+    strerr_warnw("move new/", id, " to cur/: File exists: another message under a queued id, left in new/, not scheduled");
+  else strerr_warnwusys("move new/", id, " to cur/");
 }
 
-/* new/ID and cur/ID both exist. The same file under two names is what a
-   power loss can leave of our own rename (the entry in new/ not yet gone
-   on disk): the one in new/ goes. Another file under a queued message's
-   id is never allowed to replace it: left in new/ for a person to see. */
-static void new_and_cur (char const *id)
-{
-  struct stat a, b;
-  if (fstatat(newfd, id, &a, AT_SYMLINK_NOFOLLOW) < 0 || fstatat(curfd, id, &b, AT_SYMLINK_NOFOLLOW) < 0) return;
-  if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
-  {
-    if (unlinkat(newfd, id, 0) < 0) strerr_warnwusys("remove new/", id, ", a second name of cur/", id);
-  }
-  else strerr_warnw("move new/", id, " to cur/: File exists: another message under a queued id, left in new/, not scheduled");
-}
-
-/* new/ to cur/: the scheduler has taken it. Attempted at once. Never over
-   a file in cur/ (RENAME_NOREPLACE): an id names one message for good. */
+/* new/ to cur/: the scheduler has taken it. Attempted at once. */
 static void scan_new (void)
 {
-  DIR *dir = dir_open(newfd);
-  struct dirent *d;
-  if (!dir) { strerr_warnwusys("open new/"); return; }
-  while ((d = readdir(dir)))
-  {
-    struct stat st;
-    if (!queue_id_valid(d->d_name)) continue;
-    /* a link or a FIFO is no message: worker and bounce would read what
-       it points to, or block */
-    if (fstatat(newfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) continue;
-    if (!S_ISREG(st.st_mode))
-    {
-      strerr_warnw("new/", d->d_name, " is not a regular file: left alone");
-      continue;
-    }
-    if (renameat2(newfd, d->d_name, curfd, d->d_name, RENAME_NOREPLACE) < 0)
-    {
-      if (errno == EEXIST) new_and_cur(d->d_name);
-      else if (errno != ENOENT) strerr_warnwusys("move new/", d->d_name, " to cur/");
-      continue;
-    }
-    sched_push(msg_new(d->d_name, 0), id_arrival(d->d_name));
-  }
-  closedir(dir);
+  if (queue_scan_new(&SP, &found_new, 0) < 0) strerr_warnwusys("open new/");
+}
+
+/* At start-up only the names in cur/ are read (the id is the arrival). */
+static void found_cur (char const *id, int what, void *aux)
+{
+  (void)what; (void)aux;
+  if (!prioq_append(&L.sched, id_arrival(id), id_tie(id), msg_new(id, MSG_UNKNOWN)))
+    strerr_diefu(111, "grow the schedule");
+}
+
+static void scan_cur (void)
+{
+  if (queue_scan_cur(&SP, &found_cur, 0) < 0) strerr_diefusys(111, "open ", cf.qdir, "/cur");
+  prioq_order(&L.sched);
 }
 
 static int id_cmp (void const *a, void const *b)
@@ -981,77 +953,53 @@ static int slot_cmp_key (void const *key, void const *b)
   return strcmp((char const *)key, MSG(*(uint32_t const *)b)->id);
 }
 
-/* State files without a message (a crash between the two unlinks of
-   msg_done) and ID.tmp files (a crash inside queue_state_write) go. Run
-   after scan_new has taken new/ into the schedule: a message a power loss
-   put back into new/ keeps its state (queue/README.md). */
+typedef struct sorted_s sorted;
+struct sorted_s
+{
+  uint32_t *slots;
+  size_t n;
+};
+
+static int queued (char const *id, void *aux)
+{
+  sorted const *q = aux;
+  return bsearch(id, q->slots, q->n, sizeof(uint32_t), &slot_cmp_key) != 0;
+}
+
+static void state_failed (char const *name, int what, void *aux)
+{
+  (void)what; (void)aux;
+  strerr_warnwusys("remove state/", logsafe(0, name));
+}
+
+/* State files of no queued message go. Run after scan_new has taken new/
+   into the schedule: a message a power loss put back into new/ keeps its
+   state (queue/README.md). */
 static void clean_state (void)
 {
-  DIR *dir = dir_open(statefd);
-  struct dirent *d;
-  uint32_t *sorted;
-  size_t n = prioq_len(&sched), i;
-  if (!dir) { strerr_warnwusys("open state/"); return; }
-  sorted = malloc((n ? n : 1) * sizeof(uint32_t));
-  if (!sorted) strerr_diefu(111, "allocate");
-  for (i = 0; i < n; i++) sorted[i] = prioq_at(&sched, i)->item;
-  qsort(sorted, n, sizeof(uint32_t), &id_cmp);
-  while ((d = readdir(dir)))
-  {
-    if (d->d_name[0] == '.') continue;
-    if (queue_id_valid(d->d_name) && bsearch(d->d_name, sorted, n, sizeof(uint32_t), &slot_cmp_key)) continue;
-    if (unlinkat(statefd, d->d_name, 0) < 0) strerr_warnwusys("remove state/", d->d_name);
-  }
-  free(sorted);
-  closedir(dir);
+  sorted q;
+  size_t i;
+  q.n = prioq_len(&L.sched);
+  q.slots = malloc((q.n ? q.n : 1) * sizeof(uint32_t));
+  if (!q.slots) strerr_diefu(111, "allocate");
+  for (i = 0; i < q.n; i++) q.slots[i] = prioq_at(&L.sched, i)->item;
+  qsort(q.slots, q.n, sizeof(uint32_t), &id_cmp);
+  if (queue_clean_state(&SP, &queued, &state_failed, &q) < 0) strerr_warnwusys("open state/");
+  free(q.slots);
 }
 
-/* tmp/ holds what an injector is writing; a file there older than 36
-   hours is what a killed injector left (queue/README.md): removed, at
-   start and every RESCAN seconds. An injector still writing keeps its
-   file's mtime fresh. */
+static void swept (char const *name, int what, void *aux)
+{
+  (void)aux;
+  if (what == QUEUE_REMOVED) strerr_warni("removed tmp/", logsafe(0, name), ": left over for more than 36 hours");
+  else strerr_warnwusys("remove tmp/", logsafe(0, name));
+}
+
+/* tmp/ files older than 36 hours are what a killed injector left
+   (queue/README.md): removed, at start and every RESCAN seconds. */
 static void sweep_tmp (time_t t)
 {
-  DIR *dir = dir_open(tmpfd);
-  struct dirent *d;
-  if (!dir) { strerr_warnwusys("open tmp/"); return; }
-  while ((d = readdir(dir)))
-  {
-    struct stat st;
-    if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, "..")) continue;
-    if (fstatat(tmpfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || S_ISDIR(st.st_mode)) continue;
-    if (st.st_mtime > t - TMP_MAXAGE) continue;
-    if (unlinkat(tmpfd, d->d_name, 0) < 0) strerr_warnwusys("remove tmp/", logsafe(0, d->d_name));
-    else strerr_warni("removed tmp/", logsafe(0, d->d_name), ": left over for more than 36 hours");
-  }
-  closedir(dir);
-}
-
-static void scan_cur (void)
-{
-  DIR *dir = dir_open(curfd);
-  struct dirent *d;
-  if (!dir) strerr_diefusys(111, "open ", qdir, "/cur");
-  while ((d = readdir(dir)))
-  {
-    if (!queue_id_valid(d->d_name)) continue;
-    if (!prioq_append(&sched, id_arrival(d->d_name), id_tie(d->d_name), msg_new(d->d_name, MSG_UNKNOWN)))
-      strerr_diefu(111, "grow the schedule");
-  }
-  closedir(dir);
-  prioq_order(&sched);
-}
-
-/* The injector writes a NUL: new mail. Any other byte (echo > trigger)
-   asks for what SIGALRM does: retry everything now. Returns 1 for that. */
-static int trigger_drain (void)
-{
-  char buf[1024];
-  ssize_t r;
-  int all = 0;
-  while ((r = read(trigfd, buf, sizeof buf)) > 0)
-    while (r--) if (buf[r]) all = 1;
-  return all;
+  if (queue_sweep_tmp(&SP, t - TMP_MAXAGE, &swept, 0) < 0) strerr_warnwusys("open tmp/");
 }
 
 /* SIGALRM: everything is due now, gates open. */
@@ -1080,14 +1028,14 @@ static void retry_all_from (int opengate)
 {
   size_t i = 0;
   time_t t = now();
-  for (; i < prioq_len(&sched); i++)
+  for (; i < prioq_len(&L.sched); i++)
   {
-    prioq_elt *e = prioq_at(&sched, i);
+    prioq_elt *e = prioq_at(&L.sched, i);
     if (e->key > t) e->key = t;
     MSG(e->item)->flags &= ~MSG_UNKNOWN;
   }
-  prioq_order(&sched);
-  if (opengate) gate_open(&G);
+  prioq_order(&L.sched);
+  if (opengate) gate_open(&L.gate);
   strerr_warni("retrying everything now");
 }
 
@@ -1145,7 +1093,7 @@ static void status_paused (char const *advice, char const *code, char const *tex
    once a second. */
 static void status_gather (time_t t)
 {
-  size_t i, n = genalloc_len(msg, &msgs);
+  size_t i, n = genalloc_len(msg, &L.msgs);
   S.oldest[0] = 0;
   S.held = 0;
   for (i = 0; i < n; i++)
@@ -1155,12 +1103,12 @@ static void status_gather (time_t t)
     if (m->flags & MSG_HELD) S.held++;
     if (!S.oldest[0] || strcmp(m->id, S.oldest) < 0) memcpy(S.oldest, m->id, QUEUE_ID_SIZE);
   }
-  S.messages = nqueued;
-  S.hold_until = G.hold_until > t ? G.hold_until : 0;
+  S.messages = L.nqueued;
+  S.hold_until = L.gate.hold_until > t ? L.gate.hold_until : 0;
   {
     /* the gate says later, and neither pause nor throttle: the pacing */
-    time_t g = gate_when(&G, t);
-    S.paced_until = g > t && !G.pause_class && !S.hold_until && prioq_len(&sched) ? g : 0;
+    time_t g = gate_when(&L.gate, t);
+    S.paced_until = g > t && !L.gate.pause_class && !S.hold_until && prioq_len(&L.sched) ? g : 0;
   }
   if (manual_hold)
   {
@@ -1169,12 +1117,12 @@ static void status_gather (time_t t)
     S.pause_reason = "held by smarthost-control";
     S.next_probe = 0;
   }
-  else if (G.pause_class)
+  else if (L.gate.pause_class)
   {
-    S.pause_class = G.pause_class;
+    S.pause_class = L.gate.pause_class;
     S.pause_reason = pause_reason.len ? pause_reason.s : "";
-    S.pause_since = G.pause_since;
-    S.next_probe = G.pause_until;
+    S.pause_since = L.gate.pause_since;
+    S.next_probe = L.gate.pause_until;
   }
   else S.pause_class = 0;
 }
@@ -1214,7 +1162,7 @@ static void status_update (time_t t, int force)
   if (!force && t < status_written + STATUS_EVERY && sa.len == status_last.len && !memcmp(sa.s, status_last.s, sa.len)) return;
   if (!stralloc_copy(&status_last, &sa)) status_last.len = 0;
   path.len = 0;
-  if (!queue_status_stamp(&sa, t) || !stralloc_cats(&path, qdir) || !stralloc_cats(&path, "/status") || !stralloc_0(&path)) return;
+  if (!queue_status_stamp(&sa, t) || !stralloc_cats(&path, cf.qdir) || !stralloc_cats(&path, "/status") || !stralloc_0(&path)) return;
   /* the send user's (and root's): ids and the upstream's texts are for the administrator */
   status_write_file(path.s, &sa, 0600);
   status_written = t;
@@ -1228,7 +1176,7 @@ static void status_update (time_t t, int force)
 /* The slot of a queued message, or -1: a walk of the table, for a person's request. */
 static int64_t slot_of (char const *id)
 {
-  size_t i, n = genalloc_len(msg, &msgs);
+  size_t i, n = genalloc_len(msg, &L.msgs);
   for (i = 0; i < n; i++) if (!strcmp(MSG(i)->id, id)) return (int64_t)i;
   return -1;
 }
@@ -1243,13 +1191,13 @@ static worker *worker_of (uint32_t slot)
 /* Takes a message out of the schedule (an O(n) walk and reorder: rare). 1 if it was there. */
 static int sched_pull (uint32_t slot)
 {
-  size_t i, n = prioq_len(&sched);
+  size_t i, n = prioq_len(&L.sched);
   for (i = 0; i < n; i++)
-    if (prioq_at(&sched, i)->item == slot)
+    if (prioq_at(&L.sched, i)->item == slot)
     {
-      *prioq_at(&sched, i) = *prioq_at(&sched, n - 1);
-      genalloc_setlen(prioq_elt, &sched.h, n - 1);
-      prioq_order(&sched);
+      *prioq_at(&L.sched, i) = *prioq_at(&L.sched, n - 1);
+      genalloc_setlen(prioq_elt, &L.sched.h, n - 1);
+      prioq_order(&L.sched);
       return 1;
     }
   return 0;
@@ -1258,26 +1206,19 @@ static int sched_pull (uint32_t slot)
 /* A marker file in control/ (hold-all, held.ID) made or removed. */
 static void control_mark (char const *name, char const *id, int on)
 {
-  char path[16 + QUEUE_ID_SIZE];
-  size_t n = strlen(name);
-  memcpy(path, name, n + 1);
-  if (id) memcpy(path + n, id, QUEUE_ID_SIZE);
   if (ctlfd < 0) return;
-  if (on)
-  {
-    int fd = openat(ctlfd, path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) strerr_warnwusys("create control/", path); else fd_close(fd);
-  }
-  else if (unlinkat(ctlfd, path, 0) < 0 && errno != ENOENT) strerr_warnwusys("remove control/", path);
+  if (queue_control_mark(ctlfd, name, id, on) < 0)
+    strerr_warnwusys(on ? "create control/" : "remove control/", name, id ? id : "");
 }
 
 /* Gives up a message the scheduler holds no worker for: its files, then the slot. */
 static int msg_drop (uint32_t slot)
 {
+  char const *what;
   char const *id = MSG(slot)->id;
-  if (unlinkat(curfd, id, 0) < 0 && errno != ENOENT) return -1;
-  if (fsync(curfd) < 0 && errno != EINVAL) strerr_warnwusys("fsync cur/");
-  if (queue_state_remove(statefd, id) < 0) strerr_warnwusys("remove state/", id);
+  int r = queue_msg_done(&SP, id, 1, &what);
+  if (r < 0) return -1;
+  if (r > 0) strerr_warnwusys(what, id);
   control_mark("held.", id, 0);
   msg_free(slot);
   return 0;
@@ -1291,7 +1232,7 @@ static char const *msg_bounce_now (uint32_t slot, char const *reason, time_t t)
   size_t i;
   MSG(slot)->flags &= ~(MSG_HELD | MSG_PARKED | MSG_UNKNOWN);
   bw.slot = slot;
-  if (queue_state_read(statefd, MSG(slot)->id, &bw.st) < 0) queue_state_clear(&bw.st);
+  if (queue_state_read(SP.state, MSG(slot)->id, &bw.st) < 0) queue_state_clear(&bw.st);
   bw.hadstate = 1;
   {
     int fd = msg_open(MSG(slot)->id), r;
@@ -1353,77 +1294,46 @@ static char const *control_do (queue_control const *c, time_t t)
   return msg_bounce_now(slot, c->reason[0] ? c->reason : "5.0.0 removed from the queue by its administrator", t);
 }
 
-static void control_reply (char const *req, char const *answer)
-{
-  char name[QUEUE_ID_SIZE + 8];
-  int fd;
-  memcpy(name, req, QUEUE_ID_SIZE);
-  memcpy(name + strlen(req), ".reply", 7);
-  fd = openat(ctlfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) { strerr_warnwusys("write control/", name); return; }
-  if (allwrite(fd, answer, strlen(answer)) != strlen(answer) || allwrite(fd, "\n", 1) != 1) strerr_warnwusys("write control/", name);
-  fd_close(fd);
-}
-
-static int str_cmp (void const *a, void const *b)
-{
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* The requests in control/, in the order of their names (the order they
    were made in), each applied, answered, removed. */
 static void control_apply (void)
 {
-  DIR *dir;
-  struct dirent *d;
   genalloc names = GENALLOC_ZERO;  /* char *, strdup'ed */
   size_t i;
-  if (ctlfd < 0 || !(dir = dir_open(ctlfd))) return;
-  while ((d = readdir(dir)))
+  if (ctlfd < 0) return;
+  if (queue_control_pending(ctlfd, &names) < 0)
   {
-    char *p;
-    if (!queue_id_valid(d->d_name)) continue;
-    if (!(p = strdup(d->d_name)) || !genalloc_append(char *, &names, &p)) strerr_diefu(111, "allocate");
+    if (errno == ENOMEM) strerr_diefu(111, "allocate");
+    strerr_warnwusys("read control/");
   }
-  closedir(dir);
-  if (genalloc_len(char *, &names))  /* qsort of a null array is undefined */
-    qsort(genalloc_s(char *, &names), genalloc_len(char *, &names), sizeof(char *), &str_cmp);
   for (i = 0; i < genalloc_len(char *, &names); i++)
   {
     char const *req = genalloc_s(char *, &names)[i];
-    char buf[512];
+    char const *what;
     queue_control c;
-    ssize_t r = openreadnclose_at(ctlfd, req, buf, sizeof buf);
-    char const *answer = r > 0 && queue_control_parse(buf, r, &c) ? control_do(&c, now()) : "error: malformed request";
-    if (r >= 0 || errno != ENOENT)  /* else withdrawn */
-    {
-      control_reply(req, answer);
-      if (unlinkat(ctlfd, req, 0) < 0) strerr_warnwusys("remove control/", req);
-    }
-    free(genalloc_s(char *, &names)[i]);
+    int r = queue_control_read(ctlfd, req, &c);
+    if (r < 0 && errno == ENOENT) continue;  /* withdrawn */
+    if (queue_control_answer(ctlfd, req, r > 0 ? control_do(&c, now()) : "error: malformed request", &what) < 0)
+      strerr_warnwusys(what, req);
   }
-  genalloc_free(char *, &names);
+  queue_control_names_free(&names);
   status_update(now(), 1);
 }
 
-/* control/ (made if missing: an instance from before it) and what it
-   keeps across a restart: the whole queue held, messages held. */
+/* control/ and what it keeps across a restart: the whole queue held,
+   messages held. */
 static void control_open (void)
 {
   DIR *dir;
   struct dirent *d;
-  int qfd = open(qdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (qfd < 0) return;
-  if (mkdirat(qfd, "control", 0700) < 0 && errno != EEXIST) strerr_warnwusys("create ", qdir, "/control");
-  ctlfd = openat(qfd, "control", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  fd_close(qfd);
-  if (ctlfd < 0) { strerr_warnwusys("open ", qdir, "/control: no control requests"); return; }
+  ctlfd = queue_control_open(cf.qdir);
+  if (ctlfd < 0) { strerr_warnwusys("open ", cf.qdir, "/control: no control requests"); return; }
   if (faccessat(ctlfd, "hold-all", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
   {
     manual_hold = 1;
     strerr_warnw("the queue is held (control/hold-all): nothing goes out until smarthost-control release");
   }
-  if (!(dir = dir_open(ctlfd))) return;
+  if (!(dir = queue_dir_open(ctlfd))) return;
   while ((d = readdir(dir)))
   {
     int64_t s;
@@ -1450,86 +1360,71 @@ static void retry_parse (char const *s)
   unsigned int n = 1;
   char const *p;
   for (p = s; *p; p++) if (*p == ',') n++;
-  retry = calloc(n, sizeof(unsigned int));
-  if (!retry) strerr_diefu(111, "allocate");
-  for (nretry = 0; nretry < n; nretry++)
+  cf.retry = calloc(n, sizeof(unsigned int));
+  if (!cf.retry) strerr_diefu(111, "allocate");
+  for (cf.nretry = 0; cf.nretry < n; cf.nretry++)
   {
-    size_t len = uint_scan(s, retry + nretry);
+    size_t len = uint_scan(s, cf.retry + cf.nretry);
     if (!len || (s[len] && s[len] != ',')) strerr_dieinvalid(100, "RETRY");
-    if (!retry[nretry]) retry[nretry] = 1;  /* 0 would hammer the upstream */
+    if (!cf.retry[cf.nretry]) cf.retry[cf.nretry] = 1;  /* 0 would hammer the upstream */
     s += len + (s[len] == ',');
   }
 }
 
-static void config (void)
+static void config_read (void)
 {
   char const *s;
   static char host[256];
-  qdir = getenv("QUEUE");
-  if (!qdir || !*qdir) strerr_dienotset(100, "QUEUE");
-  s = getenv("REMOTE"); if (s && *s) remote = s;
-  s = getenv("POSTMASTER"); if (s && *s) postmaster = s;
-  s = getenv("UPSTREAM"); if (s && *s) upstream_name = s;
-  s = getenv("UPSTREAM_TLS"); if (s && *s) cf_tls = s;
-  s = getenv("UPSTREAM_USER"); if (s && *s) cf_mech = "any";
-  s = getenv("UPSTREAM_TOKENCMD"); cf_token = s && *s;
-  s = getenv("UPSTREAM_MECH"); if (s && *s && strcmp(cf_mech, "none")) cf_mech = s;
+  cf.qdir = getenv("QUEUE");
+  if (!cf.qdir || !*cf.qdir) strerr_dienotset(100, "QUEUE");
+  s = getenv("REMOTE"); if (s && *s) cf.remote = s;
+  s = getenv("POSTMASTER"); if (s && *s) cf.bounce.postmaster = s;
+  s = getenv("UPSTREAM"); if (s && *s) cf.bounce.upstream = cf.upstream = s;
+  s = getenv("UPSTREAM_TLS"); if (s && *s) cf.tls = s;
+  s = getenv("UPSTREAM_USER"); if (s && *s) cf.mech = "any";
+  s = getenv("UPSTREAM_TOKENCMD"); cf.token = s && *s;
+  s = getenv("UPSTREAM_MECH"); if (s && *s && strcmp(cf.mech, "none")) cf.mech = s;
   s = getenv("HELONAME");
-  if (s && *s) me = s;
+  if (s && *s) cf.bounce.me = s;
   else
   {
     if (gethostname(host, sizeof host - 1) < 0) strcpy(host, "localhost");
-    me = host;
+    cf.bounce.me = host;
   }
-  concurrency = env_uint("CONCURRENCY", 4, UINT_MAX);
-  if (!concurrency) concurrency = 1;
-  lifetime = env_uint("LIFETIME", 432000, ENVNUM_SECONDS_MAX);
-  delaywarn = env_uint("DELAYWARN", 14400, ENVNUM_SECONDS_MAX);
-  rescan = env_uint("RESCAN", 600, ENVNUM_SECONDS_MAX);
-  if (!rescan) rescan = 600;
-  rate_minute = env_uint("RATE_MINUTE", 0, UINT_MAX);
-  rate_hour = env_uint("RATE_HOUR", 0, UINT_MAX);
-  if (rate_minute > RATE_MAX || rate_hour > RATE_MAX) strerr_dief(100, "RATE_MINUTE and RATE_HOUR are at most 1000000");
+  cf.concurrency = env_uint("CONCURRENCY", 4, CONCURRENCY_MAX);
+  if (!cf.concurrency) cf.concurrency = 1;
+  cf.bounce.lifetime = env_uint("LIFETIME", 432000, ENVNUM_SECONDS_MAX);
+  cf.bounce.delaywarn = env_uint("DELAYWARN", 14400, ENVNUM_SECONDS_MAX);
+  cf.rescan = env_uint("RESCAN", 600, ENVNUM_SECONDS_MAX);
+  if (!cf.rescan) cf.rescan = 600;
+  cf.rate_minute = env_uint("RATE_MINUTE", 0, UINT_MAX);
+  cf.rate_hour = env_uint("RATE_HOUR", 0, UINT_MAX);
+  if (cf.rate_minute > RATE_MAX || cf.rate_hour > RATE_MAX) strerr_dief(100, "RATE_MINUTE and RATE_HOUR are at most 1000000");
   s = getenv("METRICS_FILE"); if (s && *s) metrics_file = s;
   s = getenv("ALERT_CMD"); if (s && *s) alert_cmd = s;
   A.maxage = env_uint("ALERT_AGE", 0, ENVNUM_SECONDS_MAX);
   s = getenv("RETRY");
   retry_parse(s && *s ? s : "60,240,540,960,1500,2160,2940,3600");
-  if (!upstream_name)
-    strerr_warni("no upstream configured: mail is accepted and held in ", qdir,
+  if (!cf.upstream)
+    strerr_warni("no upstream configured: mail is accepted and held in ", cf.qdir,
       "; write host:port into the instance's conf/UPSTREAM (and UPSTREAM_USER, UPSTREAM_PASSFILE for AUTH),"
       " then restart this service (s6-svc -r)");
 }
 
-static int dir_at (int fd, char const *name)
-{
-  int d = openat(fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (d < 0) strerr_diefusys(111, "open ", qdir, "/", name);
-  return d;
-}
-
 static void spool_open (void)
 {
-  int qfd = open(qdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (qfd < 0) strerr_diefusys(111, "open ", qdir);
-  curfd = dir_at(qfd, "cur");
-  newfd = dir_at(qfd, "new");
-  statefd = dir_at(qfd, "state");
-  tmpfd = dir_at(qfd, "tmp");
-  /* O_RDWR: we are a writer too, so the FIFO never reads EOF */
-  trigfd = openat(qfd, "trigger", O_RDWR | O_NONBLOCK | O_CLOEXEC);
-  if (trigfd < 0) strerr_diefusys(111, "open ", qdir, "/trigger");
-  fd_close(qfd);
+  char const *what;
+  if (queue_dirs_open(&SP, cf.qdir, &what) < 0) strerr_diefusys(111, "open ", cf.qdir, *what ? "/" : "", what);
 }
 
 /* ---- the loop ---- */
 
 static time_t next_wake (time_t t)
 {
-  time_t wake = t + rescan;
+  time_t wake = t + cf.rescan;
   unsigned int i;
   prioq_elt e;
-  if (prioq_min(&sched, &e) && !stopping && (workers_busy() < concurrency))
+  if (prioq_min(&L.sched, &e) && !L.stopping && (workers_busy() < cf.concurrency))
   {
     time_t g = gate_at(t);
     time_t k = e.key;
@@ -1550,18 +1445,63 @@ static int handle_signals (void)
 {
   unsigned char c;
   int rescan_now = 0;
-  while (read(sigpipe[0], &c, 1) == 1)
+  while (read(L.sigpipe[0], &c, 1) == 1)
   {
     if (c == SIGHUP) rescan_now = 1;  /* nothing to reload: look into new/ */
     else if (c == SIGTERM)
     {
-      if (!stopping) strerr_warni("stopping: finishing jobs in flight");
-      stopping = 1;
+      if (!L.stopping) strerr_warni("stopping: finishing jobs in flight");
+      L.stopping = 1;
     }
     else if (c == SIGALRM) { retry_all(); rescan_now = 1; }
     else if (c == SIGCHLD) workers_reap();
   }
   return rescan_now;
+}
+
+/* Sleeps until wake, or until a signal, the trigger or a worker's output
+   comes, and handles what came. Returns 1 when new/ was scanned. The
+   descriptors are on the heap (L.pollfd): there is one per worker. */
+static int loop_wait (time_t wake)
+{
+  unsigned int n = 2, i;
+  int scanned = 0;
+  iopause_fd *x;
+  tain deadline;
+  time_t t = now();
+  if (!genalloc_ready(iopause_fd, &L.pollfd, 2 + NWORKERS) || !genalloc_ready(unsigned int, &L.pollidx, NWORKERS + 1))
+    strerr_diefu(111, "allocate");
+  x = genalloc_s(iopause_fd, &L.pollfd);
+  x[0].fd = L.sigpipe[0]; x[0].events = IOPAUSE_READ;
+  x[1].fd = SP.trigger; x[1].events = IOPAUSE_READ;
+  for (i = 0; i < NWORKERS; i++)
+    if (WORKER(i)->out >= 0)
+    {
+      genalloc_s(unsigned int, &L.pollidx)[n - 2] = i;
+      x[n].fd = WORKER(i)->out; x[n].events = IOPAUSE_READ; n++;
+    }
+  tain_now_g();
+  tain_addsec_g(&deadline, wake <= t ? 0 : wake - t > 86400 ? 86400 : (int)(wake - t));
+  if (iopause_g(x, n, &deadline) < 0)
+  {
+    if (errno == EINTR) return 0;
+    strerr_diefusys(111, "iopause");
+  }
+  if (x[0].revents & IOPAUSE_READ && handle_signals()) { scan_new(); scanned = 1; }
+  if (x[1].revents & IOPAUSE_READ)
+  {
+    if (queue_trigger_read(&SP)) retry_all_trigger();
+    scan_new();  /* first: a request may name a message just committed */
+    control_apply();
+    scanned = 1;
+  }
+  for (i = 2; i < n; i++)
+    if (x[i].revents & (IOPAUSE_READ | IOPAUSE_EXCEPT))
+    {
+      worker *w = WORKER(genalloc_s(unsigned int, &L.pollidx)[i - 2]);
+      if (w->out >= 0) worker_read(w);
+    }
+  return scanned;
 }
 
 static void loop (void)
@@ -1570,55 +1510,16 @@ static void loop (void)
   for (;;)
   {
     time_t t, wake;
-    if (stopping && !workers_busy()) return;
+    if (L.stopping && !workers_busy()) return;
     dispatch_due();
     t = now();
     /* the pop budget ran out with work left: come straight back */
     wake = due_now(t) && worker_idle() ? t : next_wake(t);
-    {
-    iopause_fd x[2 + NWORKERS];
-    unsigned int idx[NWORKERS ? NWORKERS : 1];
-    unsigned int n = 2, i;
-    struct timespec ts;
-    tain deadline, d;
-    long long ms;
-    int r;
-    x[0].fd = sigpipe[0]; x[0].events = IOPAUSE_READ;
-    x[1].fd = trigfd; x[1].events = IOPAUSE_READ;
-    for (i = 0; i < NWORKERS; i++)
-      if (WORKER(i)->out >= 0) { idx[n - 2] = i; x[n].fd = WORKER(i)->out; x[n].events = IOPAUSE_READ; n++; }
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ms = (long long)wake * 1000 - ((long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-    if (ms < 0) ms = 0;
-    if (ms > 86400000) ms = 86400000;
-    tain_now_g();
-    tain_from_millisecs(&d, (int)ms);
-    tain_add_g(&deadline, &d);
-    r = iopause_g(x, n, &deadline);
-    if (r < 0)
-    {
-      if (errno == EINTR) continue;
-      strerr_diefusys(111, "iopause");
-    }
-    if (x[0].revents & IOPAUSE_READ && handle_signals()) { scan_new(); last_scan = now(); }
-    if (x[1].revents & IOPAUSE_READ)
-    {
-      if (trigger_drain()) retry_all_trigger();
-      scan_new();  /* first: a request may name a message just committed */
-      control_apply();
-      last_scan = now();
-    }
-    for (i = 2; i < n; i++)
-      if (x[i].revents & (IOPAUSE_READ | IOPAUSE_EXCEPT))
-      {
-        worker *w = WORKER(idx[i - 2]);
-        if (w->out >= 0) worker_read(w);
-      }
-    }
+    if (loop_wait(wake)) last_scan = now();
     t = now();
     workers_watchdog(t);
-    if (t - last_scan >= (time_t)rescan) { scan_new(); last_scan = t; }
-    if (t - last_sweep >= (time_t)rescan) { sweep_tmp(t); last_sweep = t; }
+    if (t - last_scan >= (time_t)cf.rescan) { scan_new(); last_scan = t; }
+    if (t - last_sweep >= (time_t)cf.rescan) { sweep_tmp(t); last_sweep = t; }
     status_update(t, 0);
   }
 }
@@ -1632,20 +1533,20 @@ int main (int argc, char const *const *argv)
   {
     int opt = subgetopt_r(argc, argv, "v", &l);
     if (opt == -1) break;
-    if (opt == 'v') verbose = 1; else dieusage();
+    if (opt == 'v') cf.verbose = 1; else dieusage();
   }
   argc -= l.ind; argv += l.ind;
   if (argc) dieusage();
-  config();
+  config_read();
   spool_open();
   sig_setup();
-  if (!gate_init(&G, retry, nretry, rate_minute, rate_hour)) strerr_diefu(111, "allocate the rate limiter");
+  if (!gate_init(&L.gate, cf.retry, cf.nretry, cf.rate_minute, cf.rate_hour)) strerr_diefu(111, "allocate the rate limiter");
   {
     unsigned int n;
     char const *s = getenv("PAUSE_PROBE");
     unsigned int *probe = gate_schedule_parse(s && *s ? s : GATE_PROBE_DEFAULT, &n);
     if (!probe) { if (errno == EINVAL) strerr_dieinvalid(100, "PAUSE_PROBE"); strerr_diefu(111, "allocate"); }
-    gate_set_probe(&G, probe, n);
+    gate_set_probe(&L.gate, probe, n);
   }
   sweep_tmp(now());
   scan_cur();
@@ -1655,7 +1556,7 @@ int main (int argc, char const *const *argv)
   S.started = now();
   {
     char fmt[UINT64_FMT];
-    fmt[uint64_fmt(fmt, nqueued)] = 0;
+    fmt[uint64_fmt(fmt, L.nqueued)] = 0;
     strerr_warni("started: ", fmt, " messages queued");
   }
   control_apply();

@@ -28,6 +28,41 @@ static int put (buffer *b, char const *s)
   return buffer_puts(b, s) < 0 ? -1 : 0;
 }
 
+/* Outside text (an address, a name from the configuration) in the form of
+   lib/printable.h: every byte outside 0x20-0x7e becomes '?'. The whole
+   notification is 7-bit (text/plain; charset=us-ascii, no
+   Content-Transfer-Encoding), and an 8-bit address written raw would
+   make it a lie; the envelope keeps the address as it is. */
+static int put_safe (buffer *b, char const *s)
+{
+  for (; *s; s++)
+  {
+    char c = (unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e ? '?' : *s;
+    if (buffer_put(b, &c, 1) < 0) return -1;
+  }
+  return 0;
+}
+
+/* An address in the delivery-status part, for programs: as it is when
+   it is plain ASCII; else in xtext (RFC 3461, section 4: "+" and two hex
+   digits for each byte outside 0x21-0x7e, and for "+" and "="), which
+   is 7-bit and gives the address back byte for byte. */
+static int put_xtext (buffer *b, char const *s)
+{
+  static char const hex[] = "0123456789ABCDEF";
+  char const *p = s;
+  while (*p && (unsigned char)*p > 0x20 && (unsigned char)*p < 0x7f) p++;
+  if (!*p) return put(b, s);
+  for (; *s; s++)
+  {
+    unsigned char c = *s;
+    char x[3] = { '+', hex[c >> 4], hex[c & 15] };
+    if (c > 0x20 && c < 0x7f && c != '+' && c != '=') { if (buffer_put(b, s, 1) < 0) return -1; }
+    else if (buffer_put(b, x, 3) < 0) return -1;
+  }
+  return 0;
+}
+
 static int putn (buffer *b, uint64_t u)
 {
   char fmt[UINT64_FMT];
@@ -70,7 +105,7 @@ static int put_headers (buffer *b, dsn const *d)
 {
   char const *what = d->delayed ? "Delayed Mail (still being retried)" : "Undelivered Mail Returned to Sender";
   if (put(b, "From: Mail Delivery System <MAILER-DAEMON@") || put(b, d->me) || put(b, ">\n")
-   || put(b, "To: <") || put(b, d->to) || put(b, ">\n")
+   || put(b, "To: <") || put_safe(b, d->to) || put(b, ">\n")
    || put(b, "Subject: ") || put(b, what) || put(b, "\n")
    || put(b, "Date: ") || put_date(b, d->now) || put(b, "\n")
    || put(b, "Message-ID: <") || put(b, d->id) || put(b, d->delayed ? ".delay." : ".bounce.")
@@ -100,9 +135,9 @@ static int put_text (buffer *b, dsn const *d)
       : "Your message could not be delivered to the recipients below.\nIt has been given up; this is a permanent error.\n\n")) return -1;
   for (; i < d->n; i++)
   {
-    if (put(b, "<") || put(b, d->rcpts[i].addr) || put(b, ">: ")) return -1;
+    if (put(b, "<") || put_safe(b, d->rcpts[i].addr) || put(b, ">: ")) return -1;
     if (d->rcpts[i].code && (putn(b, d->rcpts[i].code) || put(b, " "))) return -1;
-    if (put(b, d->rcpts[i].text) || put(b, "\n")) return -1;
+    if (put_safe(b, d->rcpts[i].text) || put(b, "\n")) return -1;
   }
   return put(b, "\n");
 }
@@ -112,11 +147,11 @@ static int put_rcpt_status (buffer *b, dsn const *d, dsn_rcpt const *r)
   char status[16];
   if (r->status) { size_t l = strlen(r->status); if (l > 15) l = 15; memcpy(status, r->status, l); status[l] = 0; }
   else dsn_status(status, r->code, r->text);
-  if (put(b, "\nFinal-Recipient: rfc822; ") || put(b, r->addr)
+  if (put(b, "\nFinal-Recipient: rfc822; ") || put_xtext(b, r->addr)
    || put(b, "\nAction: ") || put(b, d->delayed ? "delayed" : "failed")
    || put(b, "\nStatus: ") || put(b, status)) return -1;
   if (d->upstream && (put(b, "\nRemote-MTA: dns; ") || put(b, d->upstream))) return -1;
-  if (r->code && (put(b, "\nDiagnostic-Code: smtp; ") || putn(b, r->code) || put(b, " ") || put(b, r->text))) return -1;
+  if (r->code && (put(b, "\nDiagnostic-Code: smtp; ") || putn(b, r->code) || put(b, " ") || put_safe(b, r->text))) return -1;
   return put(b, "\n");
 }
 

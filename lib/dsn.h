@@ -1,7 +1,11 @@
 /* dsn.h: build a delivery status notification (a bounce or a delay warning):
    RFC 3464 message/delivery-status inside an RFC 6522 multipart/report, with
    the original message's headers as text/rfc822-headers, and
-   Auto-Submitted: auto-replied (RFC 3834). Its envelope sender must be null. */
+   Auto-Submitted: auto-replied (RFC 3834). Its envelope sender must be null.
+   The notification is 7-bit US-ASCII, as it declares: for people,
+   addresses and texts are in the printable form of lib/printable.h (an
+   8-bit byte shows as '?'); Final-Recipient gives an address with such
+   bytes in xtext (RFC 3461), so that a program gets it back whole. */
 #ifndef SMARTHOST_DSN_H
 #define SMARTHOST_DSN_H
 

@@ -1,8 +1,10 @@
 /* queue_control.c: control requests to the scheduler (queue_control.h) */
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <string.h>
 #include <time.h>
@@ -10,6 +12,7 @@
 
 #include <skalibs/allreadwrite.h>
 #include <skalibs/djbunix.h>
+#include <skalibs/unix-transactional.h>
 
 #include "printable.h"
 #include "queue_control.h"
@@ -104,4 +107,106 @@ int queue_control_wait (char const *dir, char const *reqid, unsigned int secs, s
      and its reply is left for a person to see) */
   unlink(req);
   return 0;
+}
+
+/* ---- the scheduler's end ---- */
+
+int queue_control_open (char const *dir)
+{
+  int ctl;
+  int qfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (qfd < 0) return -1;
+  if (mkdirat(qfd, "control", 0700) < 0 && errno != EEXIST) { int e = errno; fd_close(qfd); return (errno = e, -1); }
+  ctl = openat(qfd, "control", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  {
+    int e = errno;
+    fd_close(qfd);
+    errno = e;
+  }
+  return ctl;
+}
+
+static int name_cmp (void const *a, void const *b)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int queue_control_pending (int ctl, genalloc *names)
+{
+  DIR *dir;
+  struct dirent *d;
+  size_t first = genalloc_len(char *, names);
+  int fd = dup(ctl);
+  if (fd < 0) return -1;
+  dir = fdopendir(fd);
+  if (!dir) { int e = errno; fd_close(fd); return (errno = e, -1); }
+  rewinddir(dir);
+  while ((d = readdir(dir)))
+  {
+    char *p;
+    if (!queue_id_valid(d->d_name)) continue;  /* replies, markers, REQ.new */
+    if (!(p = strdup(d->d_name)) || !genalloc_append(char *, names, &p))
+    {
+      int e = errno;
+      free(p);
+      closedir(dir);
+      return (errno = e ? e : ENOMEM, -1);
+    }
+  }
+  closedir(dir);
+  if (genalloc_len(char *, names) > first)  /* qsort of a null array is undefined */
+    qsort(genalloc_s(char *, names) + first, genalloc_len(char *, names) - first, sizeof(char *), &name_cmp);
+  return 0;
+}
+
+void queue_control_names_free (genalloc *names)
+{
+  size_t i = 0;
+  for (; i < genalloc_len(char *, names); i++) free(genalloc_s(char *, names)[i]);
+  genalloc_free(char *, names);
+}
+
+int queue_control_read (int ctl, char const *req, queue_control *c)
+{
+  char buf[512];
+  ssize_t r = openreadnclose_at(ctl, req, buf, sizeof buf);
+  if (r < 0) return -1;
+  return r > 0 && queue_control_parse(buf, r, c);
+}
+
+int queue_control_answer (int ctl, char const *req, char const *answer, char const **what)
+{
+  char name[QUEUE_ID_SIZE + 8];
+  size_t n = strlen(req), len = strlen(answer);
+  int fd, e = 0;
+  if (n >= QUEUE_ID_SIZE) return (errno = ENAMETOOLONG, *what = "answer control/", -1);
+  memcpy(name, req, n);
+  memcpy(name + n, ".reply", 7);
+  fd = openat(ctl, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) e = errno;
+  else
+  {
+    if (allwrite(fd, answer, len) != len || allwrite(fd, "\n", 1) != 1) e = errno;
+    fd_close(fd);
+  }
+  if (e) *what = "write the reply to control/";
+  if (unlinkat(ctl, req, 0) < 0) { e = errno; *what = "remove control/"; }
+  return e ? (errno = e, -1) : 0;
+}
+
+int queue_control_mark (int ctl, char const *name, char const *id, int on)
+{
+  char path[16 + QUEUE_ID_SIZE];
+  size_t n = strlen(name);
+  if (n >= 16) return (errno = ENAMETOOLONG, -1);
+  memcpy(path, name, n + 1);
+  if (id) memcpy(path + n, id, QUEUE_ID_SIZE);
+  if (on)
+  {
+    int fd = openat(ctl, path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) return -1;
+    fd_close(fd);
+    return 0;
+  }
+  return unlinkat(ctl, path, 0) < 0 && errno != ENOENT ? -1 : 0;
 }

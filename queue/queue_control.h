@@ -15,6 +15,7 @@
 #ifndef SMARTHOST_QUEUE_CONTROL_H
 #define SMARTHOST_QUEUE_CONTROL_H
 
+#include <skalibs/genalloc.h>
 #include <skalibs/stralloc.h>
 #include "queue.h"
 
@@ -40,5 +41,30 @@ int queue_control_wait (char const *dir, char const *reqid, unsigned int secs, s
 
 /* Parses the len bytes of a request file. 1 when it is well-formed, 0 if not. */
 int queue_control_parse (char const *s, size_t len, queue_control *c);
+
+/* The scheduler's end. */
+
+/* Opens dir/control, made (0700) when missing: an instance from before
+   it. Returns its descriptor, or -1 with errno. */
+int queue_control_open (char const *dir);
+
+/* The requests waiting in ctl, in the order of their names (the order
+   they were made in): strdup'ed ids appended to names (char *), which
+   queue_control_names_free frees. 0, or -1 with errno. */
+int queue_control_pending (int ctl, genalloc *names);
+void queue_control_names_free (genalloc *names);
+
+/* Reads request req. 1: well-formed, in c; 0: malformed; -1 with errno
+   (ENOENT: its requester withdrew it). */
+int queue_control_read (int ctl, char const *req, queue_control *c);
+
+/* Writes answer as req.reply (replaced whole), then removes req. 0, or
+   -1 with errno and *what naming the step that failed (the removal is
+   tried even when the reply could not be written). */
+int queue_control_answer (int ctl, char const *req, char const *answer, char const **what);
+
+/* Makes (on 1) or removes (on 0) the marker name, or name followed by
+   id when id is not NULL: hold-all, held.ID. 0, or -1 with errno. */
+int queue_control_mark (int ctl, char const *name, char const *id, int on);
 
 #endif

@@ -17,7 +17,7 @@
 #     in a round without a kill, at least once in a round with one;
 #   - nothing reaches a recipient no envelope named.
 # Prints "# ..." comments and, at the end, "ok" or "FAIL: why" lines.
-import os, random, signal, subprocess, sys, time
+import os, random, re, signal, subprocess, sys, time
 
 seed, rounds, maxrcpt = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 rng = random.Random(seed)
@@ -86,6 +86,9 @@ def inject(m, rcpts):
 def spool_empty():
     return not any(n for sub in ("new", "cur", "state") for n in os.listdir(os.path.join(Q, sub)))
 
+def xtext_decode(s):
+    return re.sub(rb"\+([0-9A-F]{2})", lambda m: bytes([int(m.group(1), 16)]), s)
+
 def counts(name):
     c = {}
     try:
@@ -94,7 +97,8 @@ def counts(name):
         return c
     for line in data.split(b"\n"):
         if not line: continue
-        addr = line.split(b" ", 1)[1] if name == "delivered" else line
+        # a bounce names an 8-bit address in xtext (RFC 3461, lib/dsn.c)
+        addr = line.split(b" ", 1)[1] if name == "delivered" else xtext_decode(line)
         c[key(addr)] = c.get(key(addr), 0) + 1
     return c
 

@@ -1,9 +1,16 @@
-/* Unit tests of the admin pieces: control requests (queue_control_parse),
+/* Unit tests of the admin pieces: control requests (queue_control_parse,
+   and the scheduler's end: the pending requests in order, withdrawn and
+   malformed ones, the answer, the markers),
    alerts (alert_check), the status and metrics text (queue_status_*), and
    the pause advice fitted to its cause (gate_advice_cause). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include "alert.h"
 #include "gate.h"
@@ -140,11 +147,62 @@ static void test_advice (void)
   tap_ok(!strcmp(gate_advice_cause("tls", "x", 1), gate_advice("tls")), "other classes: the usual advice");
 }
 
+/* The scheduler's end over a spool directory with three requests made out
+   of order, a reply and a marker lying about, and one withdrawn. */
+static void ctl_put (int ctl, char const *name, char const *text)
+{
+  int fd = openat(ctl, name, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) exit(2);
+  close(fd);
+}
+
+static void test_scheduler_end (void)
+{
+  char dir[] = "/tmp/unit-admin-XXXXXX";
+  char buf[64];
+  genalloc names = GENALLOC_ZERO;
+  char const *what = 0;
+  queue_control c;
+  int ctl, fd;
+  ssize_t r;
+  if (!mkdtemp(dir)) exit(2);
+  ctl = queue_control_open(dir);
+  tap_ok(ctl >= 0, "control/ is made when missing and opened");
+  ctl_put(ctl, "1700000000.000000003.0000000003", "hold\t\t\n");
+  ctl_put(ctl, "1700000000.000000001.0000000001", "release\t" ID "\t\n");
+  ctl_put(ctl, "1700000000.000000002.0000000002", "garbage");
+  ctl_put(ctl, "1700000000.000000009.0000000009.reply", "ok\n");
+  ctl_put(ctl, "hold-all", "");
+  tap_ok(queue_control_pending(ctl, &names) == 0 && genalloc_len(char *, &names) == 3
+    && !strcmp(genalloc_s(char *, &names)[0], "1700000000.000000001.0000000001")
+    && !strcmp(genalloc_s(char *, &names)[2], "1700000000.000000003.0000000003"),
+    "the pending requests, only they, in the order of their names");
+  tap_ok(queue_control_read(ctl, genalloc_s(char *, &names)[0], &c) == 1 && !strcmp(c.verb, "release") && !strcmp(c.id, ID),
+    "a request is read and parsed");
+  tap_is(queue_control_read(ctl, genalloc_s(char *, &names)[1], &c), 0, "a malformed request reads as such");
+  unlinkat(ctl, genalloc_s(char *, &names)[2], 0);
+  tap_ok(queue_control_read(ctl, genalloc_s(char *, &names)[2], &c) < 0 && errno == ENOENT, "a withdrawn request is ENOENT");
+  tap_ok(queue_control_answer(ctl, genalloc_s(char *, &names)[0], "ok: released", &what) == 0
+    && faccessat(ctl, genalloc_s(char *, &names)[0], F_OK, 0) < 0, "the answer removes the request");
+  fd = openat(ctl, "1700000000.000000001.0000000001.reply", O_RDONLY);
+  r = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+  if (fd >= 0) close(fd);
+  tap_ok(r == 13 && !memcmp(buf, "ok: released\n", 13), "the reply holds the answer and a newline");
+  queue_control_names_free(&names);
+  tap_ok(queue_control_mark(ctl, "held.", ID, 1) == 0 && faccessat(ctl, "held." ID, F_OK, AT_SYMLINK_NOFOLLOW) == 0
+    && queue_control_mark(ctl, "held.", ID, 0) == 0 && faccessat(ctl, "held." ID, F_OK, AT_SYMLINK_NOFOLLOW) < 0
+    && queue_control_mark(ctl, "held.", ID, 0) == 0, "a marker is made, removed, and removing it twice is no error");
+  close(ctl);
+  snprintf(buf, sizeof buf, "rm -rf %s", dir);
+  if (system(buf) != 0) exit(2);
+}
+
 int main (void)
 {
-  tap_plan(31);
+  tap_plan(39);
   test_parse();
   test_parse_random();
+  test_scheduler_end();
   test_alerts();
   test_status_text();
   test_advice();
