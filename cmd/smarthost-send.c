@@ -111,12 +111,14 @@ static loopstate L = { GENALLOC_ZERO, GENALLOC_ZERO, PRIOQ_ZERO, 0, { 0 }, GENAL
 #define MSG_UNKNOWN 1   /* state file not read since start-up: respect its next time */
 #define MSG_HELD 2      /* held by smarthost-control: not dispatched */
 #define MSG_PARKED 4    /* held and taken out of the schedule */
+#define MSG_COUNTED 8   /* rcpts is known (queue/status's recipients) */
 
 typedef struct msg_s msg;
 struct msg_s
 {
   char id[QUEUE_ID_SIZE];
   unsigned char flags;
+  uint32_t rcpts;       /* recipients not done or failed, when MSG_COUNTED */
 };
 
 static queue_status S = QUEUE_STATUS_ZERO;  /* for queue/status and METRICS_FILE */
@@ -147,6 +149,7 @@ static uint32_t msg_new (char const *id, unsigned char flags)
   msg m;
   memcpy(m.id, id, QUEUE_ID_SIZE);
   m.flags = flags;
+  m.rcpts = 0;
   if (genalloc_len(uint32_t, &L.freeslots))
   {
     size_t n = genalloc_len(uint32_t, &L.freeslots) - 1;
@@ -602,6 +605,7 @@ static int dispatch (worker *w, uint32_t slot, time_t t)
   }
   m->flags &= ~MSG_UNKNOWN;
   round_plan(w);
+  m->rcpts = NPEND(w) + genalloc_len(uint32_t, &w->failed); m->flags |= MSG_COUNTED;
   if (!NPEND(w))
   {
     if (genalloc_len(uint32_t, &w->failed)) msg_settle(w, t);
@@ -719,6 +723,7 @@ static void msg_settle (worker *w, time_t t)
   if (!n) { msg_done(w); return; }
   if (due & BOUNCE_WARN)
     if (bounce_send(w, genalloc_s(uint32_t, &w->idx), n, 1, 0)) w->st.warned = 1;
+  MSG(slot)->rcpts = n; MSG(slot)->flags |= MSG_COUNTED;
   w->st.next = t + retry_delay(w->st.attempts - 1);
   /* the move from new/ to cur/ on disk before the first state file: a
      power loss must not bring back new/ID (whose scan then takes it again
@@ -1053,6 +1058,7 @@ static int manual_hold;           /* smarthost-control hold: the whole queue */
 static int ctlfd = -1;            /* control/, or -1 */
 
 #define STATUS_EVERY 30           /* the oldest's age in METRICS_FILE is this fresh */
+#define STATUS_READS 1000         /* messages read per status to count their recipients */
 
 static int control_held (void)
 {
@@ -1089,6 +1095,23 @@ static void status_paused (char const *advice, char const *code, char const *tex
     pause_reason.len = 0;
 }
 
+/* The recipients of m still to deliver: known since the scheduler read
+   it, else read now (queue_status_rcpts), at most *reads messages per
+   gathering (a restart with a large queue); until read, it counts one. */
+static uint32_t msg_rcpts (msg *m, unsigned int *reads)
+{
+  uint32_t k;
+  int r;
+  if (m->flags & MSG_COUNTED) return m->rcpts;
+  if (!*reads) return 1;
+  (*reads)--;
+  r = queue_status_rcpts(SP.cur, SP.state, m->id, &k);
+  if (r <= 0) return 1;
+  m->rcpts = k;
+  m->flags |= MSG_COUNTED;
+  return k;
+}
+
 /* Fills S from the gate and the message table: O(messages), so at most
    once a second. */
 static void status_gather (time_t t)
@@ -1096,10 +1119,13 @@ static void status_gather (time_t t)
   size_t i, n = genalloc_len(msg, &L.msgs);
   S.oldest[0] = 0;
   S.held = 0;
+  unsigned int reads = STATUS_READS;
+  S.recipients = 0;
   for (i = 0; i < n; i++)
   {
-    msg const *m = MSG(i);
+    msg *m = MSG(i);
     if (!m->id[0]) continue;
+    S.recipients += msg_rcpts(m, &reads);
     if (m->flags & MSG_HELD) S.held++;
     if (!S.oldest[0] || strcmp(m->id, S.oldest) < 0) memcpy(S.oldest, m->id, QUEUE_ID_SIZE);
   }
