@@ -53,6 +53,7 @@
 #include "queue_control.h"
 #include "queue_dirs.h"
 #include "queue_state.h"
+#include "queue_list.h"
 #include "queue_status.h"
 
 #define USAGE "smarthost-send [ -v ]"
@@ -1059,6 +1060,12 @@ static int ctlfd = -1;            /* control/, or -1 */
 
 #define STATUS_EVERY 30           /* the oldest's age in METRICS_FILE is this fresh */
 #define STATUS_READS 1000         /* messages read per status to count their recipients */
+static char const *mailq_file;    /* MAILQ_FILE: 0, none */
+static int list_due;              /* the status was written since MAILQ_FILE was */
+static time_t listed;             /* when MAILQ_FILE was last written */
+#define LIST_EVERY 5
+#define LIST_MAX 1000
+#define LIST_RCPTS 20             /* recipients per message in MAILQ_FILE */
 
 static int control_held (void)
 {
@@ -1192,9 +1199,28 @@ static void status_update (time_t t, int force)
   /* the send user's (and root's): ids and the upstream's texts are for the administrator */
   status_write_file(path.s, &sa, 0600);
   status_written = t;
+  list_due = 1;
   if (!metrics_file) return;
   sa.len = 0;
   if (queue_status_metrics(&sa, &S, t)) status_write_file(metrics_file, &sa, 0644);
+}
+
+/* MAILQ_FILE: the listing of mailq (queue_list.h) for the members of the
+   instance's group, who may not read the spool. Written after the status
+   file was, at most every LIST_EVERY seconds, the oldest LIST_MAX
+   messages: it reads two files per message. */
+static void listing_update (time_t t)
+{
+  static int failing;
+  if (!mailq_file || !list_due || t < listed + LIST_EVERY) return;
+  list_due = 0;
+  listed = t;
+  if (queue_list_write(cf.qdir, mailq_file, LIST_MAX, LIST_RCPTS, 0640, t) < 0)
+  {
+    if (!failing) strerr_warnwusys("write the listing ", mailq_file);
+    failing = 1;
+  }
+  else failing = 0;
 }
 
 /* ---- control requests (queue_control.h, smarthost-control) ---- */
@@ -1427,6 +1453,7 @@ static void config_read (void)
   cf.rate_hour = env_uint("RATE_HOUR", 0, UINT_MAX);
   if (cf.rate_minute > RATE_MAX || cf.rate_hour > RATE_MAX) strerr_dief(100, "RATE_MINUTE and RATE_HOUR are at most 1000000");
   s = getenv("METRICS_FILE"); if (s && *s) metrics_file = s;
+  s = getenv("MAILQ_FILE"); if (s && *s) mailq_file = s;
   s = getenv("ALERT_CMD"); if (s && *s) alert_cmd = s;
   A.maxage = env_uint("ALERT_AGE", 0, ENVNUM_SECONDS_MAX);
   s = getenv("RETRY");
@@ -1464,6 +1491,7 @@ static time_t next_wake (time_t t)
     if (WORKER(i)->busy && WORKER(i)->deadline < wake) wake = WORKER(i)->deadline;
   if (wake > t + STATUS_EVERY) wake = t + STATUS_EVERY;  /* the status's ages stay fresh */
   if (status_due && wake > t + 1) wake = t + 1;
+  if (mailq_file && list_due && wake > listed + LIST_EVERY) wake = listed + LIST_EVERY;
   return wake;
 }
 
@@ -1547,6 +1575,7 @@ static void loop (void)
     if (t - last_scan >= (time_t)cf.rescan) { scan_new(); last_scan = t; }
     if (t - last_sweep >= (time_t)cf.rescan) { sweep_tmp(t); last_sweep = t; }
     status_update(t, 0);
+    listing_update(t);
   }
 }
 
