@@ -2,8 +2,10 @@
 # Every variable a program reads is in smarthost-conf(5): the names the C
 # programs read (getenv and the env_* helpers of cmd/, lib/ and queue/)
 # and those the run scripts read, each found in a bold name of the page
-# (a setting's entry, or the "NOT SETTINGS" section). And every setting
-# smarthost-setup writes into conf/ is read by something and documented.
+# (a setting's entry, or the "NOT SETTINGS" section). Stricter than the
+# word search of 0521, which the page's own ".SH NAME" satisfied for
+# sendmail's NAME. And every setting smarthost-setup writes into conf/ is
+# read by something and documented.
 . "$(dirname "$0")/lib.sh"
 plan 5
 
