@@ -1,5 +1,6 @@
 #!/bin/sh
-# Recipients queued, in queue/status, smarthost-status and METRICS_FILE:
+# Recipients queued, in queue/status, smarthost-status and METRICS_FILE
+# (and the upstream's SIZE in smarthost-status):
 # the recipients of the queued messages that are neither delivered nor
 # failed. Counted from what the scheduler learnt trying a message, and,
 # for a message it has not read since it started (held at a restart),
@@ -7,7 +8,7 @@
 # names twice (the domain in another case) counts once.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/send-lib.sh"
-plan 14
+plan 16
 
 METRICS_FILE=$T/textfile/smarthost.prom; export METRICS_FILE
 mkdir -p "$T/textfile"
@@ -19,6 +20,10 @@ ok "the attempt is over" wait_for 20 grep -qs '^deferrals	2$' "$Q/status"
 ok "status: two recipients left of one message" wait_for 20 sh -c "grep -qx 'messages	1' '$Q/status' && grep -qx 'recipients	2' '$Q/status'"
 like "smarthost-status says so" "$(smarthost-status "$Q")" 'recipients: +2 not yet delivered'
 ok "metrics say so" wait_for 20 grep -qx 'smarthost_queue_recipients 2' "$METRICS_FILE"
+# the upstream's SIZE, as smarthost-remote records it (queue/upstream-size)
+like "smarthost-status: the upstream's SIZE not known yet" "$(smarthost-status "$Q")" 'upstream SIZE: not known yet'
+echo 10240000 > "$Q/upstream-size"
+like "then the SIZE the upstream advertised" "$(smarthost-status "$Q")" 'upstream SIZE: 10240000 octets'
 ok "hold the queue" smarthost-control "$Q" hold 2>/dev/null
 stop_send
 
