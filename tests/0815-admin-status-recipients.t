@@ -8,7 +8,7 @@
 # names twice (the domain in another case) counts once.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/send-lib.sh"
-plan 16
+plan 19
 
 METRICS_FILE=$T/textfile/smarthost.prom; export METRICS_FILE
 mkdir -p "$T/textfile"
@@ -45,4 +45,14 @@ ok "its recipient no longer counts" wait_for 20 grep -qx 'recipients	5' "$Q/stat
 ok "release" smarthost-control "$Q" release 2>/dev/null
 ok "tried" wait_for 20 grep -qs '^deferrals	3$' "$Q/status"
 ok "still five recipients after the attempt" wait_for 20 grep -qx 'recipients	5' "$Q/status"
+stop_send
+
+# paused (a refused password): when the next probe goes, and the recipients
+# of the message that met the pause still count
+touch "$FAKE_DIR/authfail"
+start_send
+inject alice@example.org defer-five@example.net defer-six@example.net
+ok "paused" wait_for 20 grep -qs '^paused	1$' "$Q/status"
+like "smarthost-status says when the next probe goes" "$(smarthost-status "$Q")" 'next probe: +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} UTC \(in [0-9]+ s\)'
+ok "seven recipients: five, and the two the pause kept" wait_for 20 grep -qx 'recipients	7' "$Q/status"
 stop_send
