@@ -175,6 +175,13 @@ static void msg_free (uint32_t slot)
   if (!genalloc_append(uint32_t, &L.freeslots, &slot)) strerr_diefu(111, "grow the free list");
 }
 
+/* What the scheduler learnt reading the message: its recipients not done. */
+static void msg_counted (msg *m, size_t n)
+{
+  m->rcpts = (uint32_t)n;
+  m->flags |= MSG_COUNTED;
+}
+
 static time_t id_arrival (char const *id)
 {
   uint64_t t = 0;
@@ -606,7 +613,7 @@ static int dispatch (worker *w, uint32_t slot, time_t t)
   }
   m->flags &= ~MSG_UNKNOWN;
   round_plan(w);
-  m->rcpts = NPEND(w) + genalloc_len(uint32_t, &w->failed); m->flags |= MSG_COUNTED;
+  msg_counted(m, NPEND(w) + genalloc_len(uint32_t, &w->failed));
   if (!NPEND(w))
   {
     if (genalloc_len(uint32_t, &w->failed)) msg_settle(w, t);
@@ -724,7 +731,7 @@ static void msg_settle (worker *w, time_t t)
   if (!n) { msg_done(w); return; }
   if (due & BOUNCE_WARN)
     if (bounce_send(w, genalloc_s(uint32_t, &w->idx), n, 1, 0)) w->st.warned = 1;
-  MSG(slot)->rcpts = n; MSG(slot)->flags |= MSG_COUNTED;
+  msg_counted(MSG(slot), n);
   w->st.next = t + retry_delay(w->st.attempts - 1);
   /* the move from new/ to cur/ on disk before the first state file: a
      power loss must not bring back new/ID (whose scan then takes it again
@@ -1124,9 +1131,9 @@ static uint32_t msg_rcpts (msg *m, unsigned int *reads)
 static void status_gather (time_t t)
 {
   size_t i, n = genalloc_len(msg, &L.msgs);
+  unsigned int reads = STATUS_READS;
   S.oldest[0] = 0;
   S.held = 0;
-  unsigned int reads = STATUS_READS;
   S.recipients = 0;
   for (i = 0; i < n; i++)
   {
