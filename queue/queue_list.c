@@ -64,14 +64,20 @@ static int state_read (queue_list *l, char const *id)
 {
   stralloc file = STRALLOC_ZERO;
   size_t pos = 0;
-  int ok = 1;
+  int ok = 1, fd, r;
   /* a table grown for one huge message is given back, so that the
      thousands of small ones after it do not each clear it */
   if (l->done.hashcap > 4096) queue_state_free(&l->done); else queue_state_clear(&l->done);
   l->reply.len = 0;
   l->replydefer = 0;
   if (!path_set(l, "state", id)) return 0;
-  if (!openslurpclose(&file, l->path.s)) return errno != ENOMEM;
+  /* as the message: no link followed (root's mailq would show lines of
+     another file), no FIFO read */
+  fd = queue_msg_openat(AT_FDCWD, l->path.s);
+  if (fd < 0) return 1;
+  r = slurp(&file, fd);
+  fd_close(fd);
+  if (!r) { stralloc_free(&file); return errno != ENOMEM; }
   while (ok && pos < file.len)
   {
     char *nl = memchr(file.s + pos, '\n', file.len - pos);

@@ -24,6 +24,7 @@
 #define C "1795816348.000000000.0000000003"
 #define L "1795816349.000000000.0000000004"
 #define N "1795816350.000000000.0000000005"
+#define S "1795816351.000000000.0000000006"
 
 static char dir[64];
 
@@ -62,6 +63,15 @@ static void spool_make (void)
   snprintf(path, sizeof path, "%s/cur/%s", dir, L);
   if (symlink("/etc/passwd", path) < 0) { perror(path); exit(2); }
   put("new", N, "F a@b.test\nT \x9b" "evil@x.test\n\nbody\n");
+  /* S: its state file a link to another file */
+  put("cur", S, "F a@b.test\nT x@y.test\n\nbody\n");
+  put("control", "elsewhere", "defer\tx@y.test\t451\tsecret from elsewhere\n");
+  snprintf(path, sizeof path, "%s/state/%s", dir, S);
+  {
+    char target[256];
+    snprintf(target, sizeof target, "%s/control/elsewhere", dir);
+    if (symlink(target, path) < 0) { perror(path); exit(2); }
+  }
 }
 
 static int curfd, statefd;
@@ -118,6 +128,9 @@ static void test_lines (void)
   tap_ok(r == 1 && has(s, " 0 (not a message file: a link, FIFO or directory)\n"), "a link: named, not followed");
   s = line(&l, "new", N, &r);
   tap_ok(has(s, "<?evil@x.test> (new)\n"), "in new/: (new), its CSI byte made printable");
+  l.wait = 0;
+  s = line(&l, "cur", S, &r);
+  tap_ok(has(s, "<x@y.test> (not tried yet)\n") && !strstr(s, "secret"), "a state file that is a link: not followed");
   s = line(&l, "cur", "1795816399.000000000.0000000009", &r);
   tap_is(r, 0, "a message gone meanwhile: no line");
   queue_list_free(&l);
@@ -156,14 +169,14 @@ static void test_ids_and_file (void)
   char const *id, *sub;
   size_t n;
   l.q = dir;
-  tap_ok(queue_list_ids(&l, &ids, &n) == 0 && n == 5, "ids: five entries in new/ and cur/");
+  tap_ok(queue_list_ids(&l, &ids, &n) == 0 && n == 6, "ids: six entries in new/ and cur/");
   queue_list_entry(ids.s, &id, &sub);
   tap_ok(!strcmp(id, A) && !strcmp(sub, "cur"), "ids: the oldest first, with its directory");
   snprintf(path, sizeof path, "%s/listing", dir);
   tap_ok(queue_list_write(dir, path, 3, 20, 0640, 1795816346) == 0 && stat(path, &st) == 0 && (st.st_mode & 07777) == 0640,
     "the listing file: written, mode 0640");
-  tap_ok(openslurpclose(&file, path) && stralloc_0(&file) && strstr(file.s, "-- 5 messages (the oldest 3 listed)\n")
-    && strstr(file.s, A " ") && !strstr(file.s, N " "), "the listing file: the oldest three of five");
+  tap_ok(openslurpclose(&file, path) && stralloc_0(&file) && strstr(file.s, "-- 6 messages (the oldest 3 listed)\n")
+    && strstr(file.s, A " ") && !strstr(file.s, N " "), "the listing file: the oldest three of six");
   queue_list_free(&l);
   stralloc_free(&ids);
   stralloc_free(&file);
@@ -172,7 +185,7 @@ static void test_ids_and_file (void)
 int main (void)
 {
   char cmd[128];
-  tap_plan(23);
+  tap_plan(24);
   spool_make();
   {
     char p[256];
