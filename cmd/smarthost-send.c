@@ -586,6 +586,7 @@ static int dispatch (worker *w, uint32_t slot, time_t t)
     queue_state_clear(&w->st);
   }
   w->hadstate = r != 0;
+  if (r > 0) msg_counted(m, queue_status_pending(&w->st));
   if (m->flags & MSG_HELD) { m->flags |= MSG_PARKED; return 0; }  /* out of the schedule until released */
   if (r > 0 && (m->flags & MSG_UNKNOWN) && w->st.next > t)
   {
@@ -1066,7 +1067,6 @@ static int manual_hold;           /* smarthost-control hold: the whole queue */
 static int ctlfd = -1;            /* control/, or -1 */
 
 #define STATUS_EVERY 30           /* the oldest's age in METRICS_FILE is this fresh */
-#define STATUS_READS 1000         /* messages read per status to count their recipients */
 static char const *mailq_file;    /* MAILQ_FILE: 0, none */
 static int list_due;              /* the status was written since MAILQ_FILE was */
 static time_t listed;             /* when MAILQ_FILE was last written */
@@ -1109,37 +1109,21 @@ static void status_paused (char const *advice, char const *code, char const *tex
     pause_reason.len = 0;
 }
 
-/* The recipients of m still to deliver: known since the scheduler read
-   it, else read now (queue_status_rcpts), at most *reads messages per
-   gathering (a restart with a large queue); until read, it counts one. */
-static uint32_t msg_rcpts (msg *m, unsigned int *reads)
-{
-  uint32_t k;
-  int r;
-  if (m->flags & MSG_COUNTED) return m->rcpts;
-  if (!*reads) return 1;
-  (*reads)--;
-  r = queue_status_rcpts(SP.cur, SP.state, m->id, &k);
-  if (r <= 0) return 1;
-  m->rcpts = k;
-  m->flags |= MSG_COUNTED;
-  return k;
-}
-
 /* Fills S from the gate and the message table: O(messages), so at most
    once a second. */
 static void status_gather (time_t t)
 {
   size_t i, n = genalloc_len(msg, &L.msgs);
-  unsigned int reads = STATUS_READS;
   S.oldest[0] = 0;
   S.held = 0;
-  S.recipients = 0;
+  S.recipients = S.uncounted = 0;
   for (i = 0; i < n; i++)
   {
-    msg *m = MSG(i);
+    msg const *m = MSG(i);
     if (!m->id[0]) continue;
-    S.recipients += msg_rcpts(m, &reads);
+    /* never a file read here: one not read since start counts one */
+    if (m->flags & MSG_COUNTED) S.recipients += m->rcpts;
+    else { S.recipients++; S.uncounted++; }
     if (m->flags & MSG_HELD) S.held++;
     if (!S.oldest[0] || strcmp(m->id, S.oldest) < 0) memcpy(S.oldest, m->id, QUEUE_ID_SIZE);
   }

@@ -10,8 +10,6 @@
 #include <skalibs/allreadwrite.h>
 #include <skalibs/types.h>
 
-#include "queue.h"
-#include "queue_state.h"
 #include "queue_status.h"
 
 time_t queue_status_id_time (char const *id)
@@ -21,41 +19,12 @@ time_t queue_status_id_time (char const *id)
   return (time_t)t;
 }
 
-int queue_status_rcpts (int curfd, int statefd, char const *id, uint32_t *n)
+uint32_t queue_status_pending (queue_state const *st)
 {
-  queue_env env = QUEUE_ENV_ZERO;
-  queue_state st = QUEUE_STATE_ZERO;
-  size_t pos;
-  int fd, r, e;
-  fd = queue_msg_openat(curfd, id);
-  if (fd < 0) return errno == ENOENT || errno == ELOOP || errno == EFTYPE_QUEUE ? 0 : -1;
-  r = queue_env_read(fd, &env);
-  e = errno;
-  close(fd);
-  if (r <= 0) { queue_env_free(&env); return r < 0 ? (errno = e, -1) : 0; }
-  if (queue_state_read(statefd, id, &st) < 0)
-  {
-    /* a malformed state: every recipient counts, as the scheduler will try each */
-    if (errno != EPROTO) goto err;
-    queue_state_clear(&st);
-  }
-  *n = 0;
-  for (pos = 0; pos < env.rcpts.len; pos += strlen(env.rcpts.s + pos) + 1)
-  {
-    int k = queue_state_add(&st, env.rcpts.s + pos);
-    if (k < 0) goto err;
-    /* counted once: a second name for the same recipient finds it DONE */
-    if (queue_state_rcpt(&st, k)->status == QUEUE_RCPT_DEFER) { (*n)++; queue_state_rcpt(&st, k)->status = QUEUE_RCPT_DONE; }
-  }
-  queue_env_free(&env);
-  queue_state_free(&st);
-  return 1;
- err:
-  e = errno;
-  queue_env_free(&env);
-  queue_state_free(&st);
-  errno = e;
-  return -1;
+  size_t i, n = queue_state_n(st);
+  uint32_t k = 0;
+  for (i = 0; i < n; i++) if (queue_state_rcpt(st, i)->status == QUEUE_RCPT_DEFER) k++;
+  return k;
 }
 
 static int cat_u64 (stralloc *sa, uint64_t n)
@@ -95,6 +64,7 @@ int queue_status_text (stralloc *sa, queue_status const *s)
     && line_num(sa, "messages", s->messages)
     && line_num(sa, "held", s->held)
     && line_num(sa, "recipients", s->recipients)
+    && line_num(sa, "uncounted", s->uncounted)
     && line_str(sa, "oldest", s->oldest)
     && line_num(sa, "deliveries", s->deliveries)
     && line_num(sa, "failures", s->failures)
@@ -120,7 +90,8 @@ int queue_status_metrics (stralloc *sa, queue_status const *s, time_t now)
   time_t oldest = s->oldest[0] ? queue_status_id_time(s->oldest) : now;
   uint64_t age = now > oldest ? (uint64_t)(now - oldest) : 0;
   return metric(sa, "queue_messages", "gauge", "Messages queued, held ones included.", s->messages)
-    && metric(sa, "queue_recipients", "gauge", "Recipients of the queued messages not yet delivered or failed.", s->recipients)
+    && metric(sa, "queue_recipients", "gauge", "Recipients of the queued messages not yet delivered or failed (one for each uncounted message).", s->recipients)
+    && metric(sa, "queue_uncounted_messages", "gauge", "Queued messages not read since start, counted as one recipient each.", s->uncounted)
     && metric(sa, "queue_held_messages", "gauge", "Messages held one by one.", s->held)
     && metric(sa, "queue_oldest_age_seconds", "gauge", "Age of the oldest queued message (0 when empty).", age)
     && metric(sa, "queue_paused", "gauge", "1 while the queue is paused (broken upstream or held by hand).", !!s->pause_class)
