@@ -52,6 +52,7 @@
 #include "queue.h"
 #include "queue_control.h"
 #include "queue_dirs.h"
+#include "queue_round.h"
 #include "queue_state.h"
 #include "queue_status.h"
 
@@ -277,35 +278,8 @@ struct worker_s
   double started;
   time_t deadline;
   job_reader rd;        /* its output (lib/job.h) */
-  stralloc info;        /* host, TLS version, AUTH mechanism from an S line */
-  queue_env env;        /* the message's envelope */
-  queue_state st;       /* its state, as read at dispatch */
-  int hadstate;         /* state/ID existed at dispatch */
-  /* One attempt at a message (a round) is one job per JOB_RCPTS recipients,
-     all to this worker, so in one upstream session. */
-  genalloc pend;        /* uint32_t: indices in st of the round's recipients */
-  size_t pendpos;       /* pend[0..pendpos) went out in jobs */
-  size_t jobstart;      /* the job in flight is pend[jobstart..pendpos) */
-  genalloc res;         /* job_res: the R lines of the job in flight */
-  stralloc restext;     /* their texts */
-  genalloc failed;      /* uint32_t: indices in st refused for good this round */
-  genalloc idx;         /* uint32_t: scratch list of indices in st */
-  int tried;            /* a job of this round reached a verdict */
+  queue_round r;        /* the round of the message in flight (queue/queue_round.h) */
 };
-
-/* An R line of the job in flight, kept until its M line says what it
-   counts for (doc/interfaces.md). */
-typedef struct job_res_s job_res;
-struct job_res_s
-{
-  unsigned int status;  /* JOB_OK, JOB_DEFER, JOB_FAIL */
-  unsigned int code;
-  size_t text;          /* in restext */
-};
-
-#define PEND(w) genalloc_s(uint32_t, &(w)->pend)
-#define NPEND(w) genalloc_len(uint32_t, &(w)->pend)
-#define NJOB(w) ((w)->pendpos - (w)->jobstart)
 
 #define WORKER(i) (genalloc_s(worker, &L.workers) + (i))
 #define NWORKERS genalloc_len(worker, &L.workers)
@@ -407,9 +381,9 @@ static int msg_open (char const *id)
    of the message w carries. Returns 1 when it is queued (or need not be
    sent), 0 when it failed (the caller keeps the recipients for a later
    try). */
-static int bounce_send (worker *w, uint32_t const *idx, size_t n, int delayed, char const *status)
+static int bounce_send (queue_round *r, uint32_t const *idx, size_t n, int delayed, char const *status, void *aux)
 {
-  char const *id = MSG(w->slot)->id;
+  char const *id = r->id;
   char const *what = delayed ? "delay warning" : "bounce";
   dsn d;
   int fd, wstat;
@@ -419,14 +393,15 @@ static int bounce_send (worker *w, uint32_t const *idx, size_t n, int delayed, c
   if (!rr) { strerr_warnwu("allocate the bounce of ", id); return 0; }
   for (i = 0; i < n; i++)
   {
-    rr[i].addr = queue_state_addr(&w->st, idx[i]);
-    rr[i].code = queue_state_rcpt(&w->st, idx[i])->code;
+    rr[i].addr = queue_state_addr(&r->st, idx[i]);
+    rr[i].code = queue_state_rcpt(&r->st, idx[i])->code;
     rr[i].status = status;
-    rr[i].text = queue_state_text(&w->st, idx[i]);
+    rr[i].text = queue_state_text(&r->st, idx[i]);
   }
+  (void)aux;
   d.id = id; d.arrival = id_arrival(id); d.now = now(); d.delayed = delayed;
   d.rcpts = rr; d.n = (unsigned int)n;
-  d.to = bounce_to(&cf.bounce, w->env.sender.s, delayed, rr, d.n);
+  d.to = bounce_to(&cf.bounce, r->env.sender.s, delayed, rr, d.n);
   if (!d.to)
   {
     /* never a bounce of a bounce: no loop */
@@ -436,7 +411,7 @@ static int bounce_send (worker *w, uint32_t const *idx, size_t n, int delayed, c
     return 1;
   }
   fd = msg_open(id);
-  if (fd < 0 || lseek(fd, w->env.body, SEEK_SET) < 0)
+  if (fd < 0 || lseek(fd, r->env.body, SEEK_SET) < 0)
   {
     strerr_warnwusys("open cur/", id, " for its ", what);
     if (fd >= 0) fd_close(fd);
@@ -464,7 +439,7 @@ static void msg_done (worker *w)
 {
   char const *what;
   char const *id = MSG(w->slot)->id;
-  int r = queue_msg_done(&SP, id, w->hadstate, &what);
+  int r = queue_msg_done(&SP, id, w->r.hadstate, &what);
   if (r < 0)
   {
     strerr_warnwusys("remove cur/", id);
@@ -482,80 +457,26 @@ static void msg_done (worker *w)
    when the worker cannot take it. */
 static int job_send (worker *w, time_t t)
 {
-  stralloc s = STRALLOC_ZERO, path = STRALLOC_ZERO;
-  char const *id = MSG(w->slot)->id;
-  size_t end = NPEND(w) - w->pendpos > JOB_RCPTS ? w->pendpos + JOB_RCPTS : NPEND(w);
-  size_t i;
-  int r;
-  if (!stralloc_cats(&s, cf.qdir) || !stralloc_cats(&s, "/cur/") || !stralloc_cats(&s, id)
-   || !stralloc_0(&s) || !job_put_start(&path, s.s)) goto nomem;
-  for (i = w->pendpos; i < end; i++)
-    if (!job_put_rcpt(&path, queue_state_addr(&w->st, PEND(w)[i]))) goto nomem;
-  if (!job_put_end(&path)) goto nomem;
-  r = allwrite(w->in, path.s, path.len) == path.len ? 0 : -1;
-  stralloc_free(&s);
-  stralloc_free(&path);
-  w->jobstart = w->pendpos;
-  w->pendpos = end;
-  genalloc_setlen(job_res, &w->res, 0);
-  w->restext.len = 0;
-  w->info.len = 0;
+  stralloc path = STRALLOC_ZERO, jobtext = STRALLOC_ZERO;
+  int r = -1;
+  if (!stralloc_cats(&path, cf.qdir) || !stralloc_cats(&path, "/cur/") || !stralloc_cats(&path, w->r.id)
+   || !stralloc_0(&path) || !queue_round_job(&w->r, path.s, &jobtext)) goto end;
+  r = allwrite(w->in, jobtext.s, jobtext.len) == jobtext.len ? 0 : -1;
   w->started = mono();
   w->deadline = t + JOB_TIMEOUT;
-  return r;
- nomem:
-  stralloc_free(&s);
+ end:
   stralloc_free(&path);
-  return -1;
+  stralloc_free(&jobtext);
+  return r;
 }
 
-static void idx_add (genalloc *g, uint32_t k)
-{
-  if (!genalloc_append(uint32_t, g, &k)) strerr_diefu(111, "allocate");
-}
-
-/* The round: every recipient of the envelope not done or failed, each
-   once however often and in whatever case of its domain the envelope names
-   it (addr_same). An empty address (the injector takes one) can never be
-   delivered: it is refused for good at once. */
+/* The round (queue/queue_round.h); an empty address is refused at once. */
 static void round_plan (worker *w)
 {
-  size_t i, pos = 0, n;
-  stralloc seen = STRALLOC_ZERO;
-  genalloc_setlen(uint32_t, &w->pend, 0);
-  genalloc_setlen(uint32_t, &w->failed, 0);
-  w->pendpos = w->jobstart = 0;
-  w->tried = 0;
-  /* which recipients of the state the envelope names: a state line for
-     an address not in the envelope (a file edited by hand) is left alone */
-  for (i = 0; i < w->env.nrcpt; i++)
-  {
-    char const *a = w->env.rcpts.s + pos;
-    int k = queue_state_add(&w->st, a);
-    pos += strlen(a) + 1;
-    if (k < 0) strerr_diefu(111, "allocate");
-    if (seen.len <= (size_t)k)
-    {
-      size_t old = seen.len;
-      if (!stralloc_readyplus(&seen, k + 1 - old)) strerr_diefu(111, "allocate");
-      memset(seen.s + old, 0, k + 1 - old);
-      seen.len = k + 1;
-    }
-    seen.s[k] = 1;
-  }
-  n = queue_state_n(&w->st);
-  for (i = 0; i < n && i < seen.len; i++)
-  {
-    if (!seen.s[i] || queue_state_rcpt(&w->st, i)->status != QUEUE_RCPT_DEFER) continue;
-    if (!*queue_state_addr(&w->st, i))
-    {
-      if (!queue_state_set_at(&w->st, i, QUEUE_RCPT_DEFER, 0, "5.1.3 empty recipient address")) strerr_diefu(111, "allocate");
-      idx_add(&w->failed, i);
-      strerr_warni(MSG(w->slot)->id, " <>: failed 000 5.1.3 empty recipient address");
-    }
-    else idx_add(&w->pend, i);
-  }
-  stralloc_free(&seen);
+  size_t i;
+  if (!queue_round_plan(&w->r)) strerr_diefu(111, "allocate");
+  for (i = 0; i < queue_round_nfailed(&w->r); i++)
+    strerr_warni(w->r.id, " <>: failed 000 5.1.3 empty recipient address");
 }
 
 static void msg_settle (worker *w, time_t t);
@@ -565,22 +486,24 @@ static void msg_settle (worker *w, time_t t);
 static int dispatch (worker *w, uint32_t slot, time_t t)
 {
   msg *m = MSG(slot);
+  queue_round *rd = &w->r;
   int fd, r;
   w->slot = slot;
+  memcpy(rd->id, m->id, QUEUE_ID_SIZE);
   /* the state first: a message not due yet after a restart costs one open */
-  r = queue_state_read(SP.state, m->id, &w->st);
+  r = queue_state_read(SP.state, m->id, &rd->st);
   if (r < 0)
   {
     strerr_warnwusys("read state/", m->id, ", trying every recipient not known done");
-    queue_state_clear(&w->st);
+    queue_state_clear(&rd->st);
   }
-  w->hadstate = r != 0;
+  rd->hadstate = r != 0;
   if (m->flags & MSG_HELD) { m->flags |= MSG_PARKED; return 0; }  /* out of the schedule until released */
-  if (r > 0 && (m->flags & MSG_UNKNOWN) && w->st.next > t)
+  if (r > 0 && (m->flags & MSG_UNKNOWN) && rd->st.next > t)
   {
     /* first look since start-up, and not due yet: reschedule, cheaply */
     m->flags &= ~MSG_UNKNOWN;
-    sched_push(slot, w->st.next);
+    sched_push(slot, rd->st.next);
     return 0;
   }
   fd = msg_open(m->id);
@@ -592,7 +515,7 @@ static int dispatch (worker *w, uint32_t slot, time_t t)
     sched_push(slot, t + retry_delay(0));
     return 0;
   }
-  r = queue_env_read(fd, &w->env);
+  r = queue_env_read(fd, &rd->env);
   fd_close(fd);
   if (r <= 0)
   {
@@ -602,9 +525,9 @@ static int dispatch (worker *w, uint32_t slot, time_t t)
   }
   m->flags &= ~MSG_UNKNOWN;
   round_plan(w);
-  if (!NPEND(w))
+  if (!queue_round_npend(rd))
   {
-    if (genalloc_len(uint32_t, &w->failed)) msg_settle(w, t);
+    if (queue_round_nfailed(rd)) msg_settle(w, t);
     else msg_done(w);
     return 0;
   }
@@ -656,195 +579,85 @@ static void dispatch_due (void)
 
 /* ---- results ---- */
 
-static void log_attempt (worker *w, char const *rcpt, char const *verdict, unsigned int code, char const *text, double lat)
+static void log_attempt (queue_round const *r, char const *rcpt, char const *verdict, unsigned int code, char const *text, void *aux)
 {
+  worker const *w = aux;
   char fmt[UINT_FMT];
   char ms[UINT64_FMT];
   /* without an S line from the worker: what the configuration asks for */
   char const *host = cf.upstream ? cf.upstream : "-", *tls = cf.tls, *mech = cf.mech;
-  if (w->info.len)
+  if (r->info.len)
   {
     /* the S line, stored as host\0tls\0mech\0 */
-    host = w->info.s;
+    host = r->info.s;
     tls = host + strlen(host) + 1;
     mech = tls + strlen(tls) + 1;
   }
   /* three digits always: 000 is "no reply, the failure is ours" */
   fmt[0] = '0' + code / 100 % 10; fmt[1] = '0' + code / 10 % 10; fmt[2] = '0' + code % 10; fmt[3] = 0;
-  ms[uint64_fmt(ms, (uint64_t)(lat * 1000))] = 0;
-  strerr_warni(MSG(w->slot)->id, " <", logsafe(0, rcpt), "> upstream=", logsafe(1, host), " tls=", tls, " auth=", mech,
+  ms[uint64_fmt(ms, (uint64_t)((mono() - w->started) * 1000))] = 0;
+  strerr_warni(r->id, " <", logsafe(0, rcpt), "> upstream=", logsafe(1, host), " tls=", tls, " auth=", mech,
     ": ", verdict, " ", fmt, " ", text, " (", ms, " ms)");
-  status_attempt(MSG(w->slot)->id, verdict, fmt, text);
+  status_attempt(r->id, verdict, fmt, text);
 }
 
-/* Collects the recipients of st with status DEFER into g. */
-static void deferred_list (queue_state const *st, genalloc *g)
+static void log_expired (queue_round const *r, char const *rcpt, void *aux)
 {
-  size_t i = 0, len = queue_state_n(st);
-  genalloc_setlen(uint32_t, g, 0);
-  for (; i < len; i++)
-    if (queue_state_rcpt(st, i)->status == QUEUE_RCPT_DEFER) idx_add(g, i);
-}
-
-static void status_set (genalloc const *g, queue_state *st, unsigned int status)
-{
-  size_t i = 0, n = genalloc_len(uint32_t, g);
-  for (; i < n; i++) queue_state_rcpt(st, genalloc_s(uint32_t, g)[i])->status = status;
+  (void)aux;
+  strerr_warni(r->id, " <", logsafe(0, rcpt), ">: expired, giving up after LIFETIME");
 }
 
 /* After a round reached a verdict: bounce what failed, expire, warn, and
    either finish the message or write its state and reschedule it. */
 static void msg_settle (worker *w, time_t t)
 {
-  uint32_t slot = w->slot;
-  size_t i, n;
-  int due;
-  w->st.attempts++;
-  if (genalloc_len(uint32_t, &w->failed)
-   && bounce_send(w, genalloc_s(uint32_t, &w->failed), genalloc_len(uint32_t, &w->failed), 0, 0))
-    status_set(&w->failed, &w->st, QUEUE_RCPT_FAIL);
-  deferred_list(&w->st, &w->idx);
-  n = genalloc_len(uint32_t, &w->idx);
-  due = bounce_due(&cf.bounce, id_arrival(MSG(slot)->id), t, w->st.warned, L.gate.pause_class != 0);
-  if (n && due & BOUNCE_EXPIRE)
-  {
-    for (i = 0; i < n; i++)
-      strerr_warni(MSG(slot)->id, " <", logsafe(0, queue_state_addr(&w->st, genalloc_s(uint32_t, &w->idx)[i])), ">: expired, giving up after LIFETIME");
-    if (bounce_send(w, genalloc_s(uint32_t, &w->idx), n, 0, "5.4.7"))
-    {
-      status_set(&w->idx, &w->st, QUEUE_RCPT_FAIL);
-      n = 0;
-    }
-  }
-  if (!n) { msg_done(w); return; }
-  if (due & BOUNCE_WARN)
-    if (bounce_send(w, genalloc_s(uint32_t, &w->idx), n, 1, 0)) w->st.warned = 1;
-  w->st.next = t + retry_delay(w->st.attempts - 1);
+  queue_round_ops ops = { &log_attempt, &log_expired, &bounce_send, 0 };
+  ops.aux = w;
+  if (queue_round_settle(&w->r, &cf.bounce, &L.gate, t, &ops)) { msg_done(w); return; }
   /* the move from new/ to cur/ on disk before the first state file: a
      power loss must not bring back new/ID (whose scan then takes it again
      as never tried) while state/ID says who has it already */
-  if (!w->hadstate && (fsync(SP.cur) < 0 || fsync(SP.new) < 0) && errno != EINVAL)
+  if (!w->r.hadstate && (fsync(SP.cur) < 0 || fsync(SP.new) < 0) && errno != EINVAL)
     strerr_warnwusys("fsync cur/ and new/");
-  if (queue_state_write(SP.state, MSG(slot)->id, &w->st) < 0)
-    strerr_warnwusys("write state/", MSG(slot)->id);
-  else w->hadstate = 1;
-  sched_push(slot, w->st.next);
-}
-
-/* The result of the job in flight's j-th recipient from its R line;
-   without one, the caller's values (the M line's) are left. */
-static void job_res_at (worker const *w, size_t j, unsigned int *status, unsigned int *code, char const **text)
-{
-  if (j < genalloc_len(job_res, &w->res))
-  {
-    job_res const *r = genalloc_s(job_res, &w->res) + j;
-    *status = r->status;
-    *code = r->code;
-    *text = w->restext.s + r->text;
-  }
-  /* else: as given */
-}
-
-/* Applies the job's per-recipient results to the state. */
-static void job_record (worker *w, job_result const *m, double lat)
-{
-  int smtp = !strcmp(m->class, "smtp");
-  size_t j;
-  for (j = 0; j < NJOB(w); j++)
-  {
-    uint32_t k = PEND(w)[w->jobstart + j];
-    unsigned int rs = m->status, rc = m->code;
-    char const *rt = m->text;
-    char const *verdict = "deferred";
-    job_res_at(w, j, &rs, &rc, &rt);
-    /* delivered only on an R ok inside an M ok (doc/interfaces.md) */
-    if (m->status == JOB_OK && j < genalloc_len(job_res, &w->res) && rs == JOB_OK) verdict = "delivered";
-    else if (smtp && rs == JOB_FAIL) { verdict = "failed"; idx_add(&w->failed, k); }
-    /* a failed recipient stays DEFER until its bounce is queued */
-    if (!queue_state_set_at(&w->st, k, !strcmp(verdict, "delivered") ? QUEUE_RCPT_DONE : QUEUE_RCPT_DEFER, rc, rt))
-      strerr_diefu(111, "allocate");
-    log_attempt(w, queue_state_addr(&w->st, k), verdict, rc, rt, lat);
-  }
+  if (queue_state_write(SP.state, w->r.id, &w->r.st) < 0)
+    strerr_warnwusys("write state/", w->r.id);
+  else w->r.hadstate = 1;
+  sched_push(w->slot, w->r.st.next);
 }
 
 /* The job is over: M line (status, class, code, text), or a dead worker. */
 static void job_finish (worker *w, job_result const *m)
 {
   time_t t = now();
-  double lat = mono() - w->started;
-  char const *class = m->class, *text = m->text;
-  unsigned int ucode = m->code;
-  size_t j;
-  int smtp = !strcmp(class, "smtp");
+  queue_round_ops ops = { &log_attempt, &log_expired, &bounce_send, 0 };
+  int fault = queue_round_upstream_fault(m->class);
   char code[UINT_FMT];
   gate_event ev;
-  code[uint0_fmt(code, ucode > 999 ? 0 : ucode, 3)] = 0;
+  ops.aux = w;
+  code[uint0_fmt(code, m->code > 999 ? 0 : m->code, 3)] = 0;
   w->busy = 0;
-  gate_result(&L.gate, class, w->probe, t, &ev);
-  if (gate_class_broken(class) || !strcmp(class, "throttle"))
+  gate_result(&L.gate, m->class, w->probe, t, &ev);
+  if (!fault) gate_log(&ev, code, m->text);
+  switch (queue_round_result(&w->r, m, !L.stopping && w->in >= 0, &ops))
   {
-    /* the upstream is broken, not the message: keep it, count nothing */
-    for (j = 0; j < NJOB(w); j++)
-      log_attempt(w, queue_state_addr(&w->st, PEND(w)[w->jobstart + j]), "deferred", ucode, text, lat);
-    gate_log(&ev, code, text);
-    /* what earlier jobs of the round found is kept */
-    if (w->tried || genalloc_len(uint32_t, &w->failed)) msg_settle(w, t);
-    else sched_push(w->slot, t);
-    return;
-  }
-  gate_log(&ev, code, text);
-  job_record(w, m, lat);
-  w->tried = 1;
-  /* the rest of the round: the next job on the same worker, so in the
-     same upstream session, while the upstream answers transactions */
-  if (smtp && w->pendpos < NPEND(w) && !L.stopping && w->in >= 0)
-  {
-    /* an smtp answer ended any pause: the rest is no probe */
-    if (job_send(w, t) == 0) { w->busy = 1; w->probe = 0; return; }
-    worker_close(w);
+    case QUEUE_ROUND_AGAIN: gate_log(&ev, code, m->text); sched_push(w->slot, t); return;
+    case QUEUE_ROUND_NEXT:
+      /* an smtp answer ended any pause: the rest is no probe */
+      if (job_send(w, t) == 0) { w->busy = 1; w->probe = 0; return; }
+      worker_close(w);
+      break;
+    case QUEUE_ROUND_SETTLE: if (fault) gate_log(&ev, code, m->text); break;
+    default: strerr_diefu(111, "allocate");
   }
   msg_settle(w, t);
-}
-
-/* Keeps an R line of the job in flight. R lines come in job order, and
-   their recipient field is the printable form of the address (lib/job.h):
-   the j-th line counts for the j-th recipient of the job only if it names
-   it so. A worker that named another one has its line counted as
-   "deferred": a retry, never a delivery or a bounce of the wrong
-   recipient. */
-static void job_rline (worker *w, job_result const *res)
-{
-  size_t j = genalloc_len(job_res, &w->res);
-  char const *addr;
-  job_res r;
-  int same;
-  if (j >= NJOB(w)) return;
-  addr = queue_state_addr(&w->st, PEND(w)[w->jobstart + j]);
-  r.text = w->restext.len;
-  if (!printable_cat(&w->restext, addr, strlen(addr)) || !stralloc_0(&w->restext)) strerr_diefu(111, "allocate");
-  same = !strcmp(w->restext.s + r.text, res->rcpt);
-  w->restext.len = r.text;
-  r.status = same ? res->status : JOB_DEFER;
-  r.code = same ? res->code : 0;
-  if (!stralloc_cats(&w->restext, same ? res->text : "the worker's result named another recipient")
-   || !stralloc_0(&w->restext) || !genalloc_append(job_res, &w->res, &r)) strerr_diefu(111, "allocate");
 }
 
 static void job_line (worker *w, char *line)
 {
   job_result res;
   if (!job_result_parse(&res, line) || !w->busy) return;
-  if (res.type == 'R') job_rline(w, &res);
-  else if (res.type == 'M') job_finish(w, &res);
-  else if (res.type == 'S')
-  {
-    /* optional: upstream host, TLS version, AUTH mechanism, for the log */
-    w->info.len = 0;
-    if (!stralloc_cats(&w->info, res.host) || !stralloc_0(&w->info)
-     || !stralloc_cats(&w->info, res.tls) || !stralloc_0(&w->info)
-     || !stralloc_cats(&w->info, res.mech) || !stralloc_0(&w->info))
-      strerr_diefu(111, "allocate");
-  }
+  if (res.type == 'M') job_finish(w, &res);
+  else if (!queue_round_line(&w->r, &res)) strerr_diefu(111, "allocate");
 }
 
 /* A worker that dies or goes silent without an M line: try again, never "delivered". */
@@ -1229,26 +1042,25 @@ static int msg_drop (uint32_t slot)
 static char const *msg_bounce_now (uint32_t slot, char const *reason, time_t t)
 {
   static worker bw;
+  queue_round *r = &bw.r;
   size_t i;
   MSG(slot)->flags &= ~(MSG_HELD | MSG_PARKED | MSG_UNKNOWN);
   bw.slot = slot;
-  if (queue_state_read(SP.state, MSG(slot)->id, &bw.st) < 0) queue_state_clear(&bw.st);
-  bw.hadstate = 1;
+  memcpy(r->id, MSG(slot)->id, QUEUE_ID_SIZE);
+  if (queue_state_read(SP.state, r->id, &r->st) < 0) queue_state_clear(&r->st);
+  r->hadstate = 1;
   {
-    int fd = msg_open(MSG(slot)->id), r;
+    int fd = msg_open(r->id), e;
     if (fd < 0) { sched_push(slot, t); return "error: cannot open the message"; }
-    r = queue_env_read(fd, &bw.env);
+    e = queue_env_read(fd, &r->env);
     fd_close(fd);
-    if (r <= 0) { sched_push(slot, t); return "error: cannot read the message's envelope"; }
+    if (e <= 0) { sched_push(slot, t); return "error: cannot read the message's envelope"; }
   }
   round_plan(&bw);
-  for (i = 0; i < NPEND(&bw); i++)
-  {
-    if (!queue_state_set_at(&bw.st, PEND(&bw)[i], QUEUE_RCPT_DEFER, 0, reason)) strerr_diefu(111, "allocate");
-    idx_add(&bw.failed, PEND(&bw)[i]);
-    strerr_warni(MSG(slot)->id, " <", logsafe(0, queue_state_addr(&bw.st, PEND(&bw)[i])), ">: bounced by request: ", reason);
-  }
-  control_mark("held.", MSG(slot)->id, 0);
+  if (!queue_round_fail_all(r, reason)) strerr_diefu(111, "allocate");
+  for (i = 0; i < queue_round_npend(r); i++)
+    strerr_warni(r->id, " <", logsafe(0, queue_state_addr(&r->st, queue_round_pend(r, i))), ">: bounced by request: ", reason);
+  control_mark("held.", r->id, 0);
   msg_settle(&bw, t);  /* bounces the failed, and removes the message when nothing is left */
   return "ok: bounced";
 }
