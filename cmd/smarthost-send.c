@@ -4,7 +4,7 @@
    itself is broken. One process, one event loop (iopause):
 
      trigger FIFO ----\                     /--> worker 1 (smarthost-remote -w)
-     signals (pipe) ---+--> loop --> prioq -+--> worker 2      jobs on stdin,
+     signals (selfpipe)+--> loop --> prioq -+--> worker 2      jobs on stdin,
      worker stdouts --/     timers          \--> ...           results on stdout
 
    The schedule is a priority queue (lib/prioq.h) of messages keyed by their next attempt
@@ -33,6 +33,7 @@
 #include <skalibs/djbunix.h>
 #include <skalibs/genalloc.h>
 #include <skalibs/iopause.h>
+#include <skalibs/selfpipe.h>
 #include <skalibs/sgetopt.h>
 #include <skalibs/stralloc.h>
 #include <skalibs/strerr.h>
@@ -46,6 +47,7 @@
 #include "bounce.h"
 #include "gate.h"
 #include "job.h"
+#include "pool.h"
 #include "prioq.h"
 #include "printable.h"
 #include "qq.h"
@@ -99,13 +101,13 @@ struct loop_s
   prioq sched;          /* slots by next attempt (lib/prioq.h) */
   size_t nqueued;       /* messages known (scheduled or in flight) */
   gate gate;            /* pause, hold, pacing (lib/gate.h) */
-  genalloc workers;     /* worker */
+  pool pool;            /* the workers (lib/pool.h) */
   genalloc pollfd;      /* iopause_fd: what the loop waits for */
   genalloc pollidx;     /* unsigned int: the worker of each pollfd after the first two */
-  int sigpipe[2];       /* the signal handler writes, the loop reads */
+  int sigfd;            /* the selfpipe */
   int stopping;         /* SIGTERM: finish jobs in flight, then exit */
 };
-static loopstate L = { GENALLOC_ZERO, GENALLOC_ZERO, PRIOQ_ZERO, 0, { 0 }, GENALLOC_ZERO, GENALLOC_ZERO, GENALLOC_ZERO, { -1, -1 }, 0 };
+static loopstate L = { GENALLOC_ZERO, GENALLOC_ZERO, PRIOQ_ZERO, 0, { 0 }, POOL_ZERO, GENALLOC_ZERO, GENALLOC_ZERO, -1, 0 };
 
 /* ---- messages and the schedule ---- */
 
@@ -194,16 +196,13 @@ static char const *logsafe (unsigned int slot, char const *s)
 
 /* ---- time ---- */
 
+/* The one clock is skalibs' STAMP: read at each turn of the loop and
+   when a wait ends (iopause_g). The schedule, the state files and the
+   logs count its seconds on the system clock. */
 static time_t now (void)
 {
-  return time(0);
-}
-
-static double mono (void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
+  time_t t;
+  return time_sysclock_from_tai(&t, tain_secp(&STAMP)) ? t : 0;
 }
 
 static unsigned int retry_delay (unsigned int n)
@@ -240,127 +239,52 @@ static void gate_log (gate_event const *ev, char const *code, char const *text)
   }
 }
 
-/* ---- signals: a self-pipe the loop reads ---- */
+/* ---- signals: skalibs' selfpipe, which the loop reads ---- */
 
-static void sig_handler (int sig)
-{
-  unsigned char c = sig;
-  int e = errno;
-  if (write(L.sigpipe[1], &c, 1) < 0) {}
-  errno = e;
-}
-
+/* SIGPIPE is trapped too, and so ignored: a write to a dead worker says
+   EPIPE. Trapped signals are blocked, and the workers and injectors
+   start with none blocked, so with their default actions. */
 static void sig_setup (void)
 {
-  struct sigaction sa;
-  if (pipe2(L.sigpipe, O_CLOEXEC | O_NONBLOCK) < 0) strerr_diefusys(111, "create the signal pipe");
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = &sig_handler;
-  sigemptyset(&sa.sa_mask);
-  sa.sa_flags = SA_RESTART;
-  if (sigaction(SIGTERM, &sa, 0) < 0 || sigaction(SIGALRM, &sa, 0) < 0
-   || sigaction(SIGCHLD, &sa, 0) < 0 || sigaction(SIGHUP, &sa, 0) < 0)
-    strerr_diefusys(111, "trap signals");
-  sa.sa_handler = SIG_IGN;
-  sigaction(SIGPIPE, &sa, 0);
+  sigset_t set;
+  L.sigfd = selfpipe_init();
+  if (L.sigfd < 0) strerr_diefusys(111, "create the selfpipe");
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM); sigaddset(&set, SIGALRM); sigaddset(&set, SIGCHLD);
+  sigaddset(&set, SIGHUP); sigaddset(&set, SIGPIPE);
+  if (!selfpipe_trapset(&set)) strerr_diefusys(111, "trap signals");
 }
 
-/* ---- workers ---- */
+/* ---- workers (lib/pool.h) and what each carries ---- */
 
-typedef struct worker_s worker;
-struct worker_s
+/* A worker's job: the message in flight and its round. */
+typedef struct task_s task;
+struct task_s
 {
-  pid_t pid;            /* 0: slot free (reaped) */
-  int in, out;          /* its stdin (we write jobs), its stdout (we read results); -1 closed */
-  int busy;
-  int probe;
-  uint32_t slot;        /* the message in flight */
-  double started;
-  time_t deadline;
-  job_reader rd;        /* its output (lib/job.h) */
-  queue_round r;        /* the round of the message in flight (queue/queue_round.h) */
+  uint32_t slot;
+  int probe;            /* the pause's probe */
+  queue_round r;        /* queue/queue_round.h */
 };
 
-#define WORKER(i) (genalloc_s(worker, &L.workers) + (i))
-#define NWORKERS genalloc_len(worker, &L.workers)
-
-static unsigned int workers_live (void)
+static task *task_of (pool_worker *w)
 {
-  unsigned int i = 0, n = 0;
-  for (; i < NWORKERS; i++) if (WORKER(i)->in >= 0) n++;
-  return n;
+  if (!w->user && !(w->user = calloc(1, sizeof(task)))) strerr_diefu(111, "allocate");
+  return w->user;
 }
 
-static unsigned int workers_busy (void)
+/* A free worker, started if need be, or 0. */
+static pool_worker *worker_idle (void)
 {
-  unsigned int i = 0, n = 0;
-  for (; i < NWORKERS; i++) if (WORKER(i)->busy) n++;
-  return n;
-}
-
-static worker *worker_spawn (void)
-{
-  int in[2], out[2];
-  pid_t pid;
-  worker *w = 0;
-  unsigned int i = 0;
-  for (; i < NWORKERS; i++)
-    if (!WORKER(i)->pid && WORKER(i)->in < 0 && WORKER(i)->out < 0) { w = WORKER(i); break; }
-  if (!w)
+  int spawned;
+  pool_worker *w = pool_idle(&L.pool, &spawned);
+  if (!w && errno) strerr_warnwu("grow the worker table");
+  if (w && spawned && !w->spawnerr && cf.verbose)
   {
-    worker z;
-    memset(&z, 0, sizeof z);
-    z.in = z.out = -1;
-    z.rd.max = JOB_RESULT_LINE_MAX;
-    if (!genalloc_append(worker, &L.workers, &z)) { strerr_warnwu("grow the worker table"); return 0; }
-    w = WORKER(NWORKERS - 1);
+    char fmt[PID_FMT];
+    fmt[pid_fmt(fmt, w->pid)] = 0;
+    strerr_warni("started worker ", fmt);
   }
-  if (pipe2(in, O_CLOEXEC) < 0) { strerr_warnwusys("create a pipe"); return 0; }
-  if (pipe2(out, O_CLOEXEC) < 0) { strerr_warnwusys("create a pipe"); fd_close(in[0]); fd_close(in[1]); return 0; }
-  pid = fork();
-  if (pid < 0)
-  {
-    strerr_warnwusys("fork");
-    fd_close(in[0]); fd_close(in[1]); fd_close(out[0]); fd_close(out[1]);
-    return 0;
-  }
-  if (!pid)
-  {
-    char const *argv[3] = { cf.remote, "-w", 0 };
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = SIG_DFL;
-    sigaction(SIGPIPE, &sa, 0);
-    if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0) _exit(111);
-    execvp(cf.remote, (char *const *)argv);
-    strerr_dieexec(111, cf.remote);
-  }
-  fd_close(in[0]);
-  fd_close(out[1]);
-  if (ndelay_on(out[0]) < 0) strerr_warnwusys("set a pipe non-blocking");
-  w->pid = pid;
-  w->in = in[1];
-  w->out = out[0];
-  w->busy = 0;
-  w->rd.buf.len = w->rd.start = 0;
-  if (cf.verbose) { char fmt[PID_FMT]; fmt[pid_fmt(fmt, pid)] = 0; strerr_warni("started worker ", fmt); }
   return w;
-}
-
-static worker *worker_idle (void)
-{
-  unsigned int i = 0;
-  for (; i < NWORKERS; i++)
-    if (WORKER(i)->in >= 0 && !WORKER(i)->busy) return WORKER(i);
-  if (workers_live() < cf.concurrency) return worker_spawn();
-  return 0;
-}
-
-static void worker_close (worker *w)
-{
-  if (w->in >= 0) fd_close(w->in);
-  if (w->out >= 0) fd_close(w->out);
-  w->in = w->out = -1;
 }
 
 /* ---- message files ---- */
@@ -435,35 +359,34 @@ static int bounce_send (queue_round *r, uint32_t const *idx, size_t n, int delay
 
 /* ---- removing and requeueing ---- */
 
-static void msg_done (worker *w)
+static void msg_done (task *k)
 {
   char const *what;
-  char const *id = MSG(w->slot)->id;
-  int r = queue_msg_done(&SP, id, w->r.hadstate, &what);
+  char const *id = MSG(k->slot)->id;
+  int r = queue_msg_done(&SP, id, k->r.hadstate, &what);
   if (r < 0)
   {
     strerr_warnwusys("remove cur/", id);
-    sched_push(w->slot, now() + retry_delay(0));
+    sched_push(k->slot, now() + retry_delay(0));
     return;
   }
   if (r > 0) strerr_warnwusys(what, id);
   if (cf.verbose) strerr_warni(id, ": finished");
-  msg_free(w->slot);
+  msg_free(k->slot);
 }
 
 /* ---- dispatching ---- */
 
 /* Sends the next job of the round: up to JOB_RCPTS recipients. 0, or -1
    when the worker cannot take it. */
-static int job_send (worker *w, time_t t)
+static int job_send (pool_worker *w)
 {
+  task *k = w->user;
   stralloc path = STRALLOC_ZERO, jobtext = STRALLOC_ZERO;
   int r = -1;
-  if (!stralloc_cats(&path, cf.qdir) || !stralloc_cats(&path, "/cur/") || !stralloc_cats(&path, w->r.id)
-   || !stralloc_0(&path) || !queue_round_job(&w->r, path.s, &jobtext)) goto end;
-  r = allwrite(w->in, jobtext.s, jobtext.len) == jobtext.len ? 0 : -1;
-  w->started = mono();
-  w->deadline = t + JOB_TIMEOUT;
+  if (!stralloc_cats(&path, cf.qdir) || !stralloc_cats(&path, "/cur/") || !stralloc_cats(&path, k->r.id)
+   || !stralloc_0(&path) || !queue_round_job(&k->r, path.s, &jobtext)) goto end;
+  r = pool_send(&L.pool, w, jobtext.s, jobtext.len, &STAMP);
  end:
   stralloc_free(&path);
   stralloc_free(&jobtext);
@@ -471,24 +394,48 @@ static int job_send (worker *w, time_t t)
 }
 
 /* The round (queue/queue_round.h); an empty address is refused at once. */
-static void round_plan (worker *w)
+static void round_plan (queue_round *r)
 {
   size_t i;
-  if (!queue_round_plan(&w->r)) strerr_diefu(111, "allocate");
-  for (i = 0; i < queue_round_nfailed(&w->r); i++)
-    strerr_warni(w->r.id, " <>: failed 000 5.1.3 empty recipient address");
+  if (!queue_round_plan(r)) strerr_diefu(111, "allocate");
+  for (i = 0; i < queue_round_nfailed(r); i++)
+    strerr_warni(r->id, " <>: failed 000 5.1.3 empty recipient address");
 }
 
-static void msg_settle (worker *w, time_t t);
+static void msg_settle (task *k, time_t t);
+static void job_finish (pool_worker *w, job_result const *m);
+
+/* A worker that could not start takes the job as one that exited at
+   once: the message is deferred on the RETRY schedule, never lost. */
+static void job_unstarted (pool_worker *w)
+{
+  job_result res = JOB_RESULT_ZERO;
+  stralloc jobtext = STRALLOC_ZERO, why = STRALLOC_ZERO;
+  errno = w->spawnerr;
+  strerr_warnwusys("spawn ", cf.remote);
+  if (!queue_round_job(&task_of(w)->r, "-", &jobtext)  /* the job it was for */
+   || !stralloc_cats(&why, "worker exited at start: unable to spawn ") || !stralloc_cats(&why, cf.remote)
+   || !stralloc_cats(&why, ": ") || !stralloc_cats(&why, strerror(w->spawnerr)) || !stralloc_0(&why))
+    strerr_diefu(111, "allocate");
+  res.type = 'M';
+  res.class = "worker";
+  res.text = why.s;
+  w->started = STAMP;
+  w->busy = 1;
+  job_finish(w, &res);
+  stralloc_free(&jobtext);
+  stralloc_free(&why);
+}
 
 /* Returns 1 when a job went out, 0 when the message needed nothing now
    (rescheduled, finished or dropped), -1 when the worker is unusable. */
-static int dispatch (worker *w, uint32_t slot, time_t t)
+static int dispatch (pool_worker *w, uint32_t slot, time_t t)
 {
   msg *m = MSG(slot);
-  queue_round *rd = &w->r;
+  task *k = task_of(w);
+  queue_round *rd = &k->r;
   int fd, r;
-  w->slot = slot;
+  k->slot = slot;
   memcpy(rd->id, m->id, QUEUE_ID_SIZE);
   /* the state first: a message not due yet after a restart costs one open */
   r = queue_state_read(SP.state, m->id, &rd->st);
@@ -524,22 +471,27 @@ static int dispatch (worker *w, uint32_t slot, time_t t)
     return 0;
   }
   m->flags &= ~MSG_UNKNOWN;
-  round_plan(w);
+  round_plan(rd);
   if (!queue_round_npend(rd))
   {
-    if (queue_round_nfailed(rd)) msg_settle(w, t);
-    else msg_done(w);
+    if (queue_round_nfailed(rd)) msg_settle(k, t);
+    else msg_done(k);
     return 0;
   }
-  if (job_send(w, t) < 0)
+  if (w->spawnerr)
+  {
+    k->probe = gate_send(&L.gate, t);
+    job_unstarted(w);
+    return 1;
+  }
+  if (job_send(w) < 0)
   {
     /* the worker died between jobs: not an attempt, try another one */
-    worker_close(w);
+    pool_close(w);
     sched_push(slot, t);
     return -1;
   }
-  w->busy = 1;
-  w->probe = gate_send(&L.gate, t);
+  k->probe = gate_send(&L.gate, t);
   return 1;
 }
 
@@ -563,7 +515,7 @@ static void dispatch_due (void)
   time_t t = now();
   while (pops++ < POPS_PER_TURN && due_now(t))
   {
-    worker *w = worker_idle();
+    pool_worker *w = worker_idle();
     prioq_elt e;
     if (!w) break;
     prioq_pop(&L.sched, &e);
@@ -581,7 +533,8 @@ static void dispatch_due (void)
 
 static void log_attempt (queue_round const *r, char const *rcpt, char const *verdict, unsigned int code, char const *text, void *aux)
 {
-  worker const *w = aux;
+  pool_worker const *w = aux;
+  tain lat;
   char fmt[UINT_FMT];
   char ms[UINT64_FMT];
   /* without an S line from the worker: what the configuration asks for */
@@ -595,7 +548,8 @@ static void log_attempt (queue_round const *r, char const *rcpt, char const *ver
   }
   /* three digits always: 000 is "no reply, the failure is ours" */
   fmt[0] = '0' + code / 100 % 10; fmt[1] = '0' + code / 10 % 10; fmt[2] = '0' + code % 10; fmt[3] = 0;
-  ms[uint64_fmt(ms, (uint64_t)((mono() - w->started) * 1000))] = 0;
+  tain_sub(&lat, &STAMP, &w->started);
+  ms[uint64_fmt(ms, (uint64_t)tain_to_millisecs(&lat))] = 0;
   strerr_warni(r->id, " <", logsafe(0, rcpt), "> upstream=", logsafe(1, host), " tls=", tls, " auth=", mech,
     ": ", verdict, " ", fmt, " ", text, " (", ms, " ms)");
   status_attempt(r->id, verdict, fmt, text);
@@ -609,26 +563,26 @@ static void log_expired (queue_round const *r, char const *rcpt, void *aux)
 
 /* After a round reached a verdict: bounce what failed, expire, warn, and
    either finish the message or write its state and reschedule it. */
-static void msg_settle (worker *w, time_t t)
+static void msg_settle (task *k, time_t t)
 {
   queue_round_ops ops = { &log_attempt, &log_expired, &bounce_send, 0 };
-  ops.aux = w;
-  if (queue_round_settle(&w->r, &cf.bounce, &L.gate, t, &ops)) { msg_done(w); return; }
+  if (queue_round_settle(&k->r, &cf.bounce, &L.gate, t, &ops)) { msg_done(k); return; }
   /* the move from new/ to cur/ on disk before the first state file: a
      power loss must not bring back new/ID (whose scan then takes it again
      as never tried) while state/ID says who has it already */
-  if (!w->r.hadstate && (fsync(SP.cur) < 0 || fsync(SP.new) < 0) && errno != EINVAL)
+  if (!k->r.hadstate && (fsync(SP.cur) < 0 || fsync(SP.new) < 0) && errno != EINVAL)
     strerr_warnwusys("fsync cur/ and new/");
-  if (queue_state_write(SP.state, w->r.id, &w->r.st) < 0)
-    strerr_warnwusys("write state/", w->r.id);
-  else w->r.hadstate = 1;
-  sched_push(w->slot, w->r.st.next);
+  if (queue_state_write(SP.state, k->r.id, &k->r.st) < 0)
+    strerr_warnwusys("write state/", k->r.id);
+  else k->r.hadstate = 1;
+  sched_push(k->slot, k->r.st.next);
 }
 
 /* The job is over: M line (status, class, code, text), or a dead worker. */
-static void job_finish (worker *w, job_result const *m)
+static void job_finish (pool_worker *w, job_result const *m)
 {
   time_t t = now();
+  task *k = w->user;
   queue_round_ops ops = { &log_attempt, &log_expired, &bounce_send, 0 };
   int fault = queue_round_upstream_fault(m->class);
   char code[UINT_FMT];
@@ -636,92 +590,44 @@ static void job_finish (worker *w, job_result const *m)
   ops.aux = w;
   code[uint0_fmt(code, m->code > 999 ? 0 : m->code, 3)] = 0;
   w->busy = 0;
-  gate_result(&L.gate, m->class, w->probe, t, &ev);
+  gate_result(&L.gate, m->class, k->probe, t, &ev);
   if (!fault) gate_log(&ev, code, m->text);
-  switch (queue_round_result(&w->r, m, !L.stopping && w->in >= 0, &ops))
+  switch (queue_round_result(&k->r, m, !L.stopping && pool_worker_live(w), &ops))
   {
-    case QUEUE_ROUND_AGAIN: gate_log(&ev, code, m->text); sched_push(w->slot, t); return;
+    case QUEUE_ROUND_AGAIN: gate_log(&ev, code, m->text); sched_push(k->slot, t); return;
     case QUEUE_ROUND_NEXT:
       /* an smtp answer ended any pause: the rest is no probe */
-      if (job_send(w, t) == 0) { w->busy = 1; w->probe = 0; return; }
-      worker_close(w);
+      if (job_send(w) == 0) { k->probe = 0; return; }
+      pool_close(w);
       break;
     case QUEUE_ROUND_SETTLE: if (fault) gate_log(&ev, code, m->text); break;
     default: strerr_diefu(111, "allocate");
   }
-  msg_settle(w, t);
+  msg_settle(k, t);
 }
 
-static void job_line (worker *w, char *line)
+static void job_line (pool_worker *w, char *line, void *aux)
 {
   job_result res;
+  (void)aux;
   if (!job_result_parse(&res, line) || !w->busy) return;
   if (res.type == 'M') job_finish(w, &res);
-  else if (!queue_round_line(&w->r, &res)) strerr_diefu(111, "allocate");
+  else if (!queue_round_line(&task_of(w)->r, &res)) strerr_diefu(111, "allocate");
 }
 
-/* A worker that dies or goes silent without an M line: try again, never "delivered". */
-static void worker_lost (worker *w, char const *why)
+/* A worker that died or went silent without an M line: try again, never "delivered". */
+static void job_lost (pool_worker *w, char const *why, void *aux)
 {
   job_result res = JOB_RESULT_ZERO;
-  worker_close(w);
+  (void)aux;
+  if (!strcmp(why, POOL_TIMEDOUT)) strerr_warnw(MSG(task_of(w)->slot)->id, ": worker silent too long, killed");
   res.type = 'M';
   res.class = "worker";
   res.text = why;
-  if (w->busy) job_finish(w, &res);
+  job_finish(w, &res);
 }
 
-static void worker_read (worker *w)
-{
-  for (;;)
-  {
-    char *line;
-    size_t len;
-    int r;
-    ssize_t n = job_reader_fill(&w->rd, w->out);
-    if (n < 0)
-    {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN) return;
-      worker_lost(w, "worker output unreadable");
-      return;
-    }
-    if (!n) { worker_lost(w, "worker exited without a result"); return; }
-    while ((r = job_reader_line(&w->rd, &line, &len)) > 0 && w->out >= 0) job_line(w, line);
-    if (r < 0) { worker_lost(w, "worker result line too long"); return; }
-    if (w->out < 0) return;
-  }
-}
-
-static void workers_reap (void)
-{
-  unsigned int i = 0;
-  for (; i < NWORKERS; i++)
-  {
-    worker *w = WORKER(i);
-    int wstat;
-    if (!w->pid) continue;
-    if (waitpid(w->pid, &wstat, WNOHANG) != w->pid) continue;
-    w->pid = 0;
-    if (w->out >= 0) worker_read(w);  /* what it wrote before dying */
-    if (w->out >= 0 || w->in >= 0) worker_lost(w, "worker exited without a result");
-  }
-}
-
-static void workers_watchdog (time_t t)
-{
-  unsigned int i = 0;
-  for (; i < NWORKERS; i++)
-  {
-    worker *w = WORKER(i);
-    if (w->busy && w->deadline <= t && w->pid)
-    {
-      strerr_warnw(MSG(w->slot)->id, ": worker silent too long, killed");
-      kill(w->pid, SIGKILL);
-      worker_lost(w, "worker timed out");
-    }
-  }
-}
+static pool_ops const workers_ops = { &job_line, &job_lost, 0 };
 
 /* ---- the spool (queue/queue_dirs.h) ---- */
 
@@ -994,10 +900,11 @@ static int64_t slot_of (char const *id)
   return -1;
 }
 
-static worker *worker_of (uint32_t slot)
+static int in_flight (uint32_t slot)
 {
   unsigned int i = 0;
-  for (; i < NWORKERS; i++) if (WORKER(i)->busy && WORKER(i)->slot == slot) return WORKER(i);
+  for (; i < pool_n(&L.pool); i++)
+    if (pool_at(&L.pool, i)->busy && task_of(pool_at(&L.pool, i))->slot == slot) return 1;
   return 0;
 }
 
@@ -1041,11 +948,11 @@ static int msg_drop (uint32_t slot)
    with reason: the normal round with each pending recipient refused. */
 static char const *msg_bounce_now (uint32_t slot, char const *reason, time_t t)
 {
-  static worker bw;
-  queue_round *r = &bw.r;
+  static task bt;
+  queue_round *r = &bt.r;
   size_t i;
   MSG(slot)->flags &= ~(MSG_HELD | MSG_PARKED | MSG_UNKNOWN);
-  bw.slot = slot;
+  bt.slot = slot;
   memcpy(r->id, MSG(slot)->id, QUEUE_ID_SIZE);
   if (queue_state_read(SP.state, r->id, &r->st) < 0) queue_state_clear(&r->st);
   r->hadstate = 1;
@@ -1056,12 +963,12 @@ static char const *msg_bounce_now (uint32_t slot, char const *reason, time_t t)
     fd_close(fd);
     if (e <= 0) { sched_push(slot, t); return "error: cannot read the message's envelope"; }
   }
-  round_plan(&bw);
+  round_plan(r);
   if (!queue_round_fail_all(r, reason)) strerr_diefu(111, "allocate");
   for (i = 0; i < queue_round_npend(r); i++)
     strerr_warni(r->id, " <", logsafe(0, queue_state_addr(&r->st, queue_round_pend(r, i))), ">: bounced by request: ", reason);
   control_mark("held.", r->id, 0);
-  msg_settle(&bw, t);  /* bounces the failed, and removes the message when nothing is left */
+  msg_settle(&bt, t);  /* bounces the failed, and removes the message when nothing is left */
   return "ok: bounced";
 }
 
@@ -1079,7 +986,7 @@ static char const *control_do (queue_control const *c, time_t t)
   s = slot_of(c->id);
   if (s < 0) return "error: no such message in the queue";
   slot = (uint32_t)s;
-  if (worker_of(slot)) return "error: the message is being delivered right now; ask again in a moment";
+  if (in_flight(slot)) return "error: the message is being delivered right now; ask again in a moment";
   if (!strcmp(c->verb, "hold"))
   {
     if (!(MSG(slot)->flags & MSG_HELD)) { MSG(slot)->flags |= MSG_HELD; control_mark("held.", c->id, 1); }
@@ -1231,33 +1138,32 @@ static void spool_open (void)
 
 /* ---- the loop ---- */
 
-static time_t next_wake (time_t t)
+/* When the loop wakes at the latest: the first message due (if the gate
+   and a worker let it go), a worker's deadline, RESCAN, the status. */
+static void next_wake (time_t t, tain *wake)
 {
-  time_t wake = t + cf.rescan;
-  unsigned int i;
+  time_t w = t + cf.rescan;
   prioq_elt e;
-  if (prioq_min(&L.sched, &e) && !L.stopping && (workers_busy() < cf.concurrency))
+  if (prioq_min(&L.sched, &e) && !L.stopping && pool_busy(&L.pool) < cf.concurrency)
   {
     time_t g = gate_at(t);
     time_t k = e.key;
     if (g >= 0)
     {
       if (g > k) k = g;
-      if (k < wake) wake = k;
+      if (k < w) w = k;
     }
   }
-  for (i = 0; i < NWORKERS; i++)
-    if (WORKER(i)->busy && WORKER(i)->deadline < wake) wake = WORKER(i)->deadline;
-  if (wake > t + STATUS_EVERY) wake = t + STATUS_EVERY;  /* the status's ages stay fresh */
-  if (status_due && wake > t + 1) wake = t + 1;
-  return wake;
+  if (w > t + STATUS_EVERY) w = t + STATUS_EVERY;  /* the status's ages stay fresh */
+  if (status_due && w > t + 1) w = t + 1;
+  tain_addsec(wake, &STAMP, w <= t ? 0 : (int)(w - t));
+  pool_wake(&L.pool, wake);
 }
 
 static int handle_signals (void)
 {
-  unsigned char c;
-  int rescan_now = 0;
-  while (read(L.sigpipe[0], &c, 1) == 1)
+  int c, rescan_now = 0;
+  while ((c = selfpipe_read()) > 0)
   {
     if (c == SIGHUP) rescan_now = 1;  /* nothing to reload: look into new/ */
     else if (c == SIGTERM)
@@ -1266,35 +1172,31 @@ static int handle_signals (void)
       L.stopping = 1;
     }
     else if (c == SIGALRM) { retry_all(); rescan_now = 1; }
-    else if (c == SIGCHLD) workers_reap();
+    else if (c == SIGCHLD) pool_reap(&L.pool, &workers_ops);
+    /* SIGPIPE: nothing (a dead worker's pipe said EPIPE) */
   }
+  if (c < 0) strerr_diefusys(111, "read the selfpipe");
   return rescan_now;
 }
 
-/* Sleeps until wake, or until a signal, the trigger or a worker's output
-   comes, and handles what came. Returns 1 when new/ was scanned. The
-   descriptors are on the heap (L.pollfd): there is one per worker. */
-static int loop_wait (time_t wake)
+/* Sleeps until deadline, or until a signal, the trigger or a worker's
+   output comes, and handles what came. Returns 1 when new/ was scanned.
+   The descriptors are on the heap (L.pollfd): there is one per worker. */
+static int loop_wait (tain const *deadline)
 {
-  unsigned int n = 2, i;
+  unsigned int n, i;
   int scanned = 0;
-  iopause_fd *x;
-  tain deadline;
-  time_t t = now();
-  if (!genalloc_ready(iopause_fd, &L.pollfd, 2 + NWORKERS) || !genalloc_ready(unsigned int, &L.pollidx, NWORKERS + 1))
+  iopause_fd head[2], *x;
+  head[0].fd = L.sigfd; head[1].fd = SP.trigger;
+  head[0].events = head[1].events = IOPAUSE_READ;
+  head[0].revents = head[1].revents = 0;
+  genalloc_setlen(iopause_fd, &L.pollfd, 0);
+  genalloc_setlen(unsigned int, &L.pollidx, 0);
+  if (!genalloc_catb(iopause_fd, &L.pollfd, head, 2) || !pool_pollfds(&L.pool, &L.pollfd, &L.pollidx))
     strerr_diefu(111, "allocate");
   x = genalloc_s(iopause_fd, &L.pollfd);
-  x[0].fd = L.sigpipe[0]; x[0].events = IOPAUSE_READ;
-  x[1].fd = SP.trigger; x[1].events = IOPAUSE_READ;
-  for (i = 0; i < NWORKERS; i++)
-    if (WORKER(i)->out >= 0)
-    {
-      genalloc_s(unsigned int, &L.pollidx)[n - 2] = i;
-      x[n].fd = WORKER(i)->out; x[n].events = IOPAUSE_READ; n++;
-    }
-  tain_now_g();
-  tain_addsec_g(&deadline, wake <= t ? 0 : wake - t > 86400 ? 86400 : (int)(wake - t));
-  if (iopause_g(x, n, &deadline) < 0)
+  n = genalloc_len(iopause_fd, &L.pollfd);
+  if (iopause_g(x, n, deadline) < 0)
   {
     if (errno == EINTR) return 0;
     strerr_diefusys(111, "iopause");
@@ -1310,8 +1212,8 @@ static int loop_wait (time_t wake)
   for (i = 2; i < n; i++)
     if (x[i].revents & (IOPAUSE_READ | IOPAUSE_EXCEPT))
     {
-      worker *w = WORKER(genalloc_s(unsigned int, &L.pollidx)[i - 2]);
-      if (w->out >= 0) worker_read(w);
+      pool_worker *w = pool_at(&L.pool, genalloc_s(unsigned int, &L.pollidx)[i - 2]);
+      if (w->out >= 0) pool_read(w, &workers_ops);
     }
   return scanned;
 }
@@ -1321,15 +1223,18 @@ static void loop (void)
   time_t last_scan = now(), last_sweep = last_scan;
   for (;;)
   {
-    time_t t, wake;
-    if (L.stopping && !workers_busy()) return;
+    time_t t;
+    tain wake;
+    if (L.stopping && !pool_busy(&L.pool)) return;
+    tain_now_g();
     dispatch_due();
     t = now();
     /* the pop budget ran out with work left: come straight back */
-    wake = due_now(t) && worker_idle() ? t : next_wake(t);
-    if (loop_wait(wake)) last_scan = now();
+    if (due_now(t) && worker_idle()) wake = STAMP;
+    else next_wake(t, &wake);
+    if (loop_wait(&wake)) last_scan = now();
     t = now();
-    workers_watchdog(t);
+    pool_watchdog(&L.pool, &STAMP, &workers_ops);
     if (t - last_scan >= (time_t)cf.rescan) { scan_new(); last_scan = t; }
     if (t - last_sweep >= (time_t)cf.rescan) { sweep_tmp(t); last_sweep = t; }
     status_update(t, 0);
@@ -1339,7 +1244,6 @@ static void loop (void)
 int main (int argc, char const *const *argv)
 {
   subgetopt l = SUBGETOPT_ZERO;
-  unsigned int i;
   PROG = "smarthost-send";
   for (;;)
   {
@@ -1349,7 +1253,11 @@ int main (int argc, char const *const *argv)
   }
   argc -= l.ind; argv += l.ind;
   if (argc) dieusage();
+  tain_now_g();
   config_read();
+  L.pool.prog = cf.remote;
+  L.pool.max = cf.concurrency;
+  L.pool.timeout = JOB_TIMEOUT;
   spool_open();
   sig_setup();
   if (!gate_init(&L.gate, cf.retry, cf.nretry, cf.rate_minute, cf.rate_hour)) strerr_diefu(111, "allocate the rate limiter");
@@ -1374,7 +1282,7 @@ int main (int argc, char const *const *argv)
   control_apply();
   loop();
   /* EOF on their stdin tells idle workers to QUIT and exit */
-  for (i = 0; i < NWORKERS; i++) worker_close(WORKER(i));
+  pool_close_all(&L.pool);
   strerr_warni("stopped");
   return 0;
 }
