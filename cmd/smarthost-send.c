@@ -1,17 +1,25 @@
 /* smarthost-send: the scheduler. Takes committed messages from the spool,
    feeds them to smarthost-remote workers, records per-recipient results in
    state/ID, retries, bounces, and pauses the whole queue when the upstream
-   itself is broken. One process, one event loop (iopause):
+   itself is broken. One process, one event loop (iopause). This file is
+   the loop and its wiring; the decisions are modules, each with its state
+   in a struct (doc/design.md, "The scheduler"):
 
-     trigger FIFO ----\                     /--> worker 1 (smarthost-remote -w)
-     signals (selfpipe)+--> loop --> prioq -+--> worker 2      jobs on stdin,
-     worker stdouts --/     timers          \--> ...           results on stdout
+     trigger FIFO ------\                       /--> worker 1 (smarthost-remote -w)
+     signals (selfpipe) -+--> loop --> schedule -+--> worker 2      jobs on stdin,
+     worker stdouts ----/    (tain)   gate, round \--> ...           results on stdout
 
-   The schedule is a priority queue (lib/prioq.h) of messages keyed by their next attempt
-   time, so each decision costs O(log n). At start-up only the names in cur/
-   are read (the name is the id and the arrival time); a message's state
-   file is read when it comes due, so 100,000 queued messages cost a readdir,
-   not 100,000 opens. */
+     queue/queue_sched    the messages, a priority queue by next attempt
+     lib/gate             pause, throttle hold, pacing
+     queue/queue_round    one attempt: recipients, jobs, results, settle
+     lib/bounce           bounces and delay warnings
+     lib/pool             the worker processes
+     queue/queue_report   queue/status, METRICS_FILE, ALERT_CMD
+     queue/queue_control  smarthost-control's requests
+
+   At start-up only the names in cur/ are read (the name is the id and the
+   arrival time); a message's state file is read when it comes due, so
+   100,000 queued messages cost a readdir, not 100,000 opens. */
 
 #include <errno.h>
 #include <limits.h>
@@ -54,7 +62,9 @@
 #include "queue.h"
 #include "queue_control.h"
 #include "queue_dirs.h"
+#include "queue_report.h"
 #include "queue_round.h"
+#include "queue_sched.h"
 #include "queue_state.h"
 #include "queue_status.h"
 
@@ -96,90 +106,38 @@ static queue_dirs SP = QUEUE_DIRS_ZERO;   /* the spool, open for the whole run *
 typedef struct loop_s loopstate;
 struct loop_s
 {
-  genalloc msgs;        /* msg, indexed by slot */
-  genalloc freeslots;   /* uint32_t */
-  prioq sched;          /* slots by next attempt (lib/prioq.h) */
-  size_t nqueued;       /* messages known (scheduled or in flight) */
+  queue_sched sched;    /* the messages, by next attempt (queue/queue_sched.h) */
   gate gate;            /* pause, hold, pacing (lib/gate.h) */
   pool pool;            /* the workers (lib/pool.h) */
   genalloc pollfd;      /* iopause_fd: what the loop waits for */
   genalloc pollidx;     /* unsigned int: the worker of each pollfd after the first two */
   int sigfd;            /* the selfpipe */
+  int ctlfd;            /* control/, or -1 */
+  int held;             /* smarthost-control hold: the whole queue */
   int stopping;         /* SIGTERM: finish jobs in flight, then exit */
 };
-static loopstate L = { GENALLOC_ZERO, GENALLOC_ZERO, PRIOQ_ZERO, 0, { 0 }, POOL_ZERO, GENALLOC_ZERO, GENALLOC_ZERO, -1, 0 };
+static loopstate L = { QUEUE_SCHED_ZERO, { 0 }, POOL_ZERO, GENALLOC_ZERO, GENALLOC_ZERO, -1, -1, 0, 0 };
 
-/* ---- messages and the schedule ---- */
+static queue_report R = QUEUE_REPORT_ZERO;  /* queue/status, METRICS_FILE, ALERT_CMD */
 
-#define MSG_UNKNOWN 1   /* state file not read since start-up: respect its next time */
-#define MSG_HELD 2      /* held by smarthost-control: not dispatched */
-#define MSG_PARKED 4    /* held and taken out of the schedule */
+/* ---- messages and the schedule (queue/queue_sched.h) ---- */
 
-typedef struct msg_s msg;
-struct msg_s
-{
-  char id[QUEUE_ID_SIZE];
-  unsigned char flags;
-};
-
-static queue_status S = QUEUE_STATUS_ZERO;  /* for queue/status and METRICS_FILE */
-static void status_attempt (char const *id, char const *verdict, char const *code, char const *text);
-static void status_paused (char const *advice, char const *code, char const *text);
-static int control_held (void);
-
-#define MSG(i) (genalloc_s(msg, &L.msgs) + (i))
-
-/* Among messages due at the same second, the oldest first: the id's
-   seconds and nanoseconds. */
-static uint64_t id_tie (char const *id)
-{
-  uint64_t sec = 0, ns = 0;
-  size_t n = uint64_scan(id, &sec);
-  if (id[n] == '.') uint64_scan(id + n + 1, &ns);
-  return sec * 1000000000u + ns;
-}
+#define MSG(slot) queue_sched_msg(&L.sched, slot)
+#define MSG_UNKNOWN QUEUE_SCHED_UNKNOWN
+#define MSG_HELD QUEUE_SCHED_HELD
+#define MSG_PARKED QUEUE_SCHED_PARKED
 
 static void sched_push (uint32_t slot, time_t key)
 {
-  if (!prioq_push(&L.sched, key, id_tie(MSG(slot)->id), slot)) strerr_diefu(111, "grow the schedule");
-}
-
-static uint32_t msg_new (char const *id, unsigned char flags)
-{
-  uint32_t slot;
-  msg m;
-  memcpy(m.id, id, QUEUE_ID_SIZE);
-  m.flags = flags;
-  if (genalloc_len(uint32_t, &L.freeslots))
-  {
-    size_t n = genalloc_len(uint32_t, &L.freeslots) - 1;
-    slot = genalloc_s(uint32_t, &L.freeslots)[n];
-    genalloc_setlen(uint32_t, &L.freeslots, n);
-    *MSG(slot) = m;
-  }
-  else
-  {
-    slot = genalloc_len(msg, &L.msgs);
-    if (!genalloc_append(msg, &L.msgs, &m)) strerr_diefu(111, "grow the message table");
-  }
-  L.nqueued++;
-  return slot;
+  if (!queue_sched_push(&L.sched, slot, key)) strerr_diefu(111, "grow the schedule");
 }
 
 static void msg_free (uint32_t slot)
 {
-  MSG(slot)->id[0] = 0;
-  MSG(slot)->flags = 0;
-  L.nqueued--;
-  if (!genalloc_append(uint32_t, &L.freeslots, &slot)) strerr_diefu(111, "grow the free list");
+  if (!queue_sched_free(&L.sched, slot)) strerr_diefu(111, "grow the free list");
 }
 
-static time_t id_arrival (char const *id)
-{
-  uint64_t t = 0;
-  uint64_scan(id, &t);
-  return (time_t)t;
-}
+#define id_arrival queue_status_id_time
 
 /* ---- log lines ---- */
 
@@ -222,7 +180,7 @@ static void gate_log (gate_event const *ev, char const *code, char const *text)
       fmt[uint_fmt(fmt, ev->delay)] = 0;
       strerr_warnw("queue paused, mail is kept: ", gate_advice_cause(L.gate.pause_class, text, cf.token),
         " (upstream said: ", code, " ", text, "); probing again in ", fmt, " s");
-      status_paused(gate_advice_cause(L.gate.pause_class, text, cf.token), code, text);
+      queue_report_paused(&R, gate_advice_cause(L.gate.pause_class, text, cf.token), code, text);
       break;
     case GATE_STILL_PAUSED:
       fmt[uint_fmt(fmt, ev->delay)] = 0;
@@ -353,7 +311,7 @@ static int bounce_send (queue_round *r, uint32_t const *idx, size_t n, int delay
     return 0;
   }
   strerr_warni(id, ": ", what, " queued for <", logsafe(0, d.to), ">");
-  if (!delayed) S.bounces++;
+  if (!delayed) R.s.bounces++;
   return 1;
 }
 
@@ -431,7 +389,7 @@ static void job_unstarted (pool_worker *w)
    (rescheduled, finished or dropped), -1 when the worker is unusable. */
 static int dispatch (pool_worker *w, uint32_t slot, time_t t)
 {
-  msg *m = MSG(slot);
+  queue_sched_msg *m = MSG(slot);
   task *k = task_of(w);
   queue_round *rd = &k->r;
   int fd, r;
@@ -499,14 +457,14 @@ static int dispatch (pool_worker *w, uint32_t slot, time_t t)
    never (stopping, or a probe in flight), else a time. */
 static time_t gate_at (time_t t)
 {
-  return L.stopping || control_held() ? -1 : gate_when(&L.gate, t);
+  return L.stopping || L.held ? -1 : gate_when(&L.gate, t);
 }
 
 /* 1 when the first message of the schedule may go now. */
 static int due_now (time_t t)
 {
   prioq_elt e;
-  return prioq_min(&L.sched, &e) && e.key <= t && !gate_at(t);
+  return prioq_min(&L.sched.q, &e) && e.key <= t && !gate_at(t);
 }
 
 static void dispatch_due (void)
@@ -518,7 +476,7 @@ static void dispatch_due (void)
     pool_worker *w = worker_idle();
     prioq_elt e;
     if (!w) break;
-    prioq_pop(&L.sched, &e);
+    prioq_pop(&L.sched.q, &e);
     if (dispatch(w, e.item, t) < 0)
     {
       /* a worker that dies before taking a job (REMOTE cannot run?):
@@ -552,7 +510,7 @@ static void log_attempt (queue_round const *r, char const *rcpt, char const *ver
   ms[uint64_fmt(ms, (uint64_t)tain_to_millisecs(&lat))] = 0;
   strerr_warni(r->id, " <", logsafe(0, rcpt), "> upstream=", logsafe(1, host), " tls=", tls, " auth=", mech,
     ": ", verdict, " ", fmt, " ", text, " (", ms, " ms)");
-  status_attempt(r->id, verdict, fmt, text);
+  queue_report_attempt(&R, r->id, verdict, fmt, text, now());
 }
 
 static void log_expired (queue_round const *r, char const *rcpt, void *aux)
@@ -635,7 +593,12 @@ static pool_ops const workers_ops = { &job_line, &job_lost, 0 };
 static void found_new (char const *id, int what, void *aux)
 {
   (void)aux;
-  if (what == QUEUE_FOUND) sched_push(msg_new(id, 0), id_arrival(id));
+  uint32_t slot;
+  if (what == QUEUE_FOUND)
+  {
+    if (!queue_sched_new(&L.sched, id, 0, &slot)) strerr_diefu(111, "grow the message table");
+    sched_push(slot, id_arrival(id));
+  }
   else if (what == QUEUE_NOTREG) strerr_warnw("new/", id, " is not a regular file: left alone");
   else if (what == QUEUE_CLASH)
     strerr_warnw("move new/", id, " to cur/: File exists: another message under a queued id, left in new/, not scheduled");
@@ -652,37 +615,18 @@ static void scan_new (void)
 static void found_cur (char const *id, int what, void *aux)
 {
   (void)what; (void)aux;
-  if (!prioq_append(&L.sched, id_arrival(id), id_tie(id), msg_new(id, MSG_UNKNOWN)))
-    strerr_diefu(111, "grow the schedule");
+  if (!queue_sched_load(&L.sched, id, MSG_UNKNOWN)) strerr_diefu(111, "grow the schedule");
 }
 
 static void scan_cur (void)
 {
   if (queue_scan_cur(&SP, &found_cur, 0) < 0) strerr_diefusys(111, "open ", cf.qdir, "/cur");
-  prioq_order(&L.sched);
+  queue_sched_order(&L.sched);
 }
-
-static int id_cmp (void const *a, void const *b)
-{
-  return strcmp(MSG(*(uint32_t const *)a)->id, MSG(*(uint32_t const *)b)->id);
-}
-
-static int slot_cmp_key (void const *key, void const *b)
-{
-  return strcmp((char const *)key, MSG(*(uint32_t const *)b)->id);
-}
-
-typedef struct sorted_s sorted;
-struct sorted_s
-{
-  uint32_t *slots;
-  size_t n;
-};
 
 static int queued (char const *id, void *aux)
 {
-  sorted const *q = aux;
-  return bsearch(id, q->slots, q->n, sizeof(uint32_t), &slot_cmp_key) != 0;
+  return queue_sched_has(&L.sched, aux, id);
 }
 
 static void state_failed (char const *name, int what, void *aux)
@@ -696,15 +640,10 @@ static void state_failed (char const *name, int what, void *aux)
    state (queue/README.md). */
 static void clean_state (void)
 {
-  sorted q;
-  size_t i;
-  q.n = prioq_len(&L.sched);
-  q.slots = malloc((q.n ? q.n : 1) * sizeof(uint32_t));
-  if (!q.slots) strerr_diefu(111, "allocate");
-  for (i = 0; i < q.n; i++) q.slots[i] = prioq_at(&L.sched, i)->item;
-  qsort(q.slots, q.n, sizeof(uint32_t), &id_cmp);
-  if (queue_clean_state(&SP, &queued, &state_failed, &q) < 0) strerr_warnwusys("open state/");
-  free(q.slots);
+  genalloc sorted = GENALLOC_ZERO;  /* uint32_t */
+  if (!queue_sched_sorted(&L.sched, &sorted)) strerr_diefu(111, "allocate");
+  if (queue_clean_state(&SP, &queued, &state_failed, &sorted) < 0) strerr_warnwusys("open state/");
+  genalloc_free(uint32_t, &sorted);
 }
 
 static void swept (char const *name, int what, void *aux)
@@ -745,105 +684,21 @@ static void retry_all_trigger (void)
 
 static void retry_all_from (int opengate)
 {
-  size_t i = 0;
-  time_t t = now();
-  for (; i < prioq_len(&L.sched); i++)
-  {
-    prioq_elt *e = prioq_at(&L.sched, i);
-    if (e->key > t) e->key = t;
-    MSG(e->item)->flags &= ~MSG_UNKNOWN;
-  }
-  prioq_order(&L.sched);
+  queue_sched_all_due(&L.sched, now());
   if (opengate) gate_open(&L.gate);
   strerr_warni("retrying everything now");
 }
 
 /* ---- status, metrics, alerts (queue_status.h, alert.h) ---- */
 
-static char const *metrics_file;  /* METRICS_FILE: 0, none */
-static char const *alert_cmd;     /* ALERT_CMD: 0, none */
-static alert A = ALERT_ZERO;
-static stralloc pause_reason = STRALLOC_ZERO;
-static stralloc status_last = STRALLOC_ZERO;  /* the text last written */
-static time_t status_written;     /* when queue/status was last written */
-static time_t status_looked;      /* when the table was last gathered: once a second at most */
-static int status_due;            /* a change may wait for the next second */
-static int manual_hold;           /* smarthost-control hold: the whole queue */
-static int ctlfd = -1;            /* control/, or -1 */
 
-#define STATUS_EVERY 30           /* the oldest's age in METRICS_FILE is this fresh */
-
-static int control_held (void)
-{
-  return manual_hold;
-}
-
-static void status_attempt (char const *id, char const *verdict, char const *code, char const *text)
-{
-  if (!strcmp(verdict, "delivered"))
-  {
-    S.deliveries++;
-    S.last_delivery = now();
-    memcpy(S.last_delivery_id, id, QUEUE_ID_SIZE);
-    return;
-  }
-  if (!strcmp(verdict, "failed")) S.failures++; else S.deferrals++;
-  S.last_failure = now();
-  S.last_failure_text.len = 0;
-  /* text is printable already (lib/printable.h) */
-  if (!stralloc_cats(&S.last_failure_text, id) || !stralloc_cats(&S.last_failure_text, " ")
-   || !stralloc_cats(&S.last_failure_text, verdict) || !stralloc_cats(&S.last_failure_text, ": ")
-   || !stralloc_cats(&S.last_failure_text, code) || !stralloc_cats(&S.last_failure_text, " ")
-   || !stralloc_cats(&S.last_failure_text, text) || !stralloc_0(&S.last_failure_text)) S.last_failure_text.len = 0;
-}
-
-/* The pause's reason, for the status file and ALERT_CMD: the advice and
-   what the upstream said (printable, never a secret: the worker's text). */
-static void status_paused (char const *advice, char const *code, char const *text)
-{
-  pause_reason.len = 0;
-  if (!stralloc_cats(&pause_reason, advice) || !stralloc_cats(&pause_reason, " (upstream said: ")
-   || !stralloc_cats(&pause_reason, code) || !stralloc_cats(&pause_reason, " ")
-   || !stralloc_cats(&pause_reason, text) || !stralloc_cats(&pause_reason, ")") || !stralloc_0(&pause_reason))
-    pause_reason.len = 0;
-}
-
-/* Fills S from the gate and the message table: O(messages), so at most
-   once a second. */
+/* The message table's part of the picture: O(messages), so at most
+   once a second (queue_report_due). */
 static void status_gather (time_t t)
 {
-  size_t i, n = genalloc_len(msg, &L.msgs);
-  S.oldest[0] = 0;
-  S.held = 0;
-  for (i = 0; i < n; i++)
-  {
-    msg const *m = MSG(i);
-    if (!m->id[0]) continue;
-    if (m->flags & MSG_HELD) S.held++;
-    if (!S.oldest[0] || strcmp(m->id, S.oldest) < 0) memcpy(S.oldest, m->id, QUEUE_ID_SIZE);
-  }
-  S.messages = L.nqueued;
-  S.hold_until = L.gate.hold_until > t ? L.gate.hold_until : 0;
-  {
-    /* the gate says later, and neither pause nor throttle: the pacing */
-    time_t g = gate_when(&L.gate, t);
-    S.paced_until = g > t && !L.gate.pause_class && !S.hold_until && prioq_len(&L.sched) ? g : 0;
-  }
-  if (manual_hold)
-  {
-    if (!S.pause_class || strcmp(S.pause_class, "manual")) S.pause_since = t;
-    S.pause_class = "manual";
-    S.pause_reason = "held by smarthost-control";
-    S.next_probe = 0;
-  }
-  else if (L.gate.pause_class)
-  {
-    S.pause_class = L.gate.pause_class;
-    S.pause_reason = pause_reason.len ? pause_reason.s : "";
-    S.pause_since = L.gate.pause_since;
-    S.next_probe = L.gate.pause_until;
-  }
-  else S.pause_class = 0;
+  queue_sched_census(&L.sched, &R.s.held, R.s.oldest);
+  R.s.messages = L.sched.n;
+  queue_report_gate(&R, &L.gate, L.held, prioq_len(&L.sched.q) > 0, t);
 }
 
 static void status_alerts (time_t t)
@@ -851,54 +706,27 @@ static void status_alerts (time_t t)
   stralloc why = STRALLOC_ZERO;
   time_t since;
   int kind, i;
-  for (i = 0; i < 3 && (kind = alert_check(&A, &S, t, &why, &since)) > 0; i++)
+  for (i = 0; i < 3 && (kind = alert_check(&R.alert, &R.s, t, &why, &since)) > 0; i++)
   {
-    strerr_warnw("alert ", alert_kind(kind), ": ", why.s, alert_cmd ? "" : " (no ALERT_CMD to run)");
-    if (alert_cmd && alert_run(alert_cmd, alert_kind(kind), why.s, since) < 0)
+    strerr_warnw("alert ", alert_kind(kind), ": ", why.s, R.alert_cmd ? "" : " (no ALERT_CMD to run)");
+    if (R.alert_cmd && alert_run(R.alert_cmd, alert_kind(kind), why.s, since) < 0)
       strerr_warnwusys("run ALERT_CMD");
   }
   stralloc_free(&why);
 }
 
-static void status_write_file (char const *name, stralloc *sa, unsigned int mode)
-{
-  if (queue_status_replace(name, sa->s, sa->len, mode) < 0) strerr_warnwusys("write ", name);
-}
-
-/* Writes queue/status when it changed (at most once a second) and
-   METRICS_FILE with it, and at least every STATUS_EVERY seconds; runs the
-   alerts. force: now, whatever the second (a control request). */
+/* The status, the metrics and the alerts (queue/queue_report.h). force:
+   now, whatever the second (a control request). */
 static void status_update (time_t t, int force)
 {
-  static stralloc sa = STRALLOC_ZERO, path = STRALLOC_ZERO;
-  if (!force && t == status_looked) { status_due = 1; return; }
-  status_due = 0;
-  status_looked = t;
+  char const *failed;
+  if (!queue_report_due(&R, t, force)) return;
   status_gather(t);
   status_alerts(t);
-  sa.len = 0;
-  if (!queue_status_text(&sa, &S)) return;
-  if (!force && t < status_written + STATUS_EVERY && sa.len == status_last.len && !memcmp(sa.s, status_last.s, sa.len)) return;
-  if (!stralloc_copy(&status_last, &sa)) status_last.len = 0;
-  path.len = 0;
-  if (!queue_status_stamp(&sa, t) || !stralloc_cats(&path, cf.qdir) || !stralloc_cats(&path, "/status") || !stralloc_0(&path)) return;
-  /* the send user's (and root's): ids and the upstream's texts are for the administrator */
-  status_write_file(path.s, &sa, 0600);
-  status_written = t;
-  if (!metrics_file) return;
-  sa.len = 0;
-  if (queue_status_metrics(&sa, &S, t)) status_write_file(metrics_file, &sa, 0644);
+  if (queue_report_write(&R, t, force, &failed) < 0) strerr_warnwusys("write ", failed);
 }
 
 /* ---- control requests (queue_control.h, smarthost-control) ---- */
-
-/* The slot of a queued message, or -1: a walk of the table, for a person's request. */
-static int64_t slot_of (char const *id)
-{
-  size_t i, n = genalloc_len(msg, &L.msgs);
-  for (i = 0; i < n; i++) if (!strcmp(MSG(i)->id, id)) return (int64_t)i;
-  return -1;
-}
 
 static int in_flight (uint32_t slot)
 {
@@ -908,26 +736,11 @@ static int in_flight (uint32_t slot)
   return 0;
 }
 
-/* Takes a message out of the schedule (an O(n) walk and reorder: rare). 1 if it was there. */
-static int sched_pull (uint32_t slot)
-{
-  size_t i, n = prioq_len(&L.sched);
-  for (i = 0; i < n; i++)
-    if (prioq_at(&L.sched, i)->item == slot)
-    {
-      *prioq_at(&L.sched, i) = *prioq_at(&L.sched, n - 1);
-      genalloc_setlen(prioq_elt, &L.sched.h, n - 1);
-      prioq_order(&L.sched);
-      return 1;
-    }
-  return 0;
-}
-
 /* A marker file in control/ (hold-all, held.ID) made or removed. */
 static void control_mark (char const *name, char const *id, int on)
 {
-  if (ctlfd < 0) return;
-  if (queue_control_mark(ctlfd, name, id, on) < 0)
+  if (L.ctlfd < 0) return;
+  if (queue_control_mark(L.ctlfd, name, id, on) < 0)
     strerr_warnwusys(on ? "create control/" : "remove control/", name, id ? id : "");
 }
 
@@ -979,18 +792,18 @@ static char const *control_do (queue_control const *c, time_t t)
   uint32_t slot;
   if (!c->id[0])
   {
-    if (!strcmp(c->verb, "hold")) { manual_hold = 1; control_mark("hold-all", 0, 1); strerr_warnw("queue held by request: nothing goes out until release"); return "ok: the queue is held"; }
-    if (!strcmp(c->verb, "release")) { manual_hold = 0; control_mark("hold-all", 0, 0); strerr_warni("queue released by request"); return "ok: the queue is released"; }
+    if (!strcmp(c->verb, "hold")) { L.held = 1; control_mark("hold-all", 0, 1); strerr_warnw("queue held by request: nothing goes out until release"); return "ok: the queue is held"; }
+    if (!strcmp(c->verb, "release")) { L.held = 0; control_mark("hold-all", 0, 0); strerr_warni("queue released by request"); return "ok: the queue is released"; }
     return "error: remove and bounce need a message id";
   }
-  s = slot_of(c->id);
+  s = queue_sched_find(&L.sched, c->id);
   if (s < 0) return "error: no such message in the queue";
   slot = (uint32_t)s;
   if (in_flight(slot)) return "error: the message is being delivered right now; ask again in a moment";
   if (!strcmp(c->verb, "hold"))
   {
     if (!(MSG(slot)->flags & MSG_HELD)) { MSG(slot)->flags |= MSG_HELD; control_mark("held.", c->id, 1); }
-    if (sched_pull(slot)) MSG(slot)->flags |= MSG_PARKED;
+    if (queue_sched_pull(&L.sched, slot)) MSG(slot)->flags |= MSG_PARKED;
     strerr_warni(c->id, ": held by request");
     return "ok: held";
   }
@@ -1003,7 +816,7 @@ static char const *control_do (queue_control const *c, time_t t)
     strerr_warni(c->id, ": released by request");
     return "ok: released";
   }
-  if (!(MSG(slot)->flags & MSG_PARKED)) sched_pull(slot);
+  if (!(MSG(slot)->flags & MSG_PARKED)) queue_sched_pull(&L.sched, slot);
   if (!strcmp(c->verb, "remove"))
   {
     if (msg_drop(slot) < 0) { strerr_warnwusys("remove cur/", c->id); sched_push(slot, t); return "error: cannot remove the message file"; }
@@ -1013,55 +826,51 @@ static char const *control_do (queue_control const *c, time_t t)
   return msg_bounce_now(slot, c->reason[0] ? c->reason : "5.0.0 removed from the queue by its administrator", t);
 }
 
-/* The requests in control/, in the order of their names (the order they
-   were made in), each applied, answered, removed. */
+static char const *control_do_aux (queue_control const *c, void *aux)
+{
+  (void)aux;
+  return control_do(c, now());
+}
+
+static void control_failed (char const *what, char const *req, void *aux)
+{
+  (void)aux;
+  strerr_warnwusys(what, req);
+}
+
+/* The requests in control/, in the order they were made, each applied,
+   answered, removed (queue/queue_control.h). */
 static void control_apply (void)
 {
-  genalloc names = GENALLOC_ZERO;  /* char *, strdup'ed */
-  size_t i;
-  if (ctlfd < 0) return;
-  if (queue_control_pending(ctlfd, &names) < 0)
+  if (L.ctlfd < 0) return;
+  if (queue_control_apply(L.ctlfd, &control_do_aux, &control_failed, 0) < 0)
   {
     if (errno == ENOMEM) strerr_diefu(111, "allocate");
     strerr_warnwusys("read control/");
   }
-  for (i = 0; i < genalloc_len(char *, &names); i++)
-  {
-    char const *req = genalloc_s(char *, &names)[i];
-    char const *what;
-    queue_control c;
-    int r = queue_control_read(ctlfd, req, &c);
-    if (r < 0 && errno == ENOENT) continue;  /* withdrawn */
-    if (queue_control_answer(ctlfd, req, r > 0 ? control_do(&c, now()) : "error: malformed request", &what) < 0)
-      strerr_warnwusys(what, req);
-  }
-  queue_control_names_free(&names);
   status_update(now(), 1);
+}
+
+static int control_held_msg (char const *id, void *aux)
+{
+  int64_t s = queue_sched_find(&L.sched, id);
+  (void)aux;
+  if (s < 0) return 0;
+  MSG(s)->flags |= MSG_HELD;
+  return 1;
 }
 
 /* control/ and what it keeps across a restart: the whole queue held,
    messages held. */
 static void control_open (void)
 {
-  DIR *dir;
-  struct dirent *d;
-  ctlfd = queue_control_open(cf.qdir);
-  if (ctlfd < 0) { strerr_warnwusys("open ", cf.qdir, "/control: no control requests"); return; }
-  if (faccessat(ctlfd, "hold-all", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+  L.ctlfd = queue_control_open(cf.qdir);
+  if (L.ctlfd < 0) { strerr_warnwusys("open ", cf.qdir, "/control: no control requests"); return; }
+  if (queue_control_restore(L.ctlfd, &control_held_msg, 0))
   {
-    manual_hold = 1;
+    L.held = 1;
     strerr_warnw("the queue is held (control/hold-all): nothing goes out until smarthost-control release");
   }
-  if (!(dir = queue_dir_open(ctlfd))) return;
-  while ((d = readdir(dir)))
-  {
-    int64_t s;
-    if (strncmp(d->d_name, "held.", 5) || !queue_id_valid(d->d_name + 5)) continue;
-    s = slot_of(d->d_name + 5);
-    if (s < 0) { unlinkat(ctlfd, d->d_name, 0); continue; }  /* gone while we were stopped */
-    MSG(s)->flags |= MSG_HELD;
-  }
-  closedir(dir);
 }
 
 /* ---- configuration ---- */
@@ -1094,8 +903,12 @@ static void config_read (void)
 {
   char const *s;
   static char host[256];
+  static stralloc status = STRALLOC_ZERO;
   cf.qdir = getenv("QUEUE");
   if (!cf.qdir || !*cf.qdir) strerr_dienotset(100, "QUEUE");
+  if (!stralloc_cats(&status, cf.qdir) || !stralloc_cats(&status, "/status") || !stralloc_0(&status))
+    strerr_diefu(111, "allocate");
+  R.status = status.s;
   s = getenv("REMOTE"); if (s && *s) cf.remote = s;
   s = getenv("POSTMASTER"); if (s && *s) cf.bounce.postmaster = s;
   s = getenv("UPSTREAM"); if (s && *s) cf.bounce.upstream = cf.upstream = s;
@@ -1119,9 +932,9 @@ static void config_read (void)
   cf.rate_minute = env_uint("RATE_MINUTE", 0, UINT_MAX);
   cf.rate_hour = env_uint("RATE_HOUR", 0, UINT_MAX);
   if (cf.rate_minute > RATE_MAX || cf.rate_hour > RATE_MAX) strerr_dief(100, "RATE_MINUTE and RATE_HOUR are at most 1000000");
-  s = getenv("METRICS_FILE"); if (s && *s) metrics_file = s;
-  s = getenv("ALERT_CMD"); if (s && *s) alert_cmd = s;
-  A.maxage = env_uint("ALERT_AGE", 0, ENVNUM_SECONDS_MAX);
+  s = getenv("METRICS_FILE"); if (s && *s) R.metrics = s;
+  s = getenv("ALERT_CMD"); if (s && *s) R.alert_cmd = s;
+  R.alert.maxage = env_uint("ALERT_AGE", 0, ENVNUM_SECONDS_MAX);
   s = getenv("RETRY");
   retry_parse(s && *s ? s : "60,240,540,960,1500,2160,2940,3600");
   if (!cf.upstream)
@@ -1144,7 +957,7 @@ static void next_wake (time_t t, tain *wake)
 {
   time_t w = t + cf.rescan;
   prioq_elt e;
-  if (prioq_min(&L.sched, &e) && !L.stopping && pool_busy(&L.pool) < cf.concurrency)
+  if (prioq_min(&L.sched.q, &e) && !L.stopping && pool_busy(&L.pool) < cf.concurrency)
   {
     time_t g = gate_at(t);
     time_t k = e.key;
@@ -1154,8 +967,8 @@ static void next_wake (time_t t, tain *wake)
       if (k < w) w = k;
     }
   }
-  if (w > t + STATUS_EVERY) w = t + STATUS_EVERY;  /* the status's ages stay fresh */
-  if (status_due && w > t + 1) w = t + 1;
+  if (w > t + QUEUE_REPORT_EVERY) w = t + QUEUE_REPORT_EVERY;  /* the status's ages stay fresh */
+  if (R.due && w > t + 1) w = t + 1;
   tain_addsec(wake, &STAMP, w <= t ? 0 : (int)(w - t));
   pool_wake(&L.pool, wake);
 }
@@ -1273,10 +1086,10 @@ int main (int argc, char const *const *argv)
   scan_new();
   clean_state();
   control_open();
-  S.started = now();
+  R.s.started = now();
   {
     char fmt[UINT64_FMT];
-    fmt[uint64_fmt(fmt, L.nqueued)] = 0;
+    fmt[uint64_fmt(fmt, L.sched.n)] = 0;
     strerr_warni("started: ", fmt, " messages queued");
   }
   control_apply();

@@ -53,7 +53,7 @@ static void pool_spawn (pool const *p, pool_worker *w)
   /* in: the child's stdin and stdout; out: the end we read (its
      stdout), the end we write (its stdin) */
   int fds[2] = { 0, 1 };
-  pid_t pid = child_spawn2(p->prog, argv, (char const *const *)environ, fds);
+  pid_t pid = child_spawn2(p->prog, argv, p->envp ? p->envp : (char const *const *)environ, fds);
   w->spawnerr = 0;
   if (!pid) { w->spawnerr = errno ? errno : EIO; return; }
   /* jobs are written whole, with a blocking write: a job may be larger

@@ -37,8 +37,9 @@ struct pool_s
   char const *prog;     /* run as "prog -w", found in PATH */
   unsigned int max;     /* live workers at most */
   unsigned int timeout; /* seconds a job may take */
+  char const *const *envp;  /* the environment a new worker gets; 0: ours */
 };
-#define POOL_ZERO { GENALLOC_ZERO, "smarthost-remote", 4, 1800 }
+#define POOL_ZERO { GENALLOC_ZERO, "smarthost-remote", 4, 1800, 0 }
 
 #define pool_n(p) genalloc_len(pool_worker, &(p)->workers)
 #define pool_at(p, i) (genalloc_s(pool_worker, &(p)->workers) + (i))
