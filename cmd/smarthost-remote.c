@@ -266,7 +266,8 @@ static int secret_token (stralloc *out)
   tain_addsec_g(&d, S.timeout);
   r = netio_getline(&n, line, sizeof line, &len, 0, &d);
   if (r > 0 && len > SECRET_MAX) r = -1;
-  netio_close(&n, &tain_zero);   /* wipes its buffer */
+  netio_discard(&n);   /* wipes the buffer, where the token was read */
+  netio_close(&n, &tain_zero);
   if (r <= 0) kill(pid, SIGKILL);
   ok = token_reap(pid, &d) && r > 0 && len && stralloc_catb(out, line, len);
   explicit_bzero(line, sizeof line);

@@ -249,7 +249,10 @@ void netio_discard (netio *n)
 
 int netio_put (netio *n, char const *s, size_t len)
 {
-  if (!stralloc_catb(&n->out, s, len)) return 0;
+  /* the smtpd's replies: the room is there after the first, copy at once */
+  if (n->out.a - n->out.len < len && !stralloc_readyplus(&n->out, len)) return 0;
+  memcpy(n->out.s + n->out.len, s, len);
+  n->out.len += len;
   if (n->autoflush && n->out.len >= n->autoflush && netio_flush(n, 0) < 0) return 0;
   return 1;
 }
@@ -324,7 +327,6 @@ void netio_close (netio *n, tain const *deadline)
   if (n->fdr >= 0) close(n->fdr);
   if (n->fdw >= 0 && n->fdw != n->fdr) close(n->fdw);
   n->fdr = n->fdw = -1;
-  netio_discard(n);
-  netio_wipe_output(n);
+  n->rpos = n->rlen = 0;
   stralloc_free(&n->out);
 }

@@ -114,8 +114,9 @@ struct tls *netio_tlsctx (netio const *n);
 
 /* Ends the connection: a TLS close_notify, waiting for the peer's until
    the deadline (NULL: the netio's own bounds; a past one: one try), then
-   closes the fds, frees the TLS context and wipes and frees the buffers.
-   Queued output is not written: flush first. */
+   closes the fds, frees the TLS context and the output buffer. Queued
+   output is not written: flush first. Nothing is wiped (that would cost
+   every connection): see NETIO_WIPE, netio_discard, netio_wipe_output. */
 void netio_close (netio *n, tain const *deadline);
 
 #endif
