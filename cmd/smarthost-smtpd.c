@@ -30,6 +30,7 @@
 #include "qq.h"
 #include "queue.h"
 #include "smtpd_data.h"
+#include "smtpd_cmd.h"
 #include "netio.h"
 #include "tlsio_server.h"
 
@@ -1134,44 +1135,37 @@ static void do_starttls (char const *arg)
   transaction_reset();
 }
 
-static void do_command (char *line, size_t len)
+static void do_command (char *line)
 {
   char *arg;
-  size_t n = 0;
-  line[len] = 0;
-  while (n < len && line[n] != ' ') n++;
-  arg = line + n;
-  while (*arg == ' ') arg++;
-  line[n] = 0;
-  if (!strcasecmp(line, "EHLO")) do_helo(arg, 1);
-  else if (!strcasecmp(line, "HELO")) do_helo(arg, 0);
-  else if (!strcasecmp(line, "MAIL")) do_mail(arg);
-  else if (!strcasecmp(line, "RCPT")) do_rcpt(arg);
-  else if (!strcasecmp(line, "DATA")) do_data(arg);
-  else if (!strcasecmp(line, "RSET"))
+  switch (smtpd_cmd_verb(line, &arg))
   {
-    if (*arg) err("501 5.5.4 RSET takes no argument\r\n");
-    else { transaction_reset(); out("250 2.0.0 Ok\r\n"); }
+    case SMTPD_EHLO: do_helo(arg, 1); break;
+    case SMTPD_HELO: do_helo(arg, 0); break;
+    case SMTPD_MAIL: do_mail(arg); break;
+    case SMTPD_RCPT: do_rcpt(arg); break;
+    case SMTPD_DATA: do_data(arg); break;
+    case SMTPD_RSET:
+      if (*arg) err("501 5.5.4 RSET takes no argument\r\n");
+      else { transaction_reset(); out("250 2.0.0 Ok\r\n"); }
+      break;
+    case SMTPD_NOOP: out("250 2.0.0 Ok\r\n"); break;
+    case SMTPD_QUIT:
+      out("221 2.0.0 "); out(cf.name); out(" closing connection\r\n");
+      quit(0);
+      break;
+    case SMTPD_VRFY:
+      if (!*arg) err("501 5.5.4 VRFY needs an argument\r\n");
+      else out("252 2.5.2 cannot VRFY, but will accept the message and attempt delivery\r\n");
+      break;
+    case SMTPD_HELP:
+      out("214 2.0.0 commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP STARTTLS AUTH\r\n");
+      break;
+    case SMTPD_STARTTLS: do_starttls(arg); break;
+    case SMTPD_AUTH: do_auth(arg); break;
+    case SMTPD_NOTIMPL: err("502 5.5.1 command not implemented\r\n"); break;
+    default: err("500 5.5.2 unrecognized command\r\n");
   }
-  else if (!strcasecmp(line, "NOOP")) out("250 2.0.0 Ok\r\n");
-  else if (!strcasecmp(line, "QUIT"))
-  {
-    out("221 2.0.0 "); out(cf.name); out(" closing connection\r\n");
-    quit(0);
-  }
-  else if (!strcasecmp(line, "VRFY"))
-  {
-    if (!*arg) err("501 5.5.4 VRFY needs an argument\r\n");
-    else out("252 2.5.2 cannot VRFY, but will accept the message and attempt delivery\r\n");
-  }
-  else if (!strcasecmp(line, "HELP"))
-    out("214 2.0.0 commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP STARTTLS AUTH\r\n");
-  else if (!strcasecmp(line, "STARTTLS")) do_starttls(arg);
-  else if (!strcasecmp(line, "AUTH")) do_auth(arg);
-  else if (!strcasecmp(line, "EXPN") || !strcasecmp(line, "TURN") || !strcasecmp(line, "ETRN")
-        || !strcasecmp(line, "BDAT"))
-    err("502 5.5.1 command not implemented\r\n");
-  else err("500 5.5.2 unrecognized command\r\n");
 }
 
 /* One of n slots named key, or 421 and exit: busy is what the log says
@@ -1238,16 +1232,15 @@ int main (int argc, char const *const *argv)
   for (;;)
   {
     size_t len;
+    char const *refusal;
     int r;
     phase_begin("command", cf.cmd_timeout);
-    /* wiped: an AUTH command may carry a password in its initial response */
-    r = netio_getline(&io, line, CMD_MAX, &len, NETIO_SKIPLONG | NETIO_WIPE, 0);
+    r = smtpd_cmd_read(&io, line, CMD_MAX, &len, &refusal);
     if (r < 0) die_io();
     if (!r) quit(0);
-    if (r == NETIO_TOOLONG) { err("500 5.5.2 line too long\r\n"); continue; }
-    if (memchr(line, 0, len) || memchr(line, '\r', len))
-      err("501 5.5.2 bare CR or NUL in command\r\n");
-    else do_command(line, len);
+    if (r == SMTPD_CMD_REFUSED) { err(refusal); continue; }
+    do_command(line);
+    /* an AUTH command may carry a password in its initial response */
     explicit_bzero(line, len);
   }
 }
