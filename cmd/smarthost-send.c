@@ -23,21 +23,14 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <dirent.h>
 
-#include <skalibs/allreadwrite.h>
-#include <skalibs/buffer.h>
 #include <skalibs/djbunix.h>
 #include <skalibs/genalloc.h>
 #include <skalibs/iopause.h>
@@ -47,12 +40,11 @@
 #include <skalibs/strerr.h>
 #include <skalibs/tai.h>
 #include <skalibs/types.h>
-#include <skalibs/unix-transactional.h>
 
 #include "alert.h"
-#include "envnum.h"
-#include "dsn.h"
 #include "bounce.h"
+#include "dsn.h"
+#include "envnum.h"
 #include "gate.h"
 #include "job.h"
 #include "pool.h"
@@ -493,6 +485,7 @@ static void log_attempt (queue_round const *r, char const *rcpt, char const *ver
 {
   pool_worker const *w = aux;
   tain lat;
+  int msecs;
   char fmt[UINT_FMT];
   char ms[UINT64_FMT];
   /* without an S line from the worker: what the configuration asks for */
@@ -507,7 +500,8 @@ static void log_attempt (queue_round const *r, char const *rcpt, char const *ver
   /* three digits always: 000 is "no reply, the failure is ours" */
   fmt[0] = '0' + code / 100 % 10; fmt[1] = '0' + code / 10 % 10; fmt[2] = '0' + code % 10; fmt[3] = 0;
   tain_sub(&lat, &STAMP, &w->started);
-  ms[uint64_fmt(ms, (uint64_t)tain_to_millisecs(&lat))] = 0;
+  msecs = tain_less(&STAMP, &w->started) ? 0 : tain_to_millisecs(&lat);  /* the clock set back: 0 */
+  ms[uint64_fmt(ms, msecs < 0 ? 0 : (uint64_t)msecs)] = 0;
   strerr_warni(r->id, " <", logsafe(0, rcpt), "> upstream=", logsafe(1, host), " tls=", tls, " auth=", mech,
     ": ", verdict, " ", fmt, " ", text, " (", ms, " ms)");
   queue_report_attempt(&R, r->id, verdict, fmt, text, now());
