@@ -877,22 +877,6 @@ static unsigned int env_uint (char const *name, unsigned int dflt, unsigned int 
   return v;
 }
 
-static void retry_parse (char const *s)
-{
-  unsigned int n = 1;
-  char const *p;
-  for (p = s; *p; p++) if (*p == ',') n++;
-  cf.retry = calloc(n, sizeof(unsigned int));
-  if (!cf.retry) strerr_diefu(111, "allocate");
-  for (cf.nretry = 0; cf.nretry < n; cf.nretry++)
-  {
-    size_t len = uint_scan(s, cf.retry + cf.nretry);
-    if (!len || (s[len] && s[len] != ',')) strerr_dieinvalid(100, "RETRY");
-    if (!cf.retry[cf.nretry]) cf.retry[cf.nretry] = 1;  /* 0 would hammer the upstream */
-    s += len + (s[len] == ',');
-  }
-}
-
 static void config_read (void)
 {
   char const *s;
@@ -930,7 +914,8 @@ static void config_read (void)
   s = getenv("ALERT_CMD"); if (s && *s) R.alert_cmd = s;
   R.alert.maxage = env_uint("ALERT_AGE", 0, ENVNUM_SECONDS_MAX);
   s = getenv("RETRY");
-  retry_parse(s && *s ? s : "60,240,540,960,1500,2160,2940,3600");
+  cf.retry = gate_schedule_parse(s && *s ? s : "60,240,540,960,1500,2160,2940,3600", &cf.nretry);
+  if (!cf.retry) { if (errno == EINVAL) strerr_dieinvalid(100, "RETRY"); strerr_diefu(111, "allocate"); }
   if (!cf.upstream)
     strerr_warni("no upstream configured: mail is accepted and held in ", cf.qdir,
       "; write host:port into the instance's conf/UPSTREAM (and UPSTREAM_USER, UPSTREAM_PASSFILE for AUTH),"
