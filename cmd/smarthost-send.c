@@ -23,21 +23,14 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <dirent.h>
 
-#include <skalibs/allreadwrite.h>
-#include <skalibs/buffer.h>
 #include <skalibs/djbunix.h>
 #include <skalibs/genalloc.h>
 #include <skalibs/iopause.h>
@@ -47,12 +40,11 @@
 #include <skalibs/strerr.h>
 #include <skalibs/tai.h>
 #include <skalibs/types.h>
-#include <skalibs/unix-transactional.h>
 
 #include "alert.h"
-#include "envnum.h"
-#include "dsn.h"
 #include "bounce.h"
+#include "dsn.h"
+#include "envnum.h"
 #include "gate.h"
 #include "job.h"
 #include "pool.h"
@@ -496,6 +488,7 @@ static void log_attempt (queue_round const *r, char const *rcpt, char const *ver
 {
   pool_worker const *w = aux;
   tain lat;
+  int msecs;
   char fmt[UINT_FMT];
   char ms[UINT64_FMT];
   /* without an S line from the worker: what the configuration asks for */
@@ -510,7 +503,8 @@ static void log_attempt (queue_round const *r, char const *rcpt, char const *ver
   /* three digits always: 000 is "no reply, the failure is ours" */
   fmt[0] = '0' + code / 100 % 10; fmt[1] = '0' + code / 10 % 10; fmt[2] = '0' + code % 10; fmt[3] = 0;
   tain_sub(&lat, &STAMP, &w->started);
-  ms[uint64_fmt(ms, (uint64_t)tain_to_millisecs(&lat))] = 0;
+  msecs = tain_less(&STAMP, &w->started) ? 0 : tain_to_millisecs(&lat);  /* the clock set back: 0 */
+  ms[uint64_fmt(ms, msecs < 0 ? 0 : (uint64_t)msecs)] = 0;
   strerr_warni(r->id, " <", logsafe(0, rcpt), "> upstream=", logsafe(1, host), " tls=", tls, " auth=", mech,
     ": ", verdict, " ", fmt, " ", text, " (", ms, " ms)");
   queue_report_attempt(&R, r->id, verdict, fmt, text, now());
@@ -920,22 +914,6 @@ static unsigned int env_uint (char const *name, unsigned int dflt, unsigned int 
   return v;
 }
 
-static void retry_parse (char const *s)
-{
-  unsigned int n = 1;
-  char const *p;
-  for (p = s; *p; p++) if (*p == ',') n++;
-  cf.retry = calloc(n, sizeof(unsigned int));
-  if (!cf.retry) strerr_diefu(111, "allocate");
-  for (cf.nretry = 0; cf.nretry < n; cf.nretry++)
-  {
-    size_t len = uint_scan(s, cf.retry + cf.nretry);
-    if (!len || (s[len] && s[len] != ',')) strerr_dieinvalid(100, "RETRY");
-    if (!cf.retry[cf.nretry]) cf.retry[cf.nretry] = 1;  /* 0 would hammer the upstream */
-    s += len + (s[len] == ',');
-  }
-}
-
 static void config_read (void)
 {
   char const *s;
@@ -974,7 +952,8 @@ static void config_read (void)
   s = getenv("ALERT_CMD"); if (s && *s) R.alert_cmd = s;
   R.alert.maxage = env_uint("ALERT_AGE", 0, ENVNUM_SECONDS_MAX);
   s = getenv("RETRY");
-  retry_parse(s && *s ? s : "60,240,540,960,1500,2160,2940,3600");
+  cf.retry = gate_schedule_parse(s && *s ? s : "60,240,540,960,1500,2160,2940,3600", &cf.nretry);
+  if (!cf.retry) { if (errno == EINVAL) strerr_dieinvalid(100, "RETRY"); strerr_diefu(111, "allocate"); }
   if (!cf.upstream)
     strerr_warni("no upstream configured: mail is accepted and held in ", cf.qdir,
       "; write host:port into the instance's conf/UPSTREAM (and UPSTREAM_USER, UPSTREAM_PASSFILE for AUTH),"
