@@ -49,6 +49,7 @@
 #include "prioq.h"
 #include "printable.h"
 #include "qq.h"
+#include "route.h"
 #include "queue.h"
 #include "queue_control.h"
 #include "queue_dirs.h"
@@ -88,6 +89,7 @@ struct config_s
 static config cf = { 0, "smarthost-remote", 0, "starttls", "none", 4, 0, 0, 600, 0, 0, 0, 0, BOUNCE_ZERO };
 
 static queue_dirs SP = QUEUE_DIRS_ZERO;   /* the spool, open for the whole run */
+static routes RT = ROUTES_ZERO;           /* ROUTES, read once at start (lib/route.h) */
 
 /* What the loop keeps between turns. */
 typedef struct loop_s loopstate;
@@ -117,6 +119,7 @@ struct msg_s
 {
   char id[QUEUE_ID_SIZE];
   unsigned char flags;
+  uint16_t route;       /* with ROUTES: its route + 1, 0 not known yet */
 };
 
 static queue_status S = QUEUE_STATUS_ZERO;  /* for queue/status and METRICS_FILE */
@@ -147,6 +150,7 @@ static uint32_t msg_new (char const *id, unsigned char flags)
   msg m;
   memcpy(m.id, id, QUEUE_ID_SIZE);
   m.flags = flags;
+  m.route = 0;
   if (genalloc_len(uint32_t, &L.freeslots))
   {
     size_t n = genalloc_len(uint32_t, &L.freeslots) - 1;
@@ -273,6 +277,7 @@ struct worker_s
   int in, out;          /* its stdin (we write jobs), its stdout (we read results); -1 closed */
   int busy;
   int probe;
+  unsigned int route;   /* the route it serves (lib/route.h), for its whole life */
   uint32_t slot;        /* the message in flight */
   double started;
   time_t deadline;
@@ -324,7 +329,7 @@ static unsigned int workers_busy (void)
   return n;
 }
 
-static worker *worker_spawn (void)
+static worker *worker_spawn (unsigned int ri)
 {
   int in[2], out[2];
   pid_t pid;
@@ -358,6 +363,7 @@ static worker *worker_spawn (void)
     sa.sa_handler = SIG_DFL;
     sigaction(SIGPIPE, &sa, 0);
     if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0) _exit(111);
+    if (routes_env_apply(&RT, ri) < 0) strerr_diefu1sys(111, "set the environment of a route");
     execvp(cf.remote, (char *const *)argv);
     strerr_dieexec(111, cf.remote);
   }
@@ -368,18 +374,10 @@ static worker *worker_spawn (void)
   w->in = in[1];
   w->out = out[0];
   w->busy = 0;
+  w->route = ri;
   w->rd.buf.len = w->rd.start = 0;
   if (cf.verbose) { char fmt[PID_FMT]; fmt[pid_fmt(fmt, pid)] = 0; strerr_warni("started worker ", fmt); }
   return w;
-}
-
-static worker *worker_idle (void)
-{
-  unsigned int i = 0;
-  for (; i < NWORKERS; i++)
-    if (WORKER(i)->in >= 0 && !WORKER(i)->busy) return WORKER(i);
-  if (workers_live() < cf.concurrency) return worker_spawn();
-  return 0;
 }
 
 static void worker_close (worker *w)
@@ -387,6 +385,25 @@ static void worker_close (worker *w)
   if (w->in >= 0) fd_close(w->in);
   if (w->out >= 0) fd_close(w->out);
   w->in = w->out = -1;
+}
+
+/* An idle worker of the route, or a new one. A worker serves one route
+   (its session, its credentials): when all are started, an idle one of
+   another route is closed to make room. */
+static worker *worker_idle (unsigned int ri)
+{
+  unsigned int i = 0;
+  worker *other = 0;
+  for (; i < NWORKERS; i++)
+    if (WORKER(i)->in >= 0 && !WORKER(i)->busy)
+    {
+      if (WORKER(i)->route == ri) return WORKER(i);
+      if (!other) other = WORKER(i);
+    }
+  if (workers_live() < cf.concurrency) return worker_spawn(ri);
+  if (!other) return 0;
+  worker_close(other);
+  return worker_spawn(ri);
 }
 
 /* ---- message files ---- */
@@ -634,13 +651,38 @@ static int due_now (time_t t)
   return prioq_min(&L.sched, &e) && e.key <= t && !gate_at(t);
 }
 
+/* The route of a message (ROUTES), from its sender: read from cur/ID
+   once per run. A message that cannot be read takes route 0, and
+   dispatch() says why. */
+static unsigned int msg_route (uint32_t slot)
+{
+  msg *m = MSG(slot);
+  queue_env env = QUEUE_ENV_ZERO;
+  int fd;
+  if (routes_n(&RT) <= 1) return 0;
+  if (m->route) return m->route - 1;
+  fd = msg_open(m->id);
+  if (fd < 0) return 0;
+  if (queue_env_read(fd, &env) > 0) m->route = routes_match(&RT, env.sender.s) + 1;
+  fd_close(fd);
+  queue_env_free(&env);
+  return m->route ? m->route - 1 : 0;
+}
+
+/* A worker for the first message of the schedule, of its route. */
+static worker *worker_for_due (void)
+{
+  prioq_elt e;
+  return prioq_min(&L.sched, &e) ? worker_idle(msg_route(e.item)) : 0;
+}
+
 static void dispatch_due (void)
 {
   unsigned int pops = 0;
   time_t t = now();
   while (pops++ < POPS_PER_TURN && due_now(t))
   {
-    worker *w = worker_idle();
+    worker *w = worker_for_due();
     prioq_elt e;
     if (!w) break;
     prioq_pop(&L.sched, &e);
@@ -1405,7 +1447,17 @@ static void config_read (void)
   A.maxage = env_uint("ALERT_AGE", 0, ENVNUM_SECONDS_MAX);
   s = getenv("RETRY");
   retry_parse(s && *s ? s : "60,240,540,960,1500,2160,2940,3600");
-  if (!cf.upstream)
+  s = getenv("ROUTES");
+  if (s && *s)
+  {
+    stralloc err = STRALLOC_ZERO;
+    int r = routes_load(&RT, s, &err);
+    if (r < 0 && !err.len) strerr_diefu1sys(111, "allocate");
+    if (r < 0) strerr_diefusys(111, err.s);
+    if (!r) strerr_dief(100, err.s);
+    stralloc_free(&err);
+  }
+  if (!cf.upstream && routes_n(&RT) <= 1)
     strerr_warni("no upstream configured: mail is accepted and held in ", cf.qdir,
       "; write host:port into the instance's conf/UPSTREAM (and UPSTREAM_USER, UPSTREAM_PASSFILE for AUTH),"
       " then restart this service (s6-svc -r)");
@@ -1514,7 +1566,7 @@ static void loop (void)
     dispatch_due();
     t = now();
     /* the pop budget ran out with work left: come straight back */
-    wake = due_now(t) && worker_idle() ? t : next_wake(t);
+    wake = due_now(t) && worker_for_due() ? t : next_wake(t);
     if (loop_wait(wake)) last_scan = now();
     t = now();
     workers_watchdog(t);

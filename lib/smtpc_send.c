@@ -136,6 +136,7 @@ static int smtpc_body (smtpc *s, smtpc_msg *m)
 {
   char buf[SMTPC_CHUNK];
   smtp_dot d = SMTP_DOT_ZERO;
+  if (m->headlen && !smtp_dot_cat(&d, &s->io.out, m->head, m->headlen)) goto oom;
   for (;;)
   {
     ssize_t r = read(m->fd, buf, sizeof buf);
