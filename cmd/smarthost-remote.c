@@ -892,7 +892,7 @@ static int routes_read (void)
   if (!file || !*file) return 0;
   r = routes_load(&RT, file, &err);
   if (r < 0 && !err.len) strerr_diefu1sys(111, "allocate");
-  if (r < 0) strerr_diefusys(111, err.s);
+  if (r < 0) strerr_diefsys(111, err.s);
   if (!r) strerr_dief(100, err.s);
   stralloc_free(&err);
   return 1;

@@ -1453,7 +1453,7 @@ static void config_read (void)
     stralloc err = STRALLOC_ZERO;
     int r = routes_load(&RT, s, &err);
     if (r < 0 && !err.len) strerr_diefu1sys(111, "allocate");
-    if (r < 0) strerr_diefusys(111, err.s);
+    if (r < 0) strerr_diefsys(111, err.s);
     if (!r) strerr_dief(100, err.s);
     stralloc_free(&err);
   }
