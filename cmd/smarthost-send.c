@@ -90,6 +90,12 @@ static config cf = { 0, "smarthost-remote", 0, "starttls", "none", 4, 0, 0, 600,
 
 static queue_dirs SP = QUEUE_DIRS_ZERO;   /* the spool, open for the whole run */
 static routes RT = ROUTES_ZERO;           /* ROUTES, read once at start (lib/route.h) */
+/* With routes, each route has its own gate (pause, hold, probes): a
+   password refused for one account must not stop the mail of another.
+   L.gate then keeps only the pacing, which RATE_* sets for the relay.
+   Without routes, L.gate is the one gate, as it always was. */
+static gate *RG;
+#define ROUTE_PARK 5          /* seconds a message of a route whose probe is out waits */
 
 /* What the loop keeps between turns. */
 typedef struct loop_s loopstate;
@@ -216,29 +222,50 @@ static unsigned int retry_delay (unsigned int n)
 
 /* ---- the gate's log lines ---- */
 
-/* What gate_result changed, said once, with what to fix. */
-static void gate_log (gate_event const *ev, char const *code, char const *text)
+static gate *gate_of (unsigned int ri)
+{
+  return RG ? RG + ri : &L.gate;
+}
+
+/* "" without routes, else "route of line N: " (or "of conf/"), for the
+   gate's log lines. */
+static char const *route_prefix (unsigned int ri)
+{
+  static char buf[40 + UINT_FMT];
+  size_t n;
+  if (!RG) return "";
+  if (!ri) return "route of conf/: ";
+  memcpy(buf, "route of line ", 14);
+  n = 14 + uint_fmt(buf + 14, routes_get(&RT, ri)->line);
+  memcpy(buf + n, ": ", 3);
+  return buf;
+}
+
+/* What gate_result changed on route ri's gate, said once, with what to fix. */
+static void gate_log (unsigned int ri, gate_event const *ev, char const *code, char const *text)
 {
   char fmt[UINT64_FMT];
+  gate const *g = gate_of(ri);
+  char const *pre = route_prefix(ri);
   switch (ev->what)
   {
     case GATE_PAUSED:
       fmt[uint_fmt(fmt, ev->delay)] = 0;
-      strerr_warnw("queue paused, mail is kept: ", gate_advice_cause(L.gate.pause_class, text, cf.token),
+      strerr_warnw(pre, "queue paused, mail is kept: ", gate_advice_cause(g->pause_class, text, cf.token),
         " (upstream said: ", code, " ", text, "); probing again in ", fmt, " s");
-      status_paused(gate_advice_cause(L.gate.pause_class, text, cf.token), code, text);
+      status_paused(gate_advice_cause(g->pause_class, text, cf.token), code, text);
       break;
     case GATE_STILL_PAUSED:
       fmt[uint_fmt(fmt, ev->delay)] = 0;
-      if (cf.verbose) strerr_warni("probe failed, still paused (", L.gate.pause_class, "): next probe in ", fmt, " s");
+      if (cf.verbose) strerr_warni(pre, "probe failed, still paused (", g->pause_class, "): next probe in ", fmt, " s");
       break;
     case GATE_RESUMED:
       fmt[uint64_fmt(fmt, (uint64_t)ev->paused)] = 0;
-      strerr_warni("upstream works again: queue resumed after ", fmt, " s paused");
+      strerr_warni(pre, "upstream works again: queue resumed after ", fmt, " s paused");
       break;
     case GATE_HELD:
       fmt[uint_fmt(fmt, ev->delay)] = 0;
-      strerr_warnw("upstream throttles us (", code, " ", text, "): whole queue waits ", fmt, " s");
+      strerr_warnw(pre, "upstream throttles us (", code, " ", text, "): whole queue waits ", fmt, " s");
       break;
   }
 }
@@ -633,7 +660,8 @@ static int dispatch (worker *w, uint32_t slot, time_t t)
     return -1;
   }
   w->busy = 1;
-  w->probe = gate_send(&L.gate, t);
+  w->probe = gate_send(gate_of(w->route), t);
+  if (RG) gate_send(&L.gate, t);  /* the pacing counts every route */
   return 1;
 }
 
@@ -669,11 +697,49 @@ static unsigned int msg_route (uint32_t slot)
   return m->route ? m->route - 1 : 0;
 }
 
+/* With routes: when the first message of the schedule belongs to a
+   route that is paused or held, it is put back for when its route's
+   gate opens (or shortly, while the probe is out), so that it blocks
+   no other route. 1 if it was. */
+static int route_park (time_t t)
+{
+  prioq_elt e;
+  time_t g;
+  if (!RG || !prioq_min(&L.sched, &e)) return 0;
+  g = gate_when(gate_of(msg_route(e.item)), t);
+  if (!g) return 0;
+  prioq_pop(&L.sched, &e);
+  sched_push(e.item, g > 0 ? g : t + ROUTE_PARK);
+  return 1;
+}
+
+/* A route's pause is over: its parked messages are due now. */
+static void route_release (unsigned int ri, time_t t)
+{
+  size_t i = 0;
+  for (; i < prioq_len(&L.sched); i++)
+  {
+    prioq_elt *e = prioq_at(&L.sched, i);
+    if (e->key > t && MSG(e->item)->route == ri + 1) e->key = t;
+  }
+  prioq_order(&L.sched);
+}
+
 /* A worker for the first message of the schedule, of its route. */
 static worker *worker_for_due (void)
 {
   prioq_elt e;
   return prioq_min(&L.sched, &e) ? worker_idle(msg_route(e.item)) : 0;
+}
+
+/* Whether the loop can do something now: send the first message, or
+   put it back because its route waits. */
+static int progress_now (time_t t)
+{
+  prioq_elt e;
+  if (!due_now(t)) return 0;
+  if (RG && prioq_min(&L.sched, &e) && gate_when(gate_of(msg_route(e.item)), t)) return 1;
+  return !!worker_for_due();
 }
 
 static void dispatch_due (void)
@@ -682,8 +748,10 @@ static void dispatch_due (void)
   time_t t = now();
   while (pops++ < POPS_PER_TURN && due_now(t))
   {
-    worker *w = worker_for_due();
+    worker *w;
     prioq_elt e;
+    if (route_park(t)) continue;
+    w = worker_for_due();
     if (!w) break;
     prioq_pop(&L.sched, &e);
     if (dispatch(w, e.item, t) < 0)
@@ -747,7 +815,7 @@ static void msg_settle (worker *w, time_t t)
     status_set(&w->failed, &w->st, QUEUE_RCPT_FAIL);
   deferred_list(&w->st, &w->idx);
   n = genalloc_len(uint32_t, &w->idx);
-  due = bounce_due(&cf.bounce, id_arrival(MSG(slot)->id), t, w->st.warned, L.gate.pause_class != 0);
+  due = bounce_due(&cf.bounce, id_arrival(MSG(slot)->id), t, w->st.warned, gate_of(w->route)->pause_class != 0);
   if (n && due & BOUNCE_EXPIRE)
   {
     for (i = 0; i < n; i++)
@@ -822,19 +890,20 @@ static void job_finish (worker *w, job_result const *m)
   gate_event ev;
   code[uint0_fmt(code, ucode > 999 ? 0 : ucode, 3)] = 0;
   w->busy = 0;
-  gate_result(&L.gate, class, w->probe, t, &ev);
+  gate_result(gate_of(w->route), class, w->probe, t, &ev);
+  if (RG && ev.what == GATE_RESUMED) route_release(w->route, t);
   if (gate_class_broken(class) || !strcmp(class, "throttle"))
   {
     /* the upstream is broken, not the message: keep it, count nothing */
     for (j = 0; j < NJOB(w); j++)
       log_attempt(w, queue_state_addr(&w->st, PEND(w)[w->jobstart + j]), "deferred", ucode, text, lat);
-    gate_log(&ev, code, text);
+    gate_log(w->route, &ev, code, text);
     /* what earlier jobs of the round found is kept */
     if (w->tried || genalloc_len(uint32_t, &w->failed)) msg_settle(w, t);
     else sched_push(w->slot, t);
     return;
   }
-  gate_log(&ev, code, text);
+  gate_log(w->route, &ev, code, text);
   job_record(w, m, lat);
   w->tried = 1;
   /* the rest of the round: the next job on the same worker, so in the
@@ -1077,7 +1146,12 @@ static void retry_all_from (int opengate)
     MSG(e->item)->flags &= ~MSG_UNKNOWN;
   }
   prioq_order(&L.sched);
-  if (opengate) gate_open(&L.gate);
+  if (opengate)
+  {
+    unsigned int ri;
+    gate_open(&L.gate);
+    for (ri = 0; RG && ri < routes_n(&RT); ri++) gate_open(RG + ri);
+  }
   strerr_warni("retrying everything now");
 }
 
@@ -1133,8 +1207,19 @@ static void status_paused (char const *advice, char const *code, char const *tex
 
 /* Fills S from the gate and the message table: O(messages), so at most
    once a second. */
+/* The gate the status shows: with routes, the first route paused (or
+   else held); the pause's reason names its route in the log. */
+static gate const *status_gate (time_t t)
+{
+  unsigned int i, n = routes_n(&RT);
+  for (i = 0; RG && i < n; i++) if (RG[i].pause_class) return RG + i;
+  for (i = 0; RG && i < n; i++) if (RG[i].hold_until > t) return RG + i;
+  return &L.gate;
+}
+
 static void status_gather (time_t t)
 {
+  gate const *sg;
   size_t i, n = genalloc_len(msg, &L.msgs);
   S.oldest[0] = 0;
   S.held = 0;
@@ -1146,7 +1231,8 @@ static void status_gather (time_t t)
     if (!S.oldest[0] || strcmp(m->id, S.oldest) < 0) memcpy(S.oldest, m->id, QUEUE_ID_SIZE);
   }
   S.messages = L.nqueued;
-  S.hold_until = L.gate.hold_until > t ? L.gate.hold_until : 0;
+  sg = status_gate(t);
+  S.hold_until = sg->hold_until > t ? sg->hold_until : 0;
   {
     /* the gate says later, and neither pause nor throttle: the pacing */
     time_t g = gate_when(&L.gate, t);
@@ -1159,12 +1245,12 @@ static void status_gather (time_t t)
     S.pause_reason = "held by smarthost-control";
     S.next_probe = 0;
   }
-  else if (L.gate.pause_class)
+  else if (sg->pause_class)
   {
-    S.pause_class = L.gate.pause_class;
+    S.pause_class = sg->pause_class;
     S.pause_reason = pause_reason.len ? pause_reason.s : "";
-    S.pause_since = L.gate.pause_since;
-    S.next_probe = L.gate.pause_until;
+    S.pause_since = sg->pause_since;
+    S.next_probe = sg->pause_until;
   }
   else S.pause_class = 0;
 }
@@ -1463,6 +1549,20 @@ static void config_read (void)
       " then restart this service (s6-svc -r)");
 }
 
+/* One gate per route, without pacing (L.gate keeps it). */
+static void route_gates_init (unsigned int const *probe, unsigned int nprobe)
+{
+  unsigned int i, n = routes_n(&RT);
+  if (n <= 1) return;
+  RG = calloc(n, sizeof *RG);
+  if (!RG) strerr_diefu(111, "allocate");
+  for (i = 0; i < n; i++)
+  {
+    if (!gate_init(RG + i, cf.retry, cf.nretry, 0, 0)) strerr_diefu(111, "allocate");
+    gate_set_probe(RG + i, probe, nprobe);
+  }
+}
+
 static void spool_open (void)
 {
   char const *what;
@@ -1566,7 +1666,7 @@ static void loop (void)
     dispatch_due();
     t = now();
     /* the pop budget ran out with work left: come straight back */
-    wake = due_now(t) && worker_for_due() ? t : next_wake(t);
+    wake = progress_now(t) ? t : next_wake(t);
     if (loop_wait(wake)) last_scan = now();
     t = now();
     workers_watchdog(t);
@@ -1599,6 +1699,7 @@ int main (int argc, char const *const *argv)
     unsigned int *probe = gate_schedule_parse(s && *s ? s : GATE_PROBE_DEFAULT, &n);
     if (!probe) { if (errno == EINVAL) strerr_dieinvalid(100, "PAUSE_PROBE"); strerr_diefu(111, "allocate"); }
     gate_set_probe(&L.gate, probe, n);
+    route_gates_init(probe, n);
   }
   sweep_tmp(now());
   scan_cur();
