@@ -247,13 +247,14 @@ static void gate_log (unsigned int ri, gate_event const *ev, char const *code, c
   char fmt[UINT64_FMT];
   gate const *g = gate_of(ri);
   char const *pre = route_prefix(ri);
+  int token = ri ? !!routes_get(&RT, ri)->tokenfile : cf.token;
   switch (ev->what)
   {
     case GATE_PAUSED:
       fmt[uint_fmt(fmt, ev->delay)] = 0;
-      strerr_warnw(pre, "queue paused, mail is kept: ", gate_advice_cause(g->pause_class, text, cf.token),
+      strerr_warnw(pre, "queue paused, mail is kept: ", gate_advice_cause(g->pause_class, text, token),
         " (upstream said: ", code, " ", text, "); probing again in ", fmt, " s");
-      status_paused(gate_advice_cause(g->pause_class, text, cf.token), code, text);
+      status_paused(gate_advice_cause(g->pause_class, text, token), code, text);
       break;
     case GATE_STILL_PAUSED:
       fmt[uint_fmt(fmt, ev->delay)] = 0;
