@@ -50,6 +50,7 @@
 #include "printable.h"
 #include "qq.h"
 #include "route.h"
+#include "route_gate.h"
 #include "queue.h"
 #include "queue_control.h"
 #include "queue_dirs.h"
@@ -94,7 +95,7 @@ static routes RT = ROUTES_ZERO;           /* ROUTES, read once at start (lib/rou
    password refused for one account must not stop the mail of another.
    L.gate then keeps only the pacing, which RATE_* sets for the relay.
    Without routes, L.gate is the one gate, as it always was. */
-static gate *RG;
+static route_gates RG = ROUTE_GATES_ZERO;
 #define ROUTE_PARK 5          /* seconds a message of a route whose probe is out waits */
 
 /* What the loop keeps between turns. */
@@ -224,7 +225,7 @@ static unsigned int retry_delay (unsigned int n)
 
 static gate *gate_of (unsigned int ri)
 {
-  return RG ? RG + ri : &L.gate;
+  return route_gates_get(&RG, ri, &L.gate);
 }
 
 /* "" without routes, else "route of line N: " (or "of conf/"), for the
@@ -233,7 +234,7 @@ static char const *route_prefix (unsigned int ri)
 {
   static char buf[40 + UINT_FMT];
   size_t n;
-  if (!RG) return "";
+  if (!RG.n) return "";
   if (!ri) return "route of conf/: ";
   memcpy(buf, "route of line ", 14);
   n = 14 + uint_fmt(buf + 14, routes_get(&RT, ri)->line);
@@ -266,7 +267,7 @@ static void gate_log (unsigned int ri, gate_event const *ev, char const *code, c
       break;
     case GATE_HELD:
       fmt[uint_fmt(fmt, ev->delay)] = 0;
-      strerr_warnw(pre, "upstream throttles us (", code, " ", text, "): whole queue waits ", fmt, " s");
+      strerr_warnw(pre, "upstream throttles us (", code, " ", text, "): ", RG.n ? "its mail" : "whole queue", " waits ", fmt, " s");
       break;
   }
 }
@@ -662,7 +663,7 @@ static int dispatch (worker *w, uint32_t slot, time_t t)
   }
   w->busy = 1;
   w->probe = gate_send(gate_of(w->route), t);
-  if (RG) gate_send(&L.gate, t);  /* the pacing counts every route */
+  if (RG.n) gate_send(&L.gate, t);  /* the pacing counts every route */
   return 1;
 }
 
@@ -706,7 +707,7 @@ static int route_park (time_t t)
 {
   prioq_elt e;
   time_t g;
-  if (!RG || !prioq_min(&L.sched, &e)) return 0;
+  if (!RG.n || !prioq_min(&L.sched, &e)) return 0;
   g = gate_when(gate_of(msg_route(e.item)), t);
   if (!g) return 0;
   prioq_pop(&L.sched, &e);
@@ -739,7 +740,7 @@ static int progress_now (time_t t)
 {
   prioq_elt e;
   if (!due_now(t)) return 0;
-  if (RG && prioq_min(&L.sched, &e) && gate_when(gate_of(msg_route(e.item)), t)) return 1;
+  if (RG.n && prioq_min(&L.sched, &e) && gate_when(gate_of(msg_route(e.item)), t)) return 1;
   return !!worker_for_due();
 }
 
@@ -892,7 +893,7 @@ static void job_finish (worker *w, job_result const *m)
   code[uint0_fmt(code, ucode > 999 ? 0 : ucode, 3)] = 0;
   w->busy = 0;
   gate_result(gate_of(w->route), class, w->probe, t, &ev);
-  if (RG && ev.what == GATE_RESUMED) route_release(w->route, t);
+  if (RG.n && ev.what == GATE_RESUMED) route_release(w->route, t);
   if (gate_class_broken(class) || !strcmp(class, "throttle"))
   {
     /* the upstream is broken, not the message: keep it, count nothing */
@@ -1149,9 +1150,8 @@ static void retry_all_from (int opengate)
   prioq_order(&L.sched);
   if (opengate)
   {
-    unsigned int ri;
     gate_open(&L.gate);
-    for (ri = 0; RG && ri < routes_n(&RT); ri++) gate_open(RG + ri);
+    route_gates_open(&RG);
   }
   strerr_warni("retrying everything now");
 }
@@ -1207,17 +1207,8 @@ static void status_paused (char const *advice, char const *code, char const *tex
 }
 
 /* Fills S from the gate and the message table: O(messages), so at most
-   once a second. */
-/* The gate the status shows: with routes, the first route paused (or
-   else held); the pause's reason names its route in the log. */
-static gate const *status_gate (time_t t)
-{
-  unsigned int i, n = routes_n(&RT);
-  for (i = 0; RG && i < n; i++) if (RG[i].pause_class) return RG + i;
-  for (i = 0; RG && i < n; i++) if (RG[i].hold_until > t) return RG + i;
-  return &L.gate;
-}
-
+   once a second. With routes, the gate shown is the first route paused
+   or held; the log names the route. */
 static void status_gather (time_t t)
 {
   gate const *sg;
@@ -1232,7 +1223,7 @@ static void status_gather (time_t t)
     if (!S.oldest[0] || strcmp(m->id, S.oldest) < 0) memcpy(S.oldest, m->id, QUEUE_ID_SIZE);
   }
   S.messages = L.nqueued;
-  sg = status_gate(t);
+  sg = route_gates_shown(&RG, t, &L.gate);
   S.hold_until = sg->hold_until > t ? sg->hold_until : 0;
   {
     /* the gate says later, and neither pause nor throttle: the pacing */
@@ -1550,20 +1541,6 @@ static void config_read (void)
       " then restart this service (s6-svc -r)");
 }
 
-/* One gate per route, without pacing (L.gate keeps it). */
-static void route_gates_init (unsigned int const *probe, unsigned int nprobe)
-{
-  unsigned int i, n = routes_n(&RT);
-  if (n <= 1) return;
-  RG = calloc(n, sizeof *RG);
-  if (!RG) strerr_diefu(111, "allocate");
-  for (i = 0; i < n; i++)
-  {
-    if (!gate_init(RG + i, cf.retry, cf.nretry, 0, 0)) strerr_diefu(111, "allocate");
-    gate_set_probe(RG + i, probe, nprobe);
-  }
-}
-
 static void spool_open (void)
 {
   char const *what;
@@ -1700,7 +1677,7 @@ int main (int argc, char const *const *argv)
     unsigned int *probe = gate_schedule_parse(s && *s ? s : GATE_PROBE_DEFAULT, &n);
     if (!probe) { if (errno == EINVAL) strerr_dieinvalid(100, "PAUSE_PROBE"); strerr_diefu(111, "allocate"); }
     gate_set_probe(&L.gate, probe, n);
-    route_gates_init(probe, n);
+    if (!route_gates_init(&RG, routes_n(&RT), cf.retry, cf.nretry, probe, n)) strerr_diefu(111, "allocate");
   }
   sweep_tmp(now());
   scan_cur();

@@ -1,12 +1,14 @@
-/* lib/route: the ROUTES file. A good file parses, its senders match by
-   address, then domain, then *, then conf/; identical right-hand sides
-   share a route; every kind of bad line is refused with its line number
-   and without echoing a value that could be a secret; the environment a
-   worker gets; From: rewriting keeps display names and folded lines. */
+/* lib/route and lib/route_gate: the ROUTES file. A good file parses,
+   its senders match by address, then domain, then *, then conf/;
+   identical right-hand sides share a route; every kind of bad line is
+   refused with its line number and without echoing a value that could
+   be a secret; the environment a worker gets; From: rewriting keeps
+   display names and folded lines; a gate per route pauses alone. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "route.h"
+#include "route_gate.h"
 #include "tap.h"
 
 static char const good[] =
@@ -179,14 +181,37 @@ static void test_rewrite (void)
   tap_ok(rewritten("", ""), "an empty header");
 }
 
+static void test_gates (void)
+{
+  static unsigned int const retry[] = { 60 }, probe[] = { 30 };
+  route_gates rg = ROUTE_GATES_ZERO;
+  gate dflt;
+  gate_event ev;
+  gate *a;
+  memset(&dflt, 0, sizeof dflt);
+  tap_ok(route_gates_init(&rg, 1, retry, 1, probe, 1) && route_gates_get(&rg, 0, &dflt) == &dflt, "one route: the caller's gate serves");
+  tap_ok(route_gates_init(&rg, 3, retry, 1, probe, 1) && route_gates_get(&rg, 1, &dflt) != &dflt, "three routes: a gate each");
+  a = route_gates_get(&rg, 1, &dflt);
+  gate_send(a, 1000);
+  gate_result(a, "auth", 0, 1000, &ev);
+  tap_is(ev.what, GATE_PAUSED, "a 535 pauses route 1");
+  tap_ok(gate_when(route_gates_get(&rg, 2, &dflt), 1000) == 0 && gate_when(route_gates_get(&rg, 0, &dflt), 1000) == 0, "and not routes 0 and 2");
+  tap_ok(route_gates_shown(&rg, 1000, &dflt) == a, "the status shows the paused route");
+  gate_result(route_gates_get(&rg, 2, &dflt), "throttle", 0, 1000, &ev);
+  tap_ok(route_gates_shown(&rg, 1000, &dflt) == a, "a pause before a hold");
+  route_gates_open(&rg);
+  tap_is(gate_when(a, 1000), 0, "SIGALRM: the route's probe may go at once");
+}
+
 int main (void)
 {
-  tap_plan(67);
+  tap_plan(74);
   test_match();
   test_refused();
   test_nul();
   test_load();
   test_env();
   test_rewrite();
+  test_gates();
   return tap_done();
 }
