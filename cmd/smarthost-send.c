@@ -255,7 +255,13 @@ static void gate_log (unsigned int ri, gate_event const *ev, char const *code, c
       fmt[uint_fmt(fmt, ev->delay)] = 0;
       strerr_warnw(pre, "queue paused, mail is kept: ", gate_advice_cause(g->pause_class, text, token),
         " (upstream said: ", code, " ", text, "); probing again in ", fmt, " s");
-      status_paused(gate_advice_cause(g->pause_class, text, token), code, text);
+      {
+        /* the status names the route too: other routes still go */
+        stralloc adv = STRALLOC_ZERO;
+        if (stralloc_cats(&adv, pre) && stralloc_cats(&adv, gate_advice_cause(g->pause_class, text, token)) && stralloc_0(&adv))
+          status_paused(adv.s, code, text);
+        stralloc_free(&adv);
+      }
       break;
     case GATE_STILL_PAUSED:
       fmt[uint_fmt(fmt, ev->delay)] = 0;

@@ -32,7 +32,7 @@ at() { sh -c "grep -qE '$2' '$T/$1'/*.env" 2>/dev/null; }
 
 inject alice@isp-a.test a1@dest.test
 ok "a 535 pauses alice's route" wait_for 20 grep -q 'route of line 1: queue paused, mail is kept: the upstream refused our authentication' "$T/log"
-ok "the status shows the pause" wait_for 10 grep -q '^paused	1' "$Q/status"
+ok "the status shows the pause, naming the route" wait_for 10 sh -c "grep -q '^paused	1' '$Q/status' && grep -q '^pause_reason	route of line 1: the upstream refused' '$Q/status'"
 inject alice@isp-a.test a2@dest.test
 inject bob@office.test b1@dest.test
 inject carol@elsewhere.test c1@dest.test
