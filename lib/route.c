@@ -360,7 +360,9 @@ int routes_env_apply (routes const *rt, unsigned int i)
    || route_setenv("UPSTREAM_TOKENFILE", r->tokenfile) < 0
    || route_setenv("UPSTREAM_MECH", r->mech) < 0
    || route_setenv("UPSTREAM_REWRITE", r->rewrite) < 0
-   || route_setenv("UPSTREAM_ROUTE", fmt) < 0
+   /* the default route (that of *) stands for the relay's upstream:
+      only its workers record the upstream's SIZE for the smtpd */
+   || route_setenv("UPSTREAM_ROUTE", i == routes_match(rt, "") ? 0 : fmt) < 0
    || (r->cafile && setenv("UPSTREAM_CAFILE", r->cafile, 1) < 0)
    /* conf/'s own credentials belong to conf/'s account */
    || unsetenv("UPSTREAM_TOKENCMD") < 0 || unsetenv("UPSTREAM_CERTFILE") < 0 || unsetenv("UPSTREAM_KEYFILE") < 0)
