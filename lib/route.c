@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <unistd.h>
 #include <skalibs/djbunix.h>
+#include <skalibs/env.h>
 #include <skalibs/types.h>
 #include "addr.h"
 #include "printable.h"
@@ -368,6 +369,39 @@ int routes_env_apply (routes const *rt, unsigned int i)
    || unsetenv("UPSTREAM_TOKENCMD") < 0 || unsetenv("UPSTREAM_CERTFILE") < 0 || unsetenv("UPSTREAM_KEYFILE") < 0)
     return -1;
   return 0;
+}
+
+/* "NAME=value" or, for a value 0, "NAME" (unset), as env_merge takes them. */
+static int route_modif (stralloc *sa, char const *name, char const *value)
+{
+  return env_addmodif(sa, name, value);
+}
+
+int routes_envp (routes const *rt, unsigned int i, char const *const *base, stralloc *modifs, char const ***v)
+{
+  route const *r = routes_get(rt, i);
+  char fmt[UINT_FMT];
+  size_t n;
+  *v = 0;
+  if (!r->upstream) return 1;
+  fmt[uint_fmt(fmt, r->line)] = 0;
+  modifs->len = 0;
+  if (!route_modif(modifs, "UPSTREAM", r->upstream)
+   || !route_modif(modifs, "UPSTREAM_TLS", r->tls ? r->tls : "starttls")
+   || !route_modif(modifs, "UPSTREAM_USER", r->user)
+   || !route_modif(modifs, "UPSTREAM_PASSFILE", r->passfile)
+   || !route_modif(modifs, "UPSTREAM_TOKENFILE", r->tokenfile)
+   || !route_modif(modifs, "UPSTREAM_MECH", r->mech)
+   || !route_modif(modifs, "UPSTREAM_REWRITE", r->rewrite)
+   || !route_modif(modifs, "UPSTREAM_ROUTE", i == routes_match(rt, "") ? 0 : fmt)
+   || (r->cafile && !route_modif(modifs, "UPSTREAM_CAFILE", r->cafile))
+   || !route_modif(modifs, "UPSTREAM_TOKENCMD", 0) || !route_modif(modifs, "UPSTREAM_CERTFILE", 0)
+   || !route_modif(modifs, "UPSTREAM_KEYFILE", 0)) return 0;
+  n = env_len(base) + 12 + 1;
+  *v = calloc(n, sizeof **v);
+  if (!*v) return 0;
+  if (!env_merge(*v, n, base, env_len(base), modifs->s, modifs->len)) { free(*v); *v = 0; return 0; }
+  return 1;
 }
 
 /* ---- From: ---- */

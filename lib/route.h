@@ -89,6 +89,13 @@ unsigned int routes_match (routes const *rt, char const *sender);
    removed. Route 0 leaves everything as it is. 0, or -1 with errno. */
 int routes_env_apply (routes const *rt, unsigned int i);
 
+/* The same as a whole environment for a worker of route i, for
+   child_spawn2: base with route i's settings merged in; *v is a new
+   NULL-terminated array pointing into base and into *modifs, which must
+   stay as they are while it is used. Route 0: *v = 0 (base as it is).
+   1, or 0 on allocation failure. */
+int routes_envp (routes const *rt, unsigned int i, char const *const *base, stralloc *modifs, char const ***v);
+
 /* Rewrites the address of every From: field of a header section (LF
    line ends, folded lines kept with their field) to addr, appending the
    result to out. "Name <old>" keeps its display name; anything else
