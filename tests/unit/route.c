@@ -161,6 +161,27 @@ static void test_env (void)
   tap_ok(!strcmp(getenv("UPSTREAM_CAFILE"), "/conf/ca"), "conf/'s CA file stays when the route names none");
   v = getenv("UPSTREAM_ROUTE");
   tap_ok(v && !strcmp(v, "3"), "UPSTREAM_ROUTE is its line");
+  {
+    /* the same as a whole environment, for child_spawn2 */
+    char const *base[] = { "PATH=/bin", "UPSTREAM=conf.test", "UPSTREAM_TOKENCMD=conf-token", "UPSTREAM_REWRITE=conf@x.test", 0 };
+    stralloc modifs = STRALLOC_ZERO;
+    char const **ev = 0;
+    size_t i;
+    int up = 0, path = 0, cmd = 0, rw = 0, user = 0;
+    tap_ok(routes_envp(&rt, 0, base, &modifs, &ev) && !ev, "route 0's environment: ours, as it is");
+    tap_ok(routes_envp(&rt, a, base, &modifs, &ev) && ev, "alice's environment is made");
+    for (i = 0; ev && ev[i]; i++)
+    {
+      up += !strcmp(ev[i], "UPSTREAM=a.test:2525");
+      path += !strcmp(ev[i], "PATH=/bin");
+      cmd += !strncmp(ev[i], "UPSTREAM_TOKENCMD", 17);
+      rw += !strncmp(ev[i], "UPSTREAM_REWRITE", 16);
+      user += !strcmp(ev[i], "UPSTREAM_USER=alice");
+    }
+    tap_ok(up == 1 && path == 1 && user == 1 && !cmd && !rw, "with the route's settings, without conf/'s token command and rewrite");
+    free(ev);
+    stralloc_free(&modifs);
+  }
   c = routes_match(&rt, "x@y.test");
   routes_env_apply(&rt, c);
   tap_ok(!strcmp(getenv("UPSTREAM_TLS"), "starttls") && !getenv("UPSTREAM_PASSFILE") && !strcmp(getenv("UPSTREAM_TOKENFILE"), "/s/c.token")
@@ -206,7 +227,7 @@ static void test_gates (void)
 
 int main (void)
 {
-  tap_plan(75);
+  tap_plan(78);
   test_match();
   test_refused();
   test_nul();
