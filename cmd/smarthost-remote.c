@@ -27,6 +27,7 @@
 #include "netio.h"
 #include "printable.h"
 #include "queue.h"
+#include "route.h"
 #include "smtpc.h"
 #include "tlsio_client.h"
 
@@ -39,6 +40,9 @@
 static char const *cf_upstream;
 static char const *cf_passfile;
 static char const *cf_tokencmd;
+static char const *cf_tokenfile;      /* UPSTREAM_TOKENFILE: a token kept fresh by someone else */
+static char const *cf_rewrite;        /* UPSTREAM_REWRITE: the account's address (a route's) */
+static char const *cf_route;          /* UPSTREAM_ROUTE: set by smarthost-send for a route */
 static char const *cf_queue;
 static char const *cf_error;          /* why the configuration cannot work */
 static char const *cf_errclass = "config";
@@ -86,10 +90,16 @@ static void conf_read (void)
   if (S.user && !*S.user) S.user = 0;
   cf_passfile = getenv("UPSTREAM_PASSFILE");
   cf_tokencmd = getenv("UPSTREAM_TOKENCMD");
+  cf_tokenfile = getenv("UPSTREAM_TOKENFILE");
+  cf_rewrite = getenv("UPSTREAM_REWRITE");
+  cf_route = getenv("UPSTREAM_ROUTE");
   if (cf_passfile && !*cf_passfile) cf_passfile = 0;
   if (cf_tokencmd && !*cf_tokencmd) cf_tokencmd = 0;
+  if (cf_tokenfile && !*cf_tokenfile) cf_tokenfile = 0;
+  if (cf_rewrite && !*cf_rewrite) cf_rewrite = 0;
+  if (cf_route && !*cf_route) cf_route = 0;
   S.have_password = !!cf_passfile;
-  S.have_token = !!cf_tokencmd;
+  S.have_token = cf_tokencmd || cf_tokenfile;
   S.mech = getenv("UPSTREAM_MECH");
   if (S.mech && !*S.mech) S.mech = 0;
   x = getenv("UPSTREAM_AUTH_CLEAR");
@@ -114,9 +124,11 @@ static void conf_read (void)
   else { cf_error = "UPSTREAM_TLS must be starttls, tls or none"; return; }
   if (!cf_upstream || !*cf_upstream) { cf_error = "UPSTREAM is not set"; return; }
   if (S.mech && auth_mech_parse(S.mech) == AUTH_NONE) { cf_error = "UPSTREAM_MECH names no known mechanism"; return; }
+  if (cf_rewrite && addr_check(cf_rewrite, strlen(cf_rewrite)) != ADDR_OK) { cf_error = "UPSTREAM_REWRITE is not a usable address"; return; }
+  if (cf_tokencmd && cf_tokenfile) { cf_error = "UPSTREAM_TOKENCMD and UPSTREAM_TOKENFILE are both set"; return; }
   /* Credentials half-configured must never mean "send without AUTH". */
-  if (!S.user && (cf_passfile || cf_tokencmd)) { cf_error = "UPSTREAM_PASSFILE or UPSTREAM_TOKENCMD is set without UPSTREAM_USER"; return; }
-  if (S.user && !cf_passfile && !cf_tokencmd)
+  if (!S.user && (cf_passfile || cf_tokencmd || cf_tokenfile)) { cf_error = "UPSTREAM_PASSFILE or UPSTREAM_TOKENCMD is set without UPSTREAM_USER"; return; }
+  if (S.user && !cf_passfile && !cf_tokencmd && !cf_tokenfile)
   {
     cf_error = "UPSTREAM_USER is set without UPSTREAM_PASSFILE or UPSTREAM_TOKENCMD";
     cf_errclass = "auth";
@@ -138,16 +150,19 @@ static void chomp (stralloc *sa)
   while (sa->len && (sa->s[sa->len - 1] == '\n' || sa->s[sa->len - 1] == '\r')) sa->len--;
 }
 
-static int secret_password (stralloc *out)
+/* A secret from a file (UPSTREAM_PASSFILE, UPSTREAM_TOKENFILE): its
+   content without its final line end, or for a token its first line.
+   name is the setting, for the failure's text. */
+static int secret_file (char const *file, char const *name, int firstline, stralloc *out)
 {
   char buf[SECRET_MAX];
   ssize_t r;
   struct stat st;
-  int fd = open(cf_passfile, O_RDONLY | O_CLOEXEC);
+  int fd = open(file, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
   {
-    smtpc_fail(&S, "config", 0, "unable to open UPSTREAM_PASSFILE", 32);
-    if (stralloc_cats(&S.ftext, ": ")) stralloc_cats(&S.ftext, strerror(errno));
+    smtpc_fail(&S, "config", 0, "unable to open ", 15);
+    if (stralloc_cats(&S.ftext, name) && stralloc_cats(&S.ftext, ": ")) stralloc_cats(&S.ftext, strerror(errno));
     S.fperm = 1;
     return 0;
   }
@@ -157,8 +172,8 @@ static int secret_password (stralloc *out)
   if (fstat(fd, &st) < 0 || (st.st_mode & 077))
   {
     close(fd);
-    smtpc_fail(&S, "config", 0, "UPSTREAM_PASSFILE ", 18);
-    if (printable_cat(&S.ftext, cf_passfile, strlen(cf_passfile)))
+    smtpc_fail(&S, "config", 0, name, strlen(name));
+    if (stralloc_cats(&S.ftext, " ") && printable_cat(&S.ftext, file, strlen(file)))
       stralloc_cats(&S.ftext, " is readable by its group or others: chmod 600 it (owner: the user that runs smarthost-send)");
     S.fperm = 1;
     return 0;
@@ -168,13 +183,20 @@ static int secret_password (stralloc *out)
   if (r < 0 || (size_t)r == sizeof buf || !stralloc_catb(out, buf, r > 0 ? r : 0))
   {
     explicit_bzero(buf, sizeof buf);
-    smtpc_fail(&S, "config", 0, "unable to read UPSTREAM_PASSFILE", 32);
+    smtpc_fail(&S, "config", 0, "unable to read ", 15);
+    stralloc_cats(&S.ftext, name);
     S.fperm = 1;
     return 0;
   }
   explicit_bzero(buf, sizeof buf);
+  /* a token file may say more after its first line (an expiry) */
+  if (firstline)
+  {
+    char *nl = memchr(out->s, '\n', out->len);
+    if (nl) out->len = nl - out->s;
+  }
   chomp(out);
-  if (!out->len) { smtpc_fail(&S, "config", 0, "UPSTREAM_PASSFILE is empty", 26); S.fperm = 1; return 0; }
+  if (!out->len) { smtpc_fail(&S, "config", 0, name, strlen(name)); stralloc_cats(&S.ftext, " is empty"); S.fperm = 1; return 0; }
   return 1;
 }
 
@@ -284,7 +306,8 @@ static int secret_token (stralloc *out)
 static int secret_get (void *aux, int token, stralloc *out)
 {
   (void)aux;
-  return token ? secret_token(out) : secret_password(out);
+  if (!token) return secret_file(cf_passfile, "UPSTREAM_PASSFILE", 0, out);
+  return cf_tokenfile ? secret_file(cf_tokenfile, "UPSTREAM_TOKENFILE", 1, out) : secret_token(out);
 }
 
 /* --- the dialogue, for --check and -v ----------------------------------- */
@@ -344,7 +367,8 @@ static void record_size (void)
   char pid[PID_FMT];
   size_t n;
   int fd;
-  if (!cf_queue || S.size == size_written) return;
+  /* the smtpd's early refusal knows one upstream: conf/'s, not a route's */
+  if (!cf_queue || cf_route || S.size == size_written) return;
   n = ulong_fmt(num, S.size);
   num[n++] = '\n';
   pid[pid_fmt(pid, getpid())] = 0;
@@ -546,14 +570,76 @@ static unsigned long body_size (int fd)
   return r < 0 ? 0 : n;
 }
 
+/* UPSTREAM_REWRITE: the header up to its empty line (at most
+   ROUTE_HEAD_MAX octets, cut after a whole line) with From: rewritten;
+   fd is left where the rest starts. 1, or 0 (unreadable). */
+static int head_rewrite (int fd, stralloc *head)
+{
+  stralloc raw = STRALLOC_ZERO;
+  off_t start = lseek(fd, 0, SEEK_CUR);
+  size_t cut = 0;
+  int ok = 0;
+  if (start < 0) return 0;
+  while (raw.len < ROUTE_HEAD_MAX)
+  {
+    ssize_t r;
+    char *e;
+    if (!stralloc_readyplus(&raw, 65536)) goto end;
+    r = read(fd, raw.s + raw.len, 65536);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) goto end;
+    raw.len += r;
+    if (raw.len && raw.s[0] == '\n') { cut = 1; break; }
+    e = raw.len >= 2 ? memmem(raw.s, raw.len, "\n\n", 2) : 0;
+    if (e) { cut = e - raw.s + 2; break; }
+    if (!r) { cut = raw.len; break; }
+  }
+  if (!cut)
+  {
+    char *nl = memrchr(raw.s, '\n', raw.len);
+    cut = nl ? (size_t)(nl - raw.s) + 1 : raw.len;
+  }
+  head->len = 0;
+  ok = route_rewrite_from(head, raw.s, cut, cf_rewrite) && lseek(fd, start + (off_t)cut, SEEK_SET) >= 0;
+ end:
+  stralloc_free(&raw);
+  return ok;
+}
+
+/* Octets of s once its LF line ends are CRLF, for SIZE=. */
+static unsigned long crlf_size (char const *s, size_t len)
+{
+  unsigned long n = len;
+  char const *e = s + len;
+  while ((s = memchr(s, '\n', e - s))) { n++; s++; }
+  return n;
+}
+
 /* Sends one message with a session opened (or reopened) as needed and
-   prints the results. Returns the message's status letter. */
+   prints the results. Returns the message's status letter. A route's
+   account (UPSTREAM_REWRITE) replaces the sender in MAIL FROM and in
+   From: here, at send time: the spool keeps the original sender, to
+   whom our bounces go; the null sender (a bounce) is never rewritten. */
 static char deliver (char const *sender, char const *const *rcpts, unsigned int n, int fd)
 {
   smtpc_msg m = { .sender = sender, .rcpts = rcpts, .n = n, .fd = fd, .rtext = STRALLOC_ZERO, .mtext = STRALLOC_ZERO };
+  stralloc head = STRALLOC_ZERO;
   unsigned int tries;
   char st;
+  if (cf_rewrite && *sender)
+  {
+    if (!head_rewrite(fd, &head))
+    {
+      put_all(rcpts, n, 'd', "local", 0, "unable to read the message's header");
+      stralloc_free(&head);
+      return 'd';
+    }
+    m.sender = cf_rewrite;
+    m.head = head.s;
+    m.headlen = head.len;
+  }
   m.size = body_size(fd);
+  if (m.headlen) m.size += crlf_size(m.head, m.headlen);
   m.rstatus = malloc(n ? n : 1);
   m.rcode = calloc(n ? n : 1, sizeof *m.rcode);
   m.rpos = calloc(n ? n : 1, sizeof *m.rpos);
@@ -586,6 +672,7 @@ static char deliver (char const *sender, char const *const *rcpts, unsigned int 
   free(m.rpos);
   stralloc_free(&m.rtext);
   stralloc_free(&m.mtext);
+  stralloc_free(&head);
   return st;
 }
 
@@ -792,6 +879,93 @@ static int check (void)
   return ok ? 0 : check_permanent() ? 100 : 111;
 }
 
+/* --- routes (ROUTES, lib/route.h) ----------------------------------------- */
+
+static routes RT = ROUTES_ZERO;
+
+/* Reads ROUTES when it is set; dies 100 on a bad file, as smarthost-send
+   does at its start. 1 if there are routes. */
+static int routes_read (void)
+{
+  char const *file = getenv("ROUTES");
+  stralloc err = STRALLOC_ZERO;
+  int r;
+  if (!file || !*file) return 0;
+  r = routes_load(&RT, file, &err);
+  if (r < 0 && !err.len) strerr_diefu1sys(111, "allocate");
+  if (r < 0) strerr_diefsys(111, err.s);
+  if (!r) strerr_dief(100, err.s);
+  stralloc_free(&err);
+  return 1;
+}
+
+/* The settings of route i, as a worker of smarthost-send gets them. */
+static void route_conf (unsigned int i)
+{
+  if (routes_env_apply(&RT, i) < 0) strerr_diefu1sys(111, "set the environment of a route");
+  cf_error = 0;
+  cf_errclass = "config";
+  tlscfg = 0;
+  conf_read();
+}
+
+/* Whether some sender takes route i: conf/'s only without a * line or
+   when a line names default. */
+static int route_used (unsigned int i)
+{
+  unsigned int k, star = 0;
+  for (k = 0; k < genalloc_len(route_rule, &RT.rules); k++)
+  {
+    route_rule const *u = genalloc_s(route_rule, &RT.rules) + k;
+    if (u->route == i) return 1;
+    if (u->pattern[0] == '*') star = 1;
+  }
+  return !i && !star;
+}
+
+/* "route: line 3: alice@example.org @example.org" or "route: conf/". */
+static void route_title (unsigned int i)
+{
+  unsigned int k;
+  char fmt[UINT_FMT];
+  buffer_puts(buffer_1, "route: ");
+  if (i)
+  {
+    fmt[uint_fmt(fmt, routes_get(&RT, i)->line)] = 0;
+    buffer_puts(buffer_1, "line ");
+    buffer_puts(buffer_1, fmt);
+    buffer_puts(buffer_1, ":");
+  }
+  else buffer_puts(buffer_1, "conf/:");
+  for (k = 0; k < genalloc_len(route_rule, &RT.rules); k++)
+  {
+    route_rule const *u = genalloc_s(route_rule, &RT.rules) + k;
+    if (u->route != i) continue;
+    buffer_puts(buffer_1, " ");
+    buffer_puts(buffer_1, u->pattern);
+  }
+  if (!i && route_used(0) && genalloc_len(route_rule, &RT.rules)) buffer_puts(buffer_1, " (and every sender not named)");
+  buffer_putflush(buffer_1, "\n", 1);
+}
+
+/* --check with routes: every route a sender can take, in turn; the
+   worst outcome is the exit code (100 over 111 over 0). */
+static int check_routes (void)
+{
+  unsigned int i;
+  int worst = 0;
+  for (i = 0; i < routes_n(&RT); i++)
+  {
+    int r;
+    if (!route_used(i)) continue;
+    route_title(i);
+    route_conf(i);
+    r = check();
+    if (r == 100 || (r && !worst)) worst = r;
+  }
+  return worst;
+}
+
 int main (int argc, char const *const *argv)
 {
   subgetopt l = SUBGETOPT_ZERO;
@@ -822,10 +996,17 @@ int main (int argc, char const *const *argv)
   if (sender && !argc) dieusage();
   signal(SIGPIPE, SIG_IGN);
   tain_now_set_stopwatch_g();
-  conf_read();
   S.secret = &secret_get;
   S.trace = &trace;
+  /* a worker's route is in its environment already (smarthost-send) */
+  if (workermode) { conf_read(); sline = 1; return worker(); }
+  if (routes_read())
+  {
+    if (checkmode) return check_routes();
+    route_conf(routes_match(&RT, sender));
+    return byhand(sender, argv, argc);
+  }
+  conf_read();
   if (checkmode) return check();
-  if (workermode) { sline = 1; return worker(); }
   return byhand(sender, argv, argc);
 }

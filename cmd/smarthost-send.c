@@ -51,6 +51,8 @@
 #include "prioq.h"
 #include "printable.h"
 #include "qq.h"
+#include "route.h"
+#include "route_gate.h"
 #include "queue.h"
 #include "queue_control.h"
 #include "queue_dirs.h"
@@ -94,6 +96,14 @@ struct config_s
 static config cf = { 0, "smarthost-remote", 0, "starttls", "none", 4, 0, 0, 600, 0, 0, 0, 0, BOUNCE_ZERO };
 
 static queue_dirs SP = QUEUE_DIRS_ZERO;   /* the spool, open for the whole run */
+static routes RT = ROUTES_ZERO;           /* ROUTES, read once at start (lib/route.h) */
+/* With routes, each route has its own gate (pause, hold, probes): a
+   password refused for one account must not stop the mail of another.
+   L.gate then keeps only the pacing, which RATE_* sets for the relay.
+   Without routes, L.gate is the one gate, as it always was. */
+static route_gates RG = ROUTE_GATES_ZERO;
+static char const **route_env[ROUTE_MAX + 1];   /* a worker's environment, by route; 0: ours */
+#define ROUTE_PARK 5          /* seconds a message of a route whose probe is out waits */
 
 /* What the loop keeps between turns. */
 typedef struct loop_s loopstate;
@@ -163,29 +173,57 @@ static unsigned int retry_delay (unsigned int n)
 
 /* ---- the gate's log lines ---- */
 
-/* What gate_result changed, said once, with what to fix. */
-static void gate_log (gate_event const *ev, char const *code, char const *text)
+static gate *gate_of (unsigned int ri)
+{
+  return route_gates_get(&RG, ri, &L.gate);
+}
+
+/* "" without routes, else "route of line N: " (or "of conf/"), for the
+   gate's log lines. */
+static char const *route_prefix (unsigned int ri)
+{
+  static char buf[40 + UINT_FMT];
+  size_t n;
+  if (!RG.n) return "";
+  if (!ri) return "route of conf/: ";
+  memcpy(buf, "route of line ", 14);
+  n = 14 + uint_fmt(buf + 14, routes_get(&RT, ri)->line);
+  memcpy(buf + n, ": ", 3);
+  return buf;
+}
+
+/* What gate_result changed on route ri's gate, said once, with what to fix. */
+static void gate_log (unsigned int ri, gate_event const *ev, char const *code, char const *text)
 {
   char fmt[UINT64_FMT];
+  gate const *g = gate_of(ri);
+  char const *pre = route_prefix(ri);
+  int token = ri ? !!routes_get(&RT, ri)->tokenfile : cf.token;
   switch (ev->what)
   {
     case GATE_PAUSED:
       fmt[uint_fmt(fmt, ev->delay)] = 0;
-      strerr_warnw("queue paused, mail is kept: ", gate_advice_cause(L.gate.pause_class, text, cf.token),
+      strerr_warnw(pre, "queue paused, mail is kept: ", gate_advice_cause(g->pause_class, text, token),
         " (upstream said: ", code, " ", text, "); probing again in ", fmt, " s");
-      queue_report_paused(&R, gate_advice_cause(L.gate.pause_class, text, cf.token), code, text);
+      {
+        /* the status names the route too: other routes still go */
+        stralloc adv = STRALLOC_ZERO;
+        if (stralloc_cats(&adv, pre) && stralloc_cats(&adv, gate_advice_cause(g->pause_class, text, token)) && stralloc_0(&adv))
+          queue_report_paused(&R, adv.s, code, text);
+        stralloc_free(&adv);
+      }
       break;
     case GATE_STILL_PAUSED:
       fmt[uint_fmt(fmt, ev->delay)] = 0;
-      if (cf.verbose) strerr_warni("probe failed, still paused (", L.gate.pause_class, "): next probe in ", fmt, " s");
+      if (cf.verbose) strerr_warni(pre, "probe failed, still paused (", g->pause_class, "): next probe in ", fmt, " s");
       break;
     case GATE_RESUMED:
       fmt[uint64_fmt(fmt, (uint64_t)ev->paused)] = 0;
-      strerr_warni("upstream works again: queue resumed after ", fmt, " s paused");
+      strerr_warni(pre, "upstream works again: queue resumed after ", fmt, " s paused");
       break;
     case GATE_HELD:
       fmt[uint_fmt(fmt, ev->delay)] = 0;
-      strerr_warnw("upstream throttles us (", code, " ", text, "): whole queue waits ", fmt, " s");
+      strerr_warnw(pre, "upstream throttles us (", code, " ", text, "): ", RG.n ? "its mail" : "whole queue", " waits ", fmt, " s");
       break;
   }
 }
@@ -214,6 +252,7 @@ struct task_s
 {
   uint32_t slot;
   int probe;            /* the pause's probe */
+  unsigned int route;   /* the route its worker serves (lib/route.h), for the worker's life */
   queue_round r;        /* queue/queue_round.h */
 };
 
@@ -223,13 +262,26 @@ static task *task_of (pool_worker *w)
   return w->user;
 }
 
-/* A free worker, started if need be, or 0. */
-static pool_worker *worker_idle (void)
+/* A free worker of route ri, started if need be, or 0. A worker serves
+   one route (its session, its credentials, its environment): when all
+   are started, an idle one of another route is closed to make room. */
+static pool_worker *worker_idle (unsigned int ri)
 {
-  int spawned;
-  pool_worker *w = pool_idle(&L.pool, &spawned);
+  pool_worker *w, *other = 0;
+  unsigned int i;
+  for (i = 0; i < pool_n(&L.pool); i++)
+  {
+    w = pool_at(&L.pool, i);
+    if (!pool_worker_live(w) || w->busy) continue;
+    if (task_of(w)->route == ri) return w;
+    if (!other) other = w;
+  }
+  if (other && pool_live(&L.pool) >= L.pool.max) pool_close(other);
+  L.pool.envp = route_env[ri];
+  w = pool_new(&L.pool);
   if (!w && errno) strerr_warnwu("grow the worker table");
-  if (w && spawned && !w->spawnerr && cf.verbose)
+  if (w) task_of(w)->route = ri;
+  if (w && !w->spawnerr && cf.verbose)
   {
     char fmt[PID_FMT];
     fmt[pid_fmt(fmt, w->pid)] = 0;
@@ -433,7 +485,8 @@ static int dispatch (pool_worker *w, uint32_t slot, time_t t)
   }
   if (w->spawnerr)
   {
-    k->probe = gate_send(&L.gate, t);
+    k->probe = gate_send(gate_of(k->route), t);
+    if (RG.n) gate_send(&L.gate, t);  /* the pacing counts every route */
     job_unstarted(w);
     return 1;
   }
@@ -444,7 +497,8 @@ static int dispatch (pool_worker *w, uint32_t slot, time_t t)
     sched_push(slot, t);
     return -1;
   }
-  k->probe = gate_send(&L.gate, t);
+  k->probe = gate_send(gate_of(k->route), t);
+  if (RG.n) gate_send(&L.gate, t);
   return 1;
 }
 
@@ -462,14 +516,79 @@ static int due_now (time_t t)
   return prioq_min(&L.sched.q, &e) && e.key <= t && !gate_at(t);
 }
 
+/* The route of a message (ROUTES), from its sender: read from cur/ID
+   once per run. A message that cannot be read takes route 0, and
+   dispatch() says why. */
+static unsigned int msg_route (uint32_t slot)
+{
+  queue_sched_msg *m = MSG(slot);
+  queue_env env = QUEUE_ENV_ZERO;
+  int fd;
+  if (routes_n(&RT) <= 1) return 0;
+  if (m->route) return m->route - 1;
+  fd = msg_open(m->id);
+  if (fd < 0) return 0;
+  if (queue_env_read(fd, &env) > 0) m->route = routes_match(&RT, env.sender.s) + 1;
+  fd_close(fd);
+  queue_env_free(&env);
+  return m->route ? m->route - 1 : 0;
+}
+
+/* With routes: when the first message of the schedule belongs to a
+   route that is paused or held, it is put back for when its route's
+   gate opens (or shortly, while the probe is out), so that it blocks
+   no other route. 1 if it was. */
+static int route_park (time_t t)
+{
+  prioq_elt e;
+  time_t g;
+  if (!RG.n || !prioq_min(&L.sched.q, &e)) return 0;
+  g = gate_when(gate_of(msg_route(e.item)), t);
+  if (!g) return 0;
+  prioq_pop(&L.sched.q, &e);
+  sched_push(e.item, g > 0 ? g : t + ROUTE_PARK);
+  return 1;
+}
+
+/* A route's pause is over: its parked messages are due now. */
+static void route_release (unsigned int ri, time_t t)
+{
+  size_t i = 0;
+  for (; i < prioq_len(&L.sched.q); i++)
+  {
+    prioq_elt *e = prioq_at(&L.sched.q, i);
+    if (e->key > t && MSG(e->item)->route == ri + 1) e->key = t;
+  }
+  prioq_order(&L.sched.q);
+}
+
+/* A worker for the first message of the schedule, of its route. */
+static pool_worker *worker_for_due (void)
+{
+  prioq_elt e;
+  return prioq_min(&L.sched.q, &e) ? worker_idle(msg_route(e.item)) : 0;
+}
+
+/* Whether the loop can do something now: send the first message, or
+   put it back because its route waits. */
+static int progress_now (time_t t)
+{
+  prioq_elt e;
+  if (!due_now(t)) return 0;
+  if (RG.n && prioq_min(&L.sched.q, &e) && gate_when(gate_of(msg_route(e.item)), t)) return 1;
+  return !!worker_for_due();
+}
+
 static void dispatch_due (void)
 {
   unsigned int pops = 0;
   time_t t = now();
   while (pops++ < POPS_PER_TURN && due_now(t))
   {
-    pool_worker *w = worker_idle();
+    pool_worker *w;
     prioq_elt e;
+    if (route_park(t)) continue;
+    w = worker_for_due();
     if (!w) break;
     prioq_pop(&L.sched.q, &e);
     if (dispatch(w, e.item, t) < 0)
@@ -521,7 +640,7 @@ static void log_expired (queue_round const *r, char const *rcpt, void *aux)
 static void msg_settle (task *k, time_t t)
 {
   queue_round_ops ops = { &log_attempt, &log_expired, &bounce_send, 0 };
-  if (queue_round_settle(&k->r, &cf.bounce, &L.gate, t, &ops)) { msg_done(k); return; }
+  if (queue_round_settle(&k->r, &cf.bounce, gate_of(k->route), t, &ops)) { msg_done(k); return; }
   /* the move from new/ to cur/ on disk before the first state file: a
      power loss must not bring back new/ID (whose scan then takes it again
      as never tried) while state/ID says who has it already */
@@ -546,17 +665,18 @@ static void job_finish (pool_worker *w, job_result const *m)
   ops.aux = w;
   code[uint0_fmt(code, m->code > 999 ? 0 : m->code, 3)] = 0;
   w->busy = 0;
-  gate_result(&L.gate, m->class, k->probe, t, &ev);
-  if (!fault) gate_log(&ev, code, m->text);
+  gate_result(gate_of(k->route), m->class, k->probe, t, &ev);
+  if (RG.n && ev.what == GATE_RESUMED) route_release(k->route, t);
+  if (!fault) gate_log(k->route, &ev, code, m->text);
   switch (queue_round_result(&k->r, m, !L.stopping && pool_worker_live(w), &ops))
   {
-    case QUEUE_ROUND_AGAIN: gate_log(&ev, code, m->text); sched_push(k->slot, t); return;
+    case QUEUE_ROUND_AGAIN: gate_log(k->route, &ev, code, m->text); sched_push(k->slot, t); return;
     case QUEUE_ROUND_NEXT:
       /* an smtp answer ended any pause: the rest is no probe */
       if (job_send(w) == 0) { k->probe = 0; return; }
       pool_close(w);
       break;
-    case QUEUE_ROUND_SETTLE: if (fault) gate_log(&ev, code, m->text); break;
+    case QUEUE_ROUND_SETTLE: if (fault) gate_log(k->route, &ev, code, m->text); break;
     default: strerr_diefu(111, "allocate");
   }
   msg_settle(k, t);
@@ -683,7 +803,11 @@ static void retry_all_trigger (void)
 static void retry_all_from (int opengate)
 {
   queue_sched_all_due(&L.sched, now());
-  if (opengate) gate_open(&L.gate);
+  if (opengate)
+  {
+    gate_open(&L.gate);
+    route_gates_open(&RG);
+  }
   strerr_warni("retrying everything now");
 }
 
@@ -697,7 +821,8 @@ static void status_gather (time_t t)
   queue_sched_census(&L.sched, &R.s.held, R.s.oldest);
   queue_sched_rcpts(&L.sched, &R.s.recipients, &R.s.uncounted);
   R.s.messages = L.sched.n;
-  queue_report_gate(&R, &L.gate, L.held, prioq_len(&L.sched.q) > 0, t);
+  /* with routes: the first route paused or held (the reason names it) */
+  queue_report_gate(&R, route_gates_shown(&RG, t, &L.gate), L.held, prioq_len(&L.sched.q) > 0, t);
 }
 
 static void status_alerts (time_t t)
@@ -914,6 +1039,26 @@ static unsigned int env_uint (char const *name, unsigned int dflt, unsigned int 
   return v;
 }
 
+/* ROUTES: read and checked once; a bad file stops the start, naming its
+   line. Each route's worker environment is made here, once. */
+static void routes_read (char const *file)
+{
+  extern char **environ;
+  stralloc err = STRALLOC_ZERO;
+  unsigned int i;
+  int r = routes_load(&RT, file, &err);
+  if (r < 0 && !err.len) strerr_diefu1sys(111, "allocate");
+  if (r < 0) strerr_diefsys(111, err.s);
+  if (!r) strerr_dief(100, err.s);
+  stralloc_free(&err);
+  for (i = 1; i < routes_n(&RT); i++)
+  {
+    stralloc *modifs = calloc(1, sizeof *modifs);
+    if (!modifs || !routes_envp(&RT, i, (char const *const *)environ, modifs, route_env + i))
+      strerr_diefu1sys(111, "allocate");
+  }
+}
+
 static void config_read (void)
 {
   char const *s;
@@ -954,7 +1099,9 @@ static void config_read (void)
   s = getenv("RETRY");
   cf.retry = gate_schedule_parse(s && *s ? s : "60,240,540,960,1500,2160,2940,3600", &cf.nretry);
   if (!cf.retry) { if (errno == EINVAL) strerr_dieinvalid(100, "RETRY"); strerr_diefu(111, "allocate"); }
-  if (!cf.upstream)
+  s = getenv("ROUTES");
+  if (s && *s) routes_read(s);
+  if (!cf.upstream && routes_n(&RT) <= 1)
     strerr_warni("no upstream configured: mail is accepted and held in ", cf.qdir,
       "; write host:port into the instance's conf/UPSTREAM (and UPSTREAM_USER, UPSTREAM_PASSFILE for AUTH),"
       " then restart this service (s6-svc -r)");
@@ -1061,7 +1208,7 @@ static void loop (void)
     dispatch_due();
     t = now();
     /* the pop budget ran out with work left: come straight back */
-    if (due_now(t) && worker_idle()) wake = STAMP;
+    if (progress_now(t)) wake = STAMP;
     else next_wake(t, &wake);
     if (loop_wait(&wake)) last_scan = now();
     t = now();
@@ -1099,6 +1246,7 @@ int main (int argc, char const *const *argv)
     unsigned int *probe = gate_schedule_parse(s && *s ? s : GATE_PROBE_DEFAULT, &n);
     if (!probe) { if (errno == EINVAL) strerr_dieinvalid(100, "PAUSE_PROBE"); strerr_diefu(111, "allocate"); }
     gate_set_probe(&L.gate, probe, n);
+    if (!route_gates_init(&RG, routes_n(&RT), cf.retry, cf.nretry, probe, n)) strerr_diefu(111, "allocate");
   }
   sweep_tmp(now());
   scan_cur();

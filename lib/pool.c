@@ -83,11 +83,18 @@ pool_worker *pool_idle (pool *p, int *spawned)
     w = pool_at(p, i);
     if (pool_worker_live(w) && !w->busy) return w;
   }
+  w = pool_new(p);
+  if (w) *spawned = 1;
+  return w;
+}
+
+pool_worker *pool_new (pool *p)
+{
+  pool_worker *w;
   if (pool_live(p) >= p->max) { errno = 0; return 0; }
   w = pool_slot(p);
   if (!w) return 0;
   pool_spawn(p, w);
-  *spawned = 1;
   return w;
 }
 

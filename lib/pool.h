@@ -56,6 +56,12 @@ unsigned int pool_busy (pool const *p);
    max are busy, or on allocation failure (errno ENOMEM). */
 pool_worker *pool_idle (pool *p, int *spawned);
 
+/* A new worker, whatever the idle ones (a caller that gives each worker
+   a role, such as a route with its own environment in envp), when fewer
+   than max are live; its spawnerr set if it could not start. 0 when max
+   are live (errno 0), or on allocation failure (errno ENOMEM). */
+pool_worker *pool_new (pool *p);
+
 /* Sends the job (len bytes) to w at now: busy until pool_done, killed
    if still busy timeout seconds later. 0, or -1 with errno (the worker
    is gone: the caller closes it). */

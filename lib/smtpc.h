@@ -85,6 +85,8 @@ struct smtpc_msg_s
   char const *sender;          /* "" for the null sender */
   char const *const *rcpts;
   unsigned int n;
+  char const *head;            /* sent first, when headlen: a rewritten header (lib/route.h) */
+  size_t headlen;
   int fd;                      /* the body, LF line ends, read from its current offset to EOF */
   unsigned long size;          /* for SIZE=, 0: unknown */
 

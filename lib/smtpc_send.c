@@ -138,6 +138,8 @@ static int smtpc_body (smtpc *s, smtpc_msg *m)
   smtp_dot d = SMTP_DOT_ZERO;
   stralloc stuffed = STRALLOC_ZERO;
   int ok = 0;
+  /* a rewritten header (lib/route.h) goes first */
+  if (m->headlen && (!smtp_dot_cat(&d, &stuffed, m->head, m->headlen) || !netio_put(&s->io, stuffed.s, stuffed.len))) goto oom;
   for (;;)
   {
     ssize_t r = read(m->fd, buf, sizeof buf);

@@ -25,6 +25,7 @@ int queue_sched_new (queue_sched *s, char const *id, unsigned char flags, uint32
   m.id[n] = 0;
   m.flags = flags;
   m.rcpts = 0;
+  m.route = 0;
   if (nfree)
   {
     *slot = genalloc_s(uint32_t, &s->freeslots)[nfree - 1];

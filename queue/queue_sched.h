@@ -24,6 +24,7 @@ struct queue_sched_msg_s
   char id[QUEUE_ID_SIZE];       /* empty: a free slot */
   unsigned char flags;          /* QUEUE_SCHED_* */
   uint32_t rcpts;               /* recipients not done or failed, when COUNTED */
+  uint16_t route;               /* the caller's: smarthost-send's route + 1, 0 not known */
 };
 
 typedef struct queue_sched_s queue_sched;

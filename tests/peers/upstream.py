@@ -32,6 +32,8 @@
 #                    is a line of F, read at each AUTH (the tokens that
 #                    tests/peers/tokenserver.py issued)
 #   --require-auth   MAIL before a successful AUTH gets 530
+#   --own-sender     as ISPs do: MAIL FROM other than --auth-user (any
+#                    case; the null sender passes) gets 553 5.7.1
 #   --size N         advertise SIZE N and refuse larger messages (default:
 #                    no SIZE advertised)
 #   --no-pipelining  do not advertise PIPELINING (it is advertised by default)
@@ -113,6 +115,10 @@ class Handler:
         return responses
 
     async def handle_MAIL(self, server, session, envelope, address, options):
+        o = self.opts
+        if o.own_sender and address not in ('', '<>') and address.lower() != (o.auth_user or '').lower():
+            self.store.log('refused %s' % address)
+            return '553 5.7.1 <%s>: Sender address rejected: not owned by user %s' % (address, o.auth_user)
         envelope.mail_from = address
         envelope.mail_options.extend(options)
         self.store.log('mail %s' % address)
@@ -261,6 +267,7 @@ def main():
     p.add_argument('--auth-token-file')
     p.add_argument('--mechs', default='PLAIN LOGIN')
     p.add_argument('--require-auth', action='store_true')
+    p.add_argument('--own-sender', action='store_true')
     p.add_argument('--size', type=int, default=0)
     p.add_argument('--no-pipelining', action='store_true')
     p.add_argument('--hostname', default='upstream.test')
