@@ -43,6 +43,7 @@
 #include "alert.h"
 #include "envnum.h"
 #include "dsn.h"
+#include "dsnparam.h"
 #include "bounce.h"
 #include "gate.h"
 #include "job.h"
@@ -291,6 +292,8 @@ struct worker_s
   genalloc failed;      /* uint32_t: indices in st refused for good this round */
   genalloc idx;         /* uint32_t: scratch list of indices in st */
   int tried;            /* a job of this round reached a verdict */
+  genalloc relayed;     /* uint32_t: delivered this round, owed a "relayed" report (lib/bounce.h, DSN) */
+  int updsn;            /* the upstream of the job in flight offers DSN (its S line) */
 };
 
 /* An R line of the job in flight, kept until its M line says what it
@@ -410,8 +413,8 @@ static int msg_open (char const *id)
 static int bounce_send (worker *w, uint32_t const *idx, size_t n, int delayed, char const *status)
 {
   char const *id = MSG(w->slot)->id;
-  char const *what = delayed ? "delay warning" : "bounce";
-  dsn d;
+  char const *what = delayed == 2 ? "relayed report" : delayed ? "delay warning" : "bounce";
+  dsn d = { .relayed = delayed == 2 };
   int fd, wstat;
   size_t i;
   /* on the heap: a message may have 100,000 recipients */
@@ -424,8 +427,10 @@ static int bounce_send (worker *w, uint32_t const *idx, size_t n, int delayed, c
     rr[i].status = status;
     rr[i].text = queue_state_text(&w->st, idx[i]);
   }
-  d.id = id; d.arrival = id_arrival(id); d.now = now(); d.delayed = delayed;
+  d.id = id; d.arrival = id_arrival(id); d.now = now(); d.delayed = delayed == 1;
   d.rcpts = rr; d.n = (unsigned int)n;
+  /* NOTIFY decides who is told (DSN); nobody: nothing to send */
+  if (!bounce_wanted(&d, rr, &w->env)) { free(rr); return 1; }
   d.to = bounce_to(&cf.bounce, w->env.sender.s, delayed, rr, d.n);
   if (!d.to)
   {
@@ -524,6 +529,7 @@ static void round_plan (worker *w)
   stralloc seen = STRALLOC_ZERO;
   genalloc_setlen(uint32_t, &w->pend, 0);
   genalloc_setlen(uint32_t, &w->failed, 0);
+  genalloc_setlen(uint32_t, &w->relayed, 0);
   w->pendpos = w->jobstart = 0;
   w->tried = 0;
   /* which recipients of the state the envelope names: a state line for
@@ -703,6 +709,7 @@ static void msg_settle (worker *w, time_t t)
   if (genalloc_len(uint32_t, &w->failed)
    && bounce_send(w, genalloc_s(uint32_t, &w->failed), genalloc_len(uint32_t, &w->failed), 0, 0))
     status_set(&w->failed, &w->st, QUEUE_RCPT_FAIL);
+  if (genalloc_len(uint32_t, &w->relayed)) bounce_send(w, genalloc_s(uint32_t, &w->relayed), genalloc_len(uint32_t, &w->relayed), 2, "2.0.0");
   deferred_list(&w->st, &w->idx);
   n = genalloc_len(uint32_t, &w->idx);
   due = bounce_due(&cf.bounce, id_arrival(MSG(slot)->id), t, w->st.warned, L.gate.pause_class != 0);
@@ -759,6 +766,7 @@ static void job_record (worker *w, job_result const *m, double lat)
     job_res_at(w, j, &rs, &rc, &rt);
     /* delivered only on an R ok inside an M ok (doc/interfaces.md) */
     if (m->status == JOB_OK && j < genalloc_len(job_res, &w->res) && rs == JOB_OK) verdict = "delivered";
+    if (!strcmp(verdict, "delivered") && !w->updsn && bounce_notify(&w->env, queue_state_addr(&w->st, k)) & DSN_NOTIFY_SUCCESS) idx_add(&w->relayed, k);
     else if (smtp && rs == JOB_FAIL) { verdict = "failed"; idx_add(&w->failed, k); }
     /* a failed recipient stays DEFER until its bounce is queued */
     if (!queue_state_set_at(&w->st, k, !strcmp(verdict, "delivered") ? QUEUE_RCPT_DONE : QUEUE_RCPT_DEFER, rc, rt))
@@ -839,6 +847,7 @@ static void job_line (worker *w, char *line)
   else if (res.type == 'S')
   {
     /* optional: upstream host, TLS version, AUTH mechanism, for the log */
+    w->updsn = !strcmp(res.ext, "DSN");
     w->info.len = 0;
     if (!stralloc_cats(&w->info, res.host) || !stralloc_0(&w->info)
      || !stralloc_cats(&w->info, res.tls) || !stralloc_0(&w->info)

@@ -20,6 +20,7 @@
 #include <skalibs/types.h>
 
 #include "dsn.h"
+#include "dsnparam.h"
 
 #define DSN_HEADERS_MAX 65536
 
@@ -101,14 +102,30 @@ void dsn_status (char *s, unsigned int code, char const *text)
   memcpy(s + 1, ".0.0", 5);
 }
 
+/* xtext the client gave, decoded (printable US-ASCII: dsnparam checked) */
+static int put_decoded (buffer *b, char const *s, size_t len)
+{
+  stralloc sa = STRALLOC_ZERO;
+  int r = dsn_xtext_decode(&sa, s, len) && stralloc_0(&sa) ? put_safe(b, sa.s) : -1;
+  stralloc_free(&sa);
+  return r;
+}
+
+/* What the notification says happened: Action (RFC 3464, 2.3.3). */
+static char const *dsn_action (dsn const *d)
+{
+  return d->relayed ? "relayed" : d->delayed ? "delayed" : "failed";
+}
+
 static int put_headers (buffer *b, dsn const *d)
 {
-  char const *what = d->delayed ? "Delayed Mail (still being retried)" : "Undelivered Mail Returned to Sender";
+  char const *what = d->relayed ? "Successful Mail Delivery Report (relayed)"
+    : d->delayed ? "Delayed Mail (still being retried)" : "Undelivered Mail Returned to Sender";
   if (put(b, "From: Mail Delivery System <MAILER-DAEMON@") || put(b, d->me) || put(b, ">\n")
    || put(b, "To: <") || put_safe(b, d->to) || put(b, ">\n")
    || put(b, "Subject: ") || put(b, what) || put(b, "\n")
    || put(b, "Date: ") || put_date(b, d->now) || put(b, "\n")
-   || put(b, "Message-ID: <") || put(b, d->id) || put(b, d->delayed ? ".delay." : ".bounce.")
+   || put(b, "Message-ID: <") || put(b, d->id) || put(b, d->relayed ? ".relayed." : d->delayed ? ".delay." : ".bounce.")
    || putn(b, (uint64_t)d->now) || put(b, "@") || put(b, d->me) || put(b, ">\n")
    || put(b, "Auto-Submitted: auto-replied\n")
    || put(b, "MIME-Version: 1.0\n")
@@ -130,7 +147,9 @@ static int put_text (buffer *b, dsn const *d)
   if (put_boundary(b, d, 0)
    || put(b, "Content-Description: Notification\nContent-Type: text/plain; charset=us-ascii\n\n")
    || put(b, "This is the mail system at ") || put(b, d->me) || put(b, ".\n\n")
-   || put(b, d->delayed
+   || put(b, d->relayed
+      ? "Your message was relayed to the recipients below, as you asked.\nThe next mail system offers no delivery reports: no further report will come.\n\n"
+      : d->delayed
       ? "Your message could not be delivered yet to the recipients below.\nIt is still being retried; you do not need to send it again.\n\n"
       : "Your message could not be delivered to the recipients below.\nIt has been given up; this is a permanent error.\n\n")) return -1;
   for (; i < d->n; i++)
@@ -145,10 +164,14 @@ static int put_text (buffer *b, dsn const *d)
 static int put_rcpt_status (buffer *b, dsn const *d, dsn_rcpt const *r)
 {
   char status[16];
+  char const *semi = r->orcpt ? memchr(r->orcpt, ';', r->orcptlen) : 0;
   if (r->status) { size_t l = strlen(r->status); if (l > 15) l = 15; memcpy(status, r->status, l); status[l] = 0; }
   else dsn_status(status, r->code, r->text);
+  /* Original-Recipient first (RFC 3464, 2.3: its order of fields) */
+  if (semi && (put(b, "\nOriginal-Recipient: ") || buffer_put(b, r->orcpt, semi + 1 - r->orcpt) < 0
+   || put_decoded(b, semi + 1, r->orcptlen - (semi + 1 - r->orcpt)))) return -1;
   if (put(b, "\nFinal-Recipient: rfc822; ") || put_xtext(b, r->addr)
-   || put(b, "\nAction: ") || put(b, d->delayed ? "delayed" : "failed")
+   || put(b, "\nAction: ") || put(b, dsn_action(d))
    || put(b, "\nStatus: ") || put(b, status)) return -1;
   if (d->upstream && (put(b, "\nRemote-MTA: dns; ") || put(b, d->upstream))) return -1;
   if (r->code && (put(b, "\nDiagnostic-Code: smtp; ") || putn(b, r->code) || put(b, " ") || put_safe(b, r->text))) return -1;
@@ -160,6 +183,7 @@ static int put_status (buffer *b, dsn const *d)
   unsigned int i = 0;
   if (put_boundary(b, d, 0)
    || put(b, "Content-Description: Delivery report\nContent-Type: message/delivery-status\n\n")
+   || (d->envid && (put(b, "Original-Envelope-Id: ") || put_decoded(b, d->envid, d->envidlen) || put(b, "\n")))
    || put(b, "Reporting-MTA: dns; ") || put(b, d->me)
    || put(b, "\nX-Smarthost-Queue-ID: ") || put(b, d->id)
    || put(b, "\nArrival-Date: ") || put_date(b, d->arrival) || put(b, "\n")) return -1;
