@@ -430,7 +430,7 @@ static int bounce_send (worker *w, uint32_t const *idx, size_t n, int delayed, c
   d.id = id; d.arrival = id_arrival(id); d.now = now(); d.delayed = delayed == 1;
   d.rcpts = rr; d.n = (unsigned int)n;
   /* NOTIFY decides who is told (DSN); nobody: nothing to send */
-  if (!bounce_wanted(&d, rr, &w->env)) { free(rr); return 1; }
+  if (!bounce_wanted(&d, rr, &w->env)) { strerr_warni(id, ": no ", what, ": NOTIFY asks for none"); free(rr); return 1; }
   d.to = bounce_to(&cf.bounce, w->env.sender.s, delayed, rr, d.n);
   if (!d.to)
   {

@@ -200,7 +200,8 @@ static int put_original (buffer *b, dsn const *d, int fd)
   size_t len = 0, end = 0, i;
   int eol = 1;
   if (put_boundary(b, d, 0)
-   || put(b, "Content-Description: Undelivered Message Headers\nContent-Type: text/rfc822-headers\n\n")) return -1;
+   || put(b, d->relayed ? "Content-Description: Relayed Message Headers\n" : "Content-Description: Undelivered Message Headers\n")
+   || put(b, "Content-Type: text/rfc822-headers\n\n")) return -1;
   while (len < sizeof buf)
   {
     ssize_t r = fd_read(fd, buf + len, sizeof buf - len);
