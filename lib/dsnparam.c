@@ -34,7 +34,7 @@ static int xtext_check (char const *s, size_t len, unsigned char lo)
       int h, l;
       if (len - i < 3 || (h = hexval(s[i + 1])) < 0 || (l = hexval(s[i + 2])) < 0) return 0;
       c = (unsigned char)(h << 4 | l);
-      if (c < lo || c > 0x7e) return 0;
+      if (lo && (c < lo || c > 0x7e)) return 0;
       i += 3;
     }
     else if (c < 0x21 || c > 0x7e || c == '=') return 0;
@@ -109,7 +109,7 @@ static int atom_valid (char const *s, size_t len)
   {
     unsigned char c = s[i];
     if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-       || strchr("!#$%&'*+-/=?^_`{|}~", c))) return 0;
+       || (c && strchr("!#$%&'*+-/=?^_`{|}~", c)))) return 0;
   }
   return 1;
 }
