@@ -89,6 +89,7 @@ unsigned int bounce_wanted (dsn *d, dsn_rcpt *rcpts, queue_env const *e)
   bounce_params(&p, 0, e->dsn.len ? e->dsn.s : "");
   d->envid = p.envid;
   d->envidlen = p.envidlen;
+  d->retfull = p.ret == DSN_RET_FULL;
   for (i = 0; i < d->n; i++)
   {
     bounce_params(&p, 1, bounce_rdsn(e, rcpts[i].addr));

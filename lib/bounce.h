@@ -63,7 +63,7 @@ int bounce_queue (bounce const *b, dsn *d, int msgfd);
    nothing when it has none. */
 unsigned int bounce_notify (queue_env const *e, char const *addr);
 
-/* Fills d->envid, and each of rcpts[0..d->n-1]'s notify and orcpt,
+/* Fills d->envid and d->retfull, and each of rcpts[0..d->n-1]'s notify and orcpt,
    from e; then keeps in rcpts, in order, only the recipients that asked
    for this notification (d->relayed: SUCCESS; d->delayed: DELAY, or no
    NOTIFY; else FAILURE, or no NOTIFY), and sets d->n to how many.

@@ -23,6 +23,7 @@
 #include "dsnparam.h"
 
 #define DSN_HEADERS_MAX 65536
+#define DSN_FULL_MAX 50000
 
 static int put (buffer *b, char const *s)
 {
@@ -221,9 +222,40 @@ static int put_original (buffer *b, dsn const *d, int fd)
   return put(b, "\n");
 }
 
+/* RET=FULL (RFC 3461, 4.3) asks a failure report for the whole message.
+   It is given as message/rfc822 when it is small (DSN_FULL_MAX octets,
+   as Postfix's bounce_size_limit) and 7-bit (the report declares no
+   8-bit part, and its way upstream may not offer 8BITMIME); else the
+   headers, as for everyone. 1 given, 0 not (fd back where it was), -1. */
+static int put_full (buffer *b, dsn const *d, int fd)
+{
+  char buf[DSN_FULL_MAX + 1];
+  size_t len = 0, i;
+  off_t start;
+  if (!d->retfull || d->delayed || d->relayed) return 0;
+  start = lseek(fd, 0, SEEK_CUR);
+  if (start < 0) return 0;
+  while (len < sizeof buf)
+  {
+    ssize_t r = fd_read(fd, buf + len, sizeof buf - len);
+    if (r < 0) return -1;
+    if (!r) break;
+    len += r;
+  }
+  for (i = 0; i < len && buf[i] && (unsigned char)buf[i] < 0x80; i++) ;
+  if (len == sizeof buf || i < len)
+    return lseek(fd, start, SEEK_SET) < 0 ? -1 : 0;
+  if (put_boundary(b, d, 0)
+   || put(b, "Content-Description: Undelivered Message\nContent-Type: message/rfc822\n\n")
+   || buffer_put(b, buf, len) < 0) return -1;
+  return len && buf[len - 1] != '\n' ? put(b, "\n") : 0;
+}
+
 int dsn_write (buffer *b, dsn const *d, int fd)
 {
-  if (put_headers(b, d) || put_text(b, d) || put_status(b, d)
-   || put_original(b, d, fd) || put_boundary(b, d, 1)) return -1;
+  int full;
+  if (put_headers(b, d) || put_text(b, d) || put_status(b, d)) return -1;
+  full = put_full(b, d, fd);
+  if (full < 0 || (!full && put_original(b, d, fd)) || put_boundary(b, d, 1)) return -1;
   return 0;
 }

@@ -43,6 +43,8 @@ struct dsn_s
                             (Action: relayed, RFC 3461 section 6.2.1); delayed is then 0 */
   char const *envid;     /* ENVID as the client gave it (xtext), or NULL */
   size_t envidlen;
+  int retfull;           /* RET=FULL: a failure report returns the whole
+                            message when it is small and 7-bit, not only its headers */
 };
 
 /* Writes the notification (LF line endings, as in the spool) to b, copying

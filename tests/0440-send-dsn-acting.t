@@ -8,7 +8,7 @@
 # ENVID and ORCPT, decoded from xtext.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/send-lib.sh"
-plan 24
+plan 30
 
 # inject_dsn SENDER ENVID_DLINE RCPT DLINE [RCPT DLINE]...: "-" for no D field
 inject_dsn()
@@ -76,6 +76,19 @@ like "and its subject says relayed" "$rep" '^SUBJECT .*relayed'
 inject_dsn "" - ok-z@example.net 'NOTIFY=SUCCESS'
 ok "a bounce asking for SUCCESS is delivered" wait_for 10 grep -q ' ok-z@example.net$' "$FAKE_DIR/delivered"
 ok "and finished, with no report" wait_for 10 queue_empty
+
+# RET: FULL returns the whole (small, 7-bit) message, HDRS the headers
+inject_dsn ok-s6@example.org 'RET=FULL' fail-full@example.net -
+inject_dsn ok-s7@example.org 'RET=HDRS' fail-hdrs@example.net -
+ok "the RET=FULL bounce arrives" wait_for 10 grep -q ' ok-s6@example.org$' "$FAKE_DIR/delivered"
+ok "the RET=HDRS bounce arrives" wait_for 10 grep -q ' ok-s7@example.org$' "$FAKE_DIR/delivered"
+parts() { $PY -c 'import email,sys; m=email.message_from_file(open(sys.argv[1])); p=m.get_payload()[2]; print(p.get_content_type()); print(p.as_string())' "$1"; }
+full=$(id=$(awk '$2 == "ok-s6@example.org" {print $1}' "$FAKE_DIR/delivered"); sed '1,/^$/d' "$FAKE_DIR/msg.$id" > "$T/full.eml"; parts "$T/full.eml")
+hdrs=$(id=$(awk '$2 == "ok-s7@example.org" {print $1}' "$FAKE_DIR/delivered"); sed '1,/^$/d' "$FAKE_DIR/msg.$id" > "$T/hdrs.eml"; parts "$T/hdrs.eml")
+like "RET=FULL: message/rfc822" "$full" '^message/rfc822$'
+like "with the body" "$full" '^Hello\.$'
+like "RET=HDRS: text/rfc822-headers" "$hdrs" '^text/rfc822-headers$'
+unlike "without the body" "$hdrs" 'Hello\.'
 stop_send
 
 # 4. delay warnings: only for DELAY or no NOTIFY

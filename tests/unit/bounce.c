@@ -41,7 +41,7 @@ static void to_tests (void)
 static void eightbit_tests (void)
 {
   dsn_rcpt r[1] = { { "j\xc3\xb6rg@example.net", 550, 0, "5.1.1 no such user", 0, 0, 0 } };
-  dsn d = { "1795816346.549471893.0005904000", "relay.test", "r\xc3\xa9mi@example.org", 0, 1795816346, 1795816400, 0, r, 1, 0, 0, 0 };
+  dsn d = { "1795816346.549471893.0005904000", "relay.test", "r\xc3\xa9mi@example.org", 0, 1795816346, 1795816400, 0, r, 1, 0, 0, 0, 0 };
   char out[16384];
   buffer b;
   int in = memfd_create("msg", 0), ofd = memfd_create("out", 0);
