@@ -766,8 +766,9 @@ static void job_record (worker *w, job_result const *m, double lat)
     job_res_at(w, j, &rs, &rc, &rt);
     /* delivered only on an R ok inside an M ok (doc/interfaces.md) */
     if (m->status == JOB_OK && j < genalloc_len(job_res, &w->res) && rs == JOB_OK) verdict = "delivered";
-    if (!strcmp(verdict, "delivered") && !w->updsn && bounce_notify(&w->env, queue_state_addr(&w->st, k)) & DSN_NOTIFY_SUCCESS) idx_add(&w->relayed, k);
     else if (smtp && rs == JOB_FAIL) { verdict = "failed"; idx_add(&w->failed, k); }
+    /* DSN: an upstream without it reports nothing; we say "relayed" */
+    if (!strcmp(verdict, "delivered") && !w->updsn && bounce_notify(&w->env, queue_state_addr(&w->st, k)) & DSN_NOTIFY_SUCCESS) idx_add(&w->relayed, k);
     /* a failed recipient stays DEFER until its bounce is queued */
     if (!queue_state_set_at(&w->st, k, !strcmp(verdict, "delivered") ? QUEUE_RCPT_DONE : QUEUE_RCPT_DEFER, rc, rt))
       strerr_diefu(111, "allocate");

@@ -14,9 +14,9 @@
 #include "queue.h"
 
 /* A line is the type letter, a space, at most ADDR_MAX octets, and LF;
-   a D line the letter and at most " NOTIFY=SUCCESS,FAILURE,DELAY ORCPT="
-   and DSN_ORCPT_MAX octets. */
-#define QUEUE_ENV_DSN (1 + 36 + DSN_ORCPT_MAX)
+   a D line the letter, at most " NOTIFY=SUCCESS,FAILURE,DELAY ORCPT="
+   and DSN_ORCPT_MAX octets, and LF. */
+#define QUEUE_ENV_DSN (1 + 36 + DSN_ORCPT_MAX + 1)
 #define QUEUE_ENV_LINE (ADDR_MAX + 3 > QUEUE_ENV_DSN ? ADDR_MAX + 3 : QUEUE_ENV_DSN)
 
 /* Reads one line into line (without the LF); returns its length, -2 when it

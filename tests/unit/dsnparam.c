@@ -163,13 +163,29 @@ static void spool_tests (void)
   fd = memfile("F a@x\nD RET=FULL\nD RET=FULL\nT b@x\n\nbody\n");
   tap_is(queue_env_read(fd, &e), 0, "two D lines in a row: malformed");
   close(fd);
+  {
+    /* the longest D line there is: every NOTIFY word and a 500-character ORCPT */
+    stralloc f = STRALLOC_ZERO;
+    char orcpt[DSN_ORCPT_MAX + 1];
+    memset(orcpt, 'o', DSN_ORCPT_MAX);
+    memcpy(orcpt, "rfc822;", 7);
+    orcpt[DSN_ORCPT_MAX] = 0;
+    stralloc_cats(&f, "F a@x\nT b@x\nD NOTIFY=SUCCESS,FAILURE,DELAY ORCPT=");
+    stralloc_cats(&f, orcpt);
+    stralloc_cats(&f, "\n\nbody\n");
+    stralloc_0(&f);
+    fd = memfile(f.s);
+    tap_ok(queue_env_read(fd, &e) == 1 && e.rdsn.len == 37 + DSN_ORCPT_MAX, "the longest D line reads back");
+    close(fd);
+    stralloc_free(&f);
+  }
   queue_env_free(&e);
   queue_head_free(&h);
 }
 
 int main (void)
 {
-  tap_plan(57);
+  tap_plan(58);
   take_tests();
   fmt_tests();
   invariant_tests();
