@@ -116,9 +116,32 @@ static void wanted_tests (void)
   queue_env_free(&e);
 }
 
+/* The S line's fifth field (lib/job.h): written and read back only when
+   the upstream offers DSN. */
+static void sline_tests (void)
+{
+  job_result s = JOB_RESULT_ZERO, back;
+  stralloc sa = STRALLOC_ZERO;
+  s.type = 'S'; s.host = "up:25"; s.tls = "TLSv1.3"; s.mech = "PLAIN"; s.ext = "DSN";
+  job_result_put(&sa, &s);
+  stralloc_0(&sa);
+  tap_ok(!strcmp(sa.s, "S\tup:25\tTLSv1.3\tPLAIN\tDSN\n"), "S line with DSN");
+  sa.s[sa.len - 2] = 0;
+  tap_ok(job_result_parse(&back, sa.s) == 'S' && !strcmp(back.ext, "DSN") && !strcmp(back.mech, "PLAIN"), "read back");
+  sa.len = 0;
+  s.ext = "";
+  job_result_put(&sa, &s);
+  stralloc_0(&sa);
+  tap_ok(!strcmp(sa.s, "S\tup:25\tTLSv1.3\tPLAIN\n"), "without DSN: the four fields of before");
+  sa.s[sa.len - 2] = 0;
+  tap_ok(job_result_parse(&back, sa.s) == 'S' && !*back.ext, "read back: no DSN");
+  stralloc_free(&sa);
+}
+
 int main (void)
 {
-  tap_plan(15);
+  tap_plan(19);
+  sline_tests();
   round_tests();
   wanted_tests();
   return tap_done();
