@@ -281,7 +281,7 @@ build-fuzz/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h build-fuzz/libsmarthost.a
 
 # Whole smtpd sessions: the program's main is compiled in; _exit and the
 # injector are replaced by the harness.
-FUZZ_LDFLAGS_smtpd_session = -Wl,--wrap=_exit,--wrap=qq_start,--wrap=qq_envelope,--wrap=qq_finish
+FUZZ_LDFLAGS_smtpd_session = -Wl,--wrap=_exit,--wrap=qq_start,--wrap=qq_envelope,--wrap=qq_envelope_dsn,--wrap=qq_finish
 build-fuzz/fuzz/smtpd_session: $(wildcard cmd/smarthost-smtpd.c)
 # The upstream session: socket() and connect() give a socketpair fed with the input.
 FUZZ_LDFLAGS_remote_session = -Wl,--wrap=socket,--wrap=connect

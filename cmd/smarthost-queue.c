@@ -1,5 +1,6 @@
 /* smarthost-queue: the injector. qmail-queue's interface: the message on
-   fd 0, then the envelope on fd 1 (Fsender\0Trcpt\0...\0). It writes
+   fd 0, then the envelope on fd 1 (Fsender\0Trcpt\0...\0), where a
+   field "D params" after F or T carries their DSN parameters. It writes
    tmp/ID, fsyncs it, renames it into new/ID, fsyncs new/, pokes the
    trigger, and only then exits 0. Exit codes are qmail-queue(8)'s. */
 
@@ -16,6 +17,7 @@
 #include <skalibs/stralloc.h>
 #include <skalibs/strerr.h>
 #include "addr.h"
+#include "dsnparam.h"
 #include "queue.h"
 
 #define USAGE "smarthost-queue < message 1< envelope"
@@ -71,16 +73,20 @@ static void envelope_field (buffer *in, stralloc *sa)
     if (!r) die(QQ_READ, "envelope ends early");
     if (!stralloc_catb(sa, &c, 1)) diesys(QQ_NOMEM, "store envelope");
     if (!c) return;
-    /* a type letter and a path of 256 octets: anything longer is refused here */
-    if (sa->len > ADDR_MAX + 2) die(QQ_TOOLONG, "envelope address too long");
+    /* a type letter and a path of 256 octets (or a D field's DSN
+       parameters): anything longer is refused here */
+    if (sa->len > ADDR_MAX + 2 && (sa->s[0] != 'D' || sa->len > 40 + DSN_ORCPT_MAX)) die(QQ_TOOLONG, "envelope address too long");
   }
 }
 
-/* Adds one field (type letter, address, NUL) to the envelope lines. */
+/* Adds one field (type letter, address or DSN parameters, NUL) to the
+   envelope lines. */
 static int envelope_add (queue_head *h, stralloc const *field)
 {
   int r = field->s[0] == 'F' ? queue_head_sender(h, field->s + 1, field->len - 2)
+        : field->s[0] == 'D' ? queue_head_dsn(h, field->s + 1, field->len - 2)
                              : queue_head_rcpt(h, field->s + 1, field->len - 2);
+  if (r < 0 && field->s[0] == 'D' && errno == EINVAL) die(QQ_ENVELOPE, "malformed DSN parameters in envelope");
   if (r >= 0) return r;
   switch (errno)
   {
@@ -105,7 +111,7 @@ static void envelope_read (queue_head *h)
   {
     envelope_field(&in, &field);
     if (field.len == 1) break;
-    if (field.s[0] != 'T' || field.len == 2) die(QQ_ENVELOPE, "malformed recipient in envelope");
+    if ((field.s[0] != 'T' && field.s[0] != 'D') || field.len == 2) die(QQ_ENVELOPE, "malformed recipient in envelope");
     envelope_add(h, &field);
   }
   if (queue_head_end(h) < 0)

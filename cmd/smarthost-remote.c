@@ -536,6 +536,8 @@ static void put_sline (void)
   res.host = host.s;
   res.tls = S.tlsversion[0] ? S.tlsversion : "none";
   res.mech = S.authmech ? S.authmech : "none";
+  /* the scheduler acts for an upstream without DSN (lib/bounce.h) */
+  res.ext = S.ext & SMTPC_EXT_DSN ? "DSN" : "";
   put_result(&res);
   stralloc_free(&host);
 }
@@ -620,9 +622,9 @@ static unsigned long crlf_size (char const *s, size_t len)
    account (UPSTREAM_REWRITE) replaces the sender in MAIL FROM and in
    From: here, at send time: the spool keeps the original sender, to
    whom our bounces go; the null sender (a bounce) is never rewritten. */
-static char deliver (char const *sender, char const *const *rcpts, unsigned int n, int fd)
+static char deliver (char const *sender, char const *const *rcpts, unsigned int n, int fd, char const *dsn, char const *const *rdsn)
 {
-  smtpc_msg m = { .sender = sender, .rcpts = rcpts, .n = n, .fd = fd, .rtext = STRALLOC_ZERO, .mtext = STRALLOC_ZERO };
+  smtpc_msg m = { .sender = sender, .rcpts = rcpts, .n = n, .fd = fd, .rtext = STRALLOC_ZERO, .mtext = STRALLOC_ZERO, .dsn = dsn, .rdsn = rdsn };
   stralloc head = STRALLOC_ZERO;
   unsigned int tries;
   char st;
@@ -721,10 +723,11 @@ static int job_read (job_reader *rd, job *j, tain const *deadline)
    mixed up two messages must not send one to the other's recipients.
    The search goes on from where the last one was found, wrapping around:
    smarthost-send lists a job in envelope order, so a message's jobs cost
-   one pass over its envelope each, not one per recipient. */
-static int job_rcpts_in (char const *const *rcpts, unsigned int n, queue_env const *env)
+   one pass over its envelope each, not one per recipient. Each one's DSN
+   parameters (its D line, "" for none) go into rdsn[i]. */
+static int job_rcpts_in (char const *const *rcpts, unsigned int n, queue_env const *env, char const **rdsn)
 {
-  size_t pos = 0;
+  size_t pos = 0, dpos = 0;
   unsigned int i, k = 0;
   for (i = 0; i < n; i++)
   {
@@ -732,8 +735,10 @@ static int job_rcpts_in (char const *const *rcpts, unsigned int n, queue_env con
     for (tries = 0; tries < env->nrcpt; tries++)
     {
       int same = !strcmp(rcpts[i], env->rcpts.s + pos);
+      rdsn[i] = env->rdsn.s + dpos;
       pos += strlen(env->rcpts.s + pos) + 1;
-      if (++k == env->nrcpt) { k = 0; pos = 0; }
+      dpos += strlen(env->rdsn.s + dpos) + 1;
+      if (++k == env->nrcpt) { k = 0; pos = dpos = 0; }
       if (same) break;
     }
     if (tries == env->nrcpt) return 0;
@@ -744,17 +749,19 @@ static int job_rcpts_in (char const *const *rcpts, unsigned int n, queue_env con
 static void job_do (job *j)
 {
   char const **rcpts = calloc(j->n ? j->n : 1, sizeof *rcpts);
+  char const **rdsn = calloc(j->n ? j->n : 1, sizeof *rdsn);
   queue_env env = QUEUE_ENV_ZERO;
   size_t pos = 0;
   unsigned int i;
   int fd;
   int r;
-  if (!rcpts) strerr_diefu1sys(111, "allocate");
+  if (!rcpts || !rdsn) strerr_diefu1sys(111, "allocate");
   for (i = 0; i < j->n; i++) { rcpts[i] = j->rcpts.s + pos; pos += strlen(rcpts[i]) + 1; }
   if (!j->n || j->bad)
   {
     put_all(rcpts, j->n, 'd', "local", 0, "malformed recipient in the job");
     free(rcpts);
+    free(rdsn);
     return;
   }
   /* not through a link, not a FIFO: the spool's group may have put
@@ -764,16 +771,18 @@ static void job_do (job *j)
   {
     put_all(rcpts, j->n, 'd', "local", 0, "unable to open the message file");
     free(rcpts);
+    free(rdsn);
     return;
   }
   r = queue_env_read(fd, &env);
   if (r <= 0) put_all(rcpts, j->n, 'd', "local", 0, r ? "unable to read the message file" : "malformed message file");
-  else if (!job_rcpts_in(rcpts, j->n, &env))
+  else if (!job_rcpts_in(rcpts, j->n, &env, rdsn))
     put_all(rcpts, j->n, 'd', "local", 0, "a recipient of the job is not in the message file");
-  else deliver(env.sender.s, rcpts, j->n, fd);
+  else deliver(env.sender.s, rcpts, j->n, fd, env.dsn.s, rdsn);
   close(fd);
   queue_env_free(&env);
   free(rcpts);
+  free(rdsn);
 }
 
 static int worker (void)
@@ -846,7 +855,7 @@ static int byhand (char const *sender, char const *const *rcpts, unsigned int n)
   for (i = 0; i < n; i++)
     if (!*rcpts[i] || addr_check(rcpts[i], strlen(rcpts[i])) != ADDR_OK) strerr_dief(100, "invalid recipient: ", rcpts[i]);
   if (cf_error) strerr_dief(100, cf_error);
-  st = deliver(sender, rcpts, n, stdin_file());
+  st = deliver(sender, rcpts, n, stdin_file(), 0, 0);
   smtpc_quit(&S);
   return st == 'k' ? 0 : st == 'f' ? 100 : 111;
 }

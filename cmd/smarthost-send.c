@@ -311,8 +311,8 @@ static int msg_open (char const *id)
 static int bounce_send (queue_round *r, uint32_t const *idx, size_t n, int delayed, char const *status, void *aux)
 {
   char const *id = r->id;
-  char const *what = delayed ? "delay warning" : "bounce";
-  dsn d;
+  char const *what = delayed == 2 ? "relayed report" : delayed ? "delay warning" : "bounce";
+  dsn d = { .relayed = delayed == 2 };
   int fd, wstat;
   size_t i;
   /* on the heap: a message may have 100,000 recipients */
@@ -326,8 +326,10 @@ static int bounce_send (queue_round *r, uint32_t const *idx, size_t n, int delay
     rr[i].text = queue_state_text(&r->st, idx[i]);
   }
   (void)aux;
-  d.id = id; d.arrival = id_arrival(id); d.now = now(); d.delayed = delayed;
+  d.id = id; d.arrival = id_arrival(id); d.now = now(); d.delayed = delayed == 1;
   d.rcpts = rr; d.n = (unsigned int)n;
+  /* NOTIFY decides who is told (DSN); nobody: nothing to send */
+  if (!bounce_wanted(&d, rr, &r->env)) { strerr_warni(id, ": no ", what, ": NOTIFY asks for none"); free(rr); return 1; }
   d.to = bounce_to(&cf.bounce, r->env.sender.s, delayed, rr, d.n);
   if (!d.to)
   {

@@ -26,6 +26,7 @@
 #include <skalibs/strerr.h>
 #include <skalibs/types.h>
 #include "addr.h"
+#include "dsnparam.h"
 #include "printable.h"
 #include "qq.h"
 #include "queue.h"
@@ -597,6 +598,33 @@ static void rcpt_add (rcptset *set, stralloc *scratch, char const *addr, char co
   }
 }
 
+/* DSN (RFC 3461) from -N (every recipient's NOTIFY), -R (RET) and -V
+   (ENVID, given plain and sent in xtext), checked as the smtpd checks
+   them; in dsnparam_fmt's form, NUL-terminated, for the envelope. */
+static stralloc dsn_mail = STRALLOC_ZERO, dsn_rcpt = STRALLOC_ZERO;
+static dsnparam dsn_m = DSNPARAM_ZERO, dsn_r = DSNPARAM_ZERO;
+static stralloc dsn_envid = STRALLOC_ZERO;
+
+static void dsn_option (int opt, char const *arg)
+{
+  char const *key = opt == 'N' ? "NOTIFY" : opt == 'R' ? "RET" : "ENVID";
+  int r;
+  if (opt == 'V')
+  {
+    dsn_envid.len = 0;
+    if (!dsn_xtext_encode(&dsn_envid, arg, strlen(arg))) dienomem();
+    r = dsnparam_take(&dsn_m, 0, key, 5, dsn_envid.s, dsn_envid.len);
+  }
+  else r = dsnparam_take(opt == 'N' ? &dsn_r : &dsn_m, opt == 'N', key, strlen(key), arg, strlen(arg));
+  if (r != DSNPARAM_OK) strerr_dief(100, "bad -", opt == 'N' ? "N" : opt == 'R' ? "R" : "V", " value (RFC 3461): ", arg);
+}
+
+static void dsn_finish (void)
+{
+  if (!dsnparam_fmt(&dsn_mail, &dsn_m) || !stralloc_0(&dsn_mail)
+   || !dsnparam_fmt(&dsn_rcpt, &dsn_r) || !stralloc_0(&dsn_rcpt)) dienomem();
+}
+
 static int inject (char const *const *args, char const *fopt, char const *Fopt, int tflag, int dots)
 {
   header h = HEADER_ZERO;
@@ -604,7 +632,7 @@ static int inject (char const *const *args, char const *fopt, char const *Fopt, 
   stralloc scratch = STRALLOC_ZERO;
   rcptset rcpts = RCPTSET_ZERO;
   char const *domain = domain_get();
-  char const **rv;
+  char const **rv, **dv;
   char id[QUEUE_ID_SIZE];
   char obuf[8192];
   buffer b;
@@ -648,10 +676,12 @@ static int inject (char const *const *args, char const *fopt, char const *Fopt, 
   if (!out_broken && !buffer_flush(&b)) out_broken = 1;
 
   rv = malloc((n + 1) * sizeof *rv);
-  if (!rv) dienomem();
-  for (i = 0, pos = 0; i < n; i++, pos += strlen(rcpts.list.s + pos) + 1) rv[i] = rcpts.list.s + pos;
-  rv[n] = 0;
-  qq_envelope(&q, sender.s, rv, n);   /* a failure here shows in the verdict */
+  dv = malloc((n + 1) * sizeof *dv);
+  if (!rv || !dv) dienomem();
+  dsn_finish();
+  for (i = 0, pos = 0; i < n; i++, pos += strlen(rcpts.list.s + pos) + 1) { rv[i] = rcpts.list.s + pos; dv[i] = dsn_rcpt.s; }
+  rv[n] = dv[n] = 0;
+  qq_envelope_dsn(&q, sender.s, dsn_mail.s, rv, dv, n);   /* a failure here shows in the verdict */
   wstat = qq_finish(&q);
   injecting = 0;
   if (wstat < 0) strerr_diefu1sys(111, "wait for the injector");
@@ -806,8 +836,9 @@ int main (int argc, char const *const *argv)
       case 'o': if (!strcmp(l.arg, "i")) dots = 0; break;   /* -oi; -oem, -odi, ...: ignored */
       case 'I': mode = 'i'; break;                          /* newaliases */
       case 'q': mode = 'q'; break;
+      case 'N': case 'R': case 'V': dsn_option(opt, l.arg); break;
       case 'G': case 'U': case 'v': case 'n': case 'm':
-      case 'e': case 'N': case 'R': case 'V': case 'B': case 'L':
+      case 'e': case 'B': case 'L':
       case 'h': case 'O': case 'C': case 'X': case 'p': break;
       default: dieusage();
     }

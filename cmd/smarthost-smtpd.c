@@ -26,6 +26,7 @@
 #include "authlimit.h"
 #include "clientkey.h"
 #include "connslot.h"
+#include "dsnparam.h"
 #include "printable.h"
 #include "qq.h"
 #include "queue.h"
@@ -37,7 +38,10 @@
 #define USAGE "smarthost-smtpd [ -t ]"
 #define dieusage() strerr_dieusage(100, USAGE)
 
-#define CMD_MAX 512          /* RFC 5321 4.5.3.1.4, with CRLF */
+/* RFC 5321 4.5.3.1.4, with CRLF; MAIL and RCPT longer by what RFC
+   3461's parameters may add (section 5: 500 for ORCPT, and NOTIFY's words) */
+#define CMD_BASE_MAX 512
+#define CMD_MAX (CMD_BASE_MAX + DSN_CMD_EXTRA)
 #define AUTH_LINE_MAX 2048   /* an AUTH response line */
 #define OUT_MAX 4096         /* replies queued before a write */
 #define AUTH_FAIL_DELAY 2    /* seconds before a 535 */
@@ -105,6 +109,10 @@ static char const *phase = "command";
 static int inmail;
 static stralloc sender = STRALLOC_ZERO;
 static stralloc rcpts = STRALLOC_ZERO;       /* NUL-terminated, one after the other */
+/* DSN parameters (RFC 3461) in dsnparam_fmt's form, NUL-terminated, ""
+   for none: the sender's, and each recipient's in the order of rcpts */
+static stralloc mdsn = STRALLOC_ZERO;
+static stralloc rdsn = STRALLOC_ZERO;
 static unsigned int nrcpt;
 
 static char const *ipstr (void)
@@ -190,6 +198,7 @@ static void transaction_reset (void)
   inmail = 0;
   sender.len = 0;
   rcpts.len = 0;
+  rdsn.len = 0;
   nrcpt = 0;
 }
 
@@ -385,6 +394,7 @@ static void do_helo (char const *arg, int ehlo)
   fmt[uint64_fmt(fmt, limit_get())] = 0;
   out("250-SIZE "); out(fmt); reply_end();
   out("250-8BITMIME\r\n");
+  out("250-DSN\r\n");
   if (cf.certfile && !tlsinfo[0]) out("250-STARTTLS\r\n");
   if (auth_offered()) out("250-AUTH PLAIN LOGIN\r\n");
   out("250 ENHANCEDSTATUSCODES\r\n");
@@ -408,15 +418,49 @@ static void path_error (int r, char const *what)
     err(what[0] == 's' ? "501 5.1.7 bad sender address syntax\r\n" : "501 5.1.3 bad recipient address syntax\r\n");
 }
 
-/* MAIL parameters: SIZE (RFC 1870), BODY (RFC 6152), AUTH (RFC 4954, ignored).
+/* A DSN parameter (RFC 3461, lib/dsnparam.h) of MAIL (rcpt 0) or RCPT
+   (1) into p: 1 taken, 0 not one, -1 refused (the reply given). */
+static int dsn_param (dsnparam *p, int rcpt, char const *k, size_t kl, char const *v, size_t vl)
+{
+  int r = dsnparam_take(p, rcpt, k, kl, v, vl);
+  if (r < 0) err(dsnparam_error(r, k, kl));
+  return r == DSNPARAM_OK ? 1 : r;
+}
+
+/* Keeps p's parameters, as the spool will hold them, in sa. */
+static void dsn_keep (stralloc *sa, dsnparam const *p)
+{
+  if (!dsnparam_fmt(sa, p) || !stralloc_0(sa)) strerr_diefu(111, "allocate");
+}
+
+/* RCPT parameters: NOTIFY and ORCPT (RFC 3461) into p.
    Returns 1 to go on, 0 when a reply has been given. */
-static int mail_params (char const *s, size_t len)
+static int rcpt_params (char const *s, size_t len, dsnparam *p)
 {
   size_t pos = 0, kl, vl;
   char const *k, *v;
   while (addr_parse_param(s, len, &pos, &k, &kl, &v, &vl))
   {
-    if (kl == 4 && !strncasecmp(k, "SIZE", 4) && v)
+    int r = dsn_param(p, 1, k, kl, v, vl);
+    if (r < 0) return 0;
+    if (!r) { err("555 5.5.4 unsupported RCPT parameter\r\n"); return 0; }
+  }
+  return 1;
+}
+
+/* MAIL parameters: SIZE (RFC 1870), BODY (RFC 6152), AUTH (RFC 4954,
+   ignored), RET and ENVID (RFC 3461, kept in mdsn).
+   Returns 1 to go on, 0 when a reply has been given. */
+static int mail_params (char const *s, size_t len)
+{
+  size_t pos = 0, kl, vl;
+  char const *k, *v;
+  dsnparam dp = DSNPARAM_ZERO;
+  int r;
+  while (addr_parse_param(s, len, &pos, &k, &kl, &v, &vl))
+  {
+    if ((r = dsn_param(&dp, 0, k, kl, v, vl))) { if (r < 0) return 0; }
+    else if (kl == 4 && !strncasecmp(k, "SIZE", 4) && v)
     {
       uint64_t size, limit = limit_get();
       char num[24];
@@ -441,6 +485,8 @@ static int mail_params (char const *s, size_t len)
     else if (kl == 4 && !strncasecmp(k, "AUTH", 4) && v) ;
     else { err("555 5.5.4 unsupported MAIL parameter\r\n"); return 0; }
   }
+  mdsn.len = 0;
+  dsn_keep(&mdsn, &dp);
   return 1;
 }
 
@@ -483,6 +529,7 @@ static void do_rcpt (char const *arg)
   char addr[ADDR_MAX + 1];
   size_t alen, end, len = strlen(arg);
   char const *at;
+  dsnparam dp = DSNPARAM_ZERO;
   long st;
   int r;
   if (!inmail) { err("503 5.5.1 send MAIL first\r\n"); return; }
@@ -492,7 +539,7 @@ static void do_rcpt (char const *arg)
   if (r != ADDR_PARSE_OK) { path_error(r, "recipient"); return; }
   end += st;
   if (arg[end] && arg[end] != ' ') { err("501 5.5.4 syntax: RCPT TO:<address>\r\n"); return; }
-  if (arg[end]) { err("555 5.5.4 unsupported RCPT parameter\r\n"); return; }
+  if (!rcpt_params(arg + end, len - end, &dp)) return;
   /* Every recipient goes upstream: a relay has no local mailboxes. */
   at = alen ? strrchr(addr, '@') : 0;
   if (!at || at == addr || !at[1])
@@ -514,6 +561,7 @@ static void do_rcpt (char const *arg)
   if (rcpt_known(addr, alen)) { out("250 2.1.5 Ok (duplicate recipient)\r\n"); return; }
   if (nrcpt >= cf.maxrcpt) { out("452 4.5.3 too many recipients\r\n"); return; }
   if (!stralloc_catb(&rcpts, addr, alen + 1)) strerr_diefu(111, "allocate");
+  dsn_keep(&rdsn, &dp);
   nrcpt++;
   out("250 2.1.5 Ok\r\n");
 }
@@ -593,7 +641,8 @@ static int qq_write (int fd, char const *s, size_t len)
   return 1;
 }
 
-static char const **rcpt_vector (void)
+/* The strings of sa (nrcpt of them, one after the other) as a vector. */
+static char const **rcpt_vector (stralloc const *sa)
 {
   char const **v = malloc((nrcpt ? nrcpt : 1) * sizeof *v);
   size_t i = 0;
@@ -601,8 +650,8 @@ static char const **rcpt_vector (void)
   if (!v) strerr_diefu(111, "allocate");
   for (k = 0; k < nrcpt; k++)
   {
-    v[k] = rcpts.s + i;
-    i += strlen(rcpts.s + i) + 1;
+    v[k] = sa->s + i;
+    i += strlen(sa->s + i) + 1;
   }
   return v;
 }
@@ -649,7 +698,7 @@ static int sink_status (int e)
 static int sink_open_spool (sink *k, char const *id)
 {
   queue_head h = QUEUE_HEAD_ZERO;
-  size_t i = 0;
+  size_t i = 0, j = 0;
   unsigned int n;
   int e = 0;
   if (spoolfd < 0)
@@ -660,11 +709,14 @@ static int sink_open_spool (sink *k, char const *id)
     if (spoolfd < 0) { strerr_warnwu("open spool ", cf.queue); return W_EXITCODE(62, 0); }
   }
   if (queue_head_sender(&h, sender.s, sender.len - 1) < 0) e = errno;
+  if (!e && mdsn.s[0] && queue_head_dsn(&h, mdsn.s, mdsn.len - 1) < 0) e = errno;
   for (n = 0; !e && n < nrcpt; n++)
   {
-    size_t len = strlen(rcpts.s + i);
+    size_t len = strlen(rcpts.s + i), dlen = strlen(rdsn.s + j);
     if (queue_head_rcpt(&h, rcpts.s + i, len) < 0) e = errno;
+    else if (dlen && queue_head_dsn(&h, rdsn.s + j, dlen) < 0) e = errno;
     i += len + 1;
+    j += dlen + 1;
   }
   if (!e && queue_head_end(&h) < 0) e = errno;
   if (!e && queue_tmp_openat(&k->tmp, spoolfd, id) < 0) { e = errno; strerr_warnwu("create tmp/", id); }
@@ -716,10 +768,11 @@ static int sink_commit (sink *k)
     return 0;
   }
   {
-    char const **v = rcpt_vector();
-    int envok = qq_envelope(&k->q, sender.s, v, nrcpt) == 0;
+    char const **v = rcpt_vector(&rcpts), **d = rcpt_vector(&rdsn);
+    int envok = qq_envelope_dsn(&k->q, sender.s, mdsn.s, v, d, nrcpt) == 0;
     int ws;
     free(v);
+    free(d);
     ws = qq_finish(&k->q);
     if (ws < 0) strerr_warnwu("wait for the injector of ", ipstr());
     else if (!ws && !envok) return W_EXITCODE(81, 0);
@@ -1239,6 +1292,13 @@ int main (int argc, char const *const *argv)
     if (r < 0) die_io();
     if (!r) quit(0);
     if (r == SMTPD_CMD_REFUSED) { err(refusal); continue; }
+    /* RFC 3461 section 5 lengthens MAIL and RCPT only */
+    if (len > CMD_BASE_MAX - 2 && strncasecmp(line, "MAIL ", 5) && strncasecmp(line, "RCPT ", 5))
+    {
+      explicit_bzero(line, len);
+      err("500 5.5.2 line too long\r\n");
+      continue;
+    }
     do_command(line);
     /* an AUTH command may carry a password in its initial response */
     explicit_bzero(line, len);

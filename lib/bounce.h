@@ -7,6 +7,7 @@
 
 #include <time.h>
 #include "dsn.h"
+#include "queue.h"
 
 typedef struct bounce_s bounce;
 struct bounce_s
@@ -43,5 +44,30 @@ char const *bounce_to (bounce const *b, char const *sender, int delayed, dsn_rcp
    (at its body). Returns the injector's wait status (0: queued; else
    qq_verdict_of() says why), or -1 with errno when it could not run. */
 int bounce_queue (bounce const *b, dsn *d, int msgfd);
+
+/* DSN (RFC 3461): what the client asked for, from the envelope's D
+   lines (queue/README.md).
+
+   For an upstream that offers DSN, smarthost-remote passes the
+   parameters on and the upstream reports; smarthost reports only what
+   it decides itself (a refusal, an expiry, a delay). For one that does
+   not, smarthost acts for it (section 6.2.1): NOTIFY=SUCCESS gets a
+   "relayed" report once the upstream took the message. Either way the
+   NOTIFY of each recipient chooses: a bounce only with FAILURE, a delay
+   warning only with DELAY, nothing with NEVER; a recipient without
+   NOTIFY gets failures and delays (section 4.1 leaves the default to
+   us). */
+
+/* The NOTIFY of recipient addr in e (DSN_NOTIFY_* of lib/dsnparam.h), 0
+   when it has none. Costs a pass over the envelope when e has D lines,
+   nothing when it has none. */
+unsigned int bounce_notify (queue_env const *e, char const *addr);
+
+/* Fills d->envid and d->retfull, and each of rcpts[0..d->n-1]'s notify and orcpt,
+   from e; then keeps in rcpts, in order, only the recipients that asked
+   for this notification (d->relayed: SUCCESS; d->delayed: DELAY, or no
+   NOTIFY; else FAILURE, or no NOTIFY), and sets d->n to how many.
+   Pointers into e: it must live as long as d. */
+unsigned int bounce_wanted (dsn *d, dsn_rcpt *rcpts, queue_env const *e);
 
 #endif

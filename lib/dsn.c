@@ -20,8 +20,10 @@
 #include <skalibs/types.h>
 
 #include "dsn.h"
+#include "dsnparam.h"
 
 #define DSN_HEADERS_MAX 65536
+#define DSN_FULL_MAX 50000
 
 static int put (buffer *b, char const *s)
 {
@@ -101,14 +103,30 @@ void dsn_status (char *s, unsigned int code, char const *text)
   memcpy(s + 1, ".0.0", 5);
 }
 
+/* xtext the client gave, decoded (printable US-ASCII: dsnparam checked) */
+static int put_decoded (buffer *b, char const *s, size_t len)
+{
+  stralloc sa = STRALLOC_ZERO;
+  int r = dsn_xtext_decode(&sa, s, len) && stralloc_0(&sa) ? put_safe(b, sa.s) : -1;
+  stralloc_free(&sa);
+  return r;
+}
+
+/* What the notification says happened: Action (RFC 3464, 2.3.3). */
+static char const *dsn_action (dsn const *d)
+{
+  return d->relayed ? "relayed" : d->delayed ? "delayed" : "failed";
+}
+
 static int put_headers (buffer *b, dsn const *d)
 {
-  char const *what = d->delayed ? "Delayed Mail (still being retried)" : "Undelivered Mail Returned to Sender";
+  char const *what = d->relayed ? "Successful Mail Delivery Report (relayed)"
+    : d->delayed ? "Delayed Mail (still being retried)" : "Undelivered Mail Returned to Sender";
   if (put(b, "From: Mail Delivery System <MAILER-DAEMON@") || put(b, d->me) || put(b, ">\n")
    || put(b, "To: <") || put_safe(b, d->to) || put(b, ">\n")
    || put(b, "Subject: ") || put(b, what) || put(b, "\n")
    || put(b, "Date: ") || put_date(b, d->now) || put(b, "\n")
-   || put(b, "Message-ID: <") || put(b, d->id) || put(b, d->delayed ? ".delay." : ".bounce.")
+   || put(b, "Message-ID: <") || put(b, d->id) || put(b, d->relayed ? ".relayed." : d->delayed ? ".delay." : ".bounce.")
    || putn(b, (uint64_t)d->now) || put(b, "@") || put(b, d->me) || put(b, ">\n")
    || put(b, "Auto-Submitted: auto-replied\n")
    || put(b, "MIME-Version: 1.0\n")
@@ -130,7 +148,9 @@ static int put_text (buffer *b, dsn const *d)
   if (put_boundary(b, d, 0)
    || put(b, "Content-Description: Notification\nContent-Type: text/plain; charset=us-ascii\n\n")
    || put(b, "This is the mail system at ") || put(b, d->me) || put(b, ".\n\n")
-   || put(b, d->delayed
+   || put(b, d->relayed
+      ? "Your message was relayed to the recipients below, as you asked.\nThe next mail system offers no delivery reports: no further report will come.\n\n"
+      : d->delayed
       ? "Your message could not be delivered yet to the recipients below.\nIt is still being retried; you do not need to send it again.\n\n"
       : "Your message could not be delivered to the recipients below.\nIt has been given up; this is a permanent error.\n\n")) return -1;
   for (; i < d->n; i++)
@@ -145,10 +165,14 @@ static int put_text (buffer *b, dsn const *d)
 static int put_rcpt_status (buffer *b, dsn const *d, dsn_rcpt const *r)
 {
   char status[16];
+  char const *semi = r->orcpt ? memchr(r->orcpt, ';', r->orcptlen) : 0;
   if (r->status) { size_t l = strlen(r->status); if (l > 15) l = 15; memcpy(status, r->status, l); status[l] = 0; }
   else dsn_status(status, r->code, r->text);
+  /* Original-Recipient first (RFC 3464, 2.3: its order of fields) */
+  if (semi && (put(b, "\nOriginal-Recipient: ") || buffer_put(b, r->orcpt, semi + 1 - r->orcpt) < 0
+   || put_decoded(b, semi + 1, r->orcptlen - (semi + 1 - r->orcpt)))) return -1;
   if (put(b, "\nFinal-Recipient: rfc822; ") || put_xtext(b, r->addr)
-   || put(b, "\nAction: ") || put(b, d->delayed ? "delayed" : "failed")
+   || put(b, "\nAction: ") || put(b, dsn_action(d))
    || put(b, "\nStatus: ") || put(b, status)) return -1;
   if (d->upstream && (put(b, "\nRemote-MTA: dns; ") || put(b, d->upstream))) return -1;
   if (r->code && (put(b, "\nDiagnostic-Code: smtp; ") || putn(b, r->code) || put(b, " ") || put_safe(b, r->text))) return -1;
@@ -160,6 +184,7 @@ static int put_status (buffer *b, dsn const *d)
   unsigned int i = 0;
   if (put_boundary(b, d, 0)
    || put(b, "Content-Description: Delivery report\nContent-Type: message/delivery-status\n\n")
+   || (d->envid && (put(b, "Original-Envelope-Id: ") || put_decoded(b, d->envid, d->envidlen) || put(b, "\n")))
    || put(b, "Reporting-MTA: dns; ") || put(b, d->me)
    || put(b, "\nX-Smarthost-Queue-ID: ") || put(b, d->id)
    || put(b, "\nArrival-Date: ") || put_date(b, d->arrival) || put(b, "\n")) return -1;
@@ -176,7 +201,8 @@ static int put_original (buffer *b, dsn const *d, int fd)
   size_t len = 0, end = 0, i;
   int eol = 1;
   if (put_boundary(b, d, 0)
-   || put(b, "Content-Description: Undelivered Message Headers\nContent-Type: text/rfc822-headers\n\n")) return -1;
+   || put(b, d->relayed ? "Content-Description: Relayed Message Headers\n" : "Content-Description: Undelivered Message Headers\n")
+   || put(b, "Content-Type: text/rfc822-headers\n\n")) return -1;
   while (len < sizeof buf)
   {
     ssize_t r = fd_read(fd, buf + len, sizeof buf - len);
@@ -196,9 +222,40 @@ static int put_original (buffer *b, dsn const *d, int fd)
   return put(b, "\n");
 }
 
+/* RET=FULL (RFC 3461, 4.3) asks a failure report for the whole message.
+   It is given as message/rfc822 when it is small (DSN_FULL_MAX octets,
+   as Postfix's bounce_size_limit) and 7-bit (the report declares no
+   8-bit part, and its way upstream may not offer 8BITMIME); else the
+   headers, as for everyone. 1 given, 0 not (fd back where it was), -1. */
+static int put_full (buffer *b, dsn const *d, int fd)
+{
+  char buf[DSN_FULL_MAX + 1];
+  size_t len = 0, i;
+  off_t start;
+  if (!d->retfull || d->delayed || d->relayed) return 0;
+  start = lseek(fd, 0, SEEK_CUR);
+  if (start < 0) return 0;
+  while (len < sizeof buf)
+  {
+    ssize_t r = fd_read(fd, buf + len, sizeof buf - len);
+    if (r < 0) return -1;
+    if (!r) break;
+    len += r;
+  }
+  for (i = 0; i < len && buf[i] && (unsigned char)buf[i] < 0x80; i++) ;
+  if (len == sizeof buf || i < len)
+    return lseek(fd, start, SEEK_SET) < 0 ? -1 : 0;
+  if (put_boundary(b, d, 0)
+   || put(b, "Content-Description: Undelivered Message\nContent-Type: message/rfc822\n\n")
+   || buffer_put(b, buf, len) < 0) return -1;
+  return len && buf[len - 1] != '\n' ? put(b, "\n") : 0;
+}
+
 int dsn_write (buffer *b, dsn const *d, int fd)
 {
-  if (put_headers(b, d) || put_text(b, d) || put_status(b, d)
-   || put_original(b, d, fd) || put_boundary(b, d, 1)) return -1;
+  int full;
+  if (put_headers(b, d) || put_text(b, d) || put_status(b, d)) return -1;
+  full = put_full(b, d, fd);
+  if (full < 0 || (!full && put_original(b, d, fd)) || put_boundary(b, d, 1)) return -1;
   return 0;
 }

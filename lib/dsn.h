@@ -5,7 +5,10 @@
    The notification is 7-bit US-ASCII, as it declares: for people,
    addresses and texts are in the printable form of lib/printable.h (an
    8-bit byte shows as '?'); Final-Recipient gives an address with such
-   bytes in xtext (RFC 3461), so that a program gets it back whole. */
+   bytes in xtext (RFC 3461), so that a program gets it back whole.
+   Original-Envelope-Id and Original-Recipient give the client's ENVID
+   and ORCPT decoded from xtext (RFC 3464, sections 2.2.1 and 2.3.1; both
+   are printable US-ASCII, lib/dsnparam.h checked that). */
 #ifndef SMARTHOST_DSN_H
 #define SMARTHOST_DSN_H
 
@@ -19,6 +22,9 @@ struct dsn_rcpt_s
   unsigned int code;     /* the upstream's code, 0 if none */
   char const *status;    /* RFC 3463 status, "5.1.1"; NULL: taken from text or code */
   char const *text;      /* the upstream's reply text, or ours (printable) */
+  char const *orcpt;     /* ORCPT as the client gave it ("rfc822;b+40x"), or NULL */
+  size_t orcptlen;
+  unsigned int notify;   /* NOTIFY (lib/dsnparam.h DSN_NOTIFY_*), 0: not given */
 };
 
 typedef struct dsn_s dsn;
@@ -33,6 +39,12 @@ struct dsn_s
   int delayed;           /* 1: a delay warning (Action: delayed), 0: a bounce (failed) */
   dsn_rcpt const *rcpts;
   unsigned int n;
+  int relayed;           /* 1: a success report for an upstream without DSN
+                            (Action: relayed, RFC 3461 section 6.2.1); delayed is then 0 */
+  char const *envid;     /* ENVID as the client gave it (xtext), or NULL */
+  size_t envidlen;
+  int retfull;           /* RET=FULL: a failure report returns the whole
+                            message when it is small and 7-bit, not only its headers */
 };
 
 /* Writes the notification (LF line endings, as in the spool) to b, copying

@@ -143,7 +143,7 @@ int job_result_put (stralloc *sa, job_result const *res)
   {
     case 'S':
       return stralloc_catb(sa, "S", 1) && put_field(sa, res->host) && put_field(sa, res->tls)
-        && put_field(sa, res->mech) && stralloc_catb(sa, "\n", 1);
+        && put_field(sa, res->mech) && (!*res->ext || put_field(sa, res->ext)) && stralloc_catb(sa, "\n", 1);
     case 'R':
       return stralloc_catb(sa, "R", 1) && put_field(sa, res->rcpt)
         && put_field(sa, job_status_name(res->status)) && put_code(sa, res->code)
@@ -204,6 +204,7 @@ int job_result_parse (job_result *res, char *line)
     res->host = f[1];
     res->tls = f[2];
     res->mech = f[3];
+    if (n == 5) res->ext = f[4];
   }
   else return 0;
   res->type = f[0][0];

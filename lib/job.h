@@ -5,7 +5,7 @@
    with the one reader below.
 
      send --- M path / R rcpt ... / . ------------> remote
-     send <-- [S host tls mech] R ...  ... M ... --- remote
+     send <-- [S host tls mech [ext]] R ...  ... M ... --- remote
 
    Nothing here exits, prints or logs. */
 #ifndef SMARTHOST_JOB_H
@@ -86,8 +86,9 @@ struct job_result_s
   char const *host;      /* S: host:port, TLS version, AUTH mechanism */
   char const *tls;
   char const *mech;
+  char const *ext;       /* S, optional: "DSN" when the upstream offers it; "": the field is left out */
 };
-#define JOB_RESULT_ZERO { 0, JOB_DEFER, 0, "", "", "", "", "", "" }
+#define JOB_RESULT_ZERO { 0, JOB_DEFER, 0, "", "", "", "", "", "", "" }
 
 /* Appends the line of res (its type says which fields count), each field
    made printable (lib/printable.h): no TAB, CR or LF can split a field.

@@ -100,12 +100,22 @@ static int qq_put (stralloc *sa, char type, char const *s)
    after the message's EOF. */
 int qq_envelope (qq *q, char const *sender, char const *const *rcpts, unsigned int n)
 {
+  return qq_envelope_dsn(q, sender, 0, rcpts, 0, n);
+}
+
+int qq_envelope_dsn (qq *q, char const *sender, char const *dsn, char const *const *rcpts, char const *const *rdsn, unsigned int n)
+{
   stralloc sa = STRALLOC_ZERO;
   unsigned int i;
   int ok;
   if (q->msgfd >= 0) { fd_close(q->msgfd); q->msgfd = -1; }
   ok = qq_put(&sa, 'F', sender);
-  for (i = 0; ok && i < n; i++) ok = qq_put(&sa, 'T', rcpts[i]);
+  if (ok && dsn && *dsn) ok = qq_put(&sa, 'D', dsn);
+  for (i = 0; ok && i < n; i++)
+  {
+    ok = qq_put(&sa, 'T', rcpts[i]);
+    if (ok && rdsn && rdsn[i] && *rdsn[i]) ok = qq_put(&sa, 'D', rdsn[i]);
+  }
   ok = ok && stralloc_0(&sa) && allwrite(q->envfd, sa.s, sa.len) == sa.len;
   stralloc_free(&sa);
   if (!ok) return -1;

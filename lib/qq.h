@@ -22,6 +22,11 @@ int qq_start (qq *q, char const *id);
    each a NUL-terminated string. Returns 0, or -1 with errno. */
 int qq_envelope (qq *q, char const *sender, char const *const *rcpts, unsigned int n);
 
+/* The same with DSN parameters (lib/dsnparam.h, dsnparam_fmt's form):
+   dsn the sender's, rdsn[i] recipient i's; NULL or "" for none. They go
+   as a field "D params" after the sender's or the recipient's. */
+int qq_envelope_dsn (qq *q, char const *sender, char const *dsn, char const *const *rcpts, char const *const *rdsn, unsigned int n);
+
 /* Closes what is open and waits for the injector; returns its wait status,
    or -1 with errno. */
 int qq_finish (qq *q);

@@ -20,6 +20,7 @@ enum smtpc_tls { SMTPC_TLS_STARTTLS, SMTPC_TLS_IMPLICIT, SMTPC_TLS_NONE };
 #define SMTPC_EXT_8BITMIME 4u
 #define SMTPC_EXT_STARTTLS 8u
 #define SMTPC_EXT_AUTH 16u
+#define SMTPC_EXT_DSN 32u
 
 /* Fetches the password (token 0) or the OAuth2 token (1) into out.
    Returns 1, or 0 after smtpc_fail() (class config or auth). */
@@ -89,6 +90,10 @@ struct smtpc_msg_s
   size_t headlen;
   int fd;                      /* the body, LF line ends, read from its current offset to EOF */
   unsigned long size;          /* for SIZE=, 0: unknown */
+  /* DSN parameters (lib/dsnparam.h, dsnparam_fmt's form: " RET=HDRS"),
+     given to MAIL and RCPT when the upstream offers DSN; NULL or "": none */
+  char const *dsn;
+  char const *const *rdsn;     /* per recipient; NULL: none for any */
 
   /* results: per recipient 'k' ok, 'd' defer, 'f' fail, with the code and
      the text (printable, NUL-terminated, at rtext.s + rpos[i]) */

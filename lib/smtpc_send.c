@@ -112,6 +112,9 @@ static int smtpc_mailcmd (smtpc *s, smtpc_msg *m)
     r = stralloc_cats(&c, " SIZE=") && stralloc_cats(&c, fmt);
   }
   if (r && (s->ext & SMTPC_EXT_8BITMIME)) r = stralloc_cats(&c, " BODY=8BITMIME");
+  /* RFC 3461 section 6.2.1: passed on to an upstream that offers DSN;
+     otherwise we act for it (lib/bounce.h) */
+  if (r && (s->ext & SMTPC_EXT_DSN) && m->dsn) r = stralloc_cats(&c, m->dsn);
   if (r) r = stralloc_0(&c);
   if (r) r = smtpc_put(s, c.s, 0);
   else smtpc_fails(s, "local", "out of memory", 0);
@@ -119,10 +122,12 @@ static int smtpc_mailcmd (smtpc *s, smtpc_msg *m)
   return r;
 }
 
-static int smtpc_rcptcmd (smtpc *s, char const *rcpt)
+static int smtpc_rcptcmd (smtpc *s, char const *rcpt, char const *dsn)
 {
   stralloc c = STRALLOC_ZERO;
-  int r = stralloc_cats(&c, "RCPT TO:<") && stralloc_cats(&c, rcpt) && stralloc_cats(&c, ">") && stralloc_0(&c);
+  int r = stralloc_cats(&c, "RCPT TO:<") && stralloc_cats(&c, rcpt) && stralloc_cats(&c, ">");
+  if (r && (s->ext & SMTPC_EXT_DSN) && dsn) r = stralloc_cats(&c, dsn);
+  if (r) r = stralloc_0(&c);
   if (r) r = smtpc_put(s, c.s, 0);
   else smtpc_fails(s, "local", "out of memory", 0);
   stralloc_free(&c);
@@ -235,7 +240,7 @@ int smtpc_send (smtpc *s, smtpc_msg *m)
   {
     if (reused && !smtpc_put(s, "RSET", 0)) return smtpc_broken(s, m);
     if (!smtpc_mailcmd(s, m)) return smtpc_broken(s, m);
-    for (i = 0; i < m->n; i++) if (!smtpc_rcptcmd(s, m->rcpts[i])) return smtpc_broken(s, m);
+    for (i = 0; i < m->n; i++) if (!smtpc_rcptcmd(s, m->rcpts[i], m->rdsn ? m->rdsn[i] : 0)) return smtpc_broken(s, m);
     if (!smtpc_put(s, "DATA", 0) || !smtpc_flush(s)) return reused ? (smtpc_close(s), -1) : smtpc_broken(s, m);
   }
   if (reused && !smtpc_rset(s, pipelining)) { smtpc_close(s); return -1; }
@@ -255,7 +260,7 @@ int smtpc_send (smtpc *s, smtpc_msg *m)
     if (!pipelining)
     {
       if (!mail_ok) break;
-      if (!(smtpc_rcptcmd(s, m->rcpts[i]) && smtpc_flush(s))) return smtpc_broken(s, m);
+      if (!(smtpc_rcptcmd(s, m->rcpts[i], m->rdsn ? m->rdsn[i] : 0) && smtpc_flush(s))) return smtpc_broken(s, m);
     }
     if (!smtpc_read(s, s->timeout)) return smtpc_broken(s, m);
     if (!mail_ok) continue;

@@ -82,8 +82,9 @@ struct queue_head_s
   size_t cap;           /* slots, a power of 2 */
   unsigned int nrcpt;   /* distinct recipients */
   unsigned int ndup;    /* duplicates folded */
+  char last;            /* the last line: 'F', 'T', 'D', or 'x' a folded recipient */
 };
-#define QUEUE_HEAD_ZERO { STRALLOC_ZERO, 0, 0, 0, 0 }
+#define QUEUE_HEAD_ZERO { STRALLOC_ZERO, 0, 0, 0, 0, 0 }
 /* Each returns -1 with errno: ENAMETOOLONG (an address over RFC 5321's
    limits), EINVAL (a control character; or out of order: the sender
    first, once, then non-empty recipients), E2BIG (more than
@@ -91,11 +92,19 @@ struct queue_head_s
 int queue_head_sender (queue_head *h, char const *s, size_t len);
 /* 1 added, 0 a duplicate (folded), or -1. */
 int queue_head_rcpt (queue_head *h, char const *s, size_t len);
+/* The DSN parameters (lib/dsnparam.h) of the sender or of the
+   recipient just added, as a "D" line after its F or T line; s is what
+   dsnparam_fmt() wrote (" NOTIFY=SUCCESS ORCPT=rfc822;b@example.net").
+   A folded duplicate's are dropped with it (1 written, 0 dropped).
+   -1 with EINVAL: not right after F or T, or not such a list. */
+int queue_head_dsn (queue_head *h, char const *s, size_t len);
 /* The blank line; EINVAL when there is no recipient. Returns 0 or -1. */
 int queue_head_end (queue_head *h);
 void queue_head_free (queue_head *h);
 
-/* The envelope at the top of a message file. */
+/* The envelope at the top of a message file. The DSN parameters are
+   kept as the D lines hold them, after the "D" (lib/dsnparam.h:
+   dsnparam_scan() reads them), "" when there is no D line. */
 typedef struct queue_env_s queue_env;
 struct queue_env_s
 {
@@ -103,8 +112,11 @@ struct queue_env_s
   stralloc rcpts;     /* recipients, each NUL-terminated, one after the other */
   unsigned int nrcpt;
   off_t body;         /* offset of the message after the blank line */
+  stralloc dsn;       /* the sender's D line (RET, ENVID), NUL-terminated */
+  stralloc rdsn;      /* each recipient's (NOTIFY, ORCPT), NUL-terminated, in the order of rcpts */
+  unsigned int ndsn;  /* recipients with a D line */
 };
-#define QUEUE_ENV_ZERO { STRALLOC_ZERO, STRALLOC_ZERO, 0, 0 }
+#define QUEUE_ENV_ZERO { STRALLOC_ZERO, STRALLOC_ZERO, 0, 0, STRALLOC_ZERO, STRALLOC_ZERO, 0 }
 
 /* Reads the envelope of a message file from fd (at offset 0) and leaves the fd
    at the start of the body. Returns 1, 0 if the file is malformed, -1 on error. */

@@ -1,7 +1,9 @@
 /* The envelope lines at the top of a message file, built one address at a
    time by whoever commits a message (the injector, the smtpd):
 
-     F sender\n  T rcpt\n ...  \n
+     F sender\n [D params\n]  T rcpt\n [D params\n] ...  \n
+
+   (a D line holds the DSN parameters of the line before it.)
 
    Duplicate recipients are folded here, once, for every way in: the first
    of each is kept, the others are written nowhere (issue: a recipient
@@ -15,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "addr.h"
+#include "dsnparam.h"
 #include "queue.h"
 
 static int queue_head_check (char const *s, size_t len)
@@ -38,6 +41,7 @@ int queue_head_sender (queue_head *h, char const *s, size_t len)
 {
   if (h->s.len) return (errno = EINVAL, -1);
   if (queue_head_check(s, len) < 0) return -1;
+  h->last = 'F';
   return queue_head_line(h, 'F', s, len);
 }
 
@@ -108,12 +112,26 @@ int queue_head_rcpt (queue_head *h, char const *s, size_t len)
   if (queue_head_check(s, len) < 0) return -1;
   if (queue_head_grow(h) < 0) return -1;
   slot = queue_head_slot(h, s, len);
-  if (*slot) { h->ndup++; return 0; }
+  if (*slot) { h->ndup++; h->last = 'x'; return 0; }
   if (h->nrcpt >= QUEUE_RCPT_MAX) return (errno = E2BIG, -1);
   if (queue_head_line(h, 'T', s, len) < 0) return -1;
   *slot = o + 1;
   h->nrcpt++;
+  h->last = 'T';
   return 1;
+}
+
+int queue_head_dsn (queue_head *h, char const *s, size_t len)
+{
+  dsnparam p;
+  char last = h->last;
+  if (last != 'F' && last != 'T' && last != 'x') return (errno = EINVAL, -1);
+  if (!len || !dsnparam_scan(&p, last != 'F', s, len)) return (errno = EINVAL, -1);
+  if (last == 'x') { h->last = 'D'; return 0; }
+  h->last = 'D';
+  /* s starts with its space: "D" and s make the line */
+  return stralloc_catb(&h->s, "D", 1) && stralloc_catb(&h->s, s, len)
+    && stralloc_catb(&h->s, "\n", 1) ? 1 : (errno = ENOMEM, -1);
 }
 
 int queue_head_end (queue_head *h)
@@ -129,4 +147,5 @@ void queue_head_free (queue_head *h)
   h->slot = 0;
   h->cap = 0;
   h->nrcpt = h->ndup = 0;
+  h->last = 0;
 }

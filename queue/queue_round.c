@@ -4,6 +4,7 @@
 #include <string.h>
 #include <skalibs/genalloc.h>
 #include <skalibs/stralloc.h>
+#include "dsnparam.h"
 #include "printable.h"
 #include "queue_round.h"
 #include "queue_status.h"
@@ -51,6 +52,7 @@ int queue_round_plan (queue_round *r)
   stralloc seen = STRALLOC_ZERO;
   genalloc_setlen(uint32_t, &r->pend, 0);
   genalloc_setlen(uint32_t, &r->failed, 0);
+  genalloc_setlen(uint32_t, &r->relayed, 0);
   r->pendpos = r->jobstart = 0;
   r->tried = 0;
   /* which recipients of the state the envelope names: a state line for
@@ -113,7 +115,9 @@ int queue_round_line (queue_round *r, job_result const *res)
 {
   if (res->type == 'R') return round_rline(r, res);
   if (res->type != 'S') return 1;
-  /* optional: upstream host, TLS version, AUTH mechanism, for the log */
+  /* optional: upstream host, TLS version, AUTH mechanism, for the log;
+     and whether the upstream offers DSN */
+  r->updsn = !strcmp(res->ext, "DSN");
   r->info.len = 0;
   return stralloc_cats(&r->info, res->host) && stralloc_0(&r->info)
     && stralloc_cats(&r->info, res->tls) && stralloc_0(&r->info)
@@ -150,6 +154,9 @@ static int round_record (queue_round *r, job_result const *m, queue_round_ops co
       verdict = "failed";
       if (!idx_add(&r->failed, k)) return 0;
     }
+    /* DSN: an upstream without it reports nothing; we say "relayed" */
+    if (!strcmp(verdict, "delivered") && !r->updsn && bounce_notify(&r->env, queue_state_addr(&r->st, k)) & DSN_NOTIFY_SUCCESS
+     && !idx_add(&r->relayed, k)) return 0;
     if (!queue_state_set_at(&r->st, k, !strcmp(verdict, "delivered") ? QUEUE_RCPT_DONE : QUEUE_RCPT_DEFER, rc, rt))
       return 0;
     ops->attempt(r, queue_state_addr(&r->st, k), verdict, rc, rt, ops->aux);
@@ -200,6 +207,9 @@ int queue_round_settle (queue_round *r, bounce const *b, gate const *g, time_t t
   if (queue_round_nfailed(r)
    && ops->bounce(r, genalloc_s(uint32_t, &r->failed), queue_round_nfailed(r), 0, 0, ops->aux))
     status_set(&r->failed, &r->st, QUEUE_RCPT_FAIL);
+  /* delivered already: a report that fails to queue is not tried again */
+  if (genalloc_len(uint32_t, &r->relayed))
+    ops->bounce(r, genalloc_s(uint32_t, &r->relayed), genalloc_len(uint32_t, &r->relayed), 2, "2.0.0", ops->aux);
   /* on allocation failure, nothing is listed: the message is kept as it is */
   if (!deferred_list(&r->st, &r->idx)) genalloc_setlen(uint32_t, &r->idx, 0);
   n = genalloc_len(uint32_t, &r->idx);
@@ -239,4 +249,5 @@ void queue_round_free (queue_round *r)
   stralloc_free(&r->info);
   genalloc_free(uint32_t, &r->failed);
   genalloc_free(uint32_t, &r->idx);
+  genalloc_free(uint32_t, &r->relayed);
 }

@@ -40,9 +40,11 @@ struct queue_round_s
   genalloc failed;      /* uint32_t: indices in st refused for good this round */
   genalloc idx;         /* uint32_t: scratch */
   int tried;            /* a job of this round reached a verdict */
+  genalloc relayed;     /* uint32_t: delivered this round, owed a "relayed" report (DSN, lib/bounce.h) */
+  int updsn;            /* the upstream of the job in flight offers DSN (its S line) */
 };
 #define QUEUE_ROUND_ZERO { { 0 }, QUEUE_ENV_ZERO, QUEUE_STATE_ZERO, 0, GENALLOC_ZERO, 0, 0, GENALLOC_ZERO, \
-  STRALLOC_ZERO, STRALLOC_ZERO, GENALLOC_ZERO, GENALLOC_ZERO, 0 }
+  STRALLOC_ZERO, STRALLOC_ZERO, GENALLOC_ZERO, GENALLOC_ZERO, 0, GENALLOC_ZERO, 0 }
 
 #define queue_round_npend(r) genalloc_len(uint32_t, &(r)->pend)
 #define queue_round_pend(r, i) (genalloc_s(uint32_t, &(r)->pend)[i])
@@ -60,7 +62,8 @@ struct queue_round_ops_s
   /* a recipient given up after LIFETIME, for the log */
   void (*expired) (queue_round const *r, char const *rcpt, void *aux);
   /* queues a bounce (delayed 0; status: the DSN status, or 0 for each
-     recipient's own) or a delay warning (delayed 1) for the recipients
+     recipient's own), a delay warning (delayed 1) or a "relayed" report
+     (delayed 2: DSN, for an upstream without it) for the recipients
      idx[0..n): 1 when queued or not to be sent, 0 when it failed (the
      recipients are kept for a later try) */
   int (*bounce) (queue_round *r, uint32_t const *idx, size_t n, int delayed, char const *status, void *aux);

@@ -3,10 +3,12 @@
    hand, truncated by a crash or written by another tool must not crash it.
    Properties: on 1, the sender and each recipient passed addr_check, the
    count matches, and the fd sits at the body offset, just past "\n\n" or
-   the blank line that ends the envelope. */
+   the blank line that ends the envelope; the D lines (DSN parameters)
+   read are one per recipient ("" for none) and each passes dsnparam_scan. */
 #include <string.h>
 #include <unistd.h>
 #include "addr.h"
+#include "dsnparam.h"
 #include "queue.h"
 #include "fuzz.h"
 
@@ -33,6 +35,18 @@ int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
       n++;
     }
     FUZZ_ASSERT(n == e.nrcpt && n >= 1);
+    /* D lines: one string per recipient, each what the smtpd would take */
+    {
+      dsnparam p;
+      unsigned int k = 0, withdsn = 0;
+      FUZZ_ASSERT(e.dsn.len >= 1 && dsnparam_scan(&p, 0, e.dsn.s, e.dsn.len - 1));
+      for (i = 0; i < e.rdsn.len; i += strlen(e.rdsn.s + i) + 1, k++)
+      {
+        FUZZ_ASSERT(dsnparam_scan(&p, 1, e.rdsn.s + i, strlen(e.rdsn.s + i)));
+        if (e.rdsn.s[i]) withdsn++;
+      }
+      FUZZ_ASSERT(k == e.nrcpt && withdsn == e.ndsn);
+    }
   }
   queue_env_free(&e);
   close(fd);

@@ -36,6 +36,7 @@ void __wrap__exit (int code)
 
 int __wrap_qq_start (qq *q, char const *id);
 int __wrap_qq_envelope (qq *q, char const *sender, char const *const *rcpts, unsigned int n);
+int __wrap_qq_envelope_dsn (qq *q, char const *sender, char const *dsn, char const *const *rcpts, char const *const *rdsn, unsigned int n);
 int __wrap_qq_finish (qq *q);
 
 int __wrap_qq_start (qq *q, char const *id)
@@ -54,6 +55,16 @@ int __wrap_qq_envelope (qq *q, char const *sender, char const *const *rcpts, uns
   for (i = 0; i < n; i++) FUZZ_ASSERT(addr_check(rcpts[i], strlen(rcpts[i])) == ADDR_OK);
   if (q->msgfd >= 0) { close(q->msgfd); q->msgfd = -1; }
   return 0;
+}
+
+/* the DSN parameters handed on are what the spool's reader takes */
+int __wrap_qq_envelope_dsn (qq *q, char const *sender, char const *dsn, char const *const *rcpts, char const *const *rdsn, unsigned int n)
+{
+  dsnparam p;
+  unsigned int i;
+  FUZZ_ASSERT(dsn && dsnparam_scan(&p, 0, dsn, strlen(dsn)));
+  for (i = 0; i < n; i++) FUZZ_ASSERT(rdsn && rdsn[i] && dsnparam_scan(&p, 1, rdsn[i], strlen(rdsn[i])));
+  return __wrap_qq_envelope(q, sender, rcpts, n);
 }
 
 int __wrap_qq_finish (qq *q)

@@ -9,6 +9,7 @@
 #          [--auth-token-file F]
 #          [--size N] [--no-pipelining] [--hostname NAME]
 #          [--defer-rcpt REGEX] [--fail-rcpt REGEX] [--fail-data REGEX]
+#          [--dsn]
 #
 # Listens on 127.0.0.1:P and prints "ready" on stdout once it accepts.
 #
@@ -41,6 +42,10 @@
 #   --fail-rcpt RE   recipients matching RE get 550
 #   --fail-data RE   a transaction with a recipient matching RE gets 554 at
 #                    the final dot (and is not stored)
+#   --dsn            advertise DSN (RFC 3461) and take RET, ENVID, NOTIFY and
+#                    ORCPT, logging them as they came ("mail-dsn", "rcpt-dsn";
+#                    aiosmtpd itself refuses them with 555). Without it a
+#                    client that sends them gets that 555.
 #
 # Each accepted message is stored in D as N.env ("F sender" then one
 # "T rcpt" line each; "F " alone for the null sender) and N.msg (the bytes
@@ -54,6 +59,8 @@
 #   auth ok MECH USER        a successful AUTH
 #   auth fail MECH USER      a failed AUTH (USER "-" when none could be read)
 #   mail SENDER              a MAIL command accepted
+#   mail-dsn PARAMS          (--dsn) the DSN parameters of that MAIL, "-" for none
+#   rcpt-dsn RCPT PARAMS     (--dsn) those of a RCPT, "-" for none
 #   rset                     an RSET
 #   msg N                    message N stored
 #   quit                     a QUIT
@@ -112,6 +119,8 @@ class Handler:
         session.host_name = hostname
         if not self.opts.no_pipelining:
             responses.insert(len(responses) - 1, '250-PIPELINING')
+        if self.opts.dsn:
+            responses.insert(len(responses) - 1, '250-DSN')
         return responses
 
     async def handle_MAIL(self, server, session, envelope, address, options):
@@ -240,9 +249,30 @@ class Upstream(SMTP):
     AuthLoginUsernameChallenge = 'Username:'
     AuthLoginPasswordChallenge = 'Password:'
 
-    def __init__(self, handler, store, **kw):
+    def __init__(self, handler, store, dsn=False, **kw):
         self.store = store
+        self.dsn = dsn
         super().__init__(handler, **kw)
+
+    def dsn_strip(self, arg, keys):
+        """arg without the DSN parameters keys, and those, as sent."""
+        if not self.dsn or arg is None:
+            return arg, ''
+        words = arg.split(' ')
+        got = [w for w in words if w.split('=', 1)[0].upper() in keys]
+        return ' '.join(w for w in words if w not in got), ' '.join(got)
+
+    async def smtp_MAIL(self, arg):
+        arg, got = self.dsn_strip(arg, ('RET', 'ENVID'))
+        if self.dsn:
+            self.store.log('mail-dsn %s' % (got or '-'))
+        await super().smtp_MAIL(arg)
+
+    async def smtp_RCPT(self, arg):
+        arg, got = self.dsn_strip(arg, ('NOTIFY', 'ORCPT'))
+        if self.dsn:
+            self.store.log('rcpt-dsn %s %s' % ((arg or '').split(' ')[0].split(':', 1)[-1], got or '-'))
+        await super().smtp_RCPT(arg)
 
     def connection_made(self, transport):
         if self._original_transport is None:
@@ -274,6 +304,7 @@ def main():
     p.add_argument('--defer-rcpt')
     p.add_argument('--fail-rcpt')
     p.add_argument('--fail-data')
+    p.add_argument('--dsn', action='store_true')
     o = p.parse_args()
     if o.auth_pass is None:
         o.auth_pass = ''
@@ -311,7 +342,7 @@ def main():
                   auth_exclude_mechanism=list(every - offered),
                   authenticator=authenticator if o.auth_user is not None else None,
                   timeout=60)
-        return Upstream(handler, store, **kw)
+        return Upstream(handler, store, dsn=o.dsn, **kw)
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)

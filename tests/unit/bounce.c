@@ -28,8 +28,8 @@ static void due_tests (void)
 static void to_tests (void)
 {
   bounce b = BOUNCE_ZERO;
-  dsn_rcpt r[1] = { { "Postmaster@Relay.Test", 550, 0, "no" } };
-  dsn_rcpt o[1] = { { "bob@example.net", 550, 0, "no" } };
+  dsn_rcpt r[1] = { { "Postmaster@Relay.Test", 550, 0, "no", 0, 0, 0 } };
+  dsn_rcpt o[1] = { { "bob@example.net", 550, 0, "no", 0, 0, 0 } };
   tap_ok(!strcmp(bounce_to(&b, "alice@example.org", 0, o, 1), "alice@example.org"), "a bounce goes to the sender");
   tap_ok(bounce_to(&b, "", 0, o, 1) == 0, "a failed bounce without POSTMASTER: nobody");
   b.postmaster = "postmaster@relay.test";
@@ -40,8 +40,8 @@ static void to_tests (void)
 
 static void eightbit_tests (void)
 {
-  dsn_rcpt r[1] = { { "j\xc3\xb6rg@example.net", 550, 0, "5.1.1 no such user" } };
-  dsn d = { "1795816346.549471893.0005904000", "relay.test", "r\xc3\xa9mi@example.org", 0, 1795816346, 1795816400, 0, r, 1 };
+  dsn_rcpt r[1] = { { "j\xc3\xb6rg@example.net", 550, 0, "5.1.1 no such user", 0, 0, 0 } };
+  dsn d = { "1795816346.549471893.0005904000", "relay.test", "r\xc3\xa9mi@example.org", 0, 1795816346, 1795816400, 0, r, 1, 0, 0, 0, 0 };
   char out[16384];
   buffer b;
   int in = memfd_create("msg", 0), ofd = memfd_create("out", 0);

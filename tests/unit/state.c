@@ -106,8 +106,8 @@ static void dsn_tests (void)
   char p[256];
   char out[16384];
   stralloc got = STRALLOC_ZERO;
-  dsn_rcpt r[2] = { { "bob@example.net", 550, 0, "5.1.1 no such user" }, { "carol@example.com", 451, "5.4.7", "later" } };
-  dsn d = { "1795816346.549471893.0005904000", "relay.test", "alice@example.org", "smtp.example.net", 1795816346, 1795816400, 0, r, 2 };
+  dsn_rcpt r[2] = { { "bob@example.net", 550, 0, "5.1.1 no such user", 0, 0, 0 }, { "carol@example.com", 451, "5.4.7", "later", 0, 0, 0 } };
+  dsn d = { "1795816346.549471893.0005904000", "relay.test", "alice@example.org", "smtp.example.net", 1795816346, 1795816400, 0, r, 2, 0, 0, 0, 0 };
   buffer b;
   int fd;
   ssize_t n;
