@@ -65,23 +65,6 @@ void queue_state_free (queue_state *st)
   st->attempts = 0; st->next = 0; st->warned = 0;
 }
 
-/* FNV-1a over the address as addr_same() sees it: the local part byte for
-   byte, the domain (after the last '@') in lower case. */
-static uint32_t addr_hash (char const *a, size_t len)
-{
-  char const *at = memrchr(a, '@', len);
-  size_t local = at ? (size_t)(at - a) : len;
-  uint32_t h = 2166136261u;
-  size_t i = 0;
-  for (; i < len; i++)
-  {
-    unsigned char c = a[i];
-    if (i > local && c >= 'A' && c <= 'Z') c += 'a' - 'A';
-    h = (h ^ c) * 16777619u;
-  }
-  return h;
-}
-
 static void hash_insert (queue_state *st, size_t i)
 {
   char const *a = queue_state_addr(st, i);
