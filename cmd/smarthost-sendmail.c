@@ -30,6 +30,7 @@
 #include "printable.h"
 #include "qq.h"
 #include "queue.h"
+#include "queue_state.h"
 
 /* sendmail's exit status for bad input (sysexits.h EX_DATAERR): what
    callers of sendmail(8) test for, where the rest of the program speaks
@@ -42,11 +43,8 @@
 
 /* The header is held in memory until its end (the recipients of -t, and
    the fields to add, are known only then); past this it is refused. Room
-   for RCPT_MAX recipients of ordinary length in To, Cc and Bcc. */
+   for QUEUE_RCPT_MAX recipients of ordinary length in To, Cc and Bcc. */
 #define HEADER_MAX (16 * 1024 * 1024)
-/* Recipients of one message, after duplicates are folded: the injector's
-   cap too. Past it, sendmail refuses the message (EX_DATAERR). */
-#define RCPT_MAX 100000
 /* Lines sent upstream are at most this long without their CRLF (RFC 5321
    4.5.3.1.6); longer ones are folded, as Postfix's smtp_line_length_limit
    does. */
@@ -182,101 +180,6 @@ static void addrlist_add (stralloc *out, char const *s, size_t len)
   addr_finish(out, &bare, &angle, hadangle);
   stralloc_free(&bare);
   stralloc_free(&angle);
-}
-
-/* ----------------------------------------------------- recipient sets */
-
-/* Addresses without duplicates (addr_same: the local part byte for byte,
-   the domain without case), in order of first appearance. A hash table of
-   offsets into the list, so that the 80,000 names of a -t header cost
-   80,000 lookups, not 3 billion comparisons. */
-typedef struct rcptset_s rcptset;
-struct rcptset_s
-{
-  stralloc list;     /* the addresses, NUL-terminated, in order */
-  size_t *slot;      /* offset in list + 1; 0 is an empty slot */
-  size_t nslots;     /* a power of two, more than twice n */
-  unsigned int n;
-};
-#define RCPTSET_ZERO { STRALLOC_ZERO, 0, 0, 0 }
-
-/* FNV-1a over what addr_same compares: the local part as it is, the
-   domain (after the last '@') in lower case. */
-static size_t rcpt_hash (char const *s, size_t len)
-{
-  char const *at = memrchr(s, '@', len);
-  size_t local = at ? (size_t)(at - s) : len;
-  uint64_t h = 14695981039346656037ULL;
-  size_t i;
-  for (i = 0; i < len; i++)
-  {
-    unsigned char c = s[i];
-    if (i > local && c >= 'A' && c <= 'Z') c += 'a' - 'A';
-    h = (h ^ c) * 1099511628211ULL;
-  }
-  return (size_t)h;
-}
-
-/* The slot where s is, or the empty slot where it would go. */
-static size_t *rcptset_find (rcptset const *set, char const *s, size_t len)
-{
-  size_t mask = set->nslots - 1;
-  size_t i = rcpt_hash(s, len) & mask;
-  for (;; i = (i + 1) & mask)
-  {
-    size_t *p = set->slot + i;
-    char const *t;
-    if (!*p) return p;
-    t = set->list.s + *p - 1;
-    if (addr_same(s, len, t, strlen(t))) return p;
-  }
-}
-
-static int rcptset_grow (rcptset *set)
-{
-  size_t old = set->nslots, i;
-  size_t *oldslot = set->slot;
-  set->nslots = old ? old * 2 : 256;
-  set->slot = calloc(set->nslots, sizeof *set->slot);
-  if (!set->slot) { set->slot = oldslot; set->nslots = old; return -1; }
-  for (i = 0; i < old; i++)
-    if (oldslot[i])
-    {
-      char const *t = set->list.s + oldslot[i] - 1;
-      *rcptset_find(set, t, strlen(t)) = oldslot[i];
-    }
-  free(oldslot);
-  return 0;
-}
-
-/* 1 if s (len octets, no NUL) was added, 0 if it was there, -1 on
-   allocation failure. */
-static int rcptset_add (rcptset *set, char const *s, size_t len)
-{
-  size_t *p;
-  if ((set->n + 1) * 2 >= set->nslots && rcptset_grow(set) < 0) return -1;
-  p = rcptset_find(set, s, len);
-  if (*p) return 0;
-  *p = set->list.len + 1;
-  if (!stralloc_catb(&set->list, s, len) || !stralloc_0(&set->list)) return -1;
-  set->n++;
-  return 1;
-}
-
-static int rcptset_has (rcptset const *set, char const *s)
-{
-  return set->n && *rcptset_find(set, s, strlen(s));
-}
-
-/* Empties the set for the next message of a listing. A table grown for
-   one huge message is given back, so that the thousands of small ones
-   after it do not each clear it. */
-static void rcptset_clear (rcptset *set)
-{
-  set->list.len = 0;
-  set->n = 0;
-  if (set->nslots > 4096) { free(set->slot); set->slot = 0; set->nslots = 0; }
-  else if (set->slot) memset(set->slot, 0, set->nslots * sizeof *set->slot);
 }
 
 /* ----------------------------------------------------- who we are */
@@ -597,20 +500,42 @@ static void body_copy (buffer *b, stralloc *line, int dots)
   }
 }
 
-/* Appends addr, qualified, to the set; duplicates fold (addr_same). Past
-   RCPT_MAX, the message is refused before anything is queued. */
-static void rcpt_add (rcptset *set, stralloc *scratch, char const *addr, char const *domain)
+/* Appends addr, qualified, to the envelope; duplicates fold as the
+   injector folds them (queue_head_rcpt). Past QUEUE_RCPT_MAX, the message
+   is refused before anything is queued. */
+static void rcpt_add (queue_head *env, stralloc *scratch, char const *addr, char const *domain)
 {
   scratch->len = 0;
   addr_qualify(scratch, addr, domain);
   if (!scratch->s[0]) return;
-  if (rcptset_add(set, scratch->s, scratch->len - 1) < 0) dienomem();
-  if (set->n > RCPT_MAX)
+  if (queue_head_rcpt(env, scratch->s, scratch->len - 1) >= 0) return;
+  if (errno == E2BIG)
   {
     char fmt[UINT_FMT];
-    fmt[uint_fmt(fmt, RCPT_MAX)] = 0;
+    fmt[uint_fmt(fmt, QUEUE_RCPT_MAX)] = 0;
     strerr_dief(EX_DATAERR, "too many recipients: more than ", fmt, " in one message: not queued (split the list)");
   }
+  if (errno == ENOMEM) dienomem();
+  strerr_diefu2sys(100, "add recipient ", scratch->s);
+}
+
+/* The recipients of env (its T lines), NUL-terminated in place, for the
+   injector's envelope. */
+static char const **rcpts_list (queue_head *env)
+{
+  char const **rv = malloc((env->nrcpt + 1) * sizeof *rv);
+  size_t pos = 0;
+  unsigned int i = 0;
+  if (!rv) dienomem();
+  while (pos < env->s.len)
+  {
+    char *nl = memchr(env->s.s + pos, '\n', env->s.len - pos);
+    *nl = 0;
+    if (env->s.s[pos] == 'T') rv[i++] = env->s.s + pos + 2;
+    pos = nl - env->s.s + 1;
+  }
+  rv[i] = 0;
+  return rv;
 }
 
 static int inject (char const *const *args, char const *fopt, char const *Fopt, int tflag, int dots)
@@ -618,7 +543,7 @@ static int inject (char const *const *args, char const *fopt, char const *Fopt, 
   header h = HEADER_ZERO;
   stralloc line = STRALLOC_ZERO, list = STRALLOC_ZERO, sender = STRALLOC_ZERO, head = STRALLOC_ZERO;
   stralloc scratch = STRALLOC_ZERO;
-  rcptset rcpts = RCPTSET_ZERO;
+  queue_head env = QUEUE_HEAD_ZERO;
   char const *domain = domain_get();
   char const **rv;
   char id[QUEUE_ID_SIZE];
@@ -627,18 +552,17 @@ static int inject (char const *const *args, char const *fopt, char const *Fopt, 
   qq q = QQ_ZERO;
   qq_verdict const *v;
   enum header_end end;
-  unsigned int n = 0, i;
   size_t pos;
   int wstat;
 
   sender_set(&sender, fopt, domain);
+  if (queue_head_sender(&env, sender.s, sender.len - 1) < 0) dienomem();   /* addr_qualify checked it */
   for (; *args; args++) addrlist_add(&list, *args, strlen(*args));
   end = header_read(&h, &line, dots);
   if (tflag) addrlist_add(&list, h.rcpthdr.s, h.rcpthdr.len);
   for (pos = 0; pos < list.len; pos += strlen(list.s + pos) + 1)
-    rcpt_add(&rcpts, &scratch, list.s + pos, domain);
-  n = rcpts.n;
-  if (!n) strerr_dief(100, "no recipients");
+    rcpt_add(&env, &scratch, list.s + pos, domain);
+  if (!env.nrcpt) strerr_dief(100, "no recipients");
 
   queue_id_make(id);
   /* The From we add names the sender; the null sender has no address to
@@ -663,11 +587,8 @@ static int inject (char const *const *args, char const *fopt, char const *Fopt, 
   if (end != HEADER_EOF) body_copy(&b, &line, dots);
   if (!out_broken && !buffer_flush(&b)) out_broken = 1;
 
-  rv = malloc((n + 1) * sizeof *rv);
-  if (!rv) dienomem();
-  for (i = 0, pos = 0; i < n; i++, pos += strlen(rcpts.list.s + pos) + 1) rv[i] = rcpts.list.s + pos;
-  rv[n] = 0;
-  qq_envelope(&q, sender.s, rv, n);   /* a failure here shows in the verdict */
+  rv = rcpts_list(&env);
+  qq_envelope(&q, sender.s, rv, env.nrcpt);   /* a failure here shows in the verdict */
   wstat = qq_finish(&q);
   injecting = 0;
   if (wstat < 0) strerr_diefu1sys(111, "wait for the injector");
@@ -683,69 +604,60 @@ static int inject (char const *const *args, char const *fopt, char const *Fopt, 
 /* ----------------------------------------------------- the queue listing */
 
 /* One message: id, age, size, sender, the recipients still pending, and
-   the last reply from state/ID. The state file is read as cat would: per
-   recipient lines "done|defer|fail TAB rcpt TAB code TAB text" (spaces
-   accepted too); anything else in it is skipped. */
+   the last reply from state/ID, read by queue_state_read (as the
+   scheduler reads it: a FIFO or link there is malformed, not a hang). */
 typedef struct listing_s listing;
 struct listing_s
 {
-  rcptset done;     /* recipients done or failed */
+  queue_state st;   /* state/ID of the message listed */
+  int statefd;      /* state/, -1 when we may not read it; -2 not open yet */
   stralloc reply;   /* the last reply, "code text" */
   stralloc out;     /* an address made printable */
-  int replydefer;   /* reply came from a defer line */
 };
-#define LISTING_ZERO { RCPTSET_ZERO, STRALLOC_ZERO, STRALLOC_ZERO, 0 }
+#define LISTING_ZERO { QUEUE_STATE_ZERO, -2, STRALLOC_ZERO, STRALLOC_ZERO }
 
-static void state_line (listing *l, char *s)
+/* The reply to show: the last deferral's (why it still waits), else the
+   last recipient's. */
+static void state_reply (listing *l)
 {
-  char *f[4];
-  unsigned int n = 0;
-  int defer;
-  while (n < 4)
-  {
-    f[n++] = s;
-    if (n == 4) break;
-    s += strcspn(s, "\t ");
-    if (!*s) break;
-    *s++ = 0;
-    s += strspn(s, "\t ");
-  }
-  if (n < 2) return;
-  defer = !strcmp(f[0], "defer");
-  if (!defer && strcmp(f[0], "done") && strcmp(f[0], "fail")) return;
-  if (!defer && rcptset_add(&l->done, f[1], strlen(f[1])) < 0) dienomem();
-  if (n < 3 || (l->replydefer && !defer)) return;
-  l->reply.len = 0;
-  if (!printable_cat(&l->reply, f[2], strlen(f[2]))) dienomem();
-  if (n == 4 && (!stralloc_catb(&l->reply, " ", 1) || !printable_cat(&l->reply, f[3], strlen(f[3])))) dienomem();
-  l->replydefer = defer;
+  size_t n = queue_state_n(&l->st), i = n, k;
+  char fmt[UINT_FMT];
+  if (!n) return;
+  for (k = n; k--;)
+    if (queue_state_rcpt(&l->st, k)->status == QUEUE_RCPT_DEFER) { i = k; break; }
+  if (i == n) i = n - 1;
+  fmt[uint_fmt(fmt, queue_state_rcpt(&l->st, i)->code)] = 0;
+  if (!stralloc_cats(&l->reply, fmt) || !stralloc_catb(&l->reply, " ", 1)
+   || !stralloc_cats(&l->reply, queue_state_text(&l->st, i))) dienomem();
 }
 
 static void state_read (listing *l, char const *q, char const *id)
 {
-  stralloc path = STRALLOC_ZERO, file = STRALLOC_ZERO;
-  size_t pos = 0;
-  rcptset_clear(&l->done);
   l->reply.len = 0;
-  l->replydefer = 0;
-  if (!stralloc_cats(&path, q) || !stralloc_cats(&path, "/state/")
-   || !stralloc_cats(&path, id) || !stralloc_0(&path)) dienomem();
-  if (!openslurpclose(&file, path.s))
+  queue_state_clear(&l->st);
+  if (l->statefd == -2)
   {
-    if (errno != ENOENT && errno != EACCES) strerr_warnwu2sys("read ", path.s);
-    goto end;
+    stralloc path = STRALLOC_ZERO;
+    if (!stralloc_cats(&path, q) || !stralloc_cats(&path, "/state") || !stralloc_0(&path)) dienomem();
+    l->statefd = open(path.s, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (l->statefd < 0 && errno != ENOENT && errno != EACCES) strerr_warnwu2sys("open ", path.s);
+    stralloc_free(&path);
   }
-  while (pos < file.len)
+  if (l->statefd < 0) return;
+  if (queue_state_read(l->statefd, id, &l->st) < 0)
   {
-    char *nl = memchr(file.s + pos, '\n', file.len - pos);
-    if (!nl) break;
-    *nl = 0;
-    state_line(l, file.s + pos);
-    pos = nl - file.s + 1;
+    if (errno == EPROTO) strerr_warnw("state/", id, " is malformed: its recipients are all listed");
+    else if (errno != EACCES) strerr_warnwu2sys("read state/", id);
+    return;
   }
- end:
-  stralloc_free(&path);
-  stralloc_free(&file);
+  state_reply(l);
+}
+
+/* 1 when the state says rcpt is done or failed. */
+static int state_finished (listing const *l, char const *rcpt)
+{
+  int i = queue_state_find(&l->st, rcpt);
+  return i >= 0 && queue_state_rcpt(&l->st, i)->status != QUEUE_RCPT_DEFER;
 }
 
 static void age_fmt (char *buf, char const *id)
@@ -893,7 +805,7 @@ static int list_one (listing *l, char const *q, char const *sub, char const *id)
   put_addr(l, e.sender.s);
   state_read(l, q, id);
   for (pos = 0; pos < e.rcpts.len; pos += strlen(e.rcpts.s + pos) + 1)
-    if (!rcptset_has(&l->done, e.rcpts.s + pos)) { put(" "); put_addr(l, e.rcpts.s + pos); }
+    if (!state_finished(l, e.rcpts.s + pos)) { put(" "); put_addr(l, e.rcpts.s + pos); }
   if (msg_held(q, id)) put(" (held)");
   if (l->reply.len) { put(" "); if (!stralloc_0(&l->reply)) dienomem(); put(l->reply.s); }
   else if (!strcmp(sub, "new")) put(" (new)");
@@ -988,19 +900,11 @@ static void smtp_stdio (void)
 static int queue_kick (void)
 {
   char const *q = getenv("QUEUE");
-  stralloc path = STRALLOC_ZERO;
-  int fd;
+  int r;
   if (!q || !*q) strerr_dienotset(100, "QUEUE");
-  if (!stralloc_cats(&path, q) || !stralloc_cats(&path, "/trigger") || !stralloc_0(&path)) dienomem();
-  fd = open(path.s, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0 && errno == ENXIO)
-  {
-    strerr_warnw("nobody reads ", path.s, ": smarthost-send is not running");
-    return 0;
-  }
-  if (fd < 0) strerr_diefu2sys(111, "open ", path.s);
-  if (fd_write(fd, "\n", 1) < 0 && errno != EAGAIN) strerr_diefu2sys(111, "write to ", path.s);
-  fd_close(fd);
+  r = queue_trigger_kick(q);
+  if (r < 0) strerr_diefu3sys(111, "poke the trigger in ", q, " (it must be a FIFO, not a link)");
+  if (!r) strerr_warnw(q, "/trigger has no reader: smarthost-send is not running");
   return 0;
 }
 

@@ -51,6 +51,11 @@ void queue_tmp_abort (queue_tmp *t);
 int queue_trigger (char const *dir);
 /* The same in the spool open as dirfd (which stays open). */
 int queue_trigger_at (int dirfd);
+/* sendmail -q: the same checks, but the byte is LF, which asks
+   smarthost-send to try every message now (doc/interfaces.md, "The
+   trigger FIFO"). Returns 1 when written, 0 when nobody reads the FIFO
+   (smarthost-send is not running), or -1 with errno. */
+int queue_trigger_kick (char const *dir);
 
 /* Opens the message file dir/id for reading, as the scheduler must: not
    through a link (ELOOP), not blocking on a FIFO, and only a regular file
