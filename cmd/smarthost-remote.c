@@ -27,6 +27,7 @@
 #include "netio.h"
 #include "printable.h"
 #include "queue.h"
+#include "queue_upsize.h"
 #include "smtpc.h"
 #include "tlsio_client.h"
 
@@ -338,31 +339,9 @@ static int upstream_next (char const **list, stralloc *host, unsigned int *port)
 /* Records the upstream's SIZE for the smtpd (doc/interfaces.md). */
 static void record_size (void)
 {
-  stralloc tmp = STRALLOC_ZERO;
-  char num[ULONG_FMT + 1];
-  char pid[PID_FMT];
-  size_t n;
-  int fd;
   if (!cf_queue || S.size == size_written) return;
-  n = ulong_fmt(num, S.size);
-  num[n++] = '\n';
-  pid[pid_fmt(pid, getpid())] = 0;
-  if (!stralloc_cats(&tmp, cf_queue) || !stralloc_cats(&tmp, "/upstream-size.") || !stralloc_cats(&tmp, pid)
-   || !stralloc_0(&tmp)) goto end;
-  fd = open(tmp.s, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) goto end;
-  if (write(fd, num, n) != (ssize_t)n) { close(fd); unlink(tmp.s); goto end; }
-  close(fd);
-  {
-    stralloc dst = STRALLOC_ZERO;
-    if (stralloc_cats(&dst, cf_queue) && stralloc_cats(&dst, "/upstream-size") && stralloc_0(&dst)
-     && !rename(tmp.s, dst.s)) size_written = S.size;
-    else unlink(tmp.s);
-    stralloc_free(&dst);
-  }
- end:
-  if (size_written != S.size) strerr_warnwu2sys("record the upstream's SIZE in ", cf_queue);
-  stralloc_free(&tmp);
+  if (queue_upsize_write(cf_queue, S.size) < 0) strerr_warnwu2sys("record the upstream's SIZE in ", cf_queue);
+  else size_written = S.size;
 }
 
 static int token_refused (void)

@@ -29,6 +29,7 @@
 #include "printable.h"
 #include "qq.h"
 #include "queue.h"
+#include "queue_upsize.h"
 #include "smtpd_data.h"
 #include "smtpd_io.h"
 #include "tlsio_server.h"
@@ -331,18 +332,8 @@ static uint64_t limit_get (void)
   sizelimit = cf.databytes ? cf.databytes : UINT64_MAX;
   if (cf.queue)
   {
-    stralloc path = STRALLOC_ZERO;
-    char buf[32];
-    ssize_t r = -1;
-    if (stralloc_cats(&path, cf.queue) && stralloc_cats(&path, "/upstream-size") && stralloc_0(&path))
-      r = openreadnclose(path.s, buf, sizeof buf - 1);
-    stralloc_free(&path);
-    if (r > 0)
-    {
-      uint64_t up;
-      buf[r] = 0;
-      if (uint64_scan(buf, &up) && up && up < sizelimit) sizelimit = up;
-    }
+    uint64_t up;
+    if (queue_upsize_read(cf.queue, &up) > 0 && up && up < sizelimit) sizelimit = up;
   }
   return sizelimit == UINT64_MAX ? 0 : sizelimit;
 }

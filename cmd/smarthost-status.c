@@ -16,6 +16,7 @@
 #include <skalibs/types.h>
 
 #include "queue_status.h"
+#include "queue_upsize.h"
 
 #define USAGE "smarthost-status DIR"
 #define dieusage() strerr_dieusage(100, USAGE)
@@ -93,9 +94,7 @@ static void print_pause (time_t t)
 static void print_queue (char const *q, time_t t)
 {
   char oldest[QUEUE_ID_SIZE];
-  char size[32];
-  ssize_t r;
-  stralloc p = STRALLOC_ZERO;
+  uint64_t size;
   strncpy(oldest, get("oldest"), sizeof oldest - 1);
   oldest[sizeof oldest - 1] = 0;
   if (num("throttled_until") > (uint64_t)t) { out("throttled:    the upstream asked us to wait until "); out_time((time_t)num("throttled_until"), t); out("\n"); }
@@ -104,12 +103,9 @@ static void print_queue (char const *q, time_t t)
   if (*oldest) { out(oldest); out(", arrived "); out_time(queue_status_id_time(oldest), t); } else out("none");
   out("\n");
   out("upstream SIZE: ");
-  if (!stralloc_cats(&p, q) || !stralloc_cats(&p, "/upstream-size") || !stralloc_0(&p)) strerr_diefu(111, "allocate");
-  r = openreadnclose(p.s, size, sizeof size - 1);
-  if (r > 0) { while (r && (size[r-1] == '\n')) r--; size[r] = 0; out(size); out(" octets"); }
+  if (queue_upsize_read(q, &size) > 0) { out_num(size); out(" octets"); }
   else out("not known yet");
   out("\n");
-  stralloc_free(&p);
 }
 
 int main (int argc, char const *const *argv)
