@@ -43,6 +43,12 @@ int queue_tmp_openat (queue_tmp *t, int dirfd, char const *id);
 int queue_tmp_commit (queue_tmp *t);
 /* Removes tmp/ID and closes everything. Keeps errno. */
 void queue_tmp_abort (queue_tmp *t);
+/* An unnamed scratch file in the spool's tmp/ (dirfd), for a message
+   too large to hold in memory until its envelope is known: O_TMPFILE,
+   or on a file system without it (NFS, an older overlayfs) a fresh
+   tmp/ID unlinked at once, which a kill in between leaves to the tmp/
+   sweep. Mode 0600. Returns a descriptor, or -1 with errno. */
+int queue_tmp_scratch (int dirfd);
 
 /* Writes one byte to dir/trigger without blocking. No reader, or a full FIFO,
    is not an error. The trigger is reached without following a symbolic

@@ -126,6 +126,25 @@ int queue_tmp_commit (queue_tmp *t)
   return -1;
 }
 
+/* A file system without O_TMPFILE (NFS; overlayfs before Linux 6.6, as in
+   containers): a scratch file named by a fresh id, unlinked at once. If we
+   are killed in between, it is garbage in tmp/ like any other. */
+static int scratch_named (int dirfd)
+{
+  char path[4 + QUEUE_ID_SIZE] = "tmp/";
+  int fd;
+  queue_id_make(path + 4);
+  fd = openat(dirfd, path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0 && unlinkat(dirfd, path, 0) < 0) { int e = errno; fd_close(fd); return (errno = e, -1); }
+  return fd;
+}
+
+int queue_tmp_scratch (int dirfd)
+{
+  int fd = openat(dirfd, "tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  return fd >= 0 ? fd : scratch_named(dirfd);
+}
+
 /* The trigger is a FIFO that the scheduler made. A caller could make it a
    link, or a file, to have a privileged injector write into something the
    caller cannot: it is reached without following links, and checked to

@@ -1,6 +1,7 @@
 /* unit tests of the spool's small records in queue/: upstream-size
-   (queue_upsize_read, queue_upsize_write) and the trigger's two bytes
-   (queue_trigger: NUL, queue_trigger_kick: LF). */
+   (queue_upsize_read, queue_upsize_write), the trigger's two bytes
+   (queue_trigger: NUL, queue_trigger_kick: LF), the scratch file in tmp/
+   (queue_tmp_scratch). */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -113,14 +114,28 @@ static void trigger (void)
   unlink(at("victim"));
 }
 
+static void scratch (void)
+{
+  int dirfd = open(dir, O_RDONLY | O_DIRECTORY), fd;
+  char buf[6] = { 0 };
+  mkdir(at("tmp"), 0700);
+  fd = queue_tmp_scratch(dirfd);
+  tap_ok(fd >= 0 && write(fd, "hello", 5) == 5 && pread(fd, buf, 5, 0) == 5 && !strcmp(buf, "hello"),
+    "scratch: a file to write and read back");
+  tap_ok(rmdir(at("tmp")) == 0, "scratch: no name left in tmp/ (it can be removed)");
+  close(fd);
+  close(dirfd);
+}
+
 int main (void)
 {
   umask(022);
   srand(7);
   if (!mkdtemp(dir)) { printf("Bail out! mkdtemp\n"); return 1; }
-  tap_plan(19);
+  tap_plan(21);
   upsize();
   trigger();
+  scratch();
   rmdir(dir);
   return tap_done();
 }
