@@ -74,14 +74,6 @@ static void out_time (time_t t, time_t now)
   else { out(" (in "); out_num((uint64_t)(t - now)); out(" s)"); }
 }
 
-static void spool_of (char const *dir, stralloc *q)
-{
-  stralloc t = STRALLOC_ZERO;
-  if (!stralloc_cats(&t, dir) || !stralloc_cats(&t, "/queue/cur") || !stralloc_0(&t)) strerr_diefu(111, "allocate");
-  if (!stralloc_cats(q, dir) || (access(t.s, F_OK) == 0 && !stralloc_cats(q, "/queue"))) strerr_diefu(111, "allocate");
-  stralloc_free(&t);
-}
-
 static void print_pause (time_t t)
 {
   if (!num("paused")) { out("queue:        running\n"); return; }
@@ -114,8 +106,7 @@ int main (int argc, char const *const *argv)
   time_t t = time(0);
   PROG = "smarthost-status";
   if (argc != 2) dieusage();
-  spool_of(argv[1], &q);
-  if (!stralloc_copy(&path, &q) || !stralloc_cats(&path, "/status") || !stralloc_0(&path) || !stralloc_0(&q)) strerr_diefu(111, "allocate");
+  if (!queue_spool_of(&q, argv[1]) || !stralloc_cats(&path, q.s) || !stralloc_cats(&path, "/status") || !stralloc_0(&path)) strerr_diefu(111, "allocate");
   if (!openslurpclose(&file, path.s))
   {
     if (errno == ENOENT) strerr_dief(111, "no ", path.s, ": smarthost-send has not run on this spool yet");

@@ -75,6 +75,10 @@ int queue_msg_open (char const *path);
 /* 1 if the process runs with privileges its caller did not have (setuid,
    setgid, file capabilities: the kernel's AT_SECURE), else 0. */
 int queue_privileged (void);
+/* Writes into sa (NUL-terminated) the spool named by an administrator's
+   DIR: DIR/queue when DIR is an instance (DIR/queue/cur exists), else
+   DIR itself. Returns 1, or 0 on allocation failure. */
+int queue_spool_of (stralloc *sa, char const *dir);
 /* Opens the spool of the installation the running program comes from:
    DIR/queue for DIR/bin/PROG. It must be a directory (not a link) owned by
    the effective user. Writes its path into path (size bytes). Returns a

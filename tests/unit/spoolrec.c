@@ -1,7 +1,7 @@
 /* unit tests of the spool's small records in queue/: upstream-size
    (queue_upsize_read, queue_upsize_write), the trigger's two bytes
    (queue_trigger: NUL, queue_trigger_kick: LF), the scratch file in tmp/
-   (queue_tmp_scratch). */
+   (queue_tmp_scratch), and DIR to its spool (queue_spool_of). */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -127,15 +127,31 @@ static void scratch (void)
   close(dirfd);
 }
 
+static void spool_of (void)
+{
+  stralloc sa = STRALLOC_ZERO;
+  char want[sizeof path];
+  tap_ok(queue_spool_of(&sa, dir) && !strcmp(sa.s, dir) && sa.len == strlen(dir) + 1, "spool_of: a spool is itself");
+  mkdir(at("queue"), 0700);
+  mkdir(at("queue/cur"), 0700);
+  strcpy(want, at("queue"));
+  sa.len = 0;
+  tap_ok(queue_spool_of(&sa, dir) && !strcmp(sa.s, want) && sa.len == strlen(want) + 1, "spool_of: an instance's is DIR/queue");
+  rmdir(at("queue/cur"));
+  rmdir(at("queue"));
+  stralloc_free(&sa);
+}
+
 int main (void)
 {
   umask(022);
   srand(7);
   if (!mkdtemp(dir)) { printf("Bail out! mkdtemp\n"); return 1; }
-  tap_plan(21);
+  tap_plan(23);
   upsize();
   trigger();
   scratch();
+  spool_of();
   rmdir(dir);
   return tap_done();
 }
