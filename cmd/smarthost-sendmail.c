@@ -27,6 +27,7 @@
 #include <skalibs/strerr.h>
 #include <skalibs/types.h>
 #include "addr.h"
+#include "date822.h"
 #include "printable.h"
 #include "qq.h"
 #include "queue.h"
@@ -372,12 +373,13 @@ static void header_complete (header *h, char const *id, char const *sender, char
   stralloc *sa = &h->kept;
   if (!h->has_date)
   {
-    char date[64];
+    /* the local time of the user who sends, as mail(1) would write it */
+    char date[DATE822_MAX];
     time_t now = time(0);
     struct tm tm;
     if (!localtime_r(&now, &tm)) strerr_diefu1sys(111, "get the local time");
-    if (!strftime(date, sizeof date, "Date: %a, %d %b %Y %H:%M:%S %z\n", &tm)) strerr_diefu1x(111, "format the date");
-    if (!stralloc_cats(sa, date)) dienomem();
+    date822_fmt(date, now, tm.tm_gmtoff);
+    if (!stralloc_cats(sa, "Date: ") || !stralloc_cats(sa, date) || !stralloc_cats(sa, "\n")) dienomem();
   }
   if (!h->has_msgid)
   {

@@ -22,6 +22,7 @@
 #include "msghead.h"
 #include "addr_parse.h"
 #include "addr.h"
+#include "date822.h"
 #include "auth_server.h"
 #include "authlimit.h"
 #include "clientkey.h"
@@ -506,43 +507,6 @@ static void do_rcpt (char const *arg)
   out("250 2.1.5 Ok\r\n");
 }
 
-/* "Thu, 26 Nov 2026 23:04:35 +0000" for t, in UTC. Done by hand because
-   gmtime_r() loads /etc/localtime (five syscalls and a parse) at the first
-   message of every connection, for a time zone it then does not use. The
-   civil date from the day count is Howard Hinnant's days_from_civil
-   inverse. Returns the length written to s (at least 32 octets). */
-static size_t date_fmt (char *s, time_t t)
-{
-  static char const wday[] = "ThuFriSatSunMonTueWed";
-  static char const mon[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-  int64_t days = t / 86400, secs = t % 86400, z, era, doe, yoe, doy, mp, d, m, y;
-  char *p = s;
-  if (secs < 0) { secs += 86400; days--; }
-  z = days + 719468;
-  era = (z >= 0 ? z : z - 146096) / 146097;
-  doe = z - era * 146097;
-  yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y = yoe + era * 400 + (m <= 2);
-  memcpy(p, wday + 3 * (((days % 7) + 7) % 7), 3); p += 3;
-  *p++ = ','; *p++ = ' ';
-  *p++ = '0' + d / 10; *p++ = '0' + d % 10;
-  *p++ = ' ';
-  memcpy(p, mon + 3 * (m - 1), 3); p += 3;
-  *p++ = ' ';
-  p += uint64_fmt(p, (uint64_t)y);
-  *p++ = ' ';
-  p[0] = '0' + secs / 36000; p[1] = '0' + secs / 3600 % 10; p[2] = ':';
-  p[3] = '0' + secs % 3600 / 600; p[4] = '0' + secs % 600 / 60; p[5] = ':';
-  p[6] = '0' + secs % 60 / 10; p[7] = '0' + secs % 10;
-  p += 8;
-  memcpy(p, " +0000", 6); p += 6;
-  return p - s;
-}
-
 /* The Received header (RFC 5321 4.4, RFC 3848 protocol names). */
 static int received_make (stralloc *sa, char const *id)
 {
@@ -550,7 +514,7 @@ static int received_make (stralloc *sa, char const *id)
   int v6 = cf.ip && strchr(cf.ip, ':');
   char const *proto = tlsinfo[0] ? (authuser.len ? "ESMTPSA" : "ESMTPS") : (authuser.len ? "ESMTPA" : "ESMTP");
   if (greeted == 1) proto = tlsinfo[0] ? "SMTPS" : "SMTP";
-  date[date_fmt(date, time(0))] = 0;
+  date822_fmt(date, time(0), 0);
   if (!stralloc_cats(sa, "Received: from ") || !stralloc_cats(sa, helo)
    || !stralloc_cats(sa, v6 ? " ([IPv6:" : " ([")
    || !printable_cat(sa, ipstr(), strlen(ipstr()))
@@ -736,7 +700,7 @@ static int head_missing (stralloc *sa, head const *h, unsigned int has, int body
   char date[64];
   if (!(has & MSGHEAD_DATE))
   {
-    date[date_fmt(date, time(0))] = 0;
+    date822_fmt(date, time(0), 0);
     if (!stralloc_cats(sa, "Date: ") || !stralloc_cats(sa, date) || !stralloc_cats(sa, "\n")) return 0;
   }
   if (!(has & MSGHEAD_MSGID)
