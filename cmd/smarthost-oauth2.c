@@ -89,13 +89,6 @@ static char const *env (char const *name)
   return x && *x ? x : 0;
 }
 
-static unsigned int env_uint (char const *name, unsigned int dflt, unsigned int max)
-{
-  unsigned int v;
-  if (!envnum_uint(name, dflt, max, &v)) strerr_dief(100, "invalid ", name, ": ", getenv(name));
-  return v;
-}
-
 static struct preset const *preset_find (char const *name)
 {
   size_t i;
@@ -136,6 +129,7 @@ static void conf_cache (void)
 static void conf_read (void)
 {
   char const *x = env("OAUTH2_PROVIDER");
+  char const *bad = 0;
   if (x && !(cf.p = preset_find(x))) strerr_dief(100, "OAUTH2_PROVIDER must be microsoft or google, not ", x);
   cf.tenant = env("OAUTH2_TENANT");
   cf.client_id = env("OAUTH2_CLIENT_ID");
@@ -145,11 +139,12 @@ static void conf_read (void)
   if (cf.certfile && !cf.keyfile) cf.keyfile = cf.certfile;
   cf.refreshfile = env("OAUTH2_REFRESHFILE");
   cf.http.cafile = env("OAUTH2_CAFILE");
-  cf.http.timeout = env_uint("OAUTH2_TIMEOUT", 30, 3600);
+  cf.http.timeout = envnum_get("OAUTH2_TIMEOUT", 30, 3600, &bad);
   if (!cf.http.timeout) cf.http.timeout = 1;
-  cf.margin = env_uint("OAUTH2_MARGIN", 300, 86400);
-  cf.redirect_port = env_uint("OAUTH2_REDIRECT_PORT", 0, 65535);
-  cf.login_timeout = env_uint("OAUTH2_LOGIN_TIMEOUT", 600, 86400);
+  cf.margin = envnum_get("OAUTH2_MARGIN", 300, 86400, &bad);
+  cf.redirect_port = envnum_get("OAUTH2_REDIRECT_PORT", 0, 65535, &bad);
+  cf.login_timeout = envnum_get("OAUTH2_LOGIN_TIMEOUT", 600, 86400, &bad);
+  if (bad) strerr_dief(100, "invalid ", bad, ": ", getenv(bad));
   if (!cf.client_id) strerr_dief(100, "OAUTH2_CLIENT_ID is not set");
   conf_url(&cf.token_url, "OAUTH2_TOKEN_URL", cf.p ? cf.p->token : 0);
   conf_url(&cf.device_url, "OAUTH2_DEVICE_URL", cf.p ? cf.p->device : 0);

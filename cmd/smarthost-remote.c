@@ -22,6 +22,7 @@
 #include <skalibs/types.h>
 #include "addr.h"
 #include "envnum.h"
+#include "heloname.h"
 #include "job.h"
 #include "auth_client.h"
 #include "netio.h"
@@ -57,13 +58,6 @@ static smtpc S = SMTPC_ZERO;
 /* --- configuration ---------------------------------------------------- */
 
 /* A numeric setting (lib/envnum.h); dies 100 on garbage. */
-static unsigned int env_uint (char const *name, unsigned int dflt, unsigned int max)
-{
-  unsigned int v;
-  if (!envnum_uint(name, dflt, max, &v)) strerr_dief(100, "invalid ", name, ": ", getenv(name));
-  return v;
-}
-
 static void conf_tls (void)
 {
   stralloc err = STRALLOC_ZERO;
@@ -79,8 +73,8 @@ static void conf_tls (void)
 
 static void conf_read (void)
 {
-  static char host[256];
   char const *x = getenv("UPSTREAM_TLS");
+  char const *bad = 0;
   cf_upstream = getenv("UPSTREAM");
   cf_queue = getenv("QUEUE");
   S.user = getenv("UPSTREAM_USER");
@@ -95,19 +89,15 @@ static void conf_read (void)
   if (S.mech && !*S.mech) S.mech = 0;
   x = getenv("UPSTREAM_AUTH_CLEAR");
   S.auth_clear = x && !strcmp(x, "1");
-  S.helo = getenv("HELONAME");
-  if (!S.helo || !*S.helo)
-  {
-    if (gethostname(host, sizeof host - 1) < 0 || !*host) strcpy(host, "localhost");
-    S.helo = host;
-  }
-  S.timeout = env_uint("UPSTREAM_TIMEOUT", 60, ENVNUM_SECONDS_MAX);
+  S.helo = heloname_get();
+  S.timeout = envnum_get("UPSTREAM_TIMEOUT", 60, ENVNUM_SECONDS_MAX, &bad);
   if (!S.timeout) S.timeout = 1;
-  S.datatimeout = env_uint("UPSTREAM_DATATIMEOUT", 600, ENVNUM_SECONDS_MAX);
+  S.datatimeout = envnum_get("UPSTREAM_DATATIMEOUT", 600, ENVNUM_SECONDS_MAX, &bad);
   if (!S.datatimeout) S.datatimeout = 1;
-  cf_maxmsgs = env_uint("UPSTREAM_MAXMSGS", 100, UINT_MAX);
+  cf_maxmsgs = envnum_get("UPSTREAM_MAXMSGS", 100, UINT_MAX, &bad);
   if (!cf_maxmsgs) cf_maxmsgs = 1;
-  cf_idle = env_uint("UPSTREAM_IDLE", 30, ENVNUM_SECONDS_MAX);
+  cf_idle = envnum_get("UPSTREAM_IDLE", 30, ENVNUM_SECONDS_MAX, &bad);
+  if (bad) strerr_dief(100, "invalid ", bad, ": ", getenv(bad));
   x = getenv("UPSTREAM_TLS");
   if (!x || !*x || !strcmp(x, "starttls")) S.tlsmode = SMTPC_TLS_STARTTLS;
   else if (!strcmp(x, "tls")) S.tlsmode = SMTPC_TLS_IMPLICIT;

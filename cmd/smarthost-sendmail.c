@@ -16,7 +16,6 @@
 #include <unistd.h>
 #include <dirent.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <skalibs/allreadwrite.h>
 #include <skalibs/buffer.h>
@@ -28,6 +27,7 @@
 #include <skalibs/types.h>
 #include "addr.h"
 #include "date822.h"
+#include "heloname.h"
 #include "printable.h"
 #include "qq.h"
 #include "queue.h"
@@ -187,13 +187,8 @@ static void addrlist_add (stralloc *out, char const *s, size_t len)
 
 static char const *domain_get (void)
 {
-  static struct utsname u;
   char const *d = getenv("DEFAULTDOMAIN");
-  if (d && *d) return d;
-  d = getenv("HELONAME");
-  if (d && *d) return d;
-  if (uname(&u) < 0) strerr_diefu1sys(111, "get the host name");
-  return u.nodename;
+  return d && *d ? d : heloname_get();
 }
 
 static char const *login_get (void)

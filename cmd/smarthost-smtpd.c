@@ -19,6 +19,7 @@
 #include <skalibs/djbunix.h>
 #include <skalibs/types.h>
 #include "envnum.h"
+#include "heloname.h"
 #include "msghead.h"
 #include "addr_parse.h"
 #include "addr.h"
@@ -281,13 +282,7 @@ static void client_read (void)
 
 static void config_read (void)
 {
-  static char host[256];
-  cf.name = getenv("HELONAME");
-  if (!cf.name || !*cf.name)
-  {
-    if (gethostname(host, sizeof host - 1) < 0) strerr_diefu(111, "get the host name");
-    cf.name = host;
-  }
+  cf.name = heloname_get();
   client_read();
   cf.queue = getenv("QUEUE");
   cf.certfile = env_str("SMTPD_CERTFILE");
