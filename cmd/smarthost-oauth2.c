@@ -180,7 +180,7 @@ static void form_client (stralloc *form, char const *aud)
     if (!r) strerr_dief(100, "OAUTH2_SECRETFILE ", cf.secretfile, errno == EPERM ? " is accessible to other users: chmod o-rwx it" : " is empty or not one line");
     if (!oauth2_form_add(form, "client_secret", s.s)) dienomem();
   }
-  oauth2_wipe(&s);
+  secret_wipe(&s);
 }
 
 /* The OAuth2 error code of an answer, if it is a plain word: an answer
@@ -273,13 +273,13 @@ static json_object *endpoint_call (char const *url, stralloc *form)
   curl_ready = 1;
   if (!oauth2_post(&cf.http, url, form, &body))
   {
-    oauth2_wipe(form);
-    oauth2_wipe(&body);
+    secret_wipe(form);
+    secret_wipe(&body);
     strerr_dief(111, "unable to reach the token endpoint ", url, ": ", cf.http.err);
   }
-  oauth2_wipe(form);
+  secret_wipe(form);
   j = json_tokener_parse(body.s);
-  oauth2_wipe(&body);
+  secret_wipe(&body);
   if (j && !json_object_is_type(j, json_type_object)) { json_object_put(j); j = 0; }
   return j;
 }
@@ -307,7 +307,7 @@ static void refresh_store (char const *tok, char const *old)
     int r;
     if (!stralloc_cats(&s, tok) || !stralloc_append(&s, '\n')) dienomem();
     r = oauth2_file_replace(cf.refreshfile, s.s, s.len);
-    oauth2_wipe(&s);
+    secret_wipe(&s);
     if (r < 0) strerr_diefu3sys(111, "store the new refresh token in ", cf.refreshfile, " (the old one is kept)");
   }
   if (verbose) strerr_warni("stored a new refresh token in ", cf.refreshfile);
@@ -339,7 +339,7 @@ static int cache_read (stralloc *tok)
   tok->len = 0;
   ok = stralloc_cats(tok, l3 + 1) && stralloc_0(tok);
  end:
-  oauth2_wipe(&c);
+  secret_wipe(&c);
   stralloc_free(&key);
   return ok;
 }
@@ -355,7 +355,7 @@ static void cache_write (char const *tok, long expires_in)
    || !stralloc_cats(&c, tok) || !stralloc_append(&c, '\n')) dienomem();
   if (oauth2_file_replace(cf.cachefile.s, c.s, c.len) < 0)
     strerr_warnwu2sys("cache the access token in ", cf.cachefile.s);
-  oauth2_wipe(&c);
+  secret_wipe(&c);
 }
 
 /* An answer that gives tokens: keeps the refresh token (when there is
@@ -397,14 +397,14 @@ static void token_fetch (stralloc *tok)
   j = endpoint_call(cf.token_url.s, &form);
   tokens_keep(j, cf.http.status, old.len ? old.s : 0, 0, tok);
   json_object_put(j);
-  oauth2_wipe(&old);
+  secret_wipe(&old);
 }
 
 static void token_print (stralloc *tok)
 {
   if (buffer_puts(buffer_1, tok->s) < 0 || buffer_putflush(buffer_1, "\n", 1) < 0)
     strerr_diefu1sys(111, "write to stdout");
-  oauth2_wipe(tok);
+  secret_wipe(tok);
 }
 
 /* The cache first without a lock (the common case); then under the lock,
@@ -442,7 +442,7 @@ static void say (char const *a, char const *b, char const *c, char const *d)
 static void signed_in (json_object *j, stralloc *tok)
 {
   tokens_keep(j, cf.http.status, 0, 1, tok);
-  oauth2_wipe(tok);
+  secret_wipe(tok);
   say("signed in: the refresh token is in ", cf.refreshfile, "", "");
 }
 
@@ -631,8 +631,8 @@ static int login_main (void)
   close(ls);
   if (!oauth2_form_add(&form, "grant_type", "authorization_code") || !oauth2_form_add(&form, "code", code.s)
    || !oauth2_form_add(&form, "redirect_uri", redirect.s) || !oauth2_form_add(&form, "code_verifier", verifier.s)) dienomem();
-  oauth2_wipe(&code);
-  oauth2_wipe(&verifier);
+  secret_wipe(&code);
+  secret_wipe(&verifier);
   form_client(&form, cf.token_url.s);
   j = endpoint_call(cf.token_url.s, &form);
   signed_in(j, &tok);

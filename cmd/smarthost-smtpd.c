@@ -956,7 +956,7 @@ static void auth_check (char const *user, char const *pass, char const *mech)
   auth_result(r, user, known, mech);
 }
 
-static void auth_plain (char const *ir, size_t irlen)
+static void do_auth_plain (char const *ir, size_t irlen)
 {
   char line[AUTH_LINE_MAX];
   stralloc sa = STRALLOC_ZERO;
@@ -975,10 +975,10 @@ static void auth_plain (char const *ir, size_t irlen)
   if (r < 0) strerr_diefu(111, "allocate");
   if (!r) err("501 5.5.2 malformed AUTH PLAIN response\r\n");
   else auth_check(user, pass, "PLAIN");
-  auth_server_wipe(&sa);
+  secret_wipe(&sa);
 }
 
-static void auth_login (char const *ir, size_t irlen)
+static void do_auth_login (char const *ir, size_t irlen)
 {
   char line[AUTH_LINE_MAX];
   stralloc us = STRALLOC_ZERO, pw = STRALLOC_ZERO;
@@ -1002,8 +1002,8 @@ static void auth_login (char const *ir, size_t irlen)
   auth_check(us.s, pw.s, "LOGIN");
  end:
   explicit_bzero(line, sizeof line);
-  auth_server_wipe(&us);
-  auth_server_wipe(&pw);
+  secret_wipe(&us);
+  secret_wipe(&pw);
 }
 
 static void do_auth (char *arg)
@@ -1018,8 +1018,8 @@ static void do_auth (char *arg)
   while (arg[n] && arg[n] != ' ') n++;
   ir = arg + n;
   while (*ir == ' ') ir++;
-  if (n == 5 && !strncasecmp(arg, "PLAIN", 5)) auth_plain(ir, strlen(ir));
-  else if (n == 5 && !strncasecmp(arg, "LOGIN", 5)) auth_login(ir, strlen(ir));
+  if (n == 5 && !strncasecmp(arg, "PLAIN", 5)) do_auth_plain(ir, strlen(ir));
+  else if (n == 5 && !strncasecmp(arg, "LOGIN", 5)) do_auth_login(ir, strlen(ir));
   else err("504 5.5.4 unrecognized authentication mechanism\r\n");
 }
 
