@@ -32,6 +32,7 @@
 #include "qq.h"
 #include "queue.h"
 #include "queue_state.h"
+#include "queue_status.h"
 
 /* sendmail's exit status for bad input (sysexits.h EX_DATAERR): what
    callers of sendmail(8) test for, where the rest of the program speaks
@@ -696,28 +697,16 @@ static char const *qwait;  /* why a message not tried yet waits; 0: it does not 
 
 static char const *qstatus_get (char const *key, stralloc *v)
 {
-  size_t k = strlen(key), i = 0;
-  v->len = 0;
-  while (i < qstatus.len)
-  {
-    char const *line = qstatus.s + i;
-    char const *nl = memchr(line, '\n', qstatus.len - i);
-    size_t len = nl ? (size_t)(nl - line) : qstatus.len - i;
-    if (len > k && !memcmp(line, key, k) && line[k] == '\t' && !printable_cat(v, line + k + 1, len - k - 1)) dienomem();
-    if (v->len) break;
-    i += len + 1;
-  }
-  if (!stralloc_0(v)) dienomem();
-  return v->s;
+  char const *s = queue_status_value(&qstatus, key, v);
+  if (!s) dienomem();
+  return s;
 }
 
 static void qstatus_show (char const *q)
 {
-  stralloc path = STRALLOC_ZERO, v = STRALLOC_ZERO;
+  stralloc v = STRALLOC_ZERO;
   uint64_t until = 0, t = time(0);
-  if (!stralloc_cats(&path, q) || !stralloc_cats(&path, "/status") || !stralloc_0(&path)) dienomem();
-  if (!openslurpclose(&qstatus, path.s)) qstatus.len = 0;
-  stralloc_free(&path);
+  if (queue_status_load(q, &qstatus) <= 0) return;   /* none, or not ours to read */
   if (!qstatus.len) return;
   if (!strcmp(qstatus_get("paused", &v), "1"))
   {

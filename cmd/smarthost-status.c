@@ -27,22 +27,9 @@ static stralloc file = STRALLOC_ZERO;
 static char const *get (char const *key)
 {
   static stralloc v = STRALLOC_ZERO;
-  size_t k = strlen(key), i = 0;
-  v.len = 0;
-  while (i < file.len)
-  {
-    char const *line = file.s + i;
-    char const *nl = memchr(line, '\n', file.len - i);
-    size_t len = nl ? (size_t)(nl - line) : file.len - i;
-    if (len > k && !memcmp(line, key, k) && line[k] == '\t')
-    {
-      if (!stralloc_catb(&v, line + k + 1, len - k - 1)) break;
-      break;
-    }
-    i += len + 1;
-  }
-  if (!stralloc_0(&v)) return "";
-  return v.s;
+  char const *s = queue_status_value(&file, key, &v);
+  if (!s) strerr_diefu(111, "allocate");
+  return s;
 }
 
 static uint64_t num (char const *key)
@@ -102,16 +89,15 @@ static void print_queue (char const *q, time_t t)
 
 int main (int argc, char const *const *argv)
 {
-  stralloc q = STRALLOC_ZERO, path = STRALLOC_ZERO;
+  stralloc q = STRALLOC_ZERO;
   time_t t = time(0);
+  int r;
   PROG = "smarthost-status";
   if (argc != 2) dieusage();
-  if (!queue_spool_of(&q, argv[1]) || !stralloc_cats(&path, q.s) || !stralloc_cats(&path, "/status") || !stralloc_0(&path)) strerr_diefu(111, "allocate");
-  if (!openslurpclose(&file, path.s))
-  {
-    if (errno == ENOENT) strerr_dief(111, "no ", path.s, ": smarthost-send has not run on this spool yet");
-    strerr_diefusys(111, "read ", path.s);
-  }
+  if (!queue_spool_of(&q, argv[1])) strerr_diefu(111, "allocate");
+  r = queue_status_load(q.s, &file);
+  if (!r) strerr_dief(111, "no ", q.s, "/status: smarthost-send has not run on this spool yet");
+  if (r < 0) strerr_diefusys(111, "read ", q.s, "/status");
   out("scheduler:    started "); out_time((time_t)num("started"), t); out(", status written ");
   out_time((time_t)num("updated"), t); out("\n");
   print_pause(t);

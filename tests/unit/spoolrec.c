@@ -1,7 +1,8 @@
 /* unit tests of the spool's small records in queue/: upstream-size
    (queue_upsize_read, queue_upsize_write), the trigger's two bytes
    (queue_trigger: NUL, queue_trigger_kick: LF), the scratch file in tmp/
-   (queue_tmp_scratch), and DIR to its spool (queue_spool_of). */
+   (queue_tmp_scratch), DIR to its spool (queue_spool_of), and the
+   reading end of queue/status (queue_status_load, queue_status_value). */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <dirent.h>
 #include <sys/stat.h>
 #include "queue.h"
+#include "queue_status.h"
 #include "queue_upsize.h"
 #include "tap.h"
 
@@ -142,16 +144,33 @@ static void spool_of (void)
   stralloc_free(&sa);
 }
 
+static void status (void)
+{
+  stralloc file = STRALLOC_ZERO, v = STRALLOC_ZERO;
+  tap_is(queue_status_load(dir, &file), 0, "status: none yet");
+  put("status", "paused\t1\npause_reason\t421 busy\033]0;x\npaused_x\t7\nlast\tno LF");
+  tap_is(queue_status_load(dir, &file), 1, "status: read");
+  tap_ok(!strcmp(queue_status_value(&file, "paused", &v), "1"), "a value");
+  tap_ok(!strcmp(queue_status_value(&file, "pause_reason", &v), "421 busy?]0;x"), "made printable");
+  tap_ok(!strcmp(queue_status_value(&file, "pause", &v), ""), "a key's prefix is not the key");
+  tap_ok(!strcmp(queue_status_value(&file, "last", &v), "no LF"), "the last line without LF");
+  tap_ok(!strcmp(queue_status_value(&file, "none", &v), ""), "absent: empty");
+  unlink(at("status"));
+  stralloc_free(&file);
+  stralloc_free(&v);
+}
+
 int main (void)
 {
   umask(022);
   srand(7);
   if (!mkdtemp(dir)) { printf("Bail out! mkdtemp\n"); return 1; }
-  tap_plan(23);
+  tap_plan(30);
   upsize();
   trigger();
   scratch();
   spool_of();
+  status();
   rmdir(dir);
   return tap_done();
 }
