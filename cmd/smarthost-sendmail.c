@@ -635,11 +635,8 @@ static void state_read (listing *l, char const *q, char const *id)
   queue_state_clear(&l->st);
   if (l->statefd == -2)
   {
-    stralloc path = STRALLOC_ZERO;
-    if (!stralloc_cats(&path, q) || !stralloc_cats(&path, "/state") || !stralloc_0(&path)) dienomem();
-    l->statefd = open(path.s, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (l->statefd < 0 && errno != ENOENT && errno != EACCES) strerr_warnwu2sys("open ", path.s);
-    stralloc_free(&path);
+    l->statefd = queue_state_open(q);
+    if (l->statefd < 0 && errno != ENOENT && errno != EACCES) strerr_warnwu3sys("open ", q, "/state");
   }
   if (l->statefd < 0) return;
   if (queue_state_read(l->statefd, id, &l->st) < 0)

@@ -192,6 +192,18 @@ static int state_parse (queue_state *st, stralloc *file)
   return 1;
 }
 
+int queue_state_open (char const *spool)
+{
+  stralloc path = STRALLOC_ZERO;
+  int fd = -1, e;
+  if (stralloc_cats(&path, spool) && stralloc_cats(&path, "/state") && stralloc_0(&path))
+    fd = open(path.s, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  e = errno;
+  stralloc_free(&path);
+  errno = e;
+  return fd;
+}
+
 int queue_state_read (int statefd, char const *id, queue_state *st)
 {
   stralloc file = STRALLOC_ZERO;

@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <sys/stat.h>
 #include "queue.h"
+#include "queue_state.h"
 #include "queue_status.h"
 #include "queue_upsize.h"
 #include "tap.h"
@@ -156,6 +157,15 @@ static void status (void)
   tap_ok(!strcmp(queue_status_value(&file, "last", &v), "no LF"), "the last line without LF");
   tap_ok(!strcmp(queue_status_value(&file, "none", &v), ""), "absent: empty");
   unlink(at("status"));
+  errno = 0;
+  tap_ok(queue_state_open(dir) < 0 && errno == ENOENT, "state_open: no state/, ENOENT");
+  mkdir(at("state"), 0700);
+  {
+    int fd = queue_state_open(dir);
+    tap_ok(fd >= 0, "state_open: state/ opened");
+    close(fd);
+  }
+  rmdir(at("state"));
   stralloc_free(&file);
   stralloc_free(&v);
 }
@@ -165,7 +175,7 @@ int main (void)
   umask(022);
   srand(7);
   if (!mkdtemp(dir)) { printf("Bail out! mkdtemp\n"); return 1; }
-  tap_plan(30);
+  tap_plan(32);
   upsize();
   trigger();
   scratch();
