@@ -52,7 +52,10 @@ void queue_state_clear (queue_state *st)
   st->warned = 0;
   genalloc_setlen(queue_rcpt, &st->rcpts, 0);
   st->sa.len = 0;
-  if (st->hashcap) memset(st->hash, 0, st->hashcap * sizeof *st->hash);
+  /* a table grown for one huge message is given back, so that the
+     thousands of small ones read after it (mailq) do not each clear it */
+  if (st->hashcap > 4096) { free(st->hash); st->hash = 0; st->hashcap = 0; }
+  else if (st->hashcap) memset(st->hash, 0, st->hashcap * sizeof *st->hash);
 }
 
 void queue_state_free (queue_state *st)

@@ -170,17 +170,40 @@ static void status (void)
   stralloc_free(&v);
 }
 
+/* queue_state_clear after a huge message: the table is given back, and
+   the state works as before for the next one. */
+static void state_clear (void)
+{
+  queue_state st = QUEUE_STATE_ZERO;
+  char a[40];
+  unsigned int i, ok = 1;
+  for (i = 0; i < 5000; i++)
+  {
+    snprintf(a, sizeof a, "r%u@example.net", i);
+    ok &= queue_state_add(&st, a) == (int)i;
+  }
+  tap_ok(ok && st.hashcap > 4096, "5,000 recipients: a large table");
+  queue_state_clear(&st);
+  tap_ok(!st.hashcap && !st.hash && !queue_state_n(&st), "cleared: the large table given back");
+  tap_ok(queue_state_find(&st, "r1@example.net") == -1 && queue_state_add(&st, "x@Example.NET") == 0
+    && queue_state_find(&st, "x@example.net") == 0, "... and the state is usable again");
+  queue_state_clear(&st);
+  tap_ok(st.hashcap == 64 && !queue_state_n(&st), "a small table is kept, emptied");
+  queue_state_free(&st);
+}
+
 int main (void)
 {
   umask(022);
   srand(7);
   if (!mkdtemp(dir)) { printf("Bail out! mkdtemp\n"); return 1; }
-  tap_plan(32);
+  tap_plan(36);
   upsize();
   trigger();
   scratch();
   spool_of();
   status();
+  state_clear();
   rmdir(dir);
   return tap_done();
 }
