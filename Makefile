@@ -63,8 +63,9 @@ UNITSRC := $(wildcard tests/unit/*.c)
 UNITS := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNITSRC))
 MANS := $(wildcard man/*.[1-8])
 # Run-script templates, found by smarthost-setup next to itself (build) or
-# in $(SHAREDIR)/service (installed).
-TEMPLATES := $(wildcard service/*/run service/*/log/run)
+# in $(SHAREDIR)/service (installed): smtpd/run, send/run, and log/run for
+# both services' loggers.
+TEMPLATES := $(wildcard service/*/run)
 SHAREDIR ?= $(PREFIX)/share/smarthost
 HEADERS := $(wildcard lib/*.h queue/*.h)
 

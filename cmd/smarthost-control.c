@@ -14,21 +14,12 @@
 #include <skalibs/strerr.h>
 #include <skalibs/types.h>
 
+#include "queue.h"
 #include "queue_control.h"
 
 #define USAGE "smarthost-control [ -t secs ] DIR hold|release [ ID ] | DIR remove ID | DIR bounce ID [ REASON ]"
 #define dieusage() strerr_dieusage(100, USAGE)
 #define BUSY "error: the message is being delivered right now"
-
-/* DIR is an instance (DIR/queue) or a spool (DIR/cur exists). */
-static void spool_of (char const *dir, stralloc *q)
-{
-  stralloc t = STRALLOC_ZERO;
-  if (!stralloc_cats(&t, dir) || !stralloc_cats(&t, "/queue/control") || !stralloc_0(&t)) strerr_diefu(111, "allocate");
-  if (!stralloc_cats(q, dir) || (access(t.s, F_OK) == 0 && !stralloc_cats(q, "/queue")) || !stralloc_0(q))
-    strerr_diefu(111, "allocate");
-  stralloc_free(&t);
-}
 
 static void request_make (queue_control *c, int argc, char const *const *argv)
 {
@@ -72,7 +63,7 @@ int main (int argc, char const *const *argv)
   argc -= l.ind; argv += l.ind;
   if (argc < 2) dieusage();
   request_make(&c, argc, argv);
-  spool_of(argv[0], &q);
+  if (!queue_spool_of(&q, argv[0])) strerr_diefu(111, "allocate");
   /* a message in flight is answered "busy": asked again, once a second, within the time given */
   for (tries = 0; tries < secs; tries++)
   {

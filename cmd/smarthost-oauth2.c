@@ -89,13 +89,6 @@ static char const *env (char const *name)
   return x && *x ? x : 0;
 }
 
-static unsigned int env_uint (char const *name, unsigned int dflt, unsigned int max)
-{
-  unsigned int v;
-  if (!envnum_uint(name, dflt, max, &v)) strerr_dief(100, "invalid ", name, ": ", getenv(name));
-  return v;
-}
-
 static struct preset const *preset_find (char const *name)
 {
   size_t i;
@@ -136,6 +129,7 @@ static void conf_cache (void)
 static void conf_read (void)
 {
   char const *x = env("OAUTH2_PROVIDER");
+  char const *bad = 0;
   if (x && !(cf.p = preset_find(x))) strerr_dief(100, "OAUTH2_PROVIDER must be microsoft or google, not ", x);
   cf.tenant = env("OAUTH2_TENANT");
   cf.client_id = env("OAUTH2_CLIENT_ID");
@@ -145,11 +139,12 @@ static void conf_read (void)
   if (cf.certfile && !cf.keyfile) cf.keyfile = cf.certfile;
   cf.refreshfile = env("OAUTH2_REFRESHFILE");
   cf.http.cafile = env("OAUTH2_CAFILE");
-  cf.http.timeout = env_uint("OAUTH2_TIMEOUT", 30, 3600);
+  cf.http.timeout = envnum_get("OAUTH2_TIMEOUT", 30, 3600, &bad);
   if (!cf.http.timeout) cf.http.timeout = 1;
-  cf.margin = env_uint("OAUTH2_MARGIN", 300, 86400);
-  cf.redirect_port = env_uint("OAUTH2_REDIRECT_PORT", 0, 65535);
-  cf.login_timeout = env_uint("OAUTH2_LOGIN_TIMEOUT", 600, 86400);
+  cf.margin = envnum_get("OAUTH2_MARGIN", 300, 86400, &bad);
+  cf.redirect_port = envnum_get("OAUTH2_REDIRECT_PORT", 0, 65535, &bad);
+  cf.login_timeout = envnum_get("OAUTH2_LOGIN_TIMEOUT", 600, 86400, &bad);
+  if (bad) strerr_dief(100, "invalid ", bad, ": ", getenv(bad));
   if (!cf.client_id) strerr_dief(100, "OAUTH2_CLIENT_ID is not set");
   conf_url(&cf.token_url, "OAUTH2_TOKEN_URL", cf.p ? cf.p->token : 0);
   conf_url(&cf.device_url, "OAUTH2_DEVICE_URL", cf.p ? cf.p->device : 0);
@@ -185,7 +180,7 @@ static void form_client (stralloc *form, char const *aud)
     if (!r) strerr_dief(100, "OAUTH2_SECRETFILE ", cf.secretfile, errno == EPERM ? " is accessible to other users: chmod o-rwx it" : " is empty or not one line");
     if (!oauth2_form_add(form, "client_secret", s.s)) dienomem();
   }
-  oauth2_wipe(&s);
+  secret_wipe(&s);
 }
 
 /* The OAuth2 error code of an answer, if it is a plain word: an answer
@@ -278,13 +273,13 @@ static json_object *endpoint_call (char const *url, stralloc *form)
   curl_ready = 1;
   if (!oauth2_post(&cf.http, url, form, &body))
   {
-    oauth2_wipe(form);
-    oauth2_wipe(&body);
+    secret_wipe(form);
+    secret_wipe(&body);
     strerr_dief(111, "unable to reach the token endpoint ", url, ": ", cf.http.err);
   }
-  oauth2_wipe(form);
+  secret_wipe(form);
   j = json_tokener_parse(body.s);
-  oauth2_wipe(&body);
+  secret_wipe(&body);
   if (j && !json_object_is_type(j, json_type_object)) { json_object_put(j); j = 0; }
   return j;
 }
@@ -312,7 +307,7 @@ static void refresh_store (char const *tok, char const *old)
     int r;
     if (!stralloc_cats(&s, tok) || !stralloc_append(&s, '\n')) dienomem();
     r = oauth2_file_replace(cf.refreshfile, s.s, s.len);
-    oauth2_wipe(&s);
+    secret_wipe(&s);
     if (r < 0) strerr_diefu3sys(111, "store the new refresh token in ", cf.refreshfile, " (the old one is kept)");
   }
   if (verbose) strerr_warni("stored a new refresh token in ", cf.refreshfile);
@@ -344,7 +339,7 @@ static int cache_read (stralloc *tok)
   tok->len = 0;
   ok = stralloc_cats(tok, l3 + 1) && stralloc_0(tok);
  end:
-  oauth2_wipe(&c);
+  secret_wipe(&c);
   stralloc_free(&key);
   return ok;
 }
@@ -360,7 +355,7 @@ static void cache_write (char const *tok, long expires_in)
    || !stralloc_cats(&c, tok) || !stralloc_append(&c, '\n')) dienomem();
   if (oauth2_file_replace(cf.cachefile.s, c.s, c.len) < 0)
     strerr_warnwu2sys("cache the access token in ", cf.cachefile.s);
-  oauth2_wipe(&c);
+  secret_wipe(&c);
 }
 
 /* An answer that gives tokens: keeps the refresh token (when there is
@@ -402,14 +397,14 @@ static void token_fetch (stralloc *tok)
   j = endpoint_call(cf.token_url.s, &form);
   tokens_keep(j, cf.http.status, old.len ? old.s : 0, 0, tok);
   json_object_put(j);
-  oauth2_wipe(&old);
+  secret_wipe(&old);
 }
 
 static void token_print (stralloc *tok)
 {
   if (buffer_puts(buffer_1, tok->s) < 0 || buffer_putflush(buffer_1, "\n", 1) < 0)
     strerr_diefu1sys(111, "write to stdout");
-  oauth2_wipe(tok);
+  secret_wipe(tok);
 }
 
 /* The cache first without a lock (the common case); then under the lock,
@@ -447,7 +442,7 @@ static void say (char const *a, char const *b, char const *c, char const *d)
 static void signed_in (json_object *j, stralloc *tok)
 {
   tokens_keep(j, cf.http.status, 0, 1, tok);
-  oauth2_wipe(tok);
+  secret_wipe(tok);
   say("signed in: the refresh token is in ", cf.refreshfile, "", "");
 }
 
@@ -636,8 +631,8 @@ static int login_main (void)
   close(ls);
   if (!oauth2_form_add(&form, "grant_type", "authorization_code") || !oauth2_form_add(&form, "code", code.s)
    || !oauth2_form_add(&form, "redirect_uri", redirect.s) || !oauth2_form_add(&form, "code_verifier", verifier.s)) dienomem();
-  oauth2_wipe(&code);
-  oauth2_wipe(&verifier);
+  secret_wipe(&code);
+  secret_wipe(&verifier);
   form_client(&form, cf.token_url.s);
   j = endpoint_call(cf.token_url.s, &form);
   signed_in(j, &tok);

@@ -135,23 +135,9 @@ struct body_s
   int spill;
 };
 
-/* A file system without O_TMPFILE (NFS; overlayfs before Linux 6.6, as in
-   containers): a scratch file named by a fresh id, unlinked at once. If we
-   are killed in between, it is garbage in tmp/ like any other. */
-static int spill_open_named (int dirfd)
-{
-  char path[4 + QUEUE_ID_SIZE] = "tmp/";
-  int fd;
-  queue_id_make(path + 4);
-  fd = openat(dirfd, path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd >= 0 && unlinkat(dirfd, path, 0) < 0) { int e = errno; close(fd); return (errno = e, -1); }
-  return fd;
-}
-
 static void body_spill (body *m, int dirfd)
 {
-  m->spill = openat(dirfd, "tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-  if (m->spill < 0) m->spill = spill_open_named(dirfd);
+  m->spill = queue_tmp_scratch(dirfd);
   if (m->spill < 0) diesys(QQ_SPOOL, "create scratch file in tmp");
   if (allwrite(m->spill, m->mem.s, m->mem.len) != m->mem.len) diewrite();
   m->mem.len = 0;

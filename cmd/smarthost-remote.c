@@ -22,11 +22,13 @@
 #include <skalibs/types.h>
 #include "addr.h"
 #include "envnum.h"
+#include "heloname.h"
 #include "job.h"
 #include "auth_client.h"
 #include "netio.h"
 #include "printable.h"
 #include "queue.h"
+#include "queue_upsize.h"
 #include "route.h"
 #include "smtpc.h"
 #include "tlsio_client.h"
@@ -60,13 +62,6 @@ static smtpc S = SMTPC_ZERO;
 /* --- configuration ---------------------------------------------------- */
 
 /* A numeric setting (lib/envnum.h); dies 100 on garbage. */
-static unsigned int env_uint (char const *name, unsigned int dflt, unsigned int max)
-{
-  unsigned int v;
-  if (!envnum_uint(name, dflt, max, &v)) strerr_dief(100, "invalid ", name, ": ", getenv(name));
-  return v;
-}
-
 static void conf_tls (void)
 {
   stralloc err = STRALLOC_ZERO;
@@ -82,8 +77,8 @@ static void conf_tls (void)
 
 static void conf_read (void)
 {
-  static char host[256];
   char const *x = getenv("UPSTREAM_TLS");
+  char const *bad = 0;
   cf_upstream = getenv("UPSTREAM");
   cf_queue = getenv("QUEUE");
   S.user = getenv("UPSTREAM_USER");
@@ -104,19 +99,15 @@ static void conf_read (void)
   if (S.mech && !*S.mech) S.mech = 0;
   x = getenv("UPSTREAM_AUTH_CLEAR");
   S.auth_clear = x && !strcmp(x, "1");
-  S.helo = getenv("HELONAME");
-  if (!S.helo || !*S.helo)
-  {
-    if (gethostname(host, sizeof host - 1) < 0 || !*host) strcpy(host, "localhost");
-    S.helo = host;
-  }
-  S.timeout = env_uint("UPSTREAM_TIMEOUT", 60, ENVNUM_SECONDS_MAX);
+  S.helo = heloname_get();
+  S.timeout = envnum_get("UPSTREAM_TIMEOUT", 60, ENVNUM_SECONDS_MAX, &bad);
   if (!S.timeout) S.timeout = 1;
-  S.datatimeout = env_uint("UPSTREAM_DATATIMEOUT", 600, ENVNUM_SECONDS_MAX);
+  S.datatimeout = envnum_get("UPSTREAM_DATATIMEOUT", 600, ENVNUM_SECONDS_MAX, &bad);
   if (!S.datatimeout) S.datatimeout = 1;
-  cf_maxmsgs = env_uint("UPSTREAM_MAXMSGS", 100, UINT_MAX);
+  cf_maxmsgs = envnum_get("UPSTREAM_MAXMSGS", 100, UINT_MAX, &bad);
   if (!cf_maxmsgs) cf_maxmsgs = 1;
-  cf_idle = env_uint("UPSTREAM_IDLE", 30, ENVNUM_SECONDS_MAX);
+  cf_idle = envnum_get("UPSTREAM_IDLE", 30, ENVNUM_SECONDS_MAX, &bad);
+  if (bad) strerr_dief(100, "invalid ", bad, ": ", getenv(bad));
   x = getenv("UPSTREAM_TLS");
   if (!x || !*x || !strcmp(x, "starttls")) S.tlsmode = SMTPC_TLS_STARTTLS;
   else if (!strcmp(x, "tls")) S.tlsmode = SMTPC_TLS_IMPLICIT;
@@ -362,32 +353,10 @@ static int upstream_next (char const **list, stralloc *host, unsigned int *port)
 /* Records the upstream's SIZE for the smtpd (doc/interfaces.md). */
 static void record_size (void)
 {
-  stralloc tmp = STRALLOC_ZERO;
-  char num[ULONG_FMT + 1];
-  char pid[PID_FMT];
-  size_t n;
-  int fd;
   /* the smtpd's early refusal knows one upstream: conf/'s, not a route's */
   if (!cf_queue || cf_route || S.size == size_written) return;
-  n = ulong_fmt(num, S.size);
-  num[n++] = '\n';
-  pid[pid_fmt(pid, getpid())] = 0;
-  if (!stralloc_cats(&tmp, cf_queue) || !stralloc_cats(&tmp, "/upstream-size.") || !stralloc_cats(&tmp, pid)
-   || !stralloc_0(&tmp)) goto end;
-  fd = open(tmp.s, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) goto end;
-  if (write(fd, num, n) != (ssize_t)n) { close(fd); unlink(tmp.s); goto end; }
-  close(fd);
-  {
-    stralloc dst = STRALLOC_ZERO;
-    if (stralloc_cats(&dst, cf_queue) && stralloc_cats(&dst, "/upstream-size") && stralloc_0(&dst)
-     && !rename(tmp.s, dst.s)) size_written = S.size;
-    else unlink(tmp.s);
-    stralloc_free(&dst);
-  }
- end:
-  if (size_written != S.size) strerr_warnwu2sys("record the upstream's SIZE in ", cf_queue);
-  stralloc_free(&tmp);
+  if (queue_upsize_write(cf_queue, S.size) < 0) strerr_warnwu2sys("record the upstream's SIZE in ", cf_queue);
+  else size_written = S.size;
 }
 
 static int token_refused (void)

@@ -45,6 +45,7 @@
 #include "bounce.h"
 #include "dsn.h"
 #include "envnum.h"
+#include "heloname.h"
 #include "gate.h"
 #include "job.h"
 #include "pool.h"
@@ -1033,14 +1034,6 @@ static void listing_update (time_t t)
 
 /* ---- configuration ---- */
 
-/* A numeric setting (lib/envnum.h); dies 100 on garbage. */
-static unsigned int env_uint (char const *name, unsigned int dflt, unsigned int max)
-{
-  unsigned int v;
-  if (!envnum_uint(name, dflt, max, &v)) strerr_dieinvalid(100, name);
-  return v;
-}
-
 /* ROUTES: read and checked once; a bad file stops the start, naming its
    line. Each route's worker environment is made here, once. */
 static void routes_read (char const *file)
@@ -1063,8 +1056,7 @@ static void routes_read (char const *file)
 
 static void config_read (void)
 {
-  char const *s;
-  static char host[256];
+  char const *s, *bad = 0;
   static stralloc status = STRALLOC_ZERO;
   cf.qdir = getenv("QUEUE");
   if (!cf.qdir || !*cf.qdir) strerr_dienotset(100, "QUEUE");
@@ -1078,26 +1070,21 @@ static void config_read (void)
   s = getenv("UPSTREAM_USER"); if (s && *s) cf.mech = "any";
   s = getenv("UPSTREAM_TOKENCMD"); cf.token = s && *s;
   s = getenv("UPSTREAM_MECH"); if (s && *s && strcmp(cf.mech, "none")) cf.mech = s;
-  s = getenv("HELONAME");
-  if (s && *s) cf.bounce.me = s;
-  else
-  {
-    if (gethostname(host, sizeof host - 1) < 0) strcpy(host, "localhost");
-    cf.bounce.me = host;
-  }
-  cf.concurrency = env_uint("CONCURRENCY", 4, CONCURRENCY_MAX);
+  cf.bounce.me = heloname_get();
+  cf.concurrency = envnum_get("CONCURRENCY", 4, CONCURRENCY_MAX, &bad);
   if (!cf.concurrency) cf.concurrency = 1;
-  cf.bounce.lifetime = env_uint("LIFETIME", 432000, ENVNUM_SECONDS_MAX);
-  cf.bounce.delaywarn = env_uint("DELAYWARN", 14400, ENVNUM_SECONDS_MAX);
-  cf.rescan = env_uint("RESCAN", 600, ENVNUM_SECONDS_MAX);
+  cf.bounce.lifetime = envnum_get("LIFETIME", 432000, ENVNUM_SECONDS_MAX, &bad);
+  cf.bounce.delaywarn = envnum_get("DELAYWARN", 14400, ENVNUM_SECONDS_MAX, &bad);
+  cf.rescan = envnum_get("RESCAN", 600, ENVNUM_SECONDS_MAX, &bad);
   if (!cf.rescan) cf.rescan = 600;
-  cf.rate_minute = env_uint("RATE_MINUTE", 0, UINT_MAX);
-  cf.rate_hour = env_uint("RATE_HOUR", 0, UINT_MAX);
+  cf.rate_minute = envnum_get("RATE_MINUTE", 0, UINT_MAX, &bad);
+  cf.rate_hour = envnum_get("RATE_HOUR", 0, UINT_MAX, &bad);
   if (cf.rate_minute > RATE_MAX || cf.rate_hour > RATE_MAX) strerr_dief(100, "RATE_MINUTE and RATE_HOUR are at most 1000000");
   s = getenv("METRICS_FILE"); if (s && *s) R.metrics = s;
   s = getenv("MAILQ_FILE"); if (s && *s) mailq_file = s;
   s = getenv("ALERT_CMD"); if (s && *s) R.alert_cmd = s;
-  R.alert.maxage = env_uint("ALERT_AGE", 0, ENVNUM_SECONDS_MAX);
+  R.alert.maxage = envnum_get("ALERT_AGE", 0, ENVNUM_SECONDS_MAX, &bad);
+  if (bad) strerr_dieinvalid(100, bad);
   s = getenv("RETRY");
   cf.retry = gate_schedule_parse(s && *s ? s : "60,240,540,960,1500,2160,2940,3600", &cf.nretry);
   if (!cf.retry) { if (errno == EINVAL) strerr_dieinvalid(100, "RETRY"); strerr_diefu(111, "allocate"); }

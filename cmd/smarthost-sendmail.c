@@ -15,7 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <skalibs/allreadwrite.h>
 #include <skalibs/buffer.h>
@@ -26,7 +25,9 @@
 #include <skalibs/strerr.h>
 #include <skalibs/types.h>
 #include "addr.h"
+#include "date822.h"
 #include "dsnparam.h"
+#include "heloname.h"
 #include "printable.h"
 #include "qq.h"
 #include "queue.h"
@@ -43,11 +44,8 @@
 
 /* The header is held in memory until its end (the recipients of -t, and
    the fields to add, are known only then); past this it is refused. Room
-   for RCPT_MAX recipients of ordinary length in To, Cc and Bcc. */
+   for QUEUE_RCPT_MAX recipients of ordinary length in To, Cc and Bcc. */
 #define HEADER_MAX (16 * 1024 * 1024)
-/* Recipients of one message, after duplicates are folded: the injector's
-   cap too. Past it, sendmail refuses the message (EX_DATAERR). */
-#define RCPT_MAX 100000
 /* Lines sent upstream are at most this long without their CRLF (RFC 5321
    4.5.3.1.6); longer ones are folded, as Postfix's smtp_line_length_limit
    does. */
@@ -185,96 +183,12 @@ static void addrlist_add (stralloc *out, char const *s, size_t len)
   stralloc_free(&angle);
 }
 
-/* ----------------------------------------------------- recipient sets */
-
-/* Addresses without duplicates (addr_same: the local part byte for byte,
-   the domain without case), in order of first appearance. A hash table of
-   offsets into the list, so that the 80,000 names of a -t header cost
-   80,000 lookups, not 3 billion comparisons. */
-typedef struct rcptset_s rcptset;
-struct rcptset_s
-{
-  stralloc list;     /* the addresses, NUL-terminated, in order */
-  size_t *slot;      /* offset in list + 1; 0 is an empty slot */
-  size_t nslots;     /* a power of two, more than twice n */
-  unsigned int n;
-};
-#define RCPTSET_ZERO { STRALLOC_ZERO, 0, 0, 0 }
-
-/* FNV-1a over what addr_same compares: the local part as it is, the
-   domain (after the last '@') in lower case. */
-static size_t rcpt_hash (char const *s, size_t len)
-{
-  char const *at = memrchr(s, '@', len);
-  size_t local = at ? (size_t)(at - s) : len;
-  uint64_t h = 14695981039346656037ULL;
-  size_t i;
-  for (i = 0; i < len; i++)
-  {
-    unsigned char c = s[i];
-    if (i > local && c >= 'A' && c <= 'Z') c += 'a' - 'A';
-    h = (h ^ c) * 1099511628211ULL;
-  }
-  return (size_t)h;
-}
-
-/* The slot where s is, or the empty slot where it would go. */
-static size_t *rcptset_find (rcptset const *set, char const *s, size_t len)
-{
-  size_t mask = set->nslots - 1;
-  size_t i = rcpt_hash(s, len) & mask;
-  for (;; i = (i + 1) & mask)
-  {
-    size_t *p = set->slot + i;
-    char const *t;
-    if (!*p) return p;
-    t = set->list.s + *p - 1;
-    if (addr_same(s, len, t, strlen(t))) return p;
-  }
-}
-
-static int rcptset_grow (rcptset *set)
-{
-  size_t old = set->nslots, i;
-  size_t *oldslot = set->slot;
-  set->nslots = old ? old * 2 : 256;
-  set->slot = calloc(set->nslots, sizeof *set->slot);
-  if (!set->slot) { set->slot = oldslot; set->nslots = old; return -1; }
-  for (i = 0; i < old; i++)
-    if (oldslot[i])
-    {
-      char const *t = set->list.s + oldslot[i] - 1;
-      *rcptset_find(set, t, strlen(t)) = oldslot[i];
-    }
-  free(oldslot);
-  return 0;
-}
-
-/* 1 if s (len octets, no NUL) was added, 0 if it was there, -1 on
-   allocation failure. */
-static int rcptset_add (rcptset *set, char const *s, size_t len)
-{
-  size_t *p;
-  if ((set->n + 1) * 2 >= set->nslots && rcptset_grow(set) < 0) return -1;
-  p = rcptset_find(set, s, len);
-  if (*p) return 0;
-  *p = set->list.len + 1;
-  if (!stralloc_catb(&set->list, s, len) || !stralloc_0(&set->list)) return -1;
-  set->n++;
-  return 1;
-}
-
 /* ----------------------------------------------------- who we are */
 
 static char const *domain_get (void)
 {
-  static struct utsname u;
   char const *d = getenv("DEFAULTDOMAIN");
-  if (d && *d) return d;
-  d = getenv("HELONAME");
-  if (d && *d) return d;
-  if (uname(&u) < 0) strerr_diefu1sys(111, "get the host name");
-  return u.nodename;
+  return d && *d ? d : heloname_get();
 }
 
 static char const *login_get (void)
@@ -454,12 +368,13 @@ static void header_complete (header *h, char const *id, char const *sender, char
   stralloc *sa = &h->kept;
   if (!h->has_date)
   {
-    char date[64];
+    /* the local time of the user who sends, as mail(1) would write it */
+    char date[DATE822_MAX];
     time_t now = time(0);
     struct tm tm;
     if (!localtime_r(&now, &tm)) strerr_diefu1sys(111, "get the local time");
-    if (!strftime(date, sizeof date, "Date: %a, %d %b %Y %H:%M:%S %z\n", &tm)) strerr_diefu1x(111, "format the date");
-    if (!stralloc_cats(sa, date)) dienomem();
+    date822_fmt(date, now, tm.tm_gmtoff);
+    if (!stralloc_cats(sa, "Date: ") || !stralloc_cats(sa, date) || !stralloc_cats(sa, "\n")) dienomem();
   }
   if (!h->has_msgid)
   {
@@ -582,20 +497,42 @@ static void body_copy (buffer *b, stralloc *line, int dots)
   }
 }
 
-/* Appends addr, qualified, to the set; duplicates fold (addr_same). Past
-   RCPT_MAX, the message is refused before anything is queued. */
-static void rcpt_add (rcptset *set, stralloc *scratch, char const *addr, char const *domain)
+/* Appends addr, qualified, to the envelope; duplicates fold as the
+   injector folds them (queue_head_rcpt). Past QUEUE_RCPT_MAX, the message
+   is refused before anything is queued. */
+static void rcpt_add (queue_head *env, stralloc *scratch, char const *addr, char const *domain)
 {
   scratch->len = 0;
   addr_qualify(scratch, addr, domain);
   if (!scratch->s[0]) return;
-  if (rcptset_add(set, scratch->s, scratch->len - 1) < 0) dienomem();
-  if (set->n > RCPT_MAX)
+  if (queue_head_rcpt(env, scratch->s, scratch->len - 1) >= 0) return;
+  if (errno == E2BIG)
   {
     char fmt[UINT_FMT];
-    fmt[uint_fmt(fmt, RCPT_MAX)] = 0;
+    fmt[uint_fmt(fmt, QUEUE_RCPT_MAX)] = 0;
     strerr_dief(EX_DATAERR, "too many recipients: more than ", fmt, " in one message: not queued (split the list)");
   }
+  if (errno == ENOMEM) dienomem();
+  strerr_diefu2sys(100, "add recipient ", scratch->s);
+}
+
+/* The recipients of env (its T lines), NUL-terminated in place, for the
+   injector's envelope. */
+static char const **rcpts_list (queue_head *env)
+{
+  char const **rv = malloc((env->nrcpt + 1) * sizeof *rv);
+  size_t pos = 0;
+  unsigned int i = 0;
+  if (!rv) dienomem();
+  while (pos < env->s.len)
+  {
+    char *nl = memchr(env->s.s + pos, '\n', env->s.len - pos);
+    *nl = 0;
+    if (env->s.s[pos] == 'T') rv[i++] = env->s.s + pos + 2;
+    pos = nl - env->s.s + 1;
+  }
+  rv[i] = 0;
+  return rv;
 }
 
 /* DSN (RFC 3461) from -N (every recipient's NOTIFY), -R (RET) and -V
@@ -630,7 +567,7 @@ static int inject (char const *const *args, char const *fopt, char const *Fopt, 
   header h = HEADER_ZERO;
   stralloc line = STRALLOC_ZERO, list = STRALLOC_ZERO, sender = STRALLOC_ZERO, head = STRALLOC_ZERO;
   stralloc scratch = STRALLOC_ZERO;
-  rcptset rcpts = RCPTSET_ZERO;
+  queue_head env = QUEUE_HEAD_ZERO;
   char const *domain = domain_get();
   char const **rv, **dv;
   char id[QUEUE_ID_SIZE];
@@ -639,18 +576,17 @@ static int inject (char const *const *args, char const *fopt, char const *Fopt, 
   qq q = QQ_ZERO;
   qq_verdict const *v;
   enum header_end end;
-  unsigned int n = 0, i;
   size_t pos;
   int wstat;
 
   sender_set(&sender, fopt, domain);
+  if (queue_head_sender(&env, sender.s, sender.len - 1) < 0) dienomem();   /* addr_qualify checked it */
   for (; *args; args++) addrlist_add(&list, *args, strlen(*args));
   end = header_read(&h, &line, dots);
   if (tflag) addrlist_add(&list, h.rcpthdr.s, h.rcpthdr.len);
   for (pos = 0; pos < list.len; pos += strlen(list.s + pos) + 1)
-    rcpt_add(&rcpts, &scratch, list.s + pos, domain);
-  n = rcpts.n;
-  if (!n) strerr_dief(100, "no recipients");
+    rcpt_add(&env, &scratch, list.s + pos, domain);
+  if (!env.nrcpt) strerr_dief(100, "no recipients");
 
   queue_id_make(id);
   /* The From we add names the sender; the null sender has no address to
@@ -675,13 +611,13 @@ static int inject (char const *const *args, char const *fopt, char const *Fopt, 
   if (end != HEADER_EOF) body_copy(&b, &line, dots);
   if (!out_broken && !buffer_flush(&b)) out_broken = 1;
 
-  rv = malloc((n + 1) * sizeof *rv);
-  dv = malloc((n + 1) * sizeof *dv);
-  if (!rv || !dv) dienomem();
+  rv = rcpts_list(&env);
+  dv = malloc((env.nrcpt + 1) * sizeof *dv);
+  if (!dv) dienomem();
   dsn_finish();
-  for (i = 0, pos = 0; i < n; i++, pos += strlen(rcpts.list.s + pos) + 1) { rv[i] = rcpts.list.s + pos; dv[i] = dsn_rcpt.s; }
-  rv[n] = dv[n] = 0;
-  qq_envelope_dsn(&q, sender.s, dsn_mail.s, rv, dv, n);   /* a failure here shows in the verdict */
+  for (unsigned int k = 0; k < env.nrcpt; k++) dv[k] = dsn_rcpt.s;
+  dv[env.nrcpt] = 0;
+  qq_envelope_dsn(&q, sender.s, dsn_mail.s, rv, dv, env.nrcpt);   /* a failure here shows in the verdict */
   wstat = qq_finish(&q);
   injecting = 0;
   if (wstat < 0) strerr_diefu1sys(111, "wait for the injector");
@@ -796,19 +732,11 @@ static void smtp_stdio (void)
 static int queue_kick (void)
 {
   char const *q = getenv("QUEUE");
-  stralloc path = STRALLOC_ZERO;
-  int fd;
+  int r;
   if (!q || !*q) strerr_dienotset(100, "QUEUE");
-  if (!stralloc_cats(&path, q) || !stralloc_cats(&path, "/trigger") || !stralloc_0(&path)) dienomem();
-  fd = open(path.s, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0 && errno == ENXIO)
-  {
-    strerr_warnw("nobody reads ", path.s, ": smarthost-send is not running");
-    return 0;
-  }
-  if (fd < 0) strerr_diefu2sys(111, "open ", path.s);
-  if (fd_write(fd, "\n", 1) < 0 && errno != EAGAIN) strerr_diefu2sys(111, "write to ", path.s);
-  fd_close(fd);
+  r = queue_trigger_kick(q);
+  if (r < 0) strerr_diefu3sys(111, "poke the trigger in ", q, " (it must be a FIFO, not a link)");
+  if (!r) strerr_warnw(q, "/trigger has no reader: smarthost-send is not running");
   return 0;
 }
 

@@ -19,9 +19,11 @@
 #include <skalibs/djbunix.h>
 #include <skalibs/types.h>
 #include "envnum.h"
+#include "heloname.h"
 #include "msghead.h"
 #include "addr_parse.h"
 #include "addr.h"
+#include "date822.h"
 #include "auth_server.h"
 #include "authlimit.h"
 #include "clientkey.h"
@@ -30,6 +32,7 @@
 #include "printable.h"
 #include "qq.h"
 #include "queue.h"
+#include "queue_upsize.h"
 #include "smtpd_data.h"
 #include "smtpd_cmd.h"
 #include "netio.h"
@@ -291,13 +294,7 @@ static void client_read (void)
 
 static void config_read (void)
 {
-  static char host[256];
-  cf.name = getenv("HELONAME");
-  if (!cf.name || !*cf.name)
-  {
-    if (gethostname(host, sizeof host - 1) < 0) strerr_diefu(111, "get the host name");
-    cf.name = host;
-  }
+  cf.name = heloname_get();
   client_read();
   cf.queue = getenv("QUEUE");
   cf.certfile = env_str("SMTPD_CERTFILE");
@@ -343,18 +340,8 @@ static uint64_t limit_get (void)
   sizelimit = cf.databytes ? cf.databytes : UINT64_MAX;
   if (cf.queue)
   {
-    stralloc path = STRALLOC_ZERO;
-    char buf[32];
-    ssize_t r = -1;
-    if (stralloc_cats(&path, cf.queue) && stralloc_cats(&path, "/upstream-size") && stralloc_0(&path))
-      r = openreadnclose(path.s, buf, sizeof buf - 1);
-    stralloc_free(&path);
-    if (r > 0)
-    {
-      uint64_t up;
-      buf[r] = 0;
-      if (uint64_scan(buf, &up) && up && up < sizelimit) sizelimit = up;
-    }
+    uint64_t up;
+    if (queue_upsize_read(cf.queue, &up) > 0 && up && up < sizelimit) sizelimit = up;
   }
   return sizelimit == UINT64_MAX ? 0 : sizelimit;
 }
@@ -566,43 +553,6 @@ static void do_rcpt (char const *arg)
   out("250 2.1.5 Ok\r\n");
 }
 
-/* "Thu, 26 Nov 2026 23:04:35 +0000" for t, in UTC. Done by hand because
-   gmtime_r() loads /etc/localtime (five syscalls and a parse) at the first
-   message of every connection, for a time zone it then does not use. The
-   civil date from the day count is Howard Hinnant's days_from_civil
-   inverse. Returns the length written to s (at least 32 octets). */
-static size_t date_fmt (char *s, time_t t)
-{
-  static char const wday[] = "ThuFriSatSunMonTueWed";
-  static char const mon[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-  int64_t days = t / 86400, secs = t % 86400, z, era, doe, yoe, doy, mp, d, m, y;
-  char *p = s;
-  if (secs < 0) { secs += 86400; days--; }
-  z = days + 719468;
-  era = (z >= 0 ? z : z - 146096) / 146097;
-  doe = z - era * 146097;
-  yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y = yoe + era * 400 + (m <= 2);
-  memcpy(p, wday + 3 * (((days % 7) + 7) % 7), 3); p += 3;
-  *p++ = ','; *p++ = ' ';
-  *p++ = '0' + d / 10; *p++ = '0' + d % 10;
-  *p++ = ' ';
-  memcpy(p, mon + 3 * (m - 1), 3); p += 3;
-  *p++ = ' ';
-  p += uint64_fmt(p, (uint64_t)y);
-  *p++ = ' ';
-  p[0] = '0' + secs / 36000; p[1] = '0' + secs / 3600 % 10; p[2] = ':';
-  p[3] = '0' + secs % 3600 / 600; p[4] = '0' + secs % 600 / 60; p[5] = ':';
-  p[6] = '0' + secs % 60 / 10; p[7] = '0' + secs % 10;
-  p += 8;
-  memcpy(p, " +0000", 6); p += 6;
-  return p - s;
-}
-
 /* The Received header (RFC 5321 4.4, RFC 3848 protocol names). */
 static int received_make (stralloc *sa, char const *id)
 {
@@ -610,7 +560,7 @@ static int received_make (stralloc *sa, char const *id)
   int v6 = cf.ip && strchr(cf.ip, ':');
   char const *proto = tlsinfo[0] ? (authuser.len ? "ESMTPSA" : "ESMTPS") : (authuser.len ? "ESMTPA" : "ESMTP");
   if (greeted == 1) proto = tlsinfo[0] ? "SMTPS" : "SMTP";
-  date[date_fmt(date, time(0))] = 0;
+  date822_fmt(date, time(0), 0);
   if (!stralloc_cats(sa, "Received: from ") || !stralloc_cats(sa, helo)
    || !stralloc_cats(sa, v6 ? " ([IPv6:" : " ([")
    || !printable_cat(sa, ipstr(), strlen(ipstr()))
@@ -801,7 +751,7 @@ static int head_missing (stralloc *sa, head const *h, unsigned int has, int body
   char date[64];
   if (!(has & MSGHEAD_DATE))
   {
-    date[date_fmt(date, time(0))] = 0;
+    date822_fmt(date, time(0), 0);
     if (!stralloc_cats(sa, "Date: ") || !stralloc_cats(sa, date) || !stralloc_cats(sa, "\n")) return 0;
   }
   if (!(has & MSGHEAD_MSGID)
@@ -1059,7 +1009,7 @@ static void auth_check (char const *user, char const *pass, char const *mech)
   auth_result(r, user, known, mech);
 }
 
-static void auth_plain (char const *ir, size_t irlen)
+static void do_auth_plain (char const *ir, size_t irlen)
 {
   char line[AUTH_LINE_MAX];
   stralloc sa = STRALLOC_ZERO;
@@ -1078,10 +1028,10 @@ static void auth_plain (char const *ir, size_t irlen)
   if (r < 0) strerr_diefu(111, "allocate");
   if (!r) err("501 5.5.2 malformed AUTH PLAIN response\r\n");
   else auth_check(user, pass, "PLAIN");
-  auth_server_wipe(&sa);
+  secret_wipe(&sa);
 }
 
-static void auth_login (char const *ir, size_t irlen)
+static void do_auth_login (char const *ir, size_t irlen)
 {
   char line[AUTH_LINE_MAX];
   stralloc us = STRALLOC_ZERO, pw = STRALLOC_ZERO;
@@ -1105,8 +1055,8 @@ static void auth_login (char const *ir, size_t irlen)
   auth_check(us.s, pw.s, "LOGIN");
  end:
   explicit_bzero(line, sizeof line);
-  auth_server_wipe(&us);
-  auth_server_wipe(&pw);
+  secret_wipe(&us);
+  secret_wipe(&pw);
 }
 
 static void do_auth (char *arg)
@@ -1121,8 +1071,8 @@ static void do_auth (char *arg)
   while (arg[n] && arg[n] != ' ') n++;
   ir = arg + n;
   while (*ir == ' ') ir++;
-  if (n == 5 && !strncasecmp(arg, "PLAIN", 5)) auth_plain(ir, strlen(ir));
-  else if (n == 5 && !strncasecmp(arg, "LOGIN", 5)) auth_login(ir, strlen(ir));
+  if (n == 5 && !strncasecmp(arg, "PLAIN", 5)) do_auth_plain(ir, strlen(ir));
+  else if (n == 5 && !strncasecmp(arg, "LOGIN", 5)) do_auth_login(ir, strlen(ir));
   else err("504 5.5.4 unrecognized authentication mechanism\r\n");
 }
 

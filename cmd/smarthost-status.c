@@ -16,6 +16,7 @@
 #include <skalibs/types.h>
 
 #include "queue_status.h"
+#include "queue_upsize.h"
 
 #define USAGE "smarthost-status DIR"
 #define dieusage() strerr_dieusage(100, USAGE)
@@ -26,22 +27,9 @@ static stralloc file = STRALLOC_ZERO;
 static char const *get (char const *key)
 {
   static stralloc v = STRALLOC_ZERO;
-  size_t k = strlen(key), i = 0;
-  v.len = 0;
-  while (i < file.len)
-  {
-    char const *line = file.s + i;
-    char const *nl = memchr(line, '\n', file.len - i);
-    size_t len = nl ? (size_t)(nl - line) : file.len - i;
-    if (len > k && !memcmp(line, key, k) && line[k] == '\t')
-    {
-      if (!stralloc_catb(&v, line + k + 1, len - k - 1)) break;
-      break;
-    }
-    i += len + 1;
-  }
-  if (!stralloc_0(&v)) return "";
-  return v.s;
+  char const *s = queue_status_value(&file, key, &v);
+  if (!s) strerr_diefu(111, "allocate");
+  return s;
 }
 
 static uint64_t num (char const *key)
@@ -73,14 +61,6 @@ static void out_time (time_t t, time_t now)
   else { out(" (in "); out_num((uint64_t)(t - now)); out(" s)"); }
 }
 
-static void spool_of (char const *dir, stralloc *q)
-{
-  stralloc t = STRALLOC_ZERO;
-  if (!stralloc_cats(&t, dir) || !stralloc_cats(&t, "/queue/cur") || !stralloc_0(&t)) strerr_diefu(111, "allocate");
-  if (!stralloc_cats(q, dir) || (access(t.s, F_OK) == 0 && !stralloc_cats(q, "/queue"))) strerr_diefu(111, "allocate");
-  stralloc_free(&t);
-}
-
 static void print_pause (time_t t)
 {
   if (!num("paused")) { out("queue:        running\n"); return; }
@@ -93,9 +73,7 @@ static void print_pause (time_t t)
 static void print_queue (char const *q, time_t t)
 {
   char oldest[QUEUE_ID_SIZE];
-  char size[32];
-  ssize_t r;
-  stralloc p = STRALLOC_ZERO;
+  uint64_t size;
   strncpy(oldest, get("oldest"), sizeof oldest - 1);
   oldest[sizeof oldest - 1] = 0;
   if (num("throttled_until") > (uint64_t)t) { out("throttled:    the upstream asked us to wait until "); out_time((time_t)num("throttled_until"), t); out("\n"); }
@@ -109,27 +87,22 @@ static void print_queue (char const *q, time_t t)
   if (*oldest) { out(oldest); out(", arrived "); out_time(queue_status_id_time(oldest), t); } else out("none");
   out("\n");
   out("upstream SIZE: ");
-  if (!stralloc_cats(&p, q) || !stralloc_cats(&p, "/upstream-size") || !stralloc_0(&p)) strerr_diefu(111, "allocate");
-  r = openreadnclose(p.s, size, sizeof size - 1);
-  if (r > 0) { while (r && (size[r-1] == '\n')) r--; size[r] = 0; out(size); out(" octets"); }
+  if (queue_upsize_read(q, &size) > 0) { out_num(size); out(" octets"); }
   else out("not known yet");
   out("\n");
-  stralloc_free(&p);
 }
 
 int main (int argc, char const *const *argv)
 {
-  stralloc q = STRALLOC_ZERO, path = STRALLOC_ZERO;
+  stralloc q = STRALLOC_ZERO;
   time_t t = time(0);
+  int r;
   PROG = "smarthost-status";
   if (argc != 2) dieusage();
-  spool_of(argv[1], &q);
-  if (!stralloc_copy(&path, &q) || !stralloc_cats(&path, "/status") || !stralloc_0(&path) || !stralloc_0(&q)) strerr_diefu(111, "allocate");
-  if (!openslurpclose(&file, path.s))
-  {
-    if (errno == ENOENT) strerr_dief(111, "no ", path.s, ": smarthost-send has not run on this spool yet");
-    strerr_diefusys(111, "read ", path.s);
-  }
+  if (!queue_spool_of(&q, argv[1])) strerr_diefu(111, "allocate");
+  r = queue_status_load(q.s, &file);
+  if (!r) strerr_dief(111, "no ", q.s, "/status: smarthost-send has not run on this spool yet");
+  if (r < 0) strerr_diefusys(111, "read ", q.s, "/status");
   out("scheduler:    started "); out_time((time_t)num("started"), t); out(", status written ");
   out_time((time_t)num("updated"), t); out("\n");
   print_pause(t);

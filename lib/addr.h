@@ -3,6 +3,7 @@
 #define SMARTHOST_ADDR_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define ADDR_LOCAL_MAX 64
 #define ADDR_DOMAIN_MAX 255
@@ -22,5 +23,10 @@ int addr_check (char const *s, size_t len);
    2.4: it may be case-sensitive), the domain after the last '@' without
    regard to ASCII case. smtpd, injector and scheduler all use this one rule. */
 int addr_same (char const *a, size_t alen, char const *b, size_t blen);
+
+/* A hash of the address addr_same() sees (FNV-1a of the local part as it
+   is and the domain in lower case): two addresses addr_same() calls equal
+   hash alike, so a table of recipients finds duplicates by it. */
+uint32_t addr_hash (char const *s, size_t len);
 
 #endif

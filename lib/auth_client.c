@@ -56,17 +56,11 @@ enum auth_mech auth_choose (char const *offered, int have_password, int have_tok
   return AUTH_NONE;
 }
 
-void auth_wipe (stralloc *sa)
-{
-  if (sa->s) explicit_bzero(sa->s, sa->a);
-  stralloc_free(sa);
-}
-
 /* Encodes the clear form in tmp into out, then wipes tmp. */
 static int auth_encode (stralloc *out, stralloc *tmp)
 {
   int r = b64_encode_sa(out, tmp->s, tmp->len);
-  auth_wipe(tmp);
+  secret_wipe(tmp);
   return r;
 }
 
@@ -74,7 +68,7 @@ int auth_plain (stralloc *out, char const *user, char const *pass, size_t passle
 {
   stralloc t = STRALLOC_ZERO;
   if (!stralloc_catb(&t, "", 1) || !stralloc_cats(&t, user) || !stralloc_catb(&t, "", 1)
-   || !stralloc_catb(&t, pass, passlen)) { auth_wipe(&t); return 0; }
+   || !stralloc_catb(&t, pass, passlen)) { secret_wipe(&t); return 0; }
   return auth_encode(out, &t);
 }
 
@@ -104,7 +98,7 @@ int auth_cram_md5 (stralloc *out, char const *user, char const *pass, size_t pas
   return auth_encode(out, &t);
  fail:
   explicit_bzero(mac, sizeof mac);
-  auth_wipe(&t);
+  secret_wipe(&t);
   return 0;
 }
 
@@ -112,7 +106,7 @@ int auth_xoauth2 (stralloc *out, char const *user, char const *token, size_t tok
 {
   stralloc t = STRALLOC_ZERO;
   if (!stralloc_cats(&t, "user=") || !stralloc_cats(&t, user) || !stralloc_cats(&t, "\001auth=Bearer ")
-   || !stralloc_catb(&t, token, toklen) || !stralloc_cats(&t, "\001\001")) { auth_wipe(&t); return 0; }
+   || !stralloc_catb(&t, token, toklen) || !stralloc_cats(&t, "\001\001")) { secret_wipe(&t); return 0; }
   return auth_encode(out, &t);
 }
 
@@ -140,6 +134,6 @@ int auth_oauthbearer (stralloc *out, char const *user, char const *host, unsigne
   if (!stralloc_cats(&t, "n,a=") || !auth_cat_saslname(&t, user) || !stralloc_cats(&t, ",\001host=")
    || !stralloc_cats(&t, host) || !stralloc_cats(&t, "\001port=") || !stralloc_cats(&t, fmt)
    || !stralloc_cats(&t, "\001auth=Bearer ") || !stralloc_catb(&t, token, toklen)
-   || !stralloc_cats(&t, "\001\001")) { auth_wipe(&t); return 0; }
+   || !stralloc_cats(&t, "\001\001")) { secret_wipe(&t); return 0; }
   return auth_encode(out, &t);
 }

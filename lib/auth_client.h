@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <skalibs/stralloc.h>
+#include "secret.h"
 
 enum auth_mech
 {
@@ -29,7 +30,7 @@ enum auth_mech auth_mech_parse (char const *s);
 enum auth_mech auth_choose (char const *offered, int have_password, int have_token, char const *force);
 
 /* Each appends a base64 response to out; 1, or 0 on allocation failure.
-   The caller wipes out after use (it holds the secret). */
+   The caller wipes out after use (secret_wipe: it holds the secret). */
 
 /* PLAIN (RFC 4616): "\0user\0password". */
 int auth_plain (stralloc *out, char const *user, char const *pass, size_t passlen);
@@ -42,8 +43,5 @@ int auth_xoauth2 (stralloc *out, char const *user, char const *token, size_t tok
 /* OAUTHBEARER (RFC 7628): "n,a=U,^Ahost=H^Aport=P^Aauth=Bearer T^A^A",
    with ',' and '=' in U written "=2C" and "=3D" (RFC 7628 section 3.1). */
 int auth_oauthbearer (stralloc *out, char const *user, char const *host, unsigned int port, char const *token, size_t toklen);
-
-/* Wipes and empties sa (explicit_bzero over all it allocated). */
-void auth_wipe (stralloc *sa);
 
 #endif

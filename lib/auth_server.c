@@ -10,12 +10,6 @@
    every attempt costs a crypt() call. */
 #define AUTH_DUMMY_SETTING "$6$rounds=5000$smarthostsalt$"
 
-void auth_server_wipe (stralloc *sa)
-{
-  if (sa->s) explicit_bzero(sa->s, sa->a);
-  stralloc_free(sa);
-}
-
 /* 1 if a and b (NUL-terminated) are equal; time depends only on the length
    of b, the hash computed from the password. */
 static int equal_ct (char const *a, char const *b)
@@ -83,7 +77,7 @@ int auth_server_check (char const *file, char const *user, char const *pass, int
   if (usable && out && out[0] != '*') r = equal_ct(setting, out);
   explicit_bzero(&cd, sizeof cd);
   explicit_bzero(setting, sizeof setting);
-  auth_server_wipe(&sa);
+  secret_wipe(&sa);
   return r;
 }
 

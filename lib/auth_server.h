@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <skalibs/stralloc.h>
+#include "secret.h"
 
 /* Checks a user and a password against file. The password is hashed with
    crypt(3) even when the user is unknown (with the setting of the file's
@@ -19,14 +20,11 @@ int auth_server_check (char const *file, char const *user, char const *pass, int
 /* Decodes an AUTH PLAIN response (base64 of authzid NUL authcid NUL passwd)
    into sa, NUL-terminated fields; *user and *pass point into sa. An authzid
    other than empty or the authcid is refused. Returns 1, 0 if malformed,
-   -1 on allocation failure. The caller wipes sa (auth_server_wipe). */
+   -1 on allocation failure. The caller wipes sa (secret_wipe). */
 int auth_server_plain (stralloc *sa, char const *s, size_t len, char const **user, char const **pass);
 
 /* Decodes one base64 response (AUTH LOGIN) into sa, NUL-terminated; refuses
    a NUL inside. Returns 1, 0 if malformed, -1 on allocation failure. */
 int auth_server_login (stralloc *sa, char const *s, size_t len);
-
-/* Wipes and frees sa. */
-void auth_server_wipe (stralloc *sa);
 
 #endif

@@ -19,6 +19,7 @@
 #include <skalibs/buffer.h>
 #include <skalibs/types.h>
 
+#include "date822.h"
 #include "dsn.h"
 #include "dsnparam.h"
 
@@ -73,10 +74,8 @@ static int putn (buffer *b, uint64_t u)
 
 static int put_date (buffer *b, time_t t)
 {
-  char s[64];
-  struct tm tm;
-  if (!gmtime_r(&t, &tm)) return -1;
-  if (!strftime(s, sizeof s, "%a, %d %b %Y %H:%M:%S +0000", &tm)) return -1;
+  char s[DATE822_MAX];
+  date822_fmt(s, t, 0);
   return put(b, s);
 }
 

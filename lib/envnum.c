@@ -21,6 +21,14 @@ int envnum_u64 (char const *name, uint64_t dflt, uint64_t max, uint64_t *v)
   return 1;
 }
 
+unsigned int envnum_get (char const *name, unsigned int dflt, unsigned int max, char const **bad)
+{
+  unsigned int v;
+  if (envnum_uint(name, dflt, max, &v)) return v;
+  if (!*bad) *bad = name;
+  return dflt;
+}
+
 int envnum_uint (char const *name, unsigned int dflt, unsigned int max, unsigned int *v)
 {
   uint64_t n;

@@ -16,4 +16,10 @@
 int envnum_u64 (char const *name, uint64_t dflt, uint64_t max, uint64_t *v);
 int envnum_uint (char const *name, unsigned int dflt, unsigned int max, unsigned int *v);
 
+/* A program's settings, read one after another: the value envnum_uint
+   reads, or dflt when it is bad, the first bad name kept in *bad (which
+   the caller sets to 0 first). The caller reads them all, then dies once
+   if *bad names one: lib/ never exits. */
+unsigned int envnum_get (char const *name, unsigned int dflt, unsigned int max, char const **bad);
+
 #endif

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <time.h>
 #include <skalibs/stralloc.h>
+#include "secret.h"
 
 /* --- oauth2_http.c --- */
 
@@ -37,9 +38,6 @@ struct oauth2_http_s
    content is wiped first). 1 when the server answered (any status), 0
    when it did not (err says why). */
 int oauth2_post (oauth2_http *h, char const *url, stralloc const *form, stralloc *body);
-
-/* Wipes and frees a stralloc that held a secret. */
-void oauth2_wipe (stralloc *sa);
 
 /* --- oauth2_crypto.c --- */
 

@@ -60,12 +60,6 @@ int oauth2_urldecode (stralloc *sa, char const *s, size_t len)
   return stralloc_0(sa);
 }
 
-void oauth2_wipe (stralloc *sa)
-{
-  if (sa->s) explicit_bzero(sa->s, sa->a);
-  stralloc_free(sa);
-}
-
 static size_t body_write (char *p, size_t size, size_t n, void *aux)
 {
   stralloc *body = aux;

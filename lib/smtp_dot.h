@@ -1,7 +1,7 @@
 /* smtp_dot.h: the DATA body writer: LF to CRLF and dot-stuffing
    (RFC 5321 4.5.2), chunk by chunk */
-#ifndef SMTP_DOT_H
-#define SMTP_DOT_H
+#ifndef SMARTHOST_SMTP_DOT_H
+#define SMARTHOST_SMTP_DOT_H
 
 #include <stddef.h>
 #include <skalibs/stralloc.h>

@@ -1,7 +1,7 @@
 /* smtp_reply.h: strict reading of SMTP replies (RFC 5321 4.2), one or
    several lines, with limits on line length and line count */
-#ifndef SMTP_REPLY_H
-#define SMTP_REPLY_H
+#ifndef SMARTHOST_SMTP_REPLY_H
+#define SMARTHOST_SMTP_REPLY_H
 
 #include <stddef.h>
 #include <skalibs/stralloc.h>

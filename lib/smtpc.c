@@ -19,16 +19,12 @@
 #include <skalibs/stralloc.h>
 #include <skalibs/tai.h>
 #include <skalibs/types.h>
-#include "auth_client.h"
 #include "netio.h"
 #include "printable.h"
-#include "smtp_dot.h"
 #include "smtp_reply.h"
 #include "tlsio_client.h"
 #include "smtpc.h"
 #include "smtpc_internal.h"
-
-#define SMTPC_CHUNK 65536
 
 void smtpc_fail (smtpc *s, char const *fclass, unsigned int code, char const *text, size_t len)
 {

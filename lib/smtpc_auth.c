@@ -18,8 +18,8 @@ static int smtpc_auth_send (smtpc *s, char const *prefix, stralloc *payload, cha
   int r = stralloc_cats(&line, prefix) && stralloc_catb(&line, payload->s, payload->len) && stralloc_0(&line);
   if (r) r = smtpc_cmd(s, line.s, shown);
   else smtpc_fails(s, "local", "out of memory", 0);
-  auth_wipe(&line);
-  auth_wipe(payload);
+  secret_wipe(&line);
+  secret_wipe(payload);
   return r;
 }
 
@@ -37,7 +37,7 @@ static int smtpc_auth_login (smtpc *s, stralloc *secret)
   if (!b64_encode_sa(&r, s->user, strlen(s->user))) return 0;
   if (!smtpc_auth_send(s, "", &r, "<redacted>")) return 0;
   if (!smtpc_auth_334(s)) return 1;
-  if (!b64_encode_sa(&r, secret->s, secret->len)) { auth_wipe(&r); return 0; }
+  if (!b64_encode_sa(&r, secret->s, secret->len)) { secret_wipe(&r); return 0; }
   return smtpc_auth_send(s, "", &r, "<redacted>");
 }
 
@@ -68,7 +68,7 @@ static int smtpc_auth_bearer (smtpc *s, enum auth_mech m, stralloc *secret)
   int ok = m == AUTH_XOAUTH2
     ? auth_xoauth2(&r, s->user, secret->s, secret->len)
     : auth_oauthbearer(&r, s->user, s->host, s->port, secret->s, secret->len);
-  if (!ok) { auth_wipe(&r); return 0; }
+  if (!ok) { secret_wipe(&r); return 0; }
   if (!smtpc_auth_send(s, m == AUTH_XOAUTH2 ? "AUTH XOAUTH2 " : "AUTH OAUTHBEARER ", &r,
     m == AUTH_XOAUTH2 ? "AUTH XOAUTH2 <redacted>" : "AUTH OAUTHBEARER <redacted>")) return 0;
   if (smtpc_auth_334(s)) return smtpc_cmd(s, m == AUTH_XOAUTH2 ? "" : "AQ==", 0);
@@ -81,7 +81,7 @@ static int smtpc_auth_run (smtpc *s, enum auth_mech m, stralloc *secret)
   switch (m)
   {
     case AUTH_PLAIN:
-      if (!auth_plain(&r, s->user, secret->s, secret->len)) { auth_wipe(&r); return 0; }
+      if (!auth_plain(&r, s->user, secret->s, secret->len)) { secret_wipe(&r); return 0; }
       return smtpc_auth_send(s, "AUTH PLAIN ", &r, "AUTH PLAIN <redacted>");
     case AUTH_LOGIN: return smtpc_auth_login(s, secret);
     case AUTH_CRAM_MD5: return smtpc_auth_cram(s, secret);
@@ -115,11 +115,11 @@ int smtpc_auth (smtpc *s)
   }
   if (!(*s->secret)(s->aux, m == AUTH_XOAUTH2 || m == AUTH_OAUTHBEARER, &secret))
   {
-    auth_wipe(&secret);
+    secret_wipe(&secret);
     return 0;
   }
   r = smtpc_auth_run(s, m, &secret);
-  auth_wipe(&secret);
+  secret_wipe(&secret);
   /* the last payload is still in the output buffer */
   netio_wipe_output(&s->io);
   if (!r)

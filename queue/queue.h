@@ -43,6 +43,12 @@ int queue_tmp_openat (queue_tmp *t, int dirfd, char const *id);
 int queue_tmp_commit (queue_tmp *t);
 /* Removes tmp/ID and closes everything. Keeps errno. */
 void queue_tmp_abort (queue_tmp *t);
+/* An unnamed scratch file in the spool's tmp/ (dirfd), for a message
+   too large to hold in memory until its envelope is known: O_TMPFILE,
+   or on a file system without it (NFS, an older overlayfs) a fresh
+   tmp/ID unlinked at once, which a kill in between leaves to the tmp/
+   sweep. Mode 0600. Returns a descriptor, or -1 with errno. */
+int queue_tmp_scratch (int dirfd);
 
 /* Writes one byte to dir/trigger without blocking. No reader, or a full FIFO,
    is not an error. The trigger is reached without following a symbolic
@@ -51,6 +57,11 @@ void queue_tmp_abort (queue_tmp *t);
 int queue_trigger (char const *dir);
 /* The same in the spool open as dirfd (which stays open). */
 int queue_trigger_at (int dirfd);
+/* sendmail -q: the same checks, but the byte is LF, which asks
+   smarthost-send to try every message now (doc/interfaces.md, "The
+   trigger FIFO"). Returns 1 when written, 0 when nobody reads the FIFO
+   (smarthost-send is not running), or -1 with errno. */
+int queue_trigger_kick (char const *dir);
 
 /* Opens the message file dir/id for reading, as the scheduler must: not
    through a link (ELOOP), not blocking on a FIFO, and only a regular file
@@ -64,6 +75,10 @@ int queue_msg_open (char const *path);
 /* 1 if the process runs with privileges its caller did not have (setuid,
    setgid, file capabilities: the kernel's AT_SECURE), else 0. */
 int queue_privileged (void);
+/* Writes into sa (NUL-terminated) the spool named by an administrator's
+   DIR: DIR/queue when DIR is an instance (DIR/queue/cur exists), else
+   DIR itself. Returns 1, or 0 on allocation failure. */
+int queue_spool_of (stralloc *sa, char const *dir);
 /* Opens the spool of the installation the running program comes from:
    DIR/queue for DIR/bin/PROG. It must be a directory (not a link) owned by
    the effective user. Writes its path into path (size bytes). Returns a

@@ -45,23 +45,6 @@ int queue_head_sender (queue_head *h, char const *s, size_t len)
   return queue_head_line(h, 'F', s, len);
 }
 
-/* FNV-1a of the local part, then of the domain after the last '@' in
-   lower case: equal for any two addresses addr_same() calls equal. */
-static uint32_t queue_head_hash (char const *s, size_t len)
-{
-  char const *at = memrchr(s, '@', len);
-  size_t local = at ? (size_t)(at - s) : len;
-  uint32_t x = 2166136261u;
-  size_t i;
-  for (i = 0; i < len; i++)
-  {
-    unsigned char c = s[i];
-    if (i >= local && c >= 'A' && c <= 'Z') c += 'a' - 'A';
-    x = (x ^ c) * 16777619u;
-  }
-  return x;
-}
-
 /* The address of the recipient line at offset o of h->s. */
 static char const *queue_head_at (queue_head const *h, size_t o, size_t *len)
 {
@@ -73,7 +56,7 @@ static char const *queue_head_at (queue_head const *h, size_t o, size_t *len)
 /* The slot for s: one that holds it, or the empty one where it goes. */
 static size_t *queue_head_slot (queue_head const *h, char const *s, size_t len)
 {
-  size_t i = queue_head_hash(s, len) & (h->cap - 1);
+  size_t i = addr_hash(s, len) & (h->cap - 1);
   for (;; i = (i + 1) & (h->cap - 1))
   {
     size_t olen;

@@ -45,6 +45,16 @@ static int queue_spool_path (char *path, size_t size)
   return 0;
 }
 
+int queue_spool_of (stralloc *sa, char const *dir)
+{
+  size_t start = sa->len;
+  int instance;
+  if (!stralloc_cats(sa, dir) || !stralloc_cats(sa, "/queue/cur") || !stralloc_0(sa)) return 0;
+  instance = access(sa->s + start, F_OK) == 0;
+  sa->len -= instance ? 5 : 11;   /* "/cur" and the NUL, or "/queue/cur" too */
+  return stralloc_0(sa);
+}
+
 int queue_spool_installed (char *path, size_t size)
 {
   struct stat st;

@@ -52,7 +52,10 @@ void queue_state_clear (queue_state *st)
   st->warned = 0;
   genalloc_setlen(queue_rcpt, &st->rcpts, 0);
   st->sa.len = 0;
-  if (st->hashcap) memset(st->hash, 0, st->hashcap * sizeof *st->hash);
+  /* a table grown for one huge message is given back, so that the
+     thousands of small ones read after it (mailq) do not each clear it */
+  if (st->hashcap > 4096) { free(st->hash); st->hash = 0; st->hashcap = 0; }
+  else if (st->hashcap) memset(st->hash, 0, st->hashcap * sizeof *st->hash);
 }
 
 void queue_state_free (queue_state *st)
@@ -63,23 +66,6 @@ void queue_state_free (queue_state *st)
   st->hash = 0;
   st->hashcap = 0;
   st->attempts = 0; st->next = 0; st->warned = 0;
-}
-
-/* FNV-1a over the address as addr_same() sees it: the local part byte for
-   byte, the domain (after the last '@') in lower case. */
-static uint32_t addr_hash (char const *a, size_t len)
-{
-  char const *at = memrchr(a, '@', len);
-  size_t local = at ? (size_t)(at - a) : len;
-  uint32_t h = 2166136261u;
-  size_t i = 0;
-  for (; i < len; i++)
-  {
-    unsigned char c = a[i];
-    if (i > local && c >= 'A' && c <= 'Z') c += 'a' - 'A';
-    h = (h ^ c) * 16777619u;
-  }
-  return h;
 }
 
 static void hash_insert (queue_state *st, size_t i)
@@ -207,6 +193,18 @@ static int state_parse (queue_state *st, stralloc *file)
     pos = nl - file->s + 1;
   }
   return 1;
+}
+
+int queue_state_open (char const *spool)
+{
+  stralloc path = STRALLOC_ZERO;
+  int fd = -1, e;
+  if (stralloc_cats(&path, spool) && stralloc_cats(&path, "/state") && stralloc_0(&path))
+    fd = open(path.s, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  e = errno;
+  stralloc_free(&path);
+  errno = e;
+  return fd;
 }
 
 int queue_state_read (int statefd, char const *id, queue_state *st)

@@ -39,6 +39,10 @@ struct queue_state_s
 #define queue_state_addr(st, i) ((st)->sa.s + queue_state_rcpt(st, i)->addr)
 #define queue_state_text(st, i) ((st)->sa.s + queue_state_rcpt(st, i)->text)
 
+/* Opens spool/state for queue_state_read. Returns a descriptor, or -1
+   with errno (EACCES: a member of the spool's group, who may not). */
+int queue_state_open (char const *spool);
+
 /* Reads statefd/ID (statefd: the open state/ directory). Returns 1 when read,
    0 when there is no state file (st is then empty), -1 with errno on error
    (EPROTO: malformed). */

@@ -56,4 +56,14 @@ int queue_status_metrics (stralloc *sa, queue_status const *s, time_t now);
    rename over path. Returns 0, or -1 with errno (the .tmp removed). */
 int queue_status_replace (char const *path, char const *data, size_t len, unsigned int mode);
 
+/* The reading end (queue_status_read.c), for smarthost-status and mailq. */
+/* Reads spool/status into file. Returns 1, 0 when there is none yet
+   (smarthost-send has not run), -1 with errno. */
+int queue_status_load (char const *spool, stralloc *file);
+/* Writes into v the value of key in a status file's text, made printable
+   (the file is the send user's: root reading it trusts it no further),
+   NUL-terminated; "" when the key is absent. Returns v->s, or 0 on
+   allocation failure. */
+char const *queue_status_value (stralloc const *file, char const *key, stralloc *v);
+
 #endif

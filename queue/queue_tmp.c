@@ -126,12 +126,32 @@ int queue_tmp_commit (queue_tmp *t)
   return -1;
 }
 
+/* A file system without O_TMPFILE (NFS; overlayfs before Linux 6.6, as in
+   containers): a scratch file named by a fresh id, unlinked at once. If we
+   are killed in between, it is garbage in tmp/ like any other. */
+static int scratch_named (int dirfd)
+{
+  char path[4 + QUEUE_ID_SIZE] = "tmp/";
+  int fd;
+  queue_id_make(path + 4);
+  fd = openat(dirfd, path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0 && unlinkat(dirfd, path, 0) < 0) { int e = errno; fd_close(fd); return (errno = e, -1); }
+  return fd;
+}
+
+int queue_tmp_scratch (int dirfd)
+{
+  int fd = openat(dirfd, "tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  return fd >= 0 ? fd : scratch_named(dirfd);
+}
+
 /* The trigger is a FIFO that the scheduler made. A caller could make it a
    link, or a file, to have a privileged injector write into something the
    caller cannot: it is reached without following links, and checked to
    be a FIFO before the open (opening a device may do something by itself)
-   and after it (what was opened), and only then gets its byte. */
-int queue_trigger_at (int dirfd)
+   and after it (what was opened), and only then gets its byte. Returns 1
+   written (or the FIFO full: a wake-up is pending anyway), 0 no reader. */
+static int trigger_put (int dirfd, char c)
 {
   struct stat before, st;
   int fd;
@@ -146,9 +166,9 @@ int queue_trigger_at (int dirfd)
     errno = EINVAL;
     goto err;
   }
-  if (write(fd, "", 1) < 0 && errno != EAGAIN) goto err;
+  if (write(fd, &c, 1) < 0 && errno != EAGAIN) goto err;
   fd_close(fd);
-  return 0;
+  return 1;
  err:
   {
     int e = errno;
@@ -157,16 +177,32 @@ int queue_trigger_at (int dirfd)
   }
 }
 
-int queue_trigger (char const *dir)
+int queue_trigger_at (int dirfd)
+{
+  return trigger_put(dirfd, 0) < 0 ? -1 : 0;
+}
+
+/* The spool dir opened for one call; errno kept across the close. */
+static int trigger_in (char const *dir, char c)
 {
   int r;
   int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dirfd < 0) return -1;
-  r = queue_trigger_at(dirfd);
+  r = trigger_put(dirfd, c);
   {
     int e = errno;
     fd_close(dirfd);
     errno = e;
   }
   return r;
+}
+
+int queue_trigger_kick (char const *dir)
+{
+  return trigger_in(dir, '\n');
+}
+
+int queue_trigger (char const *dir)
+{
+  return trigger_in(dir, 0) < 0 ? -1 : 0;
 }

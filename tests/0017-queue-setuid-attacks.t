@@ -9,26 +9,12 @@
 # and the scheduler's move from new/ to cur/, which must never replace.
 . "$(dirname "$0")/lib.sh"
 
-# A sanitized build cannot run setuid (the sanitizers refuse it): this
-# test is for the plain build.
-if grep -q __asan_init "$BUILD/smarthost-queue" 2>/dev/null; then
-  plan 1; skip "setuid attacks" "a sanitized injector cannot run setuid"; exit 0
-fi
-
-if [ "$(id -u)" != 0 ] || ! getent group smarthost >/dev/null; then
-  plan 1; skip "setuid attacks" "needs root and group smarthost"; exit 0
-fi
+reason=$(setuid_skip_reason)
+if [ -n "$reason" ]; then plan 1; skip "setuid attacks" "$reason"; exit 0; fi
 plan 19
 
-A=smarthost-t17-$$
-cleanup_user() { userdel "$A" 2>/dev/null; }
-trap 'cleanup_user; _tap_cleanup' EXIT
-useradd --system -M -d /nonexistent -s /bin/sh -G smarthost "$A" || exit 1
-as_a() { setpriv --reuid="$A" --regid="$A" --init-groups "$@"; }
-
-chmod 755 "$T"
-D=$T/inst
-smarthost-setup "$D" >/dev/null 2>&1 || exit 1
+test_user smarthost-t17 || exit 1
+root_instance || { echo "Bail out! setup failed"; exit 1; }
 su=$(cat "$D/conf/SEND_USER")
 Q=$D/queue
 
@@ -110,5 +96,5 @@ like "... and is named in a warning" "$(cat "$T/send.log")" "move new/$V to cur/
 
 # The user is gone at exit whatever happens; check here that it exists.
 ok "the attacker user exists during the test" sh -c "getent passwd $A > /dev/null"
-cleanup_user
+userdel "$A"
 fails "... and is removed" sh -c "getent passwd $A > /dev/null"

@@ -11,9 +11,7 @@
 if [ "$(id -u)" != 0 ]; then plan 1; skip "links in secret/" "needs root (service users)"; exit 0; fi
 plan 13
 
-chmod 755 "$T"
-D=$T/inst
-smarthost-setup "$D" > /dev/null 2>&1 || { echo "Bail out! setup failed"; exit 1; }
+root_instance || { echo "Bail out! setup failed"; exit 1; }
 su=$(cat "$D/conf/SEND_USER")
 printf 'precious\n' > "$T/victim"; chmod 600 "$T/victim"
 printf 'new pass\n' > "$T/pw"

@@ -10,9 +10,7 @@
 if [ "$(id -u)" != 0 ]; then plan 1; skip "hard links" "needs root (service users)"; exit 0; fi
 plan 7
 
-chmod 755 "$T"
-D=$T/inst
-smarthost-setup "$D" > /dev/null 2>&1 || { echo "Bail out! setup failed"; exit 1; }
+root_instance || { echo "Bail out! setup failed"; exit 1; }
 su=$(cat "$D/conf/SEND_USER")
 
 # A file of another user's that the send user may write (mode 0666), in

@@ -9,24 +9,13 @@
 # huge file limit with a message past it: nothing is left in tmp/ or new/.
 . "$(dirname "$0")/lib.sh"
 
-if grep -q __asan_init "$BUILD/smarthost-queue" 2>/dev/null; then
-  plan 1; skip "caller limits" "a sanitized injector cannot run setuid"; exit 0
-fi
-if [ "$(id -u)" != 0 ] || ! getent group smarthost >/dev/null; then
-  plan 1; skip "caller limits" "needs root and group smarthost"; exit 0
-fi
+reason=$(setuid_skip_reason)
+if [ -n "$reason" ]; then plan 1; skip "caller limits" "$reason"; exit 0; fi
 command -v bash > /dev/null || { plan 1; skip "caller limits" "needs bash (ulimit -f, -n)"; exit 0; }
 plan 11
 
-A=smarthost-t33-$$
-cleanup_user() { userdel "$A" 2>/dev/null; }
-trap 'cleanup_user; _tap_cleanup' EXIT
-useradd --system -M -d /nonexistent -s /bin/sh -G smarthost "$A" || exit 1
-as_a() { setpriv --reuid="$A" --regid="$A" --init-groups "$@"; }
-
-chmod 755 "$T"
-D=$T/inst
-smarthost-setup "$D" > /dev/null 2>&1 || { echo "Bail out! setup failed"; exit 1; }
+test_user smarthost-t33 || exit 1
+root_instance || { echo "Bail out! setup failed"; exit 1; }
 Q=$D/queue
 printf 'Subject: x\n\nhello\n' > "$T/msg"
 head -c 300000 /dev/zero | tr '\0' 'a' | fold -w 70 > "$T/big"

@@ -21,15 +21,10 @@ fi
 if [ "$(id -u)" != 0 ]; then plan 1; skip "privilege model" "needs root"; exit 0; fi
 plan 38
 
-L=smarthost-t517-$$
-cleanup_user() { userdel "$L" 2>/dev/null; }
-trap 'cleanup_user; _tap_cleanup' EXIT
-
-chmod 755 "$T"
-D=$T/inst
-smarthost-setup "$D" >/dev/null 2>&1 || { echo "Bail out! setup failed"; exit 1; }
+root_instance || { echo "Bail out! setup failed"; exit 1; }
 Q=$D/queue
-useradd --system -M -d /nonexistent -s /bin/sh -G smarthost "$L" || exit 1
+test_user smarthost-t517 || exit 1
+L=$A
 smtpd_u=$(cat "$D/conf/SMTPD_USER") send_u=$(cat "$D/conf/SEND_USER") spool_g=$(cat "$D/conf/SPOOL_GROUP")
 as_smtpd() { setpriv --reuid="$smtpd_u" --regid="$spool_g" --clear-groups "$@" > /dev/null 2>&1; }
 as_local() { setpriv --reuid="$L" --regid="$L" --init-groups "$@" > /dev/null 2>&1; }

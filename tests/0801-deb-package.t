@@ -60,7 +60,7 @@ for m in $(cd "$TOP" && ls man/*.[1-8]); do
 done
 is "every man page is there" "$missing" ""
 missing=
-for t in $(cd "$TOP/service" && ls */run */log/run); do
+for t in $(cd "$TOP/service" && ls */run); do
   has "usr/share/smarthost/service/$t" || missing="$missing $t"
 done
 is "every service template is in /usr/share/smarthost/service" "$missing" ""

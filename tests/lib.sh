@@ -14,6 +14,14 @@
 #   wait_for SECS CMD...        poll CMD every 0.05 s, at most SECS seconds
 #   wait_port PORT              wait (10 s at most) until 127.0.0.1:PORT accepts
 #   rounds N                    N, or N/10 in a sanitized run ($QUICK)
+#   setuid_skip_reason          why the setuid injector cannot be tried here
+#                               (nothing when it can: root, group smarthost,
+#                               a build without sanitizers)
+#   test_user PREFIX            a throwaway user PREFIX-PID in group smarthost
+#                               (root only), removed at exit; sets A
+#   as_a CMD...                 CMD run as that user
+#   root_instance               smarthost-setup of $T/inst (D) as root, $T
+#                               made searchable for the service users
 #
 # Every test runs in its own directory $T (removed at exit) and finds the
 # programs built by make through $BUILD, which comes first in PATH. Test
@@ -35,6 +43,7 @@ exec 3>&1
 _tap_n=0
 _tap_failed=0
 _tap_pids=
+_tap_users=
 
 _tap_cleanup()
 {
@@ -44,6 +53,7 @@ _tap_cleanup()
     while kill -0 "$p" 2>/dev/null && [ $i -lt 40 ]; do sleep 0.05; i=$((i+1)); done
     kill -9 "$p" 2>/dev/null
   done
+  for u in $_tap_users; do userdel "$u" 2>/dev/null; done
   cd / && rm -rf "$T"
 }
 trap '_tap_cleanup' EXIT
@@ -132,3 +142,26 @@ make_queue()
 }
 
 rounds() { if [ "$QUICK" = 1 ]; then echo $(( ($1 + 9) / 10 )); else echo "$1"; fi; }
+
+setuid_skip_reason()
+{
+  # the sanitizers refuse to run setuid
+  if grep -q __asan_init "$BUILD/smarthost-queue" 2>/dev/null; then echo "a sanitized injector cannot run setuid"; return; fi
+  if [ "$(id -u)" != 0 ] || ! getent group smarthost >/dev/null; then echo "needs root and group smarthost"; fi
+}
+
+# A user of a test's own: its name unique to the run, removed at exit.
+test_user()
+{
+  A=$1-$$
+  useradd --system -M -d /nonexistent -s /bin/sh -G smarthost "$A" || return 1
+  _tap_users="$_tap_users $A"
+}
+as_a() { setpriv --reuid="$A" --regid="$A" --init-groups "$@"; }
+
+root_instance()
+{
+  chmod 755 "$T"
+  D=$T/inst
+  smarthost-setup "$D" > /dev/null 2>&1
+}

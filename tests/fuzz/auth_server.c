@@ -24,7 +24,7 @@ int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
     FUZZ_ASSERT(user + strlen(user) < sa.s + sa.len && pass + strlen(pass) < sa.s + sa.len);
     FUZZ_ASSERT(memmem(dec.s, dec.len, pass, strlen(pass)));
   }
-  auth_server_wipe(&sa);
+  secret_wipe(&sa);
   r = auth_server_login(&sa, s, size);
   FUZZ_ASSERT(r == 0 || r == 1);
   if (r == 1)
@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
     FUZZ_ASSERT(valid == 1 && sa.len >= 1 && sa.s[sa.len - 1] == 0);
     FUZZ_ASSERT(strlen(sa.s) == sa.len - 1 && sa.len - 1 == dec.len);
   }
-  auth_server_wipe(&sa);
+  secret_wipe(&sa);
   stralloc_free(&dec);
   return 0;
 }

@@ -14,6 +14,12 @@
 #
 #   pf_skip_reason            prints why these peers cannot run here
 #                             (nothing when they can)
+#   pf_begin WHAT             the start of a 053x test (after plan $N):
+#                             every test skipped as WHAT when the peers
+#                             cannot run or nothing is built; else
+#                             upstream_start and relay_start, each a test
+#   gate                      after a failed step: the rest of the $N
+#                             tests skipped, exit 1
 #   dovecot_start NAME USER PASS
 #                             a Dovecot that only authenticates (no IMAP or
 #                             POP3): passwd-file passdb and userdb holding
@@ -73,6 +79,28 @@ pf_skip_reason()
   [ -f /etc/postfix/master.cf.proto ] || echo "no /etc/postfix/master.cf.proto"
 }
 PATH=$PATH:/usr/sbin:/sbin
+
+_pf_skip_rest() { while [ "$_tap_n" -lt "$N" ]; do skip "$PF_WHAT" "$1"; done; }
+
+gate()
+{
+  [ "$_tap_failed" = 0 ] && return 0
+  _pf_skip_rest "an earlier step failed"
+  exit 1
+}
+
+pf_begin()
+{
+  PF_WHAT=$1
+  reason=$(pf_skip_reason)
+  [ -n "$reason" ] || [ -x "$BUILD/smarthost-setup" ] || reason="not built"
+  [ -n "$reason" ] && { _pf_skip_rest "$reason"; exit 0; }
+  chmod 755 "$T"
+  ok "upstream Postfix with Dovecot SASL starts" upstream_start
+  gate
+  ok "smarthost instance starts" relay_start
+  gate
+}
 
 dovecot_start()
 {

@@ -183,7 +183,7 @@ static void test_auth (void)
   tap_ok(auth_plain(&sa, "u", "pw", 2) && sa.len == 8 && !memcmp(sa.s, "AHUAcHc=", 8), "PLAIN");
   sa.len = 0;
   tap_ok(auth_xoauth2(&sa, "u", "t", 1) && sa.len == 32 && !memcmp(sa.s, "dXNlcj11AWF1dGg9QmVhcmVyIHQBAQ==", 32), "XOAUTH2");
-  auth_wipe(&sa);
+  secret_wipe(&sa);
   tap_ok(bearer_is("u@example.org", "n,a=u@example.org,\001host=h.test\001port=587\001auth=Bearer t\001\001"), "OAUTHBEARER");
   /* RFC 7628 3.1: ',' and '=' in the authzid are escaped (saslname) */
   tap_ok(bearer_is("a,b=c@example.org", "n,a=a=2Cb=3Dc@example.org,\001host=h.test\001port=587\001auth=Bearer t\001\001"), "OAUTHBEARER escapes ',' and '=' in the user");
