@@ -13,7 +13,7 @@ M=$TOP/man/smarthost-conf.5
 cd "$TOP" || exit 1
 grep -rhoE '\b(getenv|env|env_[a-z]+|envnum_[a-z0-9]+|die_setting)\("[A-Z][A-Z0-9_]{2,}"' cmd lib queue \
   | sed 's/.*("//; s/"$//' | sort -u > "$T/c"
-sed -n 's/.*\${\{0,1\}\([A-Z][A-Z0-9_]\{2,\}\).*/\1/p' service/*/run service/*/log/run | sort -u > "$T/run"
+sed -n 's/.*\${\{0,1\}\([A-Z][A-Z0-9_]\{2,\}\).*/\1/p' service/*/run service/log/run | sort -u > "$T/run"
 # the bold names of the page: .B NAME, .BR "A ", B, .RB ( NAME ...
 sed -n 's/^\.\(B\|BR\|RB\) //p' "$M" | tr -c 'A-Z0-9_\n' ' ' | tr ' ' '\n' | grep -E '^[A-Z][A-Z0-9_]{2,}$' | sort -u > "$T/man"
 ok "the C programs read some 60 names" [ "$(wc -l < "$T/c")" -ge 60 ]
