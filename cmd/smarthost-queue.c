@@ -17,6 +17,7 @@
 #include <skalibs/strerr.h>
 #include "addr.h"
 #include "queue.h"
+#include "smtputf8.h"
 
 #define USAGE "smarthost-queue < message 1< envelope"
 
@@ -127,6 +128,7 @@ struct body_s
 {
   stralloc mem;
   int spill;
+  smtputf8_head head;   /* whether the header holds a byte outside ASCII */
 };
 
 /* A file system without O_TMPFILE (NFS; overlayfs before Linux 6.6, as in
@@ -159,6 +161,7 @@ static void body_read (body *m, int dirfd)
     ssize_t r = fd_read(0, buf, sizeof buf);
     if (r < 0) diesys(QQ_READ, "read message");
     if (!r) return;
+    smtputf8_head_feed(&m->head, buf, r);
     if (m->spill < 0 && m->mem.len + r > SPILL_AT) body_spill(m, dirfd);
     if (m->spill >= 0)
     {
@@ -201,6 +204,21 @@ static void message_write (stralloc const *head, body *m)
   if (m->spill >= 0) body_copy_spill(m->spill, tmp.fd);
 }
 
+/* Whether the message goes with SMTPUTF8 (the U line; an address outside
+   ASCII sets it anyway, queue_head_rcpt): as the smtpd says in
+   SMARTHOST_SMTPUTF8 (1 or 0: its client's MAIL); for everyone else
+   (sendmail, bounces, a filter that says nothing) when the header holds
+   a byte outside ASCII, as Postfix detects it for its sendmail
+   (smtputf8_autodetect_classes). Only ever stricter, so trusted from
+   any caller. */
+static int utf8_wanted (body const *m)
+{
+  char const *v = getenv("SMARTHOST_SMTPUTF8");
+  if (v && !strcmp(v, "1")) return 1;
+  if (v && !strcmp(v, "0")) return 0;
+  return m->head.found;
+}
+
 /* An injector that runs with more privileges than its caller chooses its
    own id: a caller's id could name a message already queued (or about to
    be), and the caller must not be able to touch another's message. An
@@ -237,7 +255,7 @@ int main (int argc, char const *const *argv)
 {
   char const *dir = getenv("QUEUE");
   queue_head head = QUEUE_HEAD_ZERO;
-  body m = { STRALLOC_ZERO, -1 };
+  body m = { STRALLOC_ZERO, -1, SMTPUTF8_HEAD_ZERO };
   char id[QUEUE_ID_SIZE];
   int privileged = queue_privileged();
   int dirfd;
@@ -256,6 +274,7 @@ int main (int argc, char const *const *argv)
   signal(SIGXFSZ, SIG_IGN);
   dirfd = spool_open(privileged, &dir);
   body_read(&m, dirfd);
+  if (utf8_wanted(&m)) queue_head_smtputf8(&head);
   envelope_read(&head);
   id_choose(id, privileged);
   if (queue_tmp_openat(&tmp, dirfd, id) < 0)

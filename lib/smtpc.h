@@ -20,6 +20,7 @@ enum smtpc_tls { SMTPC_TLS_STARTTLS, SMTPC_TLS_IMPLICIT, SMTPC_TLS_NONE };
 #define SMTPC_EXT_8BITMIME 4u
 #define SMTPC_EXT_STARTTLS 8u
 #define SMTPC_EXT_AUTH 16u
+#define SMTPC_EXT_SMTPUTF8 32u
 
 /* Fetches the password (token 0) or the OAuth2 token (1) into out.
    Returns 1, or 0 after smtpc_fail() (class config or auth). */
@@ -87,6 +88,7 @@ struct smtpc_msg_s
   unsigned int n;
   int fd;                      /* the body, LF line ends, read from its current offset to EOF */
   unsigned long size;          /* for SIZE=, 0: unknown */
+  int smtputf8;                /* 1: SMTPUTF8 on MAIL, if offered (lib/smtputf8.h decides) */
 
   /* results: per recipient 'k' ok, 'd' defer, 'f' fail, with the code and
      the text (printable, NUL-terminated, at rtext.s + rpos[i]) */

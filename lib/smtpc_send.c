@@ -112,6 +112,7 @@ static int smtpc_mailcmd (smtpc *s, smtpc_msg *m)
     r = stralloc_cats(&c, " SIZE=") && stralloc_cats(&c, fmt);
   }
   if (r && (s->ext & SMTPC_EXT_8BITMIME)) r = stralloc_cats(&c, " BODY=8BITMIME");
+  if (r && m->smtputf8 && (s->ext & SMTPC_EXT_SMTPUTF8)) r = stralloc_cats(&c, " SMTPUTF8");
   if (r) r = stralloc_0(&c);
   if (r) r = smtpc_put(s, c.s, 0);
   else smtpc_fails(s, "local", "out of memory", 0);

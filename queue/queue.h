@@ -82,8 +82,10 @@ struct queue_head_s
   size_t cap;           /* slots, a power of 2 */
   unsigned int nrcpt;   /* distinct recipients */
   unsigned int ndup;    /* duplicates folded */
+  int smtputf8;         /* 1: the U line (queue/README.md), set by an
+                           address outside ASCII or queue_head_smtputf8() */
 };
-#define QUEUE_HEAD_ZERO { STRALLOC_ZERO, 0, 0, 0, 0 }
+#define QUEUE_HEAD_ZERO { STRALLOC_ZERO, 0, 0, 0, 0, 0 }
 /* Each returns -1 with errno: ENAMETOOLONG (an address over RFC 5321's
    limits), EINVAL (a control character; or out of order: the sender
    first, once, then non-empty recipients), E2BIG (more than
@@ -91,7 +93,11 @@ struct queue_head_s
 int queue_head_sender (queue_head *h, char const *s, size_t len);
 /* 1 added, 0 a duplicate (folded), or -1. */
 int queue_head_rcpt (queue_head *h, char const *s, size_t len);
-/* The blank line; EINVAL when there is no recipient. Returns 0 or -1. */
+/* Marks the message as needing SMTPUTF8 (RFC 6531) on its way out: the
+   client asked for it, or its header holds UTF-8. */
+void queue_head_smtputf8 (queue_head *h);
+/* The U line when the message needs SMTPUTF8, then the blank line;
+   EINVAL when there is no recipient. Returns 0 or -1. */
 int queue_head_end (queue_head *h);
 void queue_head_free (queue_head *h);
 
@@ -103,8 +109,9 @@ struct queue_env_s
   stralloc rcpts;     /* recipients, each NUL-terminated, one after the other */
   unsigned int nrcpt;
   off_t body;         /* offset of the message after the blank line */
+  int smtputf8;       /* 1: a U line, the message goes with SMTPUTF8 */
 };
-#define QUEUE_ENV_ZERO { STRALLOC_ZERO, STRALLOC_ZERO, 0, 0 }
+#define QUEUE_ENV_ZERO { STRALLOC_ZERO, STRALLOC_ZERO, 0, 0, 0 }
 
 /* Reads the envelope of a message file from fd (at offset 0) and leaves the fd
    at the start of the body. Returns 1, 0 if the file is malformed, -1 on error. */

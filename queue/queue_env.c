@@ -1,5 +1,5 @@
 /* Reading the envelope at the top of a message file:
-     F sender\n  T rcpt\n ...  \n  body
+     F sender\n  T rcpt\n ...  [U SMTPUTF8\n]  \n  body
    Anything else is a malformed file: the spool is ours, but a file someone
    edited by hand must not crash the scheduler or be sent half-understood. */
 
@@ -38,6 +38,15 @@ static int queue_env_field (stralloc *sa, char const *line, size_t len)
   return stralloc_catb(sa, line + 2, len - 2) && stralloc_0(sa) ? 1 : -1;
 }
 
+/* "U SMTPUTF8": the message goes with SMTPUTF8 (RFC 6531); anywhere
+   after F, at most once. */
+static int queue_env_utf8 (queue_env *e, char const *line, size_t len)
+{
+  if (e->smtputf8 || len != 10 || memcmp(line, "U SMTPUTF8", 10)) return 0;
+  e->smtputf8 = 1;
+  return 1;
+}
+
 int queue_env_read (int fd, queue_env *e)
 {
   char buf[4096];
@@ -47,6 +56,7 @@ int queue_env_read (int fd, queue_env *e)
   int r;
   e->sender.len = e->rcpts.len = 0;
   e->nrcpt = 0;
+  e->smtputf8 = 0;
   for (;;)
   {
     ssize_t len = queue_env_line(&b, line);
@@ -58,6 +68,7 @@ int queue_env_read (int fd, queue_env *e)
     if ((pos == len + 1) != (line[0] == 'F')) return 0;
     if (line[0] == 'F') r = queue_env_field(&e->sender, line, len);
     else if (line[0] == 'T') { r = queue_env_field(&e->rcpts, line, len); e->nrcpt++; }
+    else if (line[0] == 'U') r = queue_env_utf8(e, line, len);
     else return 0;
     if (r <= 0) return r;
   }

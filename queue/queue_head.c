@@ -1,7 +1,7 @@
 /* The envelope lines at the top of a message file, built one address at a
    time by whoever commits a message (the injector, the smtpd):
 
-     F sender\n  T rcpt\n ...  \n
+     F sender\n  T rcpt\n ...  [U SMTPUTF8\n]  \n
 
    Duplicate recipients are folded here, once, for every way in: the first
    of each is kept, the others are written nowhere (issue: a recipient
@@ -16,6 +16,7 @@
 #include <string.h>
 #include "addr.h"
 #include "queue.h"
+#include "utf8.h"
 
 static int queue_head_check (char const *s, size_t len)
 {
@@ -38,6 +39,7 @@ int queue_head_sender (queue_head *h, char const *s, size_t len)
 {
   if (h->s.len) return (errno = EINVAL, -1);
   if (queue_head_check(s, len) < 0) return -1;
+  if (!utf8_ascii(s, len)) h->smtputf8 = 1;
   return queue_head_line(h, 'F', s, len);
 }
 
@@ -111,14 +113,22 @@ int queue_head_rcpt (queue_head *h, char const *s, size_t len)
   if (*slot) { h->ndup++; return 0; }
   if (h->nrcpt >= QUEUE_RCPT_MAX) return (errno = E2BIG, -1);
   if (queue_head_line(h, 'T', s, len) < 0) return -1;
+  /* an address outside ASCII cannot go without SMTPUTF8 (RFC 6531 3.2) */
+  if (!utf8_ascii(s, len)) h->smtputf8 = 1;
   *slot = o + 1;
   h->nrcpt++;
   return 1;
 }
 
+void queue_head_smtputf8 (queue_head *h)
+{
+  h->smtputf8 = 1;
+}
+
 int queue_head_end (queue_head *h)
 {
   if (!h->nrcpt) return (errno = EINVAL, -1);
+  if (h->smtputf8 && !stralloc_cats(&h->s, "U SMTPUTF8\n")) return (errno = ENOMEM, -1);
   return stralloc_catb(&h->s, "\n", 1) ? 0 : (errno = ENOMEM, -1);
 }
 
@@ -129,4 +139,5 @@ void queue_head_free (queue_head *h)
   h->slot = 0;
   h->cap = 0;
   h->nrcpt = h->ndup = 0;
+  h->smtputf8 = 0;
 }
