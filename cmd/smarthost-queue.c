@@ -128,7 +128,7 @@ struct body_s
 {
   stralloc mem;
   int spill;
-  smtputf8_head head;   /* whether the header holds a byte outside ASCII */
+  smtputf8_head head;   /* whether the header holds UTF-8 */
 };
 
 /* A file system without O_TMPFILE (NFS; overlayfs before Linux 6.6, as in
@@ -208,15 +208,16 @@ static void message_write (stralloc const *head, body *m)
    ASCII sets it anyway, queue_head_rcpt): as the smtpd says in
    SMARTHOST_SMTPUTF8 (1 or 0: its client's MAIL); for everyone else
    (sendmail, bounces, a filter that says nothing) when the header holds
-   a byte outside ASCII, as Postfix detects it for its sendmail
-   (smtputf8_autodetect_classes). Only ever stricter, so trusted from
-   any caller. */
+   UTF-8 outside ASCII (RFC 6532), as Postfix detects it for its sendmail
+   (smtputf8_autodetect_classes); other 8-bit octets (Latin-1 from an old
+   script) are relayed as before, without SMTPUTF8. Only ever stricter,
+   so trusted from any caller. */
 static int utf8_wanted (body const *m)
 {
   char const *v = getenv("SMARTHOST_SMTPUTF8");
   if (v && !strcmp(v, "1")) return 1;
   if (v && !strcmp(v, "0")) return 0;
-  return m->head.found;
+  return smtputf8_head_utf8(&m->head);
 }
 
 /* An injector that runs with more privileges than its caller chooses its

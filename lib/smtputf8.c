@@ -25,17 +25,43 @@ char const *smtputf8_refusal (char const *s, size_t len, int smtputf8, int sende
   return 0;
 }
 
+/* One octet outside ASCII, or inside a sequence: the sequence is checked
+   whole by utf8_decode once its lead octet's length is read. After the
+   first fault nothing more needs checking. */
+static void smtputf8_head_octet (smtputf8_head *h, unsigned char c)
+{
+  unsigned long cp;
+  if (h->bad) return;
+  if (!h->n)
+  {
+    h->n = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+    if (!h->n) { h->bad = 1; return; }
+    h->got = 0;
+  }
+  else if ((c & 0xc0) != 0x80) { h->bad = 1; return; }
+  h->seq[h->got++] = c;
+  if (h->got < h->n) return;
+  if (!utf8_decode((char const *)h->seq, h->n, &cp)) h->bad = 1;
+  h->n = 0;
+}
+
 void smtputf8_head_feed (smtputf8_head *h, char const *s, size_t len)
 {
   size_t i;
   for (i = 0; i < len && h->state != 3; i++)
   {
     unsigned char c = s[i];
-    if (c >= 0x80) h->found = 1;
+    if (c >= 0x80) { h->found = 1; smtputf8_head_octet(h, c); }
+    else if (h->n) h->bad = 1;   /* a sequence cut short */
     if (c == '\n') h->state = h->state == 1 ? 0 : 3;
     else if (c == '\r' && !h->state) h->state = 2;
     else h->state = 1;
   }
+}
+
+int smtputf8_head_utf8 (smtputf8_head const *h)
+{
+  return h->found && !h->bad && !h->n;
 }
 
 int smtputf8_head_fd (int fd)

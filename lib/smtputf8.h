@@ -21,16 +21,23 @@ int smtputf8_addr (char const *s, size_t len, int smtputf8);
    SMTPUTF8 (RFC 6531 3.5), 553 5.1.7 or 5.1.3 for malformed UTF-8. */
 char const *smtputf8_refusal (char const *s, size_t len, int smtputf8, int sender);
 
-/* Whether a header section holds a byte outside ASCII, fed in pieces
-   (LF or CRLF line ends; the section ends at the first empty line). */
+/* Whether a header section holds a byte outside ASCII, and whether all
+   of it is well-formed UTF-8, fed in pieces (LF or CRLF line ends; the
+   section ends at the first empty line). */
 typedef struct smtputf8_head_s smtputf8_head;
 struct smtputf8_head_s
 {
   int state;     /* 0 at a line's start, 1 inside a line, 2 after a CR at a line's start, 3 the end was seen */
   int found;     /* 1: a byte outside ASCII in the header */
+  int bad;       /* 1: and it is not well-formed UTF-8 */
+  unsigned char seq[4];   /* a UTF-8 sequence being read */
+  unsigned int n, got;    /* its length, and the octets read so far */
 };
-#define SMTPUTF8_HEAD_ZERO { 0, 0 }
+#define SMTPUTF8_HEAD_ZERO { 0, 0, 0, { 0 }, 0, 0 }
 void smtputf8_head_feed (smtputf8_head *h, char const *s, size_t len);
+/* 1 if what was fed holds UTF-8 (RFC 6532) outside ASCII, all of it
+   well formed (a sequence still open counts as not), else 0. */
+int smtputf8_head_utf8 (smtputf8_head const *h);
 /* The same over a whole file from fd's offset, which is left where it
    was: 1 found, 0 not, -1 with errno. */
 int smtputf8_head_fd (int fd);

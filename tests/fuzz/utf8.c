@@ -4,8 +4,10 @@
    Properties: the checker agrees with a decoder that re-encodes each
    code point and compares (well formed means shortest form, no
    surrogate, at most U+10FFFF); an address that passes is well formed
-   and has no control character; the scanner finds the same whether fed
-   whole or split at any point. */
+   and has no control character; the header scanner ends where the first
+   empty line does, calls the header UTF-8 exactly when utf8_check does
+   on that section (and it is not all ASCII), and says the same whether
+   fed whole or split at any point. */
 #include <string.h>
 #include "fuzz.h"
 #include "smtputf8.h"
@@ -19,6 +21,22 @@ static size_t encode (unsigned long cp, unsigned char *out)
   if (cp < 0x10000) { out[0] = 0xe0 | cp >> 12; out[1] = 0x80 | (cp >> 6 & 0x3f); out[2] = 0x80 | (cp & 0x3f); return 3; }
   out[0] = 0xf0 | cp >> 18; out[1] = 0x80 | (cp >> 12 & 0x3f); out[2] = 0x80 | (cp >> 6 & 0x3f); out[3] = 0x80 | (cp & 0x3f);
   return 4;
+}
+
+/* The header section's length, found line by line: up to and with the
+   first line that is empty or a lone CR, else everything. */
+static size_t header_len (uint8_t const *d, size_t size)
+{
+  size_t p = 0;
+  while (p < size)
+  {
+    size_t e = p;
+    while (e < size && d[e] != '\n') e++;
+    if (e == size) return size;
+    if (e == p || (e == p + 1 && d[p] == '\r')) return e + 1;
+    p = e + 1;
+  }
+  return size;
 }
 
 int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
@@ -46,6 +64,9 @@ int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
   smtputf8_head_feed(&whole, s, size);
   smtputf8_head_feed(&parts, s, split);
   smtputf8_head_feed(&parts, s + split, size - split);
-  FUZZ_ASSERT(whole.found == parts.found && whole.state == parts.state);
+  FUZZ_ASSERT(whole.found == parts.found && whole.state == parts.state && whole.bad == parts.bad && whole.n == parts.n);
+  i = header_len(data, size);
+  FUZZ_ASSERT(whole.found == !utf8_ascii(s, i));
+  FUZZ_ASSERT(smtputf8_head_utf8(&whole) == (!utf8_ascii(s, i) && utf8_check(s, i) == UTF8_OK));
   return 0;
 }

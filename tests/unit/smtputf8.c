@@ -26,7 +26,7 @@ static int env_of (char const *text, queue_env *e)
 
 /* The header scanner fed s whole, then one octet at a time, then in
    pieces of 3: 1 when all three say found, 0 when none do, -1 if they
-   disagree. */
+   disagree; 2 when found and all UTF-8. */
 static int head_found (char const *s)
 {
   smtputf8_head a = SMTPUTF8_HEAD_ZERO, b = SMTPUTF8_HEAD_ZERO, c = SMTPUTF8_HEAD_ZERO;
@@ -34,7 +34,9 @@ static int head_found (char const *s)
   smtputf8_head_feed(&a, s, len);
   for (i = 0; i < len; i++) smtputf8_head_feed(&b, s + i, 1);
   for (i = 0; i < len; i += 3) smtputf8_head_feed(&c, s + i, len - i < 3 ? len - i : 3);
-  return a.found == b.found && b.found == c.found ? a.found : -1;
+  if (a.found != b.found || b.found != c.found) return -1;
+  if (smtputf8_head_utf8(&a) != smtputf8_head_utf8(&b) || smtputf8_head_utf8(&b) != smtputf8_head_utf8(&c)) return -1;
+  return a.found + smtputf8_head_utf8(&a);
 }
 
 /* The envelope lines queue_head makes for sender and one recipient. */
@@ -53,7 +55,7 @@ int main (void)
   queue_env e = QUEUE_ENV_ZERO;
   queue_head h = QUEUE_HEAD_ZERO;
   int fd;
-  tap_plan(27);
+  tap_plan(31);
 
   tap_is(smtputf8_addr(A("bob@example.net"), 0), SMTPUTF8_OK, "ASCII without SMTPUTF8");
   tap_is(smtputf8_addr(A("bob@example.net"), 1), SMTPUTF8_OK, "ASCII with SMTPUTF8");
@@ -69,12 +71,16 @@ int main (void)
   tap_ok(!smtputf8_refusal(A("j\303\266rg@example.net"), 1, 1), "no refusal with SMTPUTF8");
 
   tap_is(head_found("Subject: hello\nFrom: <a@b>\n\nbody \303\266\n"), 0, "header ASCII, body UTF-8: not found");
-  tap_is(head_found("Subject: h\303\251llo\n\nbody\n"), 1, "UTF-8 in a field: found");
-  tap_is(head_found("Subject: hello\n\tcontinued \303\251\n\nbody\n"), 1, "UTF-8 in a continuation line: found");
+  tap_is(head_found("Subject: h\303\251llo\n\nbody\n"), 2, "UTF-8 in a field: found, UTF-8");
+  tap_is(head_found("Subject: hello\n\tcontinued \360\237\220\261\n\nbody\n"), 2, "UTF-8 in a continuation line: found, UTF-8");
+  tap_is(head_found("Subject: h\351llo\n\nbody\n"), 1, "Latin-1: found, not UTF-8");
+  tap_is(head_found("Subject: a\300\257b\n\n"), 1, "an overlong form: not UTF-8");
+  tap_is(head_found("Subject: \303\n\n"), 1, "a sequence cut by the line end: not UTF-8");
+  tap_is(head_found("Subject: ok\n\nbody \351\n"), 0, "Latin-1 in the body only: nothing");
   tap_is(head_found("Subject: hello\r\n\r\nbody \303\266\r\n"), 0, "CRLF: the body stays out");
-  tap_is(head_found("Subject: hello\r\nX: \303\266\r\n\r\n"), 1, "CRLF: found in the header");
+  tap_is(head_found("Subject: hello\r\nX: \303\266\r\n\r\n"), 2, "CRLF: found in the header");
   tap_is(head_found("\nSubject: \303\266\n"), 0, "an empty header: everything is body");
-  tap_is(head_found("Subject: \303\266"), 1, "a header cut short, no body");
+  tap_is(head_found("Subject: \303\266"), 2, "a header cut short, no body");
 
   fd = memfd_create("msg", 0);
   tap_ok(fd >= 0 && write(fd, "Fabc\nSubject: \303\266\n\nx\n", 21) == 21 && lseek(fd, 5, SEEK_SET) == 5
