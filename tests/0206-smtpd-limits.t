@@ -16,7 +16,7 @@ line=$(head -c 78 /dev/zero | tr '\0' z)
 body=''
 for i in 1 2 3 4 5; do body="$body$line\\r\\n"; done
 out=$(raw 'EHLO c\r\n' '@3 MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n' "$body.\\r\\n" 'QUIT\r\n')
-like "400 octets plus the Received header, over the upstream's 500: 552" "$(sed -n 10p <<EOF
+like "400 octets plus the Received header, over the upstream's 500: 552" "$(sed -n '/^354 /{n;p;q}' <<EOF
 $out
 EOF
 )" '^552 5\.3\.4 '
