@@ -192,7 +192,7 @@ trap '_pf_cleanup; _tap_cleanup' EXIT
 upstream_start()
 {
   make_certs || return 1
-  start_upstream sink $([ "$UP_SMTPUTF8" = yes ] && echo --smtputf8) || return 1
+  start_upstream sink $([ "${UP_SMTPUTF8:-}" = yes ] && echo --smtputf8) || return 1
   SINK_PORT=$PORT
   dovecot_start dovecot "$UP_USER" "$UP_PASS" || return 1
   SUB_PORT=$(free_port); SMTPS_PORT=$(free_port); ROGUE_PORT=$(free_port)
