@@ -31,9 +31,8 @@ static int smtputf8_why (stralloc *sa, smtpc const *s, char const *what)
 static int smtputf8_merge (smtpc_msg *m, smtpc_msg const *sub, char const *keep, char const *why)
 {
   unsigned int i, k = 0;
-  size_t whypos;
+  size_t const whypos = 0;
   m->rtext.len = 0;
-  whypos = m->rtext.len;
   if (!stralloc_cats(&m->rtext, why) || !stralloc_0(&m->rtext)) return 0;
   for (i = 0; i < m->n; i++)
   {
@@ -83,21 +82,19 @@ int smtputf8_send (smtpc *s, smtpc_msg *m, int requested)
   stralloc why = STRALLOC_ZERO;
   char *keep;
   unsigned int i, k = 0;
-  int all8 = !utf8_ascii(m->sender, strlen(m->sender)), head8 = 0, r;
-  for (i = 0; i < m->n; i++) if (!utf8_ascii(m->rcpts[i], strlen(m->rcpts[i]))) all8 = 1;
-  m->smtputf8 = requested || all8;
+  int sender8 = !utf8_ascii(m->sender, strlen(m->sender)), addr8 = sender8, head8 = 0, r;
+  for (i = 0; i < m->n; i++) if (!utf8_ascii(m->rcpts[i], strlen(m->rcpts[i]))) addr8 = 1;
+  m->smtputf8 = requested || addr8;
   if ((s->ext & SMTPC_EXT_SMTPUTF8) || !m->smtputf8) return smtpc_send(s, m);
   /* no SMTPUTF8 upstream: what can go, goes without it */
   m->smtputf8 = 0;
-  if (requested) head8 = smtputf8_head_fd(m->fd);
-  if (!utf8_ascii(m->sender, strlen(m->sender))) r = smtputf8_why(&why, s, "the sender address");
-  else if (head8 > 0) r = smtputf8_why(&why, s, "the UTF-8 header of this message");
-  else r = smtputf8_why(&why, s, "this address");
+  if (requested && !sender8) head8 = smtputf8_head_fd(m->fd) > 0;
+  r = smtputf8_why(&why, s, sender8 ? "the sender address" : head8 ? "the UTF-8 header of this message" : "this address");
   keep = malloc(m->n ? m->n : 1);
   if (!r || !keep) { free(keep); stralloc_free(&why); return smtputf8_oom(s); }
   for (i = 0; i < m->n; i++)
   {
-    keep[i] = utf8_ascii(m->sender, strlen(m->sender)) && head8 <= 0 && utf8_ascii(m->rcpts[i], strlen(m->rcpts[i]));
+    keep[i] = !sender8 && !head8 && utf8_ascii(m->rcpts[i], strlen(m->rcpts[i]));
     k += keep[i];
   }
   r = k == m->n ? smtpc_send(s, m) : smtputf8_send_some(s, m, keep, k, why.s);
