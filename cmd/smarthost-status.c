@@ -100,6 +100,11 @@ static void print_queue (char const *q, time_t t)
   oldest[sizeof oldest - 1] = 0;
   if (num("throttled_until") > (uint64_t)t) { out("throttled:    the upstream asked us to wait until "); out_time((time_t)num("throttled_until"), t); out("\n"); }
   out("messages:     "); out_num(num("messages")); out(" ("); out_num(num("held")); out(" held)\n");
+  out("recipients:   ");
+  if (num("uncounted")) out("at least ");
+  out_num(num("recipients")); out(" not yet delivered");
+  if (num("uncounted")) { out(" ("); out_num(num("uncounted")); out(" messages not read since the scheduler started count one each)"); }
+  out("\n");
   out("oldest:       ");
   if (*oldest) { out(oldest); out(", arrived "); out_time(queue_status_id_time(oldest), t); } else out("none");
   out("\n");
