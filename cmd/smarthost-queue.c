@@ -19,6 +19,7 @@
 #include "addr.h"
 #include "dsnparam.h"
 #include "queue.h"
+#include "smtputf8.h"
 
 #define USAGE "smarthost-queue < message 1< envelope"
 
@@ -133,6 +134,7 @@ struct body_s
 {
   stralloc mem;
   int spill;
+  smtputf8_head head;   /* whether the header holds UTF-8 */
 };
 
 static void body_spill (body *m, int dirfd)
@@ -151,6 +153,7 @@ static void body_read (body *m, int dirfd)
     ssize_t r = fd_read(0, buf, sizeof buf);
     if (r < 0) diesys(QQ_READ, "read message");
     if (!r) return;
+    smtputf8_head_feed(&m->head, buf, r);
     if (m->spill < 0 && m->mem.len + r > SPILL_AT) body_spill(m, dirfd);
     if (m->spill >= 0)
     {
@@ -193,6 +196,22 @@ static void message_write (stralloc const *head, body *m)
   if (m->spill >= 0) body_copy_spill(m->spill, tmp.fd);
 }
 
+/* Whether the message goes with SMTPUTF8 (the U line; an address outside
+   ASCII sets it anyway, queue_head_rcpt): as the smtpd says in
+   SMARTHOST_SMTPUTF8 (1 or 0: its client's MAIL); for everyone else
+   (sendmail, bounces, a filter that says nothing) when the header holds
+   UTF-8 outside ASCII (RFC 6532), as Postfix detects it for its sendmail
+   (smtputf8_autodetect_classes); other 8-bit octets (Latin-1 from an old
+   script) are relayed as before, without SMTPUTF8. Only ever stricter,
+   so trusted from any caller. */
+static int utf8_wanted (body const *m)
+{
+  char const *v = getenv("SMARTHOST_SMTPUTF8");
+  if (v && !strcmp(v, "1")) return 1;
+  if (v && !strcmp(v, "0")) return 0;
+  return smtputf8_head_utf8(&m->head);
+}
+
 /* An injector that runs with more privileges than its caller chooses its
    own id: a caller's id could name a message already queued (or about to
    be), and the caller must not be able to touch another's message. An
@@ -229,7 +248,7 @@ int main (int argc, char const *const *argv)
 {
   char const *dir = getenv("QUEUE");
   queue_head head = QUEUE_HEAD_ZERO;
-  body m = { STRALLOC_ZERO, -1 };
+  body m = { STRALLOC_ZERO, -1, SMTPUTF8_HEAD_ZERO };
   char id[QUEUE_ID_SIZE];
   int privileged = queue_privileged();
   int dirfd;
@@ -248,6 +267,7 @@ int main (int argc, char const *const *argv)
   signal(SIGXFSZ, SIG_IGN);
   dirfd = spool_open(privileged, &dir);
   body_read(&m, dirfd);
+  if (utf8_wanted(&m)) queue_head_smtputf8(&head);
   envelope_read(&head);
   id_choose(id, privileged);
   if (queue_tmp_openat(&tmp, dirfd, id) < 0)

@@ -31,6 +31,7 @@
 #include "queue_upsize.h"
 #include "route.h"
 #include "smtpc.h"
+#include "smtputf8.h"
 #include "tlsio_client.h"
 
 #define USAGE "smarthost-remote [ -v ] -w | --check | -f sender rcpt..."
@@ -591,7 +592,7 @@ static unsigned long crlf_size (char const *s, size_t len)
    account (UPSTREAM_REWRITE) replaces the sender in MAIL FROM and in
    From: here, at send time: the spool keeps the original sender, to
    whom our bounces go; the null sender (a bounce) is never rewritten. */
-static char deliver (char const *sender, char const *const *rcpts, unsigned int n, int fd, char const *dsn, char const *const *rdsn)
+static char deliver (char const *sender, char const *const *rcpts, unsigned int n, int fd, char const *dsn, char const *const *rdsn, int utf8)
 {
   smtpc_msg m = { .sender = sender, .rcpts = rcpts, .n = n, .fd = fd, .rtext = STRALLOC_ZERO, .mtext = STRALLOC_ZERO, .dsn = dsn, .rdsn = rdsn };
   stralloc head = STRALLOC_ZERO;
@@ -625,7 +626,7 @@ static char deliver (char const *sender, char const *const *rcpts, unsigned int 
       st = 'd';
       break;
     }
-    r = smtpc_send(&S, &m);
+    r = smtputf8_send(&S, &m, utf8);
     /* a reused connection found dead: once more on a fresh one */
     if (r < 0 && !tries && start >= 0 && lseek(fd, start, SEEK_SET) >= 0) continue;
     if (r < 0)
@@ -747,7 +748,7 @@ static void job_do (job *j)
   if (r <= 0) put_all(rcpts, j->n, 'd', "local", 0, r ? "unable to read the message file" : "malformed message file");
   else if (!job_rcpts_in(rcpts, j->n, &env, rdsn))
     put_all(rcpts, j->n, 'd', "local", 0, "a recipient of the job is not in the message file");
-  else deliver(env.sender.s, rcpts, j->n, fd, env.dsn.s, rdsn);
+  else deliver(env.sender.s, rcpts, j->n, fd, env.dsn.s, rdsn, env.smtputf8);
   close(fd);
   queue_env_free(&env);
   free(rcpts);
@@ -824,7 +825,7 @@ static int byhand (char const *sender, char const *const *rcpts, unsigned int n)
   for (i = 0; i < n; i++)
     if (!*rcpts[i] || addr_check(rcpts[i], strlen(rcpts[i])) != ADDR_OK) strerr_dief(100, "invalid recipient: ", rcpts[i]);
   if (cf_error) strerr_dief(100, cf_error);
-  st = deliver(sender, rcpts, n, stdin_file(), 0, 0);
+  st = deliver(sender, rcpts, n, stdin_file(), 0, 0, 0);
   smtpc_quit(&S);
   return st == 'k' ? 0 : st == 'f' ? 100 : 111;
 }

@@ -35,6 +35,7 @@
 #include "queue_upsize.h"
 #include "smtpd_data.h"
 #include "smtpd_cmd.h"
+#include "smtputf8.h"
 #include "netio.h"
 #include "tlsio_server.h"
 
@@ -110,6 +111,7 @@ static char const *phase = "command";
 
 /* The transaction. */
 static int inmail;
+static int utf8mail;         /* MAIL carried SMTPUTF8 (RFC 6531) */
 static stralloc sender = STRALLOC_ZERO;
 static stralloc rcpts = STRALLOC_ZERO;       /* NUL-terminated, one after the other */
 /* DSN parameters (RFC 3461) in dsnparam_fmt's form, NUL-terminated, ""
@@ -199,6 +201,7 @@ static void err (char const *s)
 static void transaction_reset (void)
 {
   inmail = 0;
+  utf8mail = 0;
   sender.len = 0;
   rcpts.len = 0;
   rdsn.len = 0;
@@ -382,6 +385,7 @@ static void do_helo (char const *arg, int ehlo)
   out("250-SIZE "); out(fmt); reply_end();
   out("250-8BITMIME\r\n");
   out("250-DSN\r\n");
+  out("250-SMTPUTF8\r\n");
   if (cf.certfile && !tlsinfo[0]) out("250-STARTTLS\r\n");
   if (auth_offered()) out("250-AUTH PLAIN LOGIN\r\n");
   out("250 ENHANCEDSTATUSCODES\r\n");
@@ -470,6 +474,7 @@ static int mail_params (char const *s, size_t len)
       }
     }
     else if (kl == 4 && !strncasecmp(k, "AUTH", 4) && v) ;
+    else if (kl == 8 && !strncasecmp(k, "SMTPUTF8", 8) && !v) utf8mail = 1;
     else { err("555 5.5.4 unsupported MAIL parameter\r\n"); return 0; }
   }
   mdsn.len = 0;
@@ -480,6 +485,7 @@ static int mail_params (char const *s, size_t len)
 static void do_mail (char const *arg)
 {
   char addr[ADDR_MAX + 1];
+  char const *refusal;
   size_t alen, end, len = strlen(arg);
   long at;
   int r;
@@ -491,7 +497,9 @@ static void do_mail (char const *arg)
   if (r != ADDR_PARSE_OK) { path_error(r, "sender"); return; }
   end += at;
   if (arg[end] && arg[end] != ' ') { err("501 5.5.4 syntax: MAIL FROM:<address>\r\n"); return; }
+  utf8mail = 0;
   if (!mail_params(arg + end, len - end)) return;
+  if ((refusal = smtputf8_refusal(addr, alen, utf8mail, 1))) { err(refusal); return; }
   if (!stralloc_copyb(&sender, addr, alen + 1)) strerr_diefu(111, "allocate");
   inmail = 1;
   nrcpt = 0;
@@ -514,6 +522,7 @@ static int rcpt_known (char const *addr, size_t alen)
 static void do_rcpt (char const *arg)
 {
   char addr[ADDR_MAX + 1];
+  char const *refusal;
   size_t alen, end, len = strlen(arg);
   char const *at;
   dsnparam dp = DSNPARAM_ZERO;
@@ -527,6 +536,7 @@ static void do_rcpt (char const *arg)
   end += st;
   if (arg[end] && arg[end] != ' ') { err("501 5.5.4 syntax: RCPT TO:<address>\r\n"); return; }
   if (!rcpt_params(arg + end, len - end, &dp)) return;
+  if ((refusal = smtputf8_refusal(addr, alen, utf8mail, 0))) { err(refusal); return; }
   /* Every recipient goes upstream: a relay has no local mailboxes. */
   at = alen ? strrchr(addr, '@') : 0;
   if (!at || at == addr || !at[1])
@@ -565,7 +575,10 @@ static int received_make (stralloc *sa, char const *id)
    || !stralloc_cats(sa, v6 ? " ([IPv6:" : " ([")
    || !printable_cat(sa, ipstr(), strlen(ipstr()))
    || !stralloc_cats(sa, "])\n\tby ") || !stralloc_cats(sa, cf.name)
-   || !stralloc_cats(sa, " (smarthost) with ") || !stralloc_cats(sa, proto)) return 0;
+   || !stralloc_cats(sa, " (smarthost) with ")
+   /* RFC 6531 3.7.3: UTF8SMTP, UTF8SMTPA, UTF8SMTPS, UTF8SMTPSA */
+   || !stralloc_cats(sa, utf8mail && greeted == 2 ? "UTF8" : "")
+   || !stralloc_cats(sa, utf8mail && greeted == 2 ? proto + 1 : proto)) return 0;
   if (tlsinfo[0] && (!stralloc_cats(sa, "\n\t(") || !stralloc_cats(sa, tlsinfo) || !stralloc_cats(sa, ")"))) return 0;
   if (authuser.len && cf.received_user
    && (!stralloc_cats(sa, "\n\t(authenticated as ") || !stralloc_catb(sa, authuser.s, authuser.len)
@@ -668,6 +681,7 @@ static int sink_open_spool (sink *k, char const *id)
     i += len + 1;
     j += dlen + 1;
   }
+  if (utf8mail) queue_head_smtputf8(&h);
   if (!e && queue_head_end(&h) < 0) e = errno;
   if (!e && queue_tmp_openat(&k->tmp, spoolfd, id) < 0) { e = errno; strerr_warnwu("create tmp/", id); }
   if (!e)
@@ -688,6 +702,9 @@ static int sink_open (sink *k, char const *id)
   char const *prog = getenv("QMAILQUEUE");
   k->inproc = !prog || !*prog;
   if (k->inproc) return sink_open_spool(k, id);
+  /* the injector's U line (smarthost-queue(8)); two values, so setenv
+     stores each once however many messages the session sends */
+  if (setenv("SMARTHOST_SMTPUTF8", utf8mail ? "1" : "0", 1) < 0) return -1;
   if (qq_start(&k->q, id) < 0) return -1;
   k->fd = k->q.msgfd;
   return 0;

@@ -269,6 +269,7 @@ static void smtpc_ehlo_parse (smtpc *s)
     else if (w == 8 && !strncasecmp(t, "8BITMIME", 8)) s->ext |= SMTPC_EXT_8BITMIME;
     else if (w == 8 && !strncasecmp(t, "STARTTLS", 8)) s->ext |= SMTPC_EXT_STARTTLS;
     else if (w == 3 && !strncasecmp(t, "DSN", 3)) s->ext |= SMTPC_EXT_DSN;
+    else if (w == 8 && !strncasecmp(t, "SMTPUTF8", 8)) s->ext |= SMTPC_EXT_SMTPUTF8;
     else if (w == 4 && !strncasecmp(t, "SIZE", 4))
     {
       unsigned long n = 0;

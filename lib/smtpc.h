@@ -21,6 +21,7 @@ enum smtpc_tls { SMTPC_TLS_STARTTLS, SMTPC_TLS_IMPLICIT, SMTPC_TLS_NONE };
 #define SMTPC_EXT_STARTTLS 8u
 #define SMTPC_EXT_AUTH 16u
 #define SMTPC_EXT_DSN 32u
+#define SMTPC_EXT_SMTPUTF8 64u
 
 /* Fetches the password (token 0) or the OAuth2 token (1) into out.
    Returns 1, or 0 after smtpc_fail() (class config or auth). */
@@ -94,6 +95,7 @@ struct smtpc_msg_s
      given to MAIL and RCPT when the upstream offers DSN; NULL or "": none */
   char const *dsn;
   char const *const *rdsn;     /* per recipient; NULL: none for any */
+  int smtputf8;                /* 1: SMTPUTF8 on MAIL, if offered (lib/smtputf8.h decides) */
 
   /* results: per recipient 'k' ok, 'd' defer, 'f' fail, with the code and
      the text (printable, NUL-terminated, at rtext.s + rpos[i]) */

@@ -115,6 +115,7 @@ static int smtpc_mailcmd (smtpc *s, smtpc_msg *m)
   /* RFC 3461 section 6.2.1: passed on to an upstream that offers DSN;
      otherwise we act for it (lib/bounce.h) */
   if (r && (s->ext & SMTPC_EXT_DSN) && m->dsn) r = stralloc_cats(&c, m->dsn);
+  if (r && m->smtputf8 && (s->ext & SMTPC_EXT_SMTPUTF8)) r = stralloc_cats(&c, " SMTPUTF8");
   if (r) r = stralloc_0(&c);
   if (r) r = smtpc_put(s, c.s, 0);
   else smtpc_fails(s, "local", "out of memory", 0);

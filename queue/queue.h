@@ -98,8 +98,10 @@ struct queue_head_s
   unsigned int nrcpt;   /* distinct recipients */
   unsigned int ndup;    /* duplicates folded */
   char last;            /* the last line: 'F', 'T', 'D', or 'x' a folded recipient */
+  int smtputf8;         /* 1: the U line (queue/README.md), set by an
+                           address outside ASCII or queue_head_smtputf8() */
 };
-#define QUEUE_HEAD_ZERO { STRALLOC_ZERO, 0, 0, 0, 0, 0 }
+#define QUEUE_HEAD_ZERO { STRALLOC_ZERO, 0, 0, 0, 0, 0, 0 }
 /* Each returns -1 with errno: ENAMETOOLONG (an address over RFC 5321's
    limits), EINVAL (a control character; or out of order: the sender
    first, once, then non-empty recipients), E2BIG (more than
@@ -113,7 +115,11 @@ int queue_head_rcpt (queue_head *h, char const *s, size_t len);
    A folded duplicate's are dropped with it (1 written, 0 dropped).
    -1 with EINVAL: not right after F or T, or not such a list. */
 int queue_head_dsn (queue_head *h, char const *s, size_t len);
-/* The blank line; EINVAL when there is no recipient. Returns 0 or -1. */
+/* Marks the message as needing SMTPUTF8 (RFC 6531) on its way out: the
+   client asked for it, or its header holds UTF-8. */
+void queue_head_smtputf8 (queue_head *h);
+/* The U line when the message needs SMTPUTF8, then the blank line;
+   EINVAL when there is no recipient. Returns 0 or -1. */
 int queue_head_end (queue_head *h);
 void queue_head_free (queue_head *h);
 
@@ -130,8 +136,9 @@ struct queue_env_s
   stralloc dsn;       /* the sender's D line (RET, ENVID), NUL-terminated */
   stralloc rdsn;      /* each recipient's (NOTIFY, ORCPT), NUL-terminated, in the order of rcpts */
   unsigned int ndsn;  /* recipients with a D line */
+  int smtputf8;       /* 1: a U line, the message goes with SMTPUTF8 */
 };
-#define QUEUE_ENV_ZERO { STRALLOC_ZERO, STRALLOC_ZERO, 0, 0, STRALLOC_ZERO, STRALLOC_ZERO, 0 }
+#define QUEUE_ENV_ZERO { STRALLOC_ZERO, STRALLOC_ZERO, 0, 0, STRALLOC_ZERO, STRALLOC_ZERO, 0, 0 }
 
 /* Reads the envelope of a message file from fd (at offset 0) and leaves the fd
    at the start of the body. Returns 1, 0 if the file is malformed, -1 on error. */

@@ -1,5 +1,5 @@
 /* Reading the envelope at the top of a message file:
-     F sender\n [D params\n]  T rcpt\n [D params\n] ...  \n  body
+     F sender\n [D params\n]  T rcpt\n [D params\n] ...  [U SMTPUTF8\n]  \n  body
    Anything else is a malformed file: the spool is ours, but a file someone
    edited by hand must not crash the scheduler or be sent half-understood. */
 
@@ -55,6 +55,15 @@ static int queue_env_dsn (queue_env *e, char prev, char const *line, size_t len)
   return stralloc_catb(sa, line + 1, len - 1) && stralloc_0(sa) ? 1 : -1;
 }
 
+/* "U SMTPUTF8": the message goes with SMTPUTF8 (RFC 6531); anywhere
+   after F, at most once. */
+static int queue_env_utf8 (queue_env *e, char const *line, size_t len)
+{
+  if (e->smtputf8 || len != 10 || memcmp(line, "U SMTPUTF8", 10)) return 0;
+  e->smtputf8 = 1;
+  return 1;
+}
+
 int queue_env_read (int fd, queue_env *e)
 {
   char buf[4096];
@@ -66,6 +75,7 @@ int queue_env_read (int fd, queue_env *e)
   e->sender.len = e->rcpts.len = e->dsn.len = e->rdsn.len = 0;
   e->nrcpt = e->ndsn = 0;
   if (!stralloc_0(&e->dsn)) return -1;
+  e->smtputf8 = 0;
   for (;;)
   {
     ssize_t len = queue_env_line(&b, line);
@@ -83,6 +93,7 @@ int queue_env_read (int fd, queue_env *e)
       if (r > 0 && !stralloc_0(&e->rdsn)) r = -1;
     }
     else if (line[0] == 'D') r = queue_env_dsn(e, prev, line, len);
+    else if (line[0] == 'U') r = queue_env_utf8(e, line, len);
     else return 0;
     if (r <= 0) return r;
     prev = line[0];

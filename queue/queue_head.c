@@ -1,7 +1,7 @@
 /* The envelope lines at the top of a message file, built one address at a
    time by whoever commits a message (the injector, the smtpd):
 
-     F sender\n [D params\n]  T rcpt\n [D params\n] ...  \n
+     F sender\n [D params\n]  T rcpt\n [D params\n] ...  [U SMTPUTF8\n]  \n
 
    (a D line holds the DSN parameters of the line before it.)
 
@@ -19,6 +19,7 @@
 #include "addr.h"
 #include "dsnparam.h"
 #include "queue.h"
+#include "utf8.h"
 
 static int queue_head_check (char const *s, size_t len)
 {
@@ -42,6 +43,7 @@ int queue_head_sender (queue_head *h, char const *s, size_t len)
   if (h->s.len) return (errno = EINVAL, -1);
   if (queue_head_check(s, len) < 0) return -1;
   h->last = 'F';
+  if (!utf8_ascii(s, len)) h->smtputf8 = 1;
   return queue_head_line(h, 'F', s, len);
 }
 
@@ -98,6 +100,8 @@ int queue_head_rcpt (queue_head *h, char const *s, size_t len)
   if (*slot) { h->ndup++; h->last = 'x'; return 0; }
   if (h->nrcpt >= QUEUE_RCPT_MAX) return (errno = E2BIG, -1);
   if (queue_head_line(h, 'T', s, len) < 0) return -1;
+  /* an address outside ASCII cannot go without SMTPUTF8 (RFC 6531 3.2) */
+  if (!utf8_ascii(s, len)) h->smtputf8 = 1;
   *slot = o + 1;
   h->nrcpt++;
   h->last = 'T';
@@ -117,9 +121,15 @@ int queue_head_dsn (queue_head *h, char const *s, size_t len)
     && stralloc_catb(&h->s, "\n", 1) ? 1 : (errno = ENOMEM, -1);
 }
 
+void queue_head_smtputf8 (queue_head *h)
+{
+  h->smtputf8 = 1;
+}
+
 int queue_head_end (queue_head *h)
 {
   if (!h->nrcpt) return (errno = EINVAL, -1);
+  if (h->smtputf8 && !stralloc_cats(&h->s, "U SMTPUTF8\n")) return (errno = ENOMEM, -1);
   return stralloc_catb(&h->s, "\n", 1) ? 0 : (errno = ENOMEM, -1);
 }
 
@@ -131,4 +141,5 @@ void queue_head_free (queue_head *h)
   h->cap = 0;
   h->nrcpt = h->ndup = 0;
   h->last = 0;
+  h->smtputf8 = 0;
 }

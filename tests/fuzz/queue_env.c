@@ -2,9 +2,11 @@
    the scheduler reads every file in new/ and cur/, and a file edited by
    hand, truncated by a crash or written by another tool must not crash it.
    Properties: on 1, the sender and each recipient passed addr_check, the
-   count matches, and the fd sits at the body offset, just past "\n\n" or
-   the blank line that ends the envelope; the D lines (DSN parameters)
-   read are one per recipient ("" for none) and each passes dsnparam_scan. */
+   count matches, the fd sits at the body offset, just past "\n\n" or
+   the blank line that ends the envelope, the SMTPUTF8 flag is set
+   exactly when the envelope has the line "U SMTPUTF8", and the D lines
+   (DSN parameters) read are one per recipient ("" for none) and each
+   passes dsnparam_scan. */
 #include <string.h>
 #include <unistd.h>
 #include "addr.h"
@@ -47,6 +49,7 @@ int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
       }
       FUZZ_ASSERT(k == e.nrcpt && withdsn == e.ndsn);
     }
+    FUZZ_ASSERT(e.smtputf8 == !!memmem(data, e.body, "\nU SMTPUTF8\n", 12));
   }
   queue_env_free(&e);
   close(fd);

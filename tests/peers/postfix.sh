@@ -46,7 +46,9 @@
 #                                        certificate
 #                             message_size_limit UP_SIZE; the recipient
 #                             refused@example.net gets 550 5.1.1 (texthash map
-#                             $T/pfup/etc/refused); DSN on.
+#                             $T/pfup/etc/refused); DSN on. UP_SMTPUTF8=yes
+#                             offers SMTPUTF8 (default no), and the sink
+#                             then offers it too.
 #                             Certificates from make_certs ($T/certs).
 #   lan_start RELAYPORT       a LAN Postfix ($T/pflan) whose relayhost is
 #                             127.0.0.1:RELAYPORT; mail enters it by
@@ -218,7 +220,7 @@ trap '_pf_cleanup; _tap_cleanup' EXIT
 upstream_start()
 {
   make_certs || return 1
-  start_upstream sink || return 1
+  start_upstream sink $([ "${UP_SMTPUTF8:-}" = yes ] && echo --smtputf8) || return 1
   SINK_PORT=$PORT
   dovecot_start dovecot "$UP_USER" "$UP_PASS" || return 1
   SUB_PORT=$(free_port); SMTPS_PORT=$(free_port); ROGUE_PORT=$(free_port)
@@ -230,7 +232,7 @@ upstream_start()
     "smtp_tls_security_level = none" \
     "local_header_rewrite_clients =" \
     "disable_mime_output_conversion = yes" \
-    "smtputf8_enable = no" \
+    "smtputf8_enable = ${UP_SMTPUTF8:-no}" \
     "message_size_limit = $UP_SIZE" \
     "smtpd_tls_cert_file = $c/server.pem" \
     "smtpd_tls_key_file = $c/server.key" \

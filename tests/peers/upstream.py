@@ -9,7 +9,7 @@
 #          [--auth-token-file F]
 #          [--size N] [--no-pipelining] [--hostname NAME]
 #          [--defer-rcpt REGEX] [--fail-rcpt REGEX] [--fail-data REGEX]
-#          [--dsn]
+#          [--dsn] [--smtputf8] [--log-options]
 #
 # Listens on 127.0.0.1:P and prints "ready" on stdout once it accepts.
 #
@@ -46,6 +46,10 @@
 #                    ORCPT, logging them as they came ("mail-dsn", "rcpt-dsn";
 #                    aiosmtpd itself refuses them with 555). Without it a
 #                    client that sends them gets that 555.
+#   --smtputf8       offer SMTPUTF8 (aiosmtpd's enable_SMTPUTF8; off by default)
+#   --log-options    log each MAIL's parameters as "options P1 P2 ..."
+#
+# Addresses are written to N.env as UTF-8.
 #
 # Each accepted message is stored in D as N.env ("F sender" then one
 # "T rcpt" line each; "F " alone for the null sender) and N.msg (the bytes
@@ -93,7 +97,7 @@ class Store:
             self.n += 1
 
     def log(self, line):
-        with open(os.path.join(self.dir, 'log'), 'a') as f:
+        with open(os.path.join(self.dir, 'log'), 'a', encoding='utf-8', errors='surrogateescape') as f:
             f.write(line + '\n')
 
     def save(self, sender, rcpts, data):
@@ -103,7 +107,7 @@ class Store:
             f.write(data)
         env = 'F %s\n' % ('' if sender == '<>' else sender)
         env += ''.join('T %s\n' % r for r in rcpts)
-        with open(base + '.env.tmp', 'w') as f:
+        with open(base + '.env.tmp', 'w', encoding='utf-8', errors='surrogateescape') as f:
             f.write(env)
         os.rename(base + '.env.tmp', base + '.env')
         self.log('msg %d' % self.n)
@@ -131,6 +135,8 @@ class Handler:
         envelope.mail_from = address
         envelope.mail_options.extend(options)
         self.store.log('mail %s' % address)
+        if self.opts.log_options:
+            self.store.log('options %s' % ' '.join(options))
         return '250 OK'
 
     async def handle_RCPT(self, server, session, envelope, address, options):
@@ -305,6 +311,8 @@ def main():
     p.add_argument('--fail-rcpt')
     p.add_argument('--fail-data')
     p.add_argument('--dsn', action='store_true')
+    p.add_argument('--smtputf8', action='store_true')
+    p.add_argument('--log-options', action='store_true')
     o = p.parse_args()
     if o.auth_pass is None:
         o.auth_pass = ''
@@ -341,6 +349,7 @@ def main():
                   auth_require_tls=(ctx is not None and not implicit),
                   auth_exclude_mechanism=list(every - offered),
                   authenticator=authenticator if o.auth_user is not None else None,
+                  enable_SMTPUTF8=o.smtputf8,
                   timeout=60)
         return Upstream(handler, store, dsn=o.dsn, **kw)
 
