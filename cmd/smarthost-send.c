@@ -54,6 +54,7 @@
 #include "queue_dirs.h"
 #include "queue_state.h"
 #include "queue_status.h"
+#include "upconc.h"
 
 #define USAGE "smarthost-send [ -v ]"
 #define dieusage() strerr_dieusage(100, USAGE)
@@ -88,6 +89,7 @@ struct config_s
 static config cf = { 0, "smarthost-remote", 0, "starttls", "none", 4, 0, 0, 600, 0, 0, 0, 0, BOUNCE_ZERO };
 
 static queue_dirs SP = QUEUE_DIRS_ZERO;   /* the spool, open for the whole run */
+static upconc conc = UPCONC_ZERO;         /* the upstream's session limit (lib/upconc.h) */
 
 /* What the loop keeps between turns. */
 typedef struct loop_s loopstate;
@@ -373,12 +375,15 @@ static worker *worker_spawn (void)
   return w;
 }
 
+/* An idle worker (spawned if need be) while the upstream's session
+   limit leaves room; else 0. */
 static worker *worker_idle (void)
 {
   unsigned int i = 0;
+  if (workers_busy() >= conc.limit) return 0;
   for (; i < NWORKERS; i++)
     if (WORKER(i)->in >= 0 && !WORKER(i)->busy) return WORKER(i);
-  if (workers_live() < cf.concurrency) return worker_spawn();
+  if (workers_live() < conc.limit) return worker_spawn();
   return 0;
 }
 
@@ -387,6 +392,16 @@ static void worker_close (worker *w)
   if (w->in >= 0) fd_close(w->in);
   if (w->out >= 0) fd_close(w->out);
   w->in = w->out = -1;
+}
+
+/* Idle workers beyond the upstream's session limit end (EOF on their
+   stdin: QUIT, exit): an idle session still counts against the
+   upstream's cap. */
+static void workers_trim (void)
+{
+  unsigned int i = 0;
+  for (; i < NWORKERS && workers_live() > conc.limit; i++)
+    if (WORKER(i)->in >= 0 && !WORKER(i)->busy) worker_close(WORKER(i));
 }
 
 /* ---- message files ---- */
@@ -767,6 +782,29 @@ static void job_record (worker *w, job_result const *m, double lat)
   }
 }
 
+/* The upstream's session limit (lib/upconc.h) sees a job's result before
+   the gate: a session refused as too many while others of ours are open
+   goes back to the schedule, its worker ends (it has no session left)
+   and the gate holds nothing. Returns 1 when that happened. */
+static int conc_job (worker *w, char const *class, unsigned int code, char const *text, double lat, time_t t)
+{
+  char fmt[UINT_FMT];
+  unsigned int others = workers_live() - (w->in >= 0);
+  unsigned int r = upconc_job(&conc, class, code, text, w->probe ? 0 : others, t);
+  size_t j;
+  fmt[uint_fmt(fmt, conc.limit)] = 0;
+  if (r == UPCONC_GREW) strerr_warni("upstream sessions: at most ", fmt, " at once again");
+  if (r != UPCONC_REFUSED) return 0;
+  for (j = 0; j < NJOB(w); j++)
+    log_attempt(w, queue_state_addr(&w->st, PEND(w)[w->jobstart + j]), "deferred", code, text, lat);
+  strerr_warnw("upstream refused a session as too many: at most ", fmt, " sessions at once from now on; the others go on");
+  worker_close(w);
+  workers_trim();
+  if (w->tried || genalloc_len(uint32_t, &w->failed)) msg_settle(w, t);
+  else sched_push(w->slot, t);
+  return 1;
+}
+
 /* The job is over: M line (status, class, code, text), or a dead worker. */
 static void job_finish (worker *w, job_result const *m)
 {
@@ -780,6 +818,7 @@ static void job_finish (worker *w, job_result const *m)
   gate_event ev;
   code[uint0_fmt(code, ucode > 999 ? 0 : ucode, 3)] = 0;
   w->busy = 0;
+  if (conc_job(w, class, ucode, text, lat, t)) return;
   gate_result(&L.gate, class, w->probe, t, &ev);
   if (gate_class_broken(class) || !strcmp(class, "throttle"))
   {
@@ -1104,6 +1143,8 @@ static void status_gather (time_t t)
     if (!S.oldest[0] || strcmp(m->id, S.oldest) < 0) memcpy(S.oldest, m->id, QUEUE_ID_SIZE);
   }
   S.messages = L.nqueued;
+  S.session_limit = conc.limit;
+  S.concurrency = conc.max;
   S.hold_until = L.gate.hold_until > t ? L.gate.hold_until : 0;
   {
     /* the gate says later, and neither pause nor throttle: the pacing */
@@ -1424,7 +1465,7 @@ static time_t next_wake (time_t t)
   time_t wake = t + cf.rescan;
   unsigned int i;
   prioq_elt e;
-  if (prioq_min(&L.sched, &e) && !L.stopping && (workers_busy() < cf.concurrency))
+  if (prioq_min(&L.sched, &e) && !L.stopping && (workers_busy() < conc.limit))
   {
     time_t g = gate_at(t);
     time_t k = e.key;
@@ -1548,6 +1589,7 @@ int main (int argc, char const *const *argv)
     if (!probe) { if (errno == EINVAL) strerr_dieinvalid(100, "PAUSE_PROBE"); strerr_diefu(111, "allocate"); }
     gate_set_probe(&L.gate, probe, n);
   }
+  upconc_init(&conc, cf.concurrency);
   sweep_tmp(now());
   scan_cur();
   scan_new();

@@ -9,6 +9,7 @@
 #          [--auth-token-file F]
 #          [--size N] [--no-pipelining] [--hostname NAME]
 #          [--defer-rcpt REGEX] [--fail-rcpt REGEX] [--fail-data REGEX]
+#          [--max-conn N]
 #
 # Listens on 127.0.0.1:P and prints "ready" on stdout once it accepts.
 #
@@ -39,6 +40,10 @@
 #   --fail-rcpt RE   recipients matching RE get 550
 #   --fail-data RE   a transaction with a recipient matching RE gets 554 at
 #                    the final dot (and is not stored)
+#   --max-conn N     at most N connections at once, as Exim's
+#                    smtp_accept_max_per_host: one more gets Exim's "421 Too
+#                    many concurrent SMTP connections from this IP address"
+#                    as its greeting and is closed (logged "toomany")
 #
 # Each accepted message is stored in D as N.env ("F sender" then one
 # "T rcpt" line each; "F " alone for the null sender) and N.msg (the bytes
@@ -238,13 +243,34 @@ class Upstream(SMTP):
         self.store = store
         super().__init__(handler, **kw)
 
+    open_now = 0
+    max_conn = 0
+
     def connection_made(self, transport):
         if self._original_transport is None:
+            self.refused = self.counted = False
+        if self._original_transport is None and self.max_conn and Upstream.open_now >= self.max_conn:
+            self.refused = True
+            self.store.log('toomany')
+            transport.write(b'421 upstream.test Too many concurrent SMTP connections from this IP address; please try again later.\r\n')
+            transport.close()
+            return
+        if self._original_transport is None:
+            Upstream.open_now += 1
+            self.counted = True
             peer = transport.get_extra_info('peername')
             self.store.log('connect %s:%s' % (peer[0], peer[1]) if peer else 'connect -')
             # implicit TLS: the handshake is done before the protocol starts
             log_client(self.store, transport.get_extra_info('peercert'))
         super().connection_made(transport)
+
+    def connection_lost(self, exc):
+        if self.refused:
+            return
+        if self.counted:
+            Upstream.open_now -= 1
+            self.counted = False
+        super().connection_lost(exc)
 
 
 def main():
@@ -267,11 +293,13 @@ def main():
     p.add_argument('--defer-rcpt')
     p.add_argument('--fail-rcpt')
     p.add_argument('--fail-data')
+    p.add_argument('--max-conn', type=int, default=0)
     o = p.parse_args()
     if o.auth_pass is None:
         o.auth_pass = ''
     store = Store(o.dir)
     handler = Handler(o, store)
+    Upstream.max_conn = o.max_conn
 
     ctx = None
     if o.cert:
