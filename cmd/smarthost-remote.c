@@ -30,7 +30,7 @@
 #include "smtpc.h"
 #include "tlsio_client.h"
 
-#define USAGE "smarthost-remote [ -v ] -w | --check | -f sender rcpt..."
+#define USAGE "smarthost-remote [ -v ] -w | --check | --probe-size | -f sender rcpt..."
 #define dieusage() strerr_dieusage(100, USAGE)
 
 #define SECRET_MAX 16384
@@ -46,6 +46,7 @@ static unsigned int cf_maxmsgs = 100;
 static unsigned int cf_idle = 30;
 static int verbose;
 static int checkmode;
+static int probemode;  /* --probe-size */
 static int token_used;                /* this login used a token from UPSTREAM_TOKENCMD */
 static int token_fresh;               /* ask it for a new token, not a cached one */
 static struct tls_config *tlscfg;
@@ -791,6 +792,32 @@ static int check (void)
   return ok ? 0 : check_permanent() ? 100 : 111;
 }
 
+/* --probe-size: the upstream's SIZE before the first message (smarthost-send
+   runs it at start, so after every change of the configuration): EHLO
+   with the configured TLS, no AUTH (nothing to log in for, and no
+   password tried in vain), recorded in $QUEUE/upstream-size for the
+   smtpd. One line on stderr; stdout stays unused. */
+static int probe_size (void)
+{
+  char fmt[ULONG_FMT];
+  unsigned long size;
+  int ok;
+  S.user = 0;
+  ok = session_open();
+  if (!ok)
+  {
+    strerr_warnw("could not learn the upstream's SIZE: ", S.fclass ? S.fclass : "local", ": ", S.ftext.s ? S.ftext.s : "");
+    return check_permanent() ? 100 : 111;
+  }
+  size = S.size;
+  fmt[ulong_fmt(fmt, size)] = 0;
+  smtpc_quit(&S);
+  if (!cf_queue) strerr_warni("the upstream advertises SIZE ", size ? fmt : "none", " (no QUEUE to record it in)");
+  else if (size_written != size) return 111;  /* record_size said why */
+  else strerr_warni("the upstream advertises SIZE ", size ? fmt : "none", ": recorded in ", cf_queue, "/upstream-size");
+  return 0;
+}
+
 int main (int argc, char const *const *argv)
 {
   subgetopt l = SUBGETOPT_ZERO;
@@ -801,6 +828,11 @@ int main (int argc, char const *const *argv)
   {
     /* "--check" stands where the program name was for subgetopt */
     checkmode = 1;
+    argc--; argv++;
+  }
+  else if (argc >= 2 && !strcmp(argv[1], "--probe-size"))
+  {
+    probemode = 1;
     argc--; argv++;
   }
   for (;;)
@@ -816,8 +848,8 @@ int main (int argc, char const *const *argv)
     }
   }
   argc -= l.ind; argv += l.ind;
-  if (checkmode + workermode + !!sender != 1) dieusage();
-  if ((checkmode || workermode) && argc) dieusage();
+  if (checkmode + probemode + workermode + !!sender != 1) dieusage();
+  if ((checkmode || probemode || workermode) && argc) dieusage();
   if (sender && !argc) dieusage();
   signal(SIGPIPE, SIG_IGN);
   tain_now_set_stopwatch_g();
@@ -825,6 +857,7 @@ int main (int argc, char const *const *argv)
   S.secret = &secret_get;
   S.trace = &trace;
   if (checkmode) return check();
+  if (probemode) return probe_size();
   if (workermode) { sline = 1; return worker(); }
   return byhand(sender, argv, argc);
 }

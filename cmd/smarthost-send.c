@@ -404,6 +404,27 @@ static void workers_trim (void)
     if (WORKER(i)->in >= 0 && !WORKER(i)->busy) worker_close(WORKER(i));
 }
 
+/* ---- the upstream's SIZE, known before the first message ---- */
+
+static pid_t sizeprobe_pid;  /* REMOTE --probe-size, until reaped */
+
+/* The smtpd judges even the first message by the upstream's SIZE
+   ($QUEUE/upstream-size): REMOTE --probe-size learns it at start, which
+   is after every change of the configuration (a restart reads it). */
+static void sizeprobe_start (void)
+{
+  char const *argv[3] = { cf.remote, "--probe-size", 0 };
+  if (!cf.upstream) return;
+  sizeprobe_pid = child_spawn0(cf.remote, argv, (char const *const *)environ);
+  if (!sizeprobe_pid) strerr_warnwu("spawn ", cf.remote, " --probe-size");
+}
+
+static void sizeprobe_reap (void)
+{
+  int wstat;
+  if (sizeprobe_pid && waitpid(sizeprobe_pid, &wstat, WNOHANG) == sizeprobe_pid) sizeprobe_pid = 0;
+}
+
 /* ---- message files ---- */
 
 /* Opens cur/ID for reading (queue_msg_openat: a regular file, not
@@ -1495,7 +1516,7 @@ static int handle_signals (void)
       L.stopping = 1;
     }
     else if (c == SIGALRM) { retry_all(); rescan_now = 1; }
-    else if (c == SIGCHLD) workers_reap();
+    else if (c == SIGCHLD) { workers_reap(); sizeprobe_reap(); }
   }
   return rescan_now;
 }
@@ -1590,6 +1611,7 @@ int main (int argc, char const *const *argv)
     gate_set_probe(&L.gate, probe, n);
   }
   upconc_init(&conc, cf.concurrency);
+  sizeprobe_start();
   sweep_tmp(now());
   scan_cur();
   scan_new();
