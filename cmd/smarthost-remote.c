@@ -487,9 +487,14 @@ static void put_all (char const *const *rcpts, unsigned int n, char st, char con
   put_mline(st, cls, code, text);
 }
 
+static void put_sline (void);
+
+/* The S line first: what was negotiated before the failure (TLS, AUTH),
+   for the scheduler's log line. */
 static void put_session_failure (char const *const *rcpts, unsigned int n)
 {
   stralloc t = STRALLOC_ZERO;
+  put_sline();
   if (!stralloc_catb(&t, S.ftext.s, S.ftext.len) || !stralloc_0(&t)) strerr_diefu1sys(111, "allocate");
   put_all(rcpts, n, 'd', S.fclass ? S.fclass : "local", S.fcode, t.s);
   stralloc_free(&t);

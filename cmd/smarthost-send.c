@@ -54,6 +54,7 @@
 #include "queue_dirs.h"
 #include "queue_state.h"
 #include "queue_status.h"
+#include "reply_fields.h"
 #include "upconc.h"
 
 #define USAGE "smarthost-send [ -v ]"
@@ -694,6 +695,7 @@ static void dispatch_due (void)
 
 static void log_attempt (worker *w, char const *rcpt, char const *verdict, unsigned int code, char const *text, double lat)
 {
+  static stralloc once = STRALLOC_ZERO;
   char fmt[UINT_FMT];
   char ms[UINT64_FMT];
   /* without an S line from the worker: what the configuration asks for */
@@ -708,6 +710,9 @@ static void log_attempt (worker *w, char const *rcpt, char const *verdict, unsig
   /* three digits always: 000 is "no reply, the failure is ours" */
   fmt[0] = '0' + code / 100 % 10; fmt[1] = '0' + code / 10 % 10; fmt[2] = '0' + code % 10; fmt[3] = 0;
   ms[uint64_fmt(ms, (uint64_t)(lat * 1000))] = 0;
+  /* the code once: a text of ours may repeat it (lib/reply_fields.h) */
+  once.len = 0;
+  if (reply_text_once(&once, code, text) && stralloc_0(&once)) text = once.s;
   strerr_warni(MSG(w->slot)->id, " <", logsafe(0, rcpt), "> upstream=", logsafe(1, host), " tls=", tls, " auth=", mech,
     ": ", verdict, " ", fmt, " ", text, " (", ms, " ms)");
   status_attempt(MSG(w->slot)->id, verdict, fmt, text);
