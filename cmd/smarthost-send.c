@@ -218,7 +218,13 @@ static unsigned int retry_delay (unsigned int n)
 /* What gate_result changed, said once, with what to fix. */
 static void gate_log (gate_event const *ev, char const *code, char const *text)
 {
+  static stralloc once = STRALLOC_ZERO;
   char fmt[UINT64_FMT];
+  unsigned int c = 0;
+  /* the upstream's reply once: a text of ours may repeat the code */
+  uint_scan(code, &c);
+  once.len = 0;
+  if (reply_text_once(&once, c, text) && stralloc_0(&once)) text = once.s;
   switch (ev->what)
   {
     case GATE_PAUSED:

@@ -37,10 +37,7 @@ like "smarthost-status says why" "$(smarthost-status "$Q")" 'sessions: +at most 
 stop_send
 
 # A 421 that does not name connections: the queue is held, as before.
-cat > "$T/plain.script" <<'S'
-> 421 4.7.0 upstream.test Try again later, closing connection.
-S
-start_scripted plain
+start_upstream plain --refuse '421 4.7.0 upstream.test Try again later, closing connection.'
 UPSTREAM=127.0.0.1:$PORT UPSTREAM_TLS=none; export UPSTREAM UPSTREAM_TLS
 inject alice@example.org held@example.net
 : > "$T/log"
