@@ -427,7 +427,13 @@ static int session_open (void)
     }
     /* the session keeps a pointer to the host name: one at a time */
     if (upstream_open(host.s, port)) { record_size(); return 1; }
-    if (verbose && !checkmode) strerr_warnw(host.s, ": ", S.fclass, ": ", S.ftext.s ? S.ftext.s : "");
+    if (verbose && !checkmode)
+    {
+      /* ftext is not NUL-terminated */
+      stralloc t = STRALLOC_ZERO;
+      if (stralloc_catb(&t, S.ftext.s, S.ftext.len) && stralloc_0(&t)) strerr_warnw(host.s, ": ", S.fclass, ": ", t.s);
+      stralloc_free(&t);
+    }
     if (!S.fnext) return 0;
   }
   if (r < 0)
@@ -811,7 +817,11 @@ static int probe_size (void)
   ok = session_open();
   if (!ok)
   {
-    strerr_warnw("could not learn the upstream's SIZE: ", S.fclass ? S.fclass : "local", ": ", S.ftext.s ? S.ftext.s : "");
+    /* ftext is printable but not NUL-terminated */
+    stralloc t = STRALLOC_ZERO;
+    if (!stralloc_catb(&t, S.ftext.s, S.ftext.len) || !stralloc_0(&t)) strerr_diefu1sys(111, "allocate");
+    strerr_warnw("could not learn the upstream's SIZE: ", S.fclass ? S.fclass : "local", ": ", t.s);
+    stralloc_free(&t);
     return check_permanent() ? 100 : 111;
   }
   size = S.size;
