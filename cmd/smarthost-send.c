@@ -486,7 +486,12 @@ static int bounce_send (worker *w, uint32_t const *idx, size_t n, int delayed, c
     free(rr);
     return 0;
   }
-  wstat = bounce_queue(&cf.bounce, &d, fd);
+  {
+    /* Remote-MTA: the upstream the worker names (its S line), else UPSTREAM */
+    bounce b = cf.bounce;
+    if (w->info.len) b.upstream = w->info.s;
+    wstat = bounce_queue(&b, &d, fd);
+  }
   fd_close(fd);
   free(rr);
   if (wstat < 0) { strerr_warnwusys("start the injector for a ", what, " of ", id); return 0; }
