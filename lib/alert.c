@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <skalibs/types.h>
+#include <skalibs/sig.h>
 
 #include "alert.h"
 
@@ -91,6 +92,8 @@ int alert_run (char const *cmd, char const *kind, char const *reason, time_t sin
     sigaction(SIGALRM, &sa, 0);
     sigaction(SIGCHLD, &sa, 0);
     sigaction(SIGHUP, &sa, 0);
+    /* nor blocked (smarthost-send's selfpipe blocks what it traps) */
+    sig_blocknone();
     pid = fork();
     if (pid < 0) _exit(111);
     if (!pid) alert_child(cmd, kind, reason, since);

@@ -18,14 +18,23 @@ extern char **environ;
 static int qq_spawn (qq *q, char const *prog, int msg[2], int env[2], char **envp)
 {
   posix_spawn_file_actions_t fa;
+  posix_spawnattr_t attr;
+  sigset_t none;
   char *argv[2] = { (char *)prog, 0 };
   int e;
   if (posix_spawn_file_actions_init(&fa)) return -1;
-  e = posix_spawn_file_actions_adddup2(&fa, msg[0], 0)
+  if (posix_spawnattr_init(&attr)) { posix_spawn_file_actions_destroy(&fa); return -1; }
+  /* the injector starts with no signal blocked, whatever its caller
+     blocks (smarthost-send's selfpipe): its alarm must fire */
+  sigemptyset(&none);
+  e = posix_spawnattr_setsigmask(&attr, &none)
+   || posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK)
+   || posix_spawn_file_actions_adddup2(&fa, msg[0], 0)
    || posix_spawn_file_actions_adddup2(&fa, env[0], 1)
    || posix_spawn_file_actions_addclose(&fa, msg[1])
    || posix_spawn_file_actions_addclose(&fa, env[1]);
-  if (!e) e = posix_spawnp(&q->pid, prog, &fa, 0, argv, envp);
+  if (!e) e = posix_spawnp(&q->pid, prog, &fa, &attr, argv, envp);
+  posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&fa);
   if (e) errno = e;
   return e ? -1 : 0;

@@ -210,3 +210,40 @@ int queue_control_mark (int ctl, char const *name, char const *id, int on)
   }
   return unlinkat(ctl, path, 0) < 0 && errno != ENOENT ? -1 : 0;
 }
+
+int queue_control_apply (int ctl, queue_control_do *apply, queue_control_failed *failed, void *aux)
+{
+  genalloc names = GENALLOC_ZERO;  /* char *, strdup'ed */
+  size_t i;
+  int r = queue_control_pending(ctl, &names), e = errno;
+  if (r < 0 && e == ENOMEM) { queue_control_names_free(&names); return (errno = e, -1); }
+  for (i = 0; i < genalloc_len(char *, &names); i++)
+  {
+    char const *req = genalloc_s(char *, &names)[i];
+    char const *what;
+    queue_control c;
+    int k = queue_control_read(ctl, req, &c);
+    if (k < 0 && errno == ENOENT) continue;  /* withdrawn */
+    if (queue_control_answer(ctl, req, k > 0 ? (*apply)(&c, aux) : "error: malformed request", &what) < 0)
+      (*failed)(what, req, aux);
+  }
+  queue_control_names_free(&names);
+  return r < 0 ? (errno = e, -1) : 0;
+}
+
+int queue_control_restore (int ctl, int (*queued) (char const *id, void *aux), void *aux)
+{
+  DIR *dir;
+  struct dirent *d;
+  int fd, all = faccessat(ctl, "hold-all", F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+  if ((fd = dup(ctl)) < 0) return all;
+  if (!(dir = fdopendir(fd))) { fd_close(fd); return all; }
+  rewinddir(dir);
+  while ((d = readdir(dir)))
+  {
+    if (strncmp(d->d_name, "held.", 5) || !queue_id_valid(d->d_name + 5)) continue;
+    if (!(*queued)(d->d_name + 5, aux)) unlinkat(ctl, d->d_name, 0);  /* gone while the scheduler was stopped */
+  }
+  closedir(dir);
+  return all;
+}

@@ -67,4 +67,20 @@ int queue_control_answer (int ctl, char const *req, char const *answer, char con
    id when id is not NULL: hold-all, held.ID. 0, or -1 with errno. */
 int queue_control_mark (int ctl, char const *name, char const *id, int on);
 
+/* Applies the requests waiting in ctl, in order: each is read, handed
+   to apply (which returns the answer; a malformed one is answered
+   without it), answered and removed. A step that failed is told to
+   failed (what failed, with errno, and the request). Returns 0, or -1
+   with errno when ctl could not be read whole (ENOMEM: nothing was
+   applied). */
+typedef char const *queue_control_do (queue_control const *c, void *aux);
+typedef void queue_control_failed (char const *what, char const *req, void *aux);
+int queue_control_apply (int ctl, queue_control_do *apply, queue_control_failed *failed, void *aux);
+
+/* What ctl keeps across a restart: each held.ID is handed to queued,
+   which marks the message held and returns 1, or returns 0 for an id no
+   longer queued (its marker is removed). Returns 1 when the whole queue
+   is held (hold-all), else 0. */
+int queue_control_restore (int ctl, int (*queued) (char const *id, void *aux), void *aux);
+
 #endif

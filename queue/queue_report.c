@@ -1,0 +1,96 @@
+/* What smarthost-send tells people, and when: queue_report.h. */
+
+#include <errno.h>
+#include <string.h>
+#include "queue_report.h"
+
+void queue_report_attempt (queue_report *r, char const *id, char const *verdict, char const *code, char const *text, time_t t)
+{
+  queue_status *s = &r->s;
+  stralloc *sa = &s->last_failure_text;
+  if (!strcmp(verdict, "delivered"))
+  {
+    s->deliveries++;
+    s->last_delivery = t;
+    size_t n = strlen(id);
+    if (n >= QUEUE_ID_SIZE) n = QUEUE_ID_SIZE - 1;
+    memcpy(s->last_delivery_id, id, n);
+    s->last_delivery_id[n] = 0;
+    return;
+  }
+  if (!strcmp(verdict, "failed")) s->failures++; else s->deferrals++;
+  s->last_failure = t;
+  sa->len = 0;
+  /* text is printable already (lib/printable.h) */
+  if (!stralloc_cats(sa, id) || !stralloc_cats(sa, " ") || !stralloc_cats(sa, verdict) || !stralloc_cats(sa, ": ")
+   || !stralloc_cats(sa, code) || !stralloc_cats(sa, " ") || !stralloc_cats(sa, text) || !stralloc_0(sa)) sa->len = 0;
+}
+
+/* Never a secret: the advice is ours, the text the worker's. */
+void queue_report_paused (queue_report *r, char const *advice, char const *code, char const *text)
+{
+  stralloc *sa = &r->pause_reason;
+  sa->len = 0;
+  if (!stralloc_cats(sa, advice) || !stralloc_cats(sa, " (upstream said: ") || !stralloc_cats(sa, code)
+   || !stralloc_cats(sa, " ") || !stralloc_cats(sa, text) || !stralloc_cats(sa, ")") || !stralloc_0(sa))
+    sa->len = 0;
+}
+
+int queue_report_due (queue_report *r, time_t t, int force)
+{
+  if (!force && t == r->looked) { r->due = 1; return 0; }
+  r->due = 0;
+  r->looked = t;
+  return 1;
+}
+
+void queue_report_gate (queue_report *r, gate const *g, int manual, int scheduled, time_t t)
+{
+  queue_status *s = &r->s;
+  time_t when = gate_when(g, t);
+  s->hold_until = g->hold_until > t ? g->hold_until : 0;
+  /* the gate says later, and neither pause nor throttle: the pacing */
+  s->paced_until = when > t && !g->pause_class && !s->hold_until && scheduled ? when : 0;
+  if (manual)
+  {
+    if (!s->pause_class || strcmp(s->pause_class, "manual")) s->pause_since = t;
+    s->pause_class = "manual";
+    s->pause_reason = "held by smarthost-control";
+    s->next_probe = 0;
+  }
+  else if (g->pause_class)
+  {
+    s->pause_class = g->pause_class;
+    s->pause_reason = r->pause_reason.len ? r->pause_reason.s : "";
+    s->pause_since = g->pause_since;
+    s->next_probe = g->pause_until;
+  }
+  else s->pause_class = 0;
+}
+
+int queue_report_write (queue_report *r, time_t t, int force, char const **failed)
+{
+  stralloc *sa = &r->text;
+  int e = 0;
+  sa->len = 0;
+  if (!queue_status_text(sa, &r->s)) return 0;
+  if (!force && t < r->written + QUEUE_REPORT_EVERY && sa->len == r->last.len && !memcmp(sa->s, r->last.s, sa->len)) return 0;
+  if (!stralloc_copy(&r->last, sa)) r->last.len = 0;
+  if (!queue_status_stamp(sa, t)) return 0;
+  /* the send user's (and root's): ids and the upstream's texts are for the administrator */
+  if (queue_status_replace(r->status, sa->s, sa->len, 0600) < 0) { e = errno; *failed = r->status; }
+  r->written = t;
+  if (!r->metrics) return e ? (errno = e, -1) : 0;
+  sa->len = 0;
+  if (queue_status_metrics(sa, &r->s, t) && queue_status_replace(r->metrics, sa->s, sa->len, 0644) < 0)
+  { e = errno; *failed = r->metrics; }
+  return e ? (errno = e, -1) : 0;
+}
+
+void queue_report_free (queue_report *r)
+{
+  stralloc_free(&r->s.last_failure_text);
+  stralloc_free(&r->pause_reason);
+  stralloc_free(&r->last);
+  stralloc_free(&r->text);
+}
