@@ -37,8 +37,8 @@ void upconc_init (upconc *u, unsigned int max);
    ours included) says it has too many connections from us; else 0. */
 int upconc_toomany (unsigned int code, char const *text);
 
-/* A session was refused as too many at t, while others other sessions
-   of ours were open. Returns 1 when the refusal is ours to absorb (the
+/* A session was refused as too many at t, while "others" sessions of
+   ours were open besides. Returns 1 when the refusal is ours to absorb (the
    limit is lowered, the message is simply tried again: other sessions
    work), 0 when no other session is open (the upstream refuses us
    altogether: a throttle, for the gate's hold). */
