@@ -245,7 +245,7 @@ static int secret_token (stralloc *out)
   pid_t pid;
   int r, ok;
   size_t len = 0;
-  char line[SECRET_MAX];
+  char line[SECRET_MAX + 2];   /* and CRLF */
   netio n = NETIO_ZERO;
   tain d;
   int errfd = memfd_create("tokencmd-stderr", MFD_CLOEXEC);
@@ -265,9 +265,10 @@ static int secret_token (stralloc *out)
   netio_init(&n, p[0]);
   tain_now_g();
   tain_addsec_g(&d, S.timeout);
-  r = netio_getline(&n, line, sizeof line, &len, &d);
-  explicit_bzero(n.rbuf, sizeof n.rbuf);
-  netio_close(&n);
+  r = netio_getline(&n, line, sizeof line, &len, 0, &d);
+  if (r > 0 && len > SECRET_MAX) r = -1;
+  netio_discard(&n);   /* wipes the buffer, where the token was read */
+  netio_close(&n, &tain_zero);
   if (r <= 0) kill(pid, SIGKILL);
   ok = token_reap(pid, &d) && r > 0 && len && stralloc_catb(out, line, len);
   explicit_bzero(line, sizeof line);

@@ -31,7 +31,8 @@
 #include "queue.h"
 #include "smtpd_data.h"
 #include "sizelimit.h"
-#include "smtpd_io.h"
+#include "smtpd_cmd.h"
+#include "netio.h"
 #include "tlsio_server.h"
 
 #define USAGE "smarthost-smtpd [ -t ]"
@@ -39,6 +40,7 @@
 
 #define CMD_MAX 512          /* RFC 5321 4.5.3.1.4, with CRLF */
 #define AUTH_LINE_MAX 2048   /* an AUTH response line */
+#define OUT_MAX 4096         /* replies queued before a write */
 #define AUTH_FAIL_DELAY 2    /* seconds before a 535 */
 #define HELO_MAX 255
 #define RCPT_MAX 10000       /* SMTPD_MAXRCPT; duplicates are looked up linearly */
@@ -83,7 +85,7 @@ static struct
 } cf;
 
 /* The session. */
-static smtpd_io io;
+static netio io = NETIO_ZERO;
 static int greeted;          /* 0, 1 after HELO, 2 after EHLO */
 static char helo[HELO_MAX + 1];
 static stralloc authuser = STRALLOC_ZERO;   /* printable; empty: not authenticated */
@@ -134,7 +136,7 @@ static void phase_begin (char const *name, unsigned int secs)
   tain_now_g();
   tain_addsec_g(&phase_end, secs);
   end = tain_less(&phase_end, &session_end) ? phase_end : session_end;
-  smtpd_io_limit(&io, &end);
+  netio_limit(&io, &end);
 }
 
 /* The connection is gone or timed out: nothing more can be said to it. */
@@ -147,10 +149,10 @@ static void die_io (void)
     tain_now_g();
     if (!tain_future(&session_end)) what = "session time limit";
     else if (!tain_future(&phase_end)) what = phase[0] == 'D' ? "DATA time limit" : "command time limit";
-    smtpd_io_puts(&io, "421 4.4.2 ");
-    smtpd_io_puts(&io, what);
-    smtpd_io_puts(&io, " reached, closing connection\r\n");
-    smtpd_io_flush(&io);
+    netio_puts(&io, "421 4.4.2 ");
+    netio_puts(&io, what);
+    netio_puts(&io, " reached, closing connection\r\n");
+    netio_flush(&io, 0);
     strerr_dief(111, ipstr(), ": ", what, " reached, closing connection");
   }
   strerr_diefu(111, "talk to the client ", ipstr());
@@ -158,7 +160,7 @@ static void die_io (void)
 
 static void out (char const *s)
 {
-  if (smtpd_io_puts(&io, s) < 0) die_io();
+  if (!netio_puts(&io, s)) die_io();
 }
 
 static void reply_end (void)
@@ -169,7 +171,8 @@ static void reply_end (void)
 static void quit (int code)
 {
   slot_release();
-  smtpd_io_close(&io);
+  netio_flush(&io, 0);
+  netio_close(&io, 0);
   _exit(code);
 }
 
@@ -790,25 +793,22 @@ static void head_feed (head *h, sink *k, smtpd_data *d, char const *s, size_t le
    envelope). */
 static unsigned int data_read (sink *k, smtpd_data *d, head *h)
 {
-  char buf[SMTPD_DATA_OUTMAX(SMTPD_IO_INSIZE)];
+  char buf[SMTPD_DATA_OUTMAX(NETIO_RBUF)];
   int done = 0;
   while (!done)
   {
-    size_t outlen, used;
-    if (!smtpd_io_pending(&io))
+    size_t outlen;
+    char const *in;
+    ssize_t r = netio_peek(&io, &in, 0);
+    if (r <= 0)
     {
-      int r = smtpd_io_fill(&io);
-      if (r <= 0)
-      {
-        int e = r ? errno : EPIPE;
-        sink_abort(k);
-        errno = e;
-        if (!r) { slot_release(); strerr_dief(111, ipstr(), ": client disconnected in DATA, nothing queued"); }
-        die_io();
-      }
+      int e = r ? errno : EPIPE;
+      sink_abort(k);
+      errno = e;
+      if (!r) { slot_release(); strerr_dief(111, ipstr(), ": client disconnected in DATA, nothing queued"); }
+      die_io();
     }
-    used = smtpd_data_scan(d, io.ibuf + io.ipos, smtpd_io_pending(&io), buf, &outlen, &done);
-    io.ipos += used;
+    netio_consume(&io, smtpd_data_scan(d, in, r, buf, &outlen, &done));
     if (d->flags) continue;
     if (h->hold) head_feed(h, k, d, buf, outlen, done);
     else if (outlen) sink_write(k, buf, outlen);
@@ -937,10 +937,10 @@ static void do_data (char const *arg)
    Returns 1 with the line, 0 cancelled or malformed (reply given). */
 static int auth_line (char *line, size_t *len)
 {
-  int r = smtpd_io_getline(&io, line, AUTH_LINE_MAX, len, 1);
+  int r = netio_getline(&io, line, AUTH_LINE_MAX, len, NETIO_SKIPLONG | NETIO_WIPE, 0);
   if (r < 0) die_io();
   if (!r) { slot_release(); strerr_dief(111, ipstr(), ": client disconnected in AUTH"); }
-  if (r == SMTPD_IO_TOOLONG) { err("500 5.5.6 authentication exchange line too long\r\n"); return 0; }
+  if (r == NETIO_TOOLONG) { err("500 5.5.6 authentication exchange line too long\r\n"); return 0; }
   if (*len == 1 && line[0] == '*') { err("501 5.7.0 authentication cancelled\r\n"); return 0; }
   return 1;
 }
@@ -971,7 +971,7 @@ static void auth_result (int r, char const *user, int known, char const *mech)
   {
     strerr_warni(ipstr(), ": AUTH ", mech, " failed for ", pu.s);
     /* The same reply, after the same delay, whether the user exists or not. */
-    smtpd_io_flush(&io);
+    netio_flush(&io, 0);
     sleep(AUTH_FAIL_DELAY);
     err("535 5.7.8 authentication credentials invalid\r\n");
   }
@@ -1096,22 +1096,22 @@ static void do_starttls (char const *arg)
   /* Anything the client sent after STARTTLS, before the handshake, was sent
      in clear and must not be taken as coming from inside TLS (RFC 3207
      section 6; the 2011 STARTTLS command injection). */
-  if (smtpd_io_pending(&io))
+  if (netio_pending(&io))
   {
     char fmt[UINT64_FMT];
-    fmt[uint64_fmt(fmt, smtpd_io_pending(&io))] = 0;
+    fmt[uint64_fmt(fmt, netio_pending(&io))] = 0;
     strerr_warnw(ipstr(), ": discarded ", fmt, " octets sent after STARTTLS");
-    smtpd_io_discard(&io);
+    netio_discard(&io);
   }
   out("220 2.0.0 ready to start TLS\r\n");
-  if (smtpd_io_flush(&io) < 0) die_io();
-  switch (smtpd_io_starttls(&io, server))
+  if (netio_flush(&io, 0) < 0) die_io();
+  switch (netio_starttls(&io, server, 0))
   {
     case 1: break;
     case 0:
     {
       /* the library's text may quote what the client sent */
-      char const *why = io.tls ? tls_error(io.tls) : tls_error(server);
+      char const *why = netio_tlsctx(&io) ? tls_error(netio_tlsctx(&io)) : tls_error(server);
       stralloc sa = STRALLOC_ZERO;
       if (!why) why = "unknown error";
       if (!printable_cat(&sa, why, strlen(why)) || !stralloc_0(&sa)) strerr_diefu(111, "allocate");
@@ -1121,8 +1121,8 @@ static void do_starttls (char const *arg)
     }
     default: die_io();
   }
-  ver = tls_conn_version(io.tls);
-  cipher = tls_conn_cipher(io.tls);
+  ver = tls_conn_version(netio_tlsctx(&io));
+  cipher = tls_conn_cipher(netio_tlsctx(&io));
   {
     stralloc sa = STRALLOC_ZERO;
     if (!printable_cat(&sa, ver ? ver : "TLS", strlen(ver ? ver : "TLS")) || !stralloc_catb(&sa, " ", 1)
@@ -1140,44 +1140,37 @@ static void do_starttls (char const *arg)
   transaction_reset();
 }
 
-static void do_command (char *line, size_t len)
+static void do_command (char *line)
 {
   char *arg;
-  size_t n = 0;
-  line[len] = 0;
-  while (n < len && line[n] != ' ') n++;
-  arg = line + n;
-  while (*arg == ' ') arg++;
-  line[n] = 0;
-  if (!strcasecmp(line, "EHLO")) do_helo(arg, 1);
-  else if (!strcasecmp(line, "HELO")) do_helo(arg, 0);
-  else if (!strcasecmp(line, "MAIL")) do_mail(arg);
-  else if (!strcasecmp(line, "RCPT")) do_rcpt(arg);
-  else if (!strcasecmp(line, "DATA")) do_data(arg);
-  else if (!strcasecmp(line, "RSET"))
+  switch (smtpd_cmd_verb(line, &arg))
   {
-    if (*arg) err("501 5.5.4 RSET takes no argument\r\n");
-    else { transaction_reset(); out("250 2.0.0 Ok\r\n"); }
+    case SMTPD_EHLO: do_helo(arg, 1); break;
+    case SMTPD_HELO: do_helo(arg, 0); break;
+    case SMTPD_MAIL: do_mail(arg); break;
+    case SMTPD_RCPT: do_rcpt(arg); break;
+    case SMTPD_DATA: do_data(arg); break;
+    case SMTPD_RSET:
+      if (*arg) err("501 5.5.4 RSET takes no argument\r\n");
+      else { transaction_reset(); out("250 2.0.0 Ok\r\n"); }
+      break;
+    case SMTPD_NOOP: out("250 2.0.0 Ok\r\n"); break;
+    case SMTPD_QUIT:
+      out("221 2.0.0 "); out(cf.name); out(" closing connection\r\n");
+      quit(0);
+      break;
+    case SMTPD_VRFY:
+      if (!*arg) err("501 5.5.4 VRFY needs an argument\r\n");
+      else out("252 2.5.2 cannot VRFY, but will accept the message and attempt delivery\r\n");
+      break;
+    case SMTPD_HELP:
+      out("214 2.0.0 commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP STARTTLS AUTH\r\n");
+      break;
+    case SMTPD_STARTTLS: do_starttls(arg); break;
+    case SMTPD_AUTH: do_auth(arg); break;
+    case SMTPD_NOTIMPL: err("502 5.5.1 command not implemented\r\n"); break;
+    default: err("500 5.5.2 unrecognized command\r\n");
   }
-  else if (!strcasecmp(line, "NOOP")) out("250 2.0.0 Ok\r\n");
-  else if (!strcasecmp(line, "QUIT"))
-  {
-    out("221 2.0.0 "); out(cf.name); out(" closing connection\r\n");
-    quit(0);
-  }
-  else if (!strcasecmp(line, "VRFY"))
-  {
-    if (!*arg) err("501 5.5.4 VRFY needs an argument\r\n");
-    else out("252 2.5.2 cannot VRFY, but will accept the message and attempt delivery\r\n");
-  }
-  else if (!strcasecmp(line, "HELP"))
-    out("214 2.0.0 commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP STARTTLS AUTH\r\n");
-  else if (!strcasecmp(line, "STARTTLS")) do_starttls(arg);
-  else if (!strcasecmp(line, "AUTH")) do_auth(arg);
-  else if (!strcasecmp(line, "EXPN") || !strcasecmp(line, "TURN") || !strcasecmp(line, "ETRN")
-        || !strcasecmp(line, "BDAT"))
-    err("502 5.5.1 command not implemented\r\n");
-  else err("500 5.5.2 unrecognized command\r\n");
 }
 
 /* One of n slots named key, or 421 and exit: busy is what the log says
@@ -1232,7 +1225,10 @@ int main (int argc, char const *const *argv)
   signal(SIGCHLD, SIG_DFL);
   config_read();
   if (checkonly) return 0;
-  if (smtpd_io_init(&io, 0, 1, cf.timeout) < 0) strerr_diefu(111, "set up the connection");
+  if (netio_init2(&io, 0, 1) < 0) strerr_diefu(111, "set up the connection");
+  netio_timeout(&io, cf.timeout);
+  /* a client that pipelines and never reads cannot grow our buffer */
+  netio_autoflush(&io, OUT_MAX);
   tain_now_g();
   tain_addsec_g(&session_end, cf.session_timeout);
   phase_begin("command", cf.cmd_timeout);
@@ -1241,16 +1237,15 @@ int main (int argc, char const *const *argv)
   for (;;)
   {
     size_t len;
+    char const *refusal;
     int r;
     phase_begin("command", cf.cmd_timeout);
-    /* wiped: an AUTH command may carry a password in its initial response */
-    r = smtpd_io_getline(&io, line, CMD_MAX, &len, 1);
+    r = smtpd_cmd_read(&io, line, CMD_MAX, &len, &refusal);
     if (r < 0) die_io();
     if (!r) quit(0);
-    if (r == SMTPD_IO_TOOLONG) { err("500 5.5.2 line too long\r\n"); continue; }
-    if (memchr(line, 0, len) || memchr(line, '\r', len))
-      err("501 5.5.2 bare CR or NUL in command\r\n");
-    else do_command(line, len);
+    if (r == SMTPD_CMD_REFUSED) { err(refusal); continue; }
+    do_command(line);
+    /* an AUTH command may carry a password in its initial response */
     explicit_bzero(line, len);
   }
 }

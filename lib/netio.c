@@ -1,36 +1,75 @@
-/* Buffered client I/O with deadlines. The socket is non-blocking, so a
-   stalled upstream can never hang us: every wait goes through netio_wait()
-   and its deadline. With TLS, libtls tells us which direction it waits for
-   (TLS_WANT_POLLIN/POLLOUT), even while writing. */
+/* netio.c: buffered, deadline-bound I/O on one connection, plain or TLS.
+   With TLS, libtls says which direction it waits for (TLS_WANT_POLLIN or
+   TLS_WANT_POLLOUT), even while writing: each wait is on that fd. */
 
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
-#include <fcntl.h>
 #include <tls.h>
+#include <skalibs/djbunix.h>
 #include <skalibs/iopause.h>
 #include <skalibs/stralloc.h>
 #include <skalibs/tai.h>
 #include "netio.h"
 
-void netio_init (netio *n, int fd)
+static void netio_reset (netio *n, int fdr, int fdw)
 {
-  int flags = fcntl(fd, F_GETFL);
-  if (flags >= 0) fcntl(fd, F_SETFL, flags | O_NONBLOCK);
-  n->fd = fd;
-  n->blocking = 0;
+  n->fdr = fdr;
+  n->fdw = fdw;
   n->tls = 0;
+  n->timeout = 0;
+  n->autoflush = 0;
+  n->haslimit = 0;
   n->rpos = n->rlen = 0;
   n->out.len = 0;
 }
 
-void netio_init_blocking (netio *n, int fd)
+void netio_init (netio *n, int fd)
 {
-  n->fd = fd;
-  n->blocking = 1;
-  n->tls = 0;
-  n->rpos = n->rlen = 0;
-  n->out.len = 0;
+  ndelay_on(fd);
+  netio_reset(n, fd, fd);
+}
+
+int netio_init2 (netio *n, int fdr, int fdw)
+{
+  netio_reset(n, fdr, fdw);
+  if (ndelay_on(fdr) < 0) return -1;
+  if (fdw != fdr && ndelay_on(fdw) < 0) return -1;
+  return 0;
+}
+
+void netio_timeout (netio *n, unsigned int secs)
+{
+  n->timeout = secs;
+}
+
+void netio_limit (netio *n, tain const *limit)
+{
+  n->limit = *limit;
+  n->haslimit = 1;
+}
+
+void netio_autoflush (netio *n, size_t max)
+{
+  n->autoflush = max;
+}
+
+/* The deadline of one read or write: the earliest of the caller's, the
+   timeout from now and the limit. 0: none at all. */
+static int deadline_of (netio const *n, tain const *given, tain *d)
+{
+  int has = 0;
+  if (given) { *d = *given; has = 1; }
+  if (n->timeout)
+  {
+    tain t;
+    tain_now_g();
+    tain_addsec_g(&t, n->timeout);
+    if (!has || tain_less(&t, d)) *d = t;
+    has = 1;
+  }
+  if (n->haslimit && (!has || tain_less(&n->limit, d))) { *d = n->limit; has = 1; }
+  return has;
 }
 
 int netio_wait (int fd, int want_write, tain const *deadline)
@@ -51,67 +90,134 @@ int netio_wait (int fd, int want_write, tain const *deadline)
   }
 }
 
-/* One read into the free end of rbuf: >0 bytes, 0 EOF, -1 error. */
-static ssize_t netio_read (netio *n, tain const *deadline)
+/* libtls asks to wait for the socket in either direction. */
+static int wait_tls (netio const *n, ssize_t r, tain const *d)
 {
-  char *p = n->rbuf + n->rlen;
-  size_t room = NETIO_RBUF - n->rlen;
+  if (r == TLS_WANT_POLLIN) return netio_wait(n->fdr, 0, d);
+  if (r == TLS_WANT_POLLOUT) return netio_wait(n->fdw, 1, d);
+  return (errno = EPROTO, -1);
+}
+
+/* One read into s: >0 bytes, 0 EOF, -1 error. */
+static ssize_t netio_read (netio *n, char *s, size_t len, tain const *d)
+{
   for (;;)
   {
     ssize_t r;
-    int want;
     if (n->tls)
     {
-      r = tls_read(n->tls, p, room);
+      r = tls_read(n->tls, s, len);
       if (r >= 0) return r;
-      if (r == TLS_WANT_POLLIN) want = 0;
-      else if (r == TLS_WANT_POLLOUT) want = 1;
-      else return (errno = EPROTO, -1);
+      if (wait_tls(n, r, d) < 0) return -1;
+      continue;
     }
-    else
-    {
-      if (n->blocking && netio_wait(n->fd, 0, deadline) < 0) return -1;
-      r = read(n->fd, p, room);
-      if (r >= 0) return r;
-      if (errno == EINTR) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK) return -1;
-      want = 0;
-    }
-    if (netio_wait(n->fd, want, deadline) < 0) return -1;
+    r = read(n->fdr, s, len);
+    if (r >= 0) return r;
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) return -1;
+    if (netio_wait(n->fdr, 0, d) < 0) return -1;
   }
 }
 
-int netio_getline (netio *n, char *line, size_t max, size_t *len, tain const *deadline)
+/* One write from s: >0 bytes written, -1 error. */
+static ssize_t netio_write (netio *n, char const *s, size_t len, tain const *d)
 {
   for (;;)
   {
-    char *lf = memchr(n->rbuf + n->rpos, '\n', n->rlen - n->rpos);
-    if (lf)
+    ssize_t r;
+    if (n->tls)
     {
-      size_t l = lf - (n->rbuf + n->rpos);
-      size_t keep = l && lf[-1] == '\r' ? l - 1 : l;
-      if (keep > max) return (errno = E2BIG, -1);
-      memcpy(line, n->rbuf + n->rpos, keep);
-      *len = keep;
-      n->rpos += l + 1;
-      return 1;
+      r = tls_write(n->tls, s, len);
+      if (r >= 0) return r;
+      if (wait_tls(n, r, d) < 0) return -1;
+      continue;
     }
-    /* +1: a CR that may be waiting for its LF */
-    if (n->rlen - n->rpos > max + 1) return (errno = E2BIG, -1);
-    if (n->rpos)
+    r = write(n->fdw, s, len);
+    if (r >= 0) return r;
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) return -1;
+    if (netio_wait(n->fdw, 1, d) < 0) return -1;
+  }
+}
+
+int netio_flush (netio *n, tain const *deadline)
+{
+  size_t done = 0;
+  tain d;
+  int has;
+  if (!n->out.len) return 1;
+  has = deadline_of(n, deadline, &d);
+  while (done < n->out.len)
+  {
+    ssize_t r = netio_write(n, n->out.s + done, n->out.len - done, has ? &d : 0);
+    if (r < 0) return -1;
+    done += r;
+  }
+  n->out.len = 0;
+  return 1;
+}
+
+/* Reads more input after what is pending: the count now pending, 0 on
+   EOF, -1 on error. About to wait for the peer with no input pending,
+   every reply so far goes out first, in one write (RFC 2920 3.2). */
+static ssize_t netio_fill (netio *n, tain const *deadline)
+{
+  tain d;
+  int has;
+  ssize_t r;
+  if (n->rpos == n->rlen)
+  {
+    n->rpos = n->rlen = 0;
+    if (netio_flush(n, deadline) < 0) return -1;
+  }
+  else if (n->rpos)
+  {
+    memmove(n->rbuf, n->rbuf + n->rpos, n->rlen - n->rpos);
+    n->rlen -= n->rpos;
+    n->rpos = 0;
+  }
+  if (n->rlen == NETIO_RBUF) return NETIO_RBUF;
+  has = deadline_of(n, deadline, &d);
+  r = netio_read(n, n->rbuf + n->rlen, NETIO_RBUF - n->rlen, has ? &d : 0);
+  if (r <= 0) return r;
+  n->rlen += r;
+  return n->rlen - n->rpos;
+}
+
+int netio_getline (netio *n, char *line, size_t max, size_t *len, unsigned int flags, tain const *deadline)
+{
+  size_t got = 0;
+  int toolong = 0;
+  for (;;)
+  {
+    char *s = n->rbuf + n->rpos;
+    size_t avail = n->rlen - n->rpos;
+    char *lf = memchr(s, '\n', avail);
+    size_t take = lf ? (size_t)(lf - s) + 1 : avail;
+    if (!toolong && got + take > max)
     {
-      memmove(n->rbuf, n->rbuf + n->rpos, n->rlen - n->rpos);
-      n->rlen -= n->rpos;
-      n->rpos = 0;
+      if (!(flags & NETIO_SKIPLONG)) return (errno = E2BIG, -1);
+      toolong = 1;
     }
-    if (n->rlen == NETIO_RBUF) return (errno = E2BIG, -1);
+    if (!toolong) { memcpy(line + got, s, take); got += take; }
+    if (flags & NETIO_WIPE) explicit_bzero(s, take);
+    n->rpos += take;
+    if (lf) break;
     {
-      ssize_t r = netio_read(n, deadline);
-      if (r < 0) return -1;
-      if (!r) return 0;
-      n->rlen += r;
+      ssize_t r = netio_fill(n, deadline);
+      if (r <= 0) return r;
     }
   }
+  if (toolong)
+  {
+    if (flags & NETIO_WIPE) explicit_bzero(line, got);
+    *len = 0;
+    return NETIO_TOOLONG;
+  }
+  got--;
+  if (got && line[got-1] == '\r') got--;
+  *len = got;
+  return 1;
 }
 
 size_t netio_pending (netio const *n)
@@ -119,9 +225,36 @@ size_t netio_pending (netio const *n)
   return n->rlen - n->rpos;
 }
 
+ssize_t netio_peek (netio *n, char const **s, tain const *deadline)
+{
+  if (n->rpos == n->rlen)
+  {
+    ssize_t r = netio_fill(n, deadline);
+    if (r <= 0) return r;
+  }
+  *s = n->rbuf + n->rpos;
+  return n->rlen - n->rpos;
+}
+
+void netio_consume (netio *n, size_t len)
+{
+  n->rpos += len <= n->rlen - n->rpos ? len : n->rlen - n->rpos;
+}
+
+void netio_discard (netio *n)
+{
+  explicit_bzero(n->rbuf, sizeof n->rbuf);
+  n->rpos = n->rlen = 0;
+}
+
 int netio_put (netio *n, char const *s, size_t len)
 {
-  return stralloc_catb(&n->out, s, len);
+  /* the smtpd's replies: the room is there after the first, copy at once */
+  if (n->out.a - n->out.len < len && !stralloc_readyplus(&n->out, len)) return 0;
+  memcpy(n->out.s + n->out.len, s, len);
+  n->out.len += len;
+  if (n->autoflush && n->out.len >= n->autoflush && netio_flush(n, 0) < 0) return 0;
+  return 1;
 }
 
 int netio_puts (netio *n, char const *s)
@@ -129,36 +262,14 @@ int netio_puts (netio *n, char const *s)
   return netio_put(n, s, strlen(s));
 }
 
-/* One write attempt: >=0 bytes written, -1 error, -2 wait for read, -3 wait for write. */
-static ssize_t netio_write1 (netio *n, char const *s, size_t len)
+size_t netio_unflushed (netio const *n)
 {
-  ssize_t r;
-  if (n->tls)
-  {
-    r = tls_write(n->tls, s, len);
-    if (r >= 0) return r;
-    if (r == TLS_WANT_POLLIN) return -2;
-    if (r == TLS_WANT_POLLOUT) return -3;
-    return (errno = EPROTO, -1);
-  }
-  r = write(n->fd, s, len);
-  if (r >= 0) return r;
-  if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return -3;
-  return -1;
+  return n->out.len;
 }
 
-int netio_flush (netio *n, tain const *deadline)
+void netio_wipe_output (netio *n)
 {
-  size_t done = 0;
-  while (done < n->out.len)
-  {
-    ssize_t r = netio_write1(n, n->out.s + done, n->out.len - done);
-    if (r == -1) return -1;
-    if (r >= 0) { done += r; continue; }
-    if (netio_wait(n->fd, r == -3, deadline) < 0) return -1;
-  }
-  n->out.len = 0;
-  return 1;
+  if (n->out.s) explicit_bzero(n->out.s, n->out.a);
 }
 
 void netio_tls (netio *n, struct tls *ctx)
@@ -166,16 +277,56 @@ void netio_tls (netio *n, struct tls *ctx)
   n->tls = ctx;
 }
 
-void netio_close (netio *n)
+int netio_starttls (netio *n, struct tls *server, tain const *deadline)
+{
+  tain d;
+  int has;
+  if (tls_accept_fds(server, &n->tls, n->fdr, n->fdw) < 0)
+  {
+    n->tls = 0;
+    return 0;
+  }
+  has = deadline_of(n, deadline, &d);
+  for (;;)
+  {
+    int r = tls_handshake(n->tls);
+    if (!r) return 1;
+    if (r != TLS_WANT_POLLIN && r != TLS_WANT_POLLOUT) return 0;
+    if (wait_tls(n, r, has ? &d : 0) < 0) return -1;
+  }
+}
+
+int netio_fd (netio const *n)
+{
+  return n->fdr;
+}
+
+struct tls *netio_tlsctx (netio const *n)
+{
+  return n->tls;
+}
+
+void netio_close (netio *n, tain const *deadline)
 {
   if (n->tls)
   {
-    tls_close(n->tls);
+    tain d;
+    int has = deadline_of(n, deadline, &d);
+    for (;;)
+    {
+      int r = tls_close(n->tls);
+      if (r != TLS_WANT_POLLIN && r != TLS_WANT_POLLOUT) break;
+      /* a past deadline: that one try was all */
+      tain_now_g();
+      if (has && !tain_less(&STAMP, &d)) break;
+      if (wait_tls(n, r, has ? &d : 0) < 0) break;
+    }
     tls_free(n->tls);
     n->tls = 0;
   }
-  if (n->fd >= 0) close(n->fd);
-  n->fd = -1;
+  if (n->fdr >= 0) close(n->fdr);
+  if (n->fdw >= 0 && n->fdw != n->fdr) close(n->fdw);
+  n->fdr = n->fdw = -1;
   n->rpos = n->rlen = 0;
   stralloc_free(&n->out);
 }

@@ -22,7 +22,7 @@ int smtp_reply_line (char const *s, size_t len, unsigned int *code, int *more)
 
 int smtp_reply_read (netio *n, smtp_reply *r, tain const *deadline)
 {
-  char line[SMTP_REPLY_LINEMAX];
+  char line[SMTP_REPLY_LINEMAX + 2];   /* and CRLF */
   r->code = 0;
   r->nlines = 0;
   r->text.len = 0;
@@ -31,9 +31,10 @@ int smtp_reply_read (netio *n, smtp_reply *r, tain const *deadline)
     size_t len;
     unsigned int code;
     int more;
-    int g = netio_getline(n, line, sizeof line, &len, deadline);
+    int g = netio_getline(n, line, sizeof line, &len, 0, deadline);
     if (g < 0) return errno == E2BIG ? 0 : -1;
     if (!g) return (errno = EPIPE, -1);
+    if (len > SMTP_REPLY_LINEMAX) return (errno = E2BIG, 0);   /* with a bare LF */
     if (!smtp_reply_line(line, len, &code, &more)) return (errno = EPROTO, 0);
     if (r->nlines && code != r->code) return (errno = EPROTO, 0);
     if (r->nlines >= SMTP_REPLY_LINESMAX) return (errno = E2BIG, 0);

@@ -104,7 +104,7 @@ static int smtpc_tlsrefused (smtpc *s)
 {
   if (!s->tlsfresh || errno == ETIMEDOUT) return 0;
   smtpc_fails(s, "tls", "the upstream closed the connection at the end of the TLS handshake (a client certificate missing or refused?)",
-    errno == EPROTO && s->io.tls ? tls_error(s->io.tls) : strerror(errno));
+    errno == EPROTO && netio_tlsctx(&s->io) ? tls_error(netio_tlsctx(&s->io)) : strerror(errno));
   return 1;
 }
 
@@ -118,7 +118,7 @@ int smtpc_flush (smtpc *s)
     /* after the handshake, a TLS error is a broken connection (a reset,
        an EOF without close_notify), not a certificate problem */
     smtpc_fails(s, "network", "unable to write to the upstream",
-      errno == EPROTO && s->io.tls ? tls_error(s->io.tls) : strerror(errno));
+      errno == EPROTO && netio_tlsctx(&s->io) ? tls_error(netio_tlsctx(&s->io)) : strerror(errno));
     return 0;
   }
   return 1;
@@ -140,8 +140,8 @@ int smtpc_read (smtpc *s, unsigned int secs)
     smtpc_fails(s, "network", "timed out waiting for the upstream", 0);
   else if (errno == EPIPE)
     smtpc_fails(s, "network", "connection closed by the upstream", 0);
-  else if (errno == EPROTO && s->io.tls)
-    smtpc_fails(s, "network", "connection broken under TLS", tls_error(s->io.tls));
+  else if (errno == EPROTO && netio_tlsctx(&s->io))
+    smtpc_fails(s, "network", "connection broken under TLS", tls_error(netio_tlsctx(&s->io)));
   else
     smtpc_fails(s, "network", "unable to read from the upstream", strerror(errno));
   return 0;
@@ -155,7 +155,8 @@ int smtpc_cmd (smtpc *s, char const *line, char const *shown)
 
 void smtpc_close (smtpc *s)
 {
-  netio_close(&s->io);
+  /* one try at a close_notify, no wait: we are done with this upstream */
+  netio_close(&s->io, &tain_zero);
   s->up = 0;
   s->tls = 0;
   s->tlsfresh = 0;
@@ -222,7 +223,7 @@ static int smtpc_handshake (smtpc *s)
   struct tls *ctx;
   stralloc err = STRALLOC_ZERO;
   smtpc_deadline(&d, s->timeout);
-  ctx = tlsio_client_handshake(s->tlscfg, s->io.fd, s->host, &d, &err);
+  ctx = tlsio_client_handshake(s->tlscfg, netio_fd(&s->io), s->host, &d, &err);
   if (!ctx)
   {
     /* out of time: a silent or stalled peer, which is the network's
@@ -364,7 +365,7 @@ int smtpc_open (smtpc *s, char const *host, unsigned int port)
 void smtpc_quit (smtpc *s)
 {
   tain d;
-  if (s->io.fd < 0) return;
+  if (netio_fd(&s->io) < 0) return;
   /* A short deadline: we are done, the 221 is a courtesy. Quietly: the
      failure that brought us here, if any, is what counts. */
   smtpc_trace(s, '>', "QUIT", 4);

@@ -121,7 +121,7 @@ int smtpc_auth (smtpc *s)
   r = smtpc_auth_run(s, m, &secret);
   auth_wipe(&secret);
   /* the last payload is still in the output buffer */
-  if (s->io.out.s) explicit_bzero(s->io.out.s, s->io.out.a);
+  netio_wipe_output(&s->io);
   if (!r)
   {
     if (!s->fclass) smtpc_fails(s, "local", "out of memory", 0);

@@ -136,6 +136,8 @@ static int smtpc_body (smtpc *s, smtpc_msg *m)
 {
   char buf[SMTPC_CHUNK];
   smtp_dot d = SMTP_DOT_ZERO;
+  stralloc stuffed = STRALLOC_ZERO;
+  int ok = 0;
   for (;;)
   {
     ssize_t r = read(m->fd, buf, sizeof buf);
@@ -143,18 +145,23 @@ static int smtpc_body (smtpc *s, smtpc_msg *m)
     {
       if (errno == EINTR) continue;
       smtpc_fails(s, "local", "unable to read the message", strerror(errno));
-      return 0;
+      goto end;
     }
     if (!r) break;
-    if (s->io.out.len >= SMTPC_CHUNK && !smtpc_flush(s)) return 0;
-    if (!smtp_dot_cat(&d, &s->io.out, buf, r)) goto oom;
+    if (netio_unflushed(&s->io) >= SMTPC_CHUNK && !smtpc_flush(s)) goto end;
+    stuffed.len = 0;
+    if (!smtp_dot_cat(&d, &stuffed, buf, r) || !netio_put(&s->io, stuffed.s, stuffed.len)) goto oom;
   }
-  if (!smtp_dot_end(&d, &s->io.out)) goto oom;
+  stuffed.len = 0;
+  if (!smtp_dot_end(&d, &stuffed) || !netio_put(&s->io, stuffed.s, stuffed.len)) goto oom;
   smtpc_trace(s, '>', "<message> .", 11);
-  return smtpc_flush(s);
+  ok = smtpc_flush(s);
+  goto end;
  oom:
   smtpc_fails(s, "local", "out of memory", 0);
-  return 0;
+ end:
+  stralloc_free(&stuffed);
+  return ok;
 }
 
 /* Reads the RSET reply on a reused connection: 1 fine, 0 the connection

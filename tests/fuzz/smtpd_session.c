@@ -5,14 +5,20 @@
    everything (the real one and the in-process commit have their own
    tests), and _exit, which ends every session, jumps back here
    (the link wraps both: see smtpd_session.flags and the Makefile).
-   Properties: no memory error or undefined behaviour, and everything the
+   Each input is run twice: once readable in one read (a memory file),
+   once cut into packets of 1 to 256 octets (a SOCK_SEQPACKET socket: each
+   read of lib/netio gets one), the cuts drawn from a hash of the input.
+   Properties: no memory error or undefined behaviour; everything the
    smtpd writes is well-formed replies: lines "DDD " or "DDD-" with a code
-   from 2xx to 5xx, printable text, each ending in CRLF. */
+   from 2xx to 5xx, printable text, each ending in CRLF; and the replies
+   are the same however the input was cut (queue ids aside): no line,
+   DATA end or deadline depends on where a read ends. */
 #include "fuzz.h"
 #if __has_include("smtpd_data.h") && __has_include("../../cmd/smarthost-smtpd.c")
 #include <setjmp.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/socket.h>
 
 #define main smtpd_main
 #include "../../cmd/smarthost-smtpd.c"
@@ -72,16 +78,22 @@ int LLVMFuzzerInitialize (int *argc, char ***argv)
   return 0;
 }
 
-/* Every reply line: three digits 2xx-5xx, ' ' or '-', printable text, CRLF. */
-static void check_replies (int fd)
+/* The replies written to fd, NUL-terminated (free it); *size set. */
+static char *replies_of (int fd, size_t *size)
 {
-  off_t size = lseek(fd, 0, SEEK_END);
-  char *s;
+  off_t end = lseek(fd, 0, SEEK_END);
+  char *s = malloc(end > 0 ? (size_t)end + 1 : 1);
+  if (!s || end < 0 || pread(fd, s, (size_t)end, 0) != end) abort();
+  s[end] = 0;
+  *size = (size_t)end;
+  return s;
+}
+
+/* Every reply line: three digits 2xx-5xx, ' ' or '-', printable text, CRLF. */
+static void check_replies (char const *s, size_t size)
+{
   size_t i = 0;
-  if (size <= 0) return;
-  s = malloc((size_t)size);
-  if (!s || pread(fd, s, (size_t)size, 0) != size) abort();
-  while (i < (size_t)size)
+  while (i < size)
   {
     char const *eol = memchr(s + i, '\n', (size_t)size - i);
     size_t len, j;
@@ -92,16 +104,57 @@ static void check_replies (int fd)
     for (j = 4; j < len; j++) FUZZ_ASSERT((unsigned char)s[i+j] >= 0x20 && (unsigned char)s[i+j] < 0x7f);
     i += len + 2;
   }
-  free(s);
 }
 
-int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
+/* The same replies, but for the queue ids after "queued as ". */
+static void check_same (char const *a, char const *b)
+{
+  static char const q[] = "queued as ";
+  for (;;)
+  {
+    char const *qa = strstr(a, q), *qb = strstr(b, q);
+    FUZZ_ASSERT(!qa == !qb);
+    if (!qa) { FUZZ_ASSERT(!strcmp(a, b)); return; }
+    FUZZ_ASSERT(qa - a == qb - b && !memcmp(a, b, (size_t)(qa - a)));
+    a = strchr(qa, '\n');
+    b = strchr(qb, '\n');
+    FUZZ_ASSERT(a && b);
+  }
+}
+
+/* fd 0 for the session: the input in a memory file (cut 0), or on a
+   SOCK_SEQPACKET socket in packets of 1 to 256 octets drawn from cut.
+   -1 when the packets would not fit in the socket's buffer. */
+static int input_fd (uint8_t const *data, size_t size, unsigned int cut)
+{
+  int sv[2];
+  size_t pos = 0;
+  if (!cut) return fuzz_memfd(data, size);
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv) < 0) abort();
+  while (pos < size)
+  {
+    size_t n;
+    cut = cut * 1103515245u + 12345u;
+    n = 1 + (cut >> 16) % 256;
+    if (n > size - pos) n = size - pos;
+    if (write(sv[0], data + pos, n) != (ssize_t)n) { close(sv[0]); close(sv[1]); return -1; }
+    pos += n;
+  }
+  close(sv[0]);
+  return sv[1];
+}
+
+/* One session on the input; the replies it wrote (free them), or NULL
+   when the input could not be set up that way. */
+static char *session (uint8_t const *data, size_t size, unsigned int cut, size_t *outlen)
 {
   static char const *const argv[] = { "smarthost-smtpd", 0 };
-  int in = fuzz_memfd(data, size);
+  int in = input_fd(data, size, cut);
   int outfd = memfd_create("replies", 0);
   int save0 = dup(0), save1 = dup(1);
-  if (in < 0 || outfd < 0 || save0 < 0 || save1 < 0) abort();
+  char *out;
+  if (outfd < 0 || save0 < 0 || save1 < 0) abort();
+  if (in < 0) { close(outfd); close(save0); close(save1); return 0; }
   dup2(in, 0); dup2(outfd, 1); close(in);
   /* a fresh session: the smtpd's statics as at program start */
   memset(&cf, 0, sizeof cf);
@@ -112,8 +165,25 @@ int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
   if (!setjmp(back)) smtpd_main(1, argv);
   FUZZ_ASSERT(exited);   /* a session only ends through _exit */
   dup2(save0, 0); dup2(save1, 1); close(save0); close(save1);
-  check_replies(outfd);
+  out = replies_of(outfd, outlen);
   close(outfd);
+  return out;
+}
+
+int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
+{
+  size_t i, lwhole, lcut;
+  unsigned int h = 2166136261u;
+  char *whole, *cut;
+  for (i = 0; i < size; i++) h = (h ^ data[i]) * 16777619u;
+  whole = session(data, size, 0, &lwhole);
+  FUZZ_ASSERT(whole);
+  check_replies(whole, lwhole);
+  cut = session(data, size, h | 1, &lcut);
+  FUZZ_ASSERT(cut || size > 4096);   /* a short input always fits */
+  if (cut) check_same(whole, cut);
+  free(whole);
+  free(cut);
   return 0;
 }
 #else

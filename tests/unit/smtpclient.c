@@ -128,7 +128,7 @@ static int reply_of (char const *s, smtp_reply *r)
   tain_now_g();
   tain_addsec_g(&d, 2);
   ret = smtp_reply_read(&n, r, &d);
-  netio_close(&n);
+  netio_close(&n, &tain_zero);
   return ret;
 }
 
