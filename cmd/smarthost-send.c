@@ -66,6 +66,7 @@
 #include "queue_round.h"
 #include "queue_sched.h"
 #include "queue_state.h"
+#include "queue_list.h"
 #include "queue_status.h"
 #include "reply_fields.h"
 #include "upconc.h"
@@ -451,6 +452,7 @@ static int dispatch (pool_worker *w, uint32_t slot, time_t t)
     queue_state_clear(&rd->st);
   }
   rd->hadstate = r != 0;
+  if (r > 0) queue_sched_counted(&L.sched, slot, queue_status_pending(&rd->st));
   if (m->flags & MSG_HELD) { m->flags |= MSG_PARKED; return 0; }  /* out of the schedule until released */
   if (r > 0 && (m->flags & MSG_UNKNOWN) && rd->st.next > t)
   {
@@ -478,6 +480,7 @@ static int dispatch (pool_worker *w, uint32_t slot, time_t t)
   }
   m->flags &= ~MSG_UNKNOWN;
   round_plan(rd);
+  queue_sched_counted(&L.sched, slot, queue_round_npend(rd) + queue_round_nfailed(rd));
   if (!queue_round_npend(rd))
   {
     if (queue_round_nfailed(rd)) msg_settle(k, t);
@@ -585,6 +588,7 @@ static void msg_settle (task *k, time_t t)
   if (queue_state_write(SP.state, k->r.id, &k->r.st) < 0)
     strerr_warnwusys("write state/", k->r.id);
   else k->r.hadstate = 1;
+  queue_sched_counted(&L.sched, k->slot, queue_status_pending(&k->r.st));
   sched_push(k->slot, k->r.st.next);
 }
 
@@ -770,6 +774,7 @@ static void retry_all_from (int opengate)
 static void status_gather (time_t t)
 {
   queue_sched_census(&L.sched, &R.s.held, R.s.oldest);
+  queue_sched_rcpts(&L.sched, &R.s.recipients, &R.s.uncounted);
   R.s.messages = L.sched.n;
   R.s.session_limit = conc.limit;
   R.s.concurrency = conc.max;
@@ -948,6 +953,38 @@ static void control_open (void)
   }
 }
 
+/* ---- MAILQ_FILE (queue_list.h) ---- */
+
+/* The listing of mailq for the members of the instance's group, who may
+   not read the spool: written after the status file was, at most every
+   LIST_EVERY seconds, the oldest LIST_MAX messages (it reads two files
+   per message). */
+static char const *mailq_file;    /* MAILQ_FILE: 0, none */
+static time_t listed;             /* when MAILQ_FILE was last written */
+static time_t listed_status;      /* the status file's time then */
+#define LIST_EVERY 5
+#define LIST_MAX 1000
+#define LIST_RCPTS 20             /* recipients per message in MAILQ_FILE */
+
+static int listing_due (void)
+{
+  return mailq_file && R.written != listed_status;
+}
+
+static void listing_update (time_t t)
+{
+  static int failing;
+  if (!listing_due() || t < listed + LIST_EVERY) return;
+  listed = t;
+  listed_status = R.written;
+  if (queue_list_write(cf.qdir, mailq_file, LIST_MAX, LIST_RCPTS, 0640, t) < 0)
+  {
+    if (!failing) strerr_warnwusys("write the listing ", mailq_file);
+    failing = 1;
+  }
+  else failing = 0;
+}
+
 /* ---- configuration ---- */
 
 /* A numeric setting (lib/envnum.h); dies 100 on garbage. */
@@ -1008,6 +1045,7 @@ static void config_read (void)
   cf.rate_hour = env_uint("RATE_HOUR", 0, UINT_MAX);
   if (cf.rate_minute > RATE_MAX || cf.rate_hour > RATE_MAX) strerr_dief(100, "RATE_MINUTE and RATE_HOUR are at most 1000000");
   s = getenv("METRICS_FILE"); if (s && *s) R.metrics = s;
+  s = getenv("MAILQ_FILE"); if (s && *s) mailq_file = s;
   s = getenv("ALERT_CMD"); if (s && *s) R.alert_cmd = s;
   R.alert.maxage = env_uint("ALERT_AGE", 0, ENVNUM_SECONDS_MAX);
   s = getenv("RETRY");
@@ -1044,6 +1082,7 @@ static void next_wake (time_t t, tain *wake)
   }
   if (w > t + QUEUE_REPORT_EVERY) w = t + QUEUE_REPORT_EVERY;  /* the status's ages stay fresh */
   if (R.due && w > t + 1) w = t + 1;
+  if (listing_due() && w > listed + LIST_EVERY) w = listed + LIST_EVERY;
   tain_addsec(wake, &STAMP, w <= t ? 0 : (int)(w - t));
   pool_wake(&L.pool, wake);
 }
@@ -1126,6 +1165,7 @@ static void loop (void)
     if (t - last_scan >= (time_t)cf.rescan) { scan_new(); last_scan = t; }
     if (t - last_sweep >= (time_t)cf.rescan) { sweep_tmp(t); last_sweep = t; }
     status_update(t, 0);
+    listing_update(t);
   }
 }
 

@@ -14,7 +14,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -30,6 +29,7 @@
 #include "printable.h"
 #include "qq.h"
 #include "queue.h"
+#include "queue_list.h"
 
 /* sendmail's exit status for bad input (sysexits.h EX_DATAERR): what
    callers of sendmail(8) test for, where the rest of the program speaks
@@ -261,22 +261,6 @@ static int rcptset_add (rcptset *set, char const *s, size_t len)
   if (!stralloc_catb(&set->list, s, len) || !stralloc_0(&set->list)) return -1;
   set->n++;
   return 1;
-}
-
-static int rcptset_has (rcptset const *set, char const *s)
-{
-  return set->n && *rcptset_find(set, s, strlen(s));
-}
-
-/* Empties the set for the next message of a listing. A table grown for
-   one huge message is given back, so that the thousands of small ones
-   after it do not each clear it. */
-static void rcptset_clear (rcptset *set)
-{
-  set->list.len = 0;
-  set->n = 0;
-  if (set->nslots > 4096) { free(set->slot); set->slot = 0; set->nslots = 0; }
-  else if (set->slot) memset(set->slot, 0, set->nslots * sizeof *set->slot);
 }
 
 /* ----------------------------------------------------- who we are */
@@ -682,289 +666,83 @@ static int inject (char const *const *args, char const *fopt, char const *Fopt, 
 
 /* ----------------------------------------------------- the queue listing */
 
-/* One message: id, age, size, sender, the recipients still pending, and
-   the last reply from state/ID. The state file is read as cat would: per
-   recipient lines "done|defer|fail TAB rcpt TAB code TAB text" (spaces
-   accepted too); anything else in it is skipped. */
-typedef struct listing_s listing;
-struct listing_s
+/* Writes out and empties it. */
+static void out_flush (stralloc *out)
 {
-  rcptset done;     /* recipients done or failed */
-  stralloc reply;   /* the last reply, "code text" */
-  stralloc out;     /* an address made printable */
-  int replydefer;   /* reply came from a defer line */
-};
-#define LISTING_ZERO { RCPTSET_ZERO, STRALLOC_ZERO, STRALLOC_ZERO, 0 }
-
-static void state_line (listing *l, char *s)
-{
-  char *f[4];
-  unsigned int n = 0;
-  int defer;
-  while (n < 4)
-  {
-    f[n++] = s;
-    if (n == 4) break;
-    s += strcspn(s, "\t ");
-    if (!*s) break;
-    *s++ = 0;
-    s += strspn(s, "\t ");
-  }
-  if (n < 2) return;
-  defer = !strcmp(f[0], "defer");
-  if (!defer && strcmp(f[0], "done") && strcmp(f[0], "fail")) return;
-  if (!defer && rcptset_add(&l->done, f[1], strlen(f[1])) < 0) dienomem();
-  if (n < 3 || (l->replydefer && !defer)) return;
-  l->reply.len = 0;
-  if (!printable_cat(&l->reply, f[2], strlen(f[2]))) dienomem();
-  if (n == 4 && (!stralloc_catb(&l->reply, " ", 1) || !printable_cat(&l->reply, f[3], strlen(f[3])))) dienomem();
-  l->replydefer = defer;
+  if (buffer_put(buffer_1, out->s, out->len) < 0) strerr_diefu1sys(111, "write to stdout");
+  out->len = 0;
 }
 
-static void state_read (listing *l, char const *q, char const *id)
+/* Who may not read the spool (a member of the instance's group: queue/
+   is the send user's and the spool group's) reads the listing
+   smarthost-send keeps in MAILQ_FILE. It is printed line by line in the
+   printable form, whatever bytes it holds; a link or anything but a
+   regular file is refused. Returns 0 when printed; dies otherwise. */
+static int list_file (char const *q)
 {
-  stralloc path = STRALLOC_ZERO, file = STRALLOC_ZERO;
-  size_t pos = 0;
-  rcptset_clear(&l->done);
-  l->reply.len = 0;
-  l->replydefer = 0;
-  if (!stralloc_cats(&path, q) || !stralloc_cats(&path, "/state/")
-   || !stralloc_cats(&path, id) || !stralloc_0(&path)) dienomem();
-  if (!openslurpclose(&file, path.s))
-  {
-    if (errno != ENOENT && errno != EACCES) strerr_warnwu2sys("read ", path.s);
-    goto end;
-  }
-  while (pos < file.len)
-  {
-    char *nl = memchr(file.s + pos, '\n', file.len - pos);
-    if (!nl) break;
-    *nl = 0;
-    state_line(l, file.s + pos);
-    pos = nl - file.s + 1;
-  }
- end:
-  stralloc_free(&path);
-  stralloc_free(&file);
-}
-
-static void age_fmt (char *buf, char const *id)
-{
-  uint64_t then = 0;
-  uint64_t now = time(0);
-  uint64_t age;
-  size_t n = 0;
-  uint640_scan(id, &then);
-  age = now > then ? now - then : 0;
-  if (age >= 86400) { n += uint64_fmt(buf + n, age / 86400); buf[n++] = 'd'; age %= 86400; n += uint64_fmt(buf + n, age / 3600); buf[n++] = 'h'; }
-  else if (age >= 3600) { n += uint64_fmt(buf + n, age / 3600); buf[n++] = 'h'; n += uint64_fmt(buf + n, age % 3600 / 60); buf[n++] = 'm'; }
-  else if (age >= 60) { n += uint64_fmt(buf + n, age / 60); buf[n++] = 'm'; n += uint64_fmt(buf + n, age % 60); buf[n++] = 's'; }
-  else { n += uint64_fmt(buf + n, age); buf[n++] = 's'; }
-  buf[n] = 0;
-}
-
-static void put (char const *s)
-{
-  if (buffer_puts(buffer_1, s) < 0) strerr_diefu1sys(111, "write to stdout");
-}
-
-/* An address from the spool as <addr>: its 8-bit and control bytes (an
-   ESC or a CSI 0x9b would drive the terminal) shown as the logs show them. */
-static void put_addr (listing *l, char const *addr)
-{
-  l->out.len = 0;
-  if (!stralloc_catb(&l->out, "<", 1) || !printable_cat(&l->out, addr, strlen(addr))
-   || !stralloc_catb(&l->out, ">", 1) || !stralloc_0(&l->out)) dienomem();
-  put(l->out.s);
-}
-
-/* What smarthost-send last wrote into queue/status (queue/queue_status.h):
-   the whole queue's state, told once at the top of the listing and
-   instead of "(not tried yet)". Unreadable (no scheduler ever, or a
-   caller who may not read it): nothing is said. */
-static stralloc qstatus = STRALLOC_ZERO;
-static char const *qwait;  /* why a message not tried yet waits; 0: it does not */
-
-static char const *qstatus_get (char const *key, stralloc *v)
-{
-  size_t k = strlen(key), i = 0;
-  v->len = 0;
-  while (i < qstatus.len)
-  {
-    char const *line = qstatus.s + i;
-    char const *nl = memchr(line, '\n', qstatus.len - i);
-    size_t len = nl ? (size_t)(nl - line) : qstatus.len - i;
-    if (len > k && !memcmp(line, key, k) && line[k] == '\t' && !printable_cat(v, line + k + 1, len - k - 1)) dienomem();
-    if (v->len) break;
-    i += len + 1;
-  }
-  if (!stralloc_0(v)) dienomem();
-  return v->s;
-}
-
-static void qstatus_show (char const *q)
-{
-  stralloc path = STRALLOC_ZERO, v = STRALLOC_ZERO;
-  uint64_t until = 0, t = time(0);
-  if (!stralloc_cats(&path, q) || !stralloc_cats(&path, "/status") || !stralloc_0(&path)) dienomem();
-  if (!openslurpclose(&qstatus, path.s)) qstatus.len = 0;
-  stralloc_free(&path);
-  if (!qstatus.len) return;
-  if (!strcmp(qstatus_get("paused", &v), "1"))
-  {
-    if (!strcmp(qstatus_get("pause_class", &v), "manual"))
-    {
-      put("queue held by smarthost-control: nothing is sent until it is released\n");
-      qwait = "(queue held)";
-    }
-    else
-    {
-      put("queue paused ("); put(v.s); put("): "); put(qstatus_get("pause_reason", &v)); put("\n");
-      qwait = "(queue paused)";
-    }
-  }
-  else if (uint640_scan(qstatus_get("throttled_until", &v), &until) && until > t)
-  {
-    put("queue throttled: the upstream asked us to slow down\n");
-    qwait = "(queue throttled)";
-  }
-  else if (uint640_scan(qstatus_get("paced_until", &v), &until) && until > t)
-  {
-    put("queue rate-limited (RATE_MINUTE, RATE_HOUR): the next message goes when the rate allows\n");
-    qwait = "(rate-limited)";
-  }
-  stralloc_free(&v);
-}
-
-/* 1 when smarthost-control held the message (control/held.ID). */
-static int msg_held (char const *q, char const *id)
-{
-  stralloc path = STRALLOC_ZERO;
-  int r;
-  if (!stralloc_cats(&path, q) || !stralloc_cats(&path, "/control/held.") || !stralloc_cats(&path, id) || !stralloc_0(&path)) dienomem();
-  r = access(path.s, F_OK) == 0;
-  stralloc_free(&path);
-  return r;
-}
-
-/* Returns 1 if the message was listed, 0 if it has gone meanwhile. */
-static int list_one (listing *l, char const *q, char const *sub, char const *id)
-{
-  stralloc path = STRALLOC_ZERO;
-  queue_env e = QUEUE_ENV_ZERO;
+  char const *file = getenv("MAILQ_FILE");
+  stralloc in = STRALLOC_ZERO, out = STRALLOC_ZERO;
   struct stat st;
-  char num[UINT64_FMT + 1], age[64];
-  size_t pos;
-  int fd, r;
-  if (!stralloc_cats(&path, q) || !stralloc_catb(&path, "/", 1) || !stralloc_cats(&path, sub)
-   || !stralloc_catb(&path, "/", 1) || !stralloc_cats(&path, id) || !stralloc_0(&path)) dienomem();
-  /* The smtpd's user may put anything under an id into new/ (queue/README.md,
-     the privilege model): a link is not followed (root's listing would
-     show another file's size and lines), a FIFO or a directory is not
-     read (it would end the listing); each is named as what it is. */
-  fd = queue_msg_openat(AT_FDCWD, path.s);
-  if (fd < 0 && (errno == ELOOP || errno == EFTYPE_QUEUE))
-  {
-    age_fmt(age, id);
-    put(id); put(" "); put(age); put(" 0 (not a message file: a link, FIFO or directory)\n");
-    stralloc_free(&path);
-    return 1;
-  }
-  if (fd < 0)
-  {
-    if (errno == ENOENT) { stralloc_free(&path); return 0; }
-    if (errno != EACCES) strerr_diefu2sys(111, "open ", path.s);
-    /* A member of the queue's group sees names and sizes, not contents. */
-    if (lstat(path.s, &st) < 0) { stralloc_free(&path); return 0; }
-    age_fmt(age, id);
-    num[uint64_fmt(num, (uint64_t)st.st_size)] = 0;
-    put(id); put(" "); put(age); put(" "); put(num); put(" (not readable by you)\n");
-    stralloc_free(&path);
-    return 1;
-  }
-  if (fstat(fd, &st) < 0) strerr_diefu2sys(111, "stat ", path.s);
-  r = queue_env_read(fd, &e);
-  if (r < 0) strerr_diefu2sys(111, "read ", path.s);
+  char num[UINT64_FMT];
+  size_t pos = 0;
+  uint64_t age;
+  int fd;
+  if (!file || !*file) strerr_diefu3sys(111, "read the spool ", q, " (and MAILQ_FILE is not set)");
+  fd = queue_msg_openat(AT_FDCWD, file);
+  if (fd < 0) strerr_diefu4sys(111, "read the spool ", q, " or the listing ", file);
+  if (fstat(fd, &st) < 0 || !slurp(&in, fd)) strerr_diefu2sys(111, "read ", file);
   fd_close(fd);
-  age_fmt(age, id);
-  num[uint64_fmt(num, r ? (uint64_t)(st.st_size - e.body) : (uint64_t)st.st_size)] = 0;
-  put(id); put(" "); put(age); put(" "); put(num); put(" ");
-  if (!r) { put("(malformed message file)\n"); goto end; }
-  put_addr(l, e.sender.s);
-  state_read(l, q, id);
-  for (pos = 0; pos < e.rcpts.len; pos += strlen(e.rcpts.s + pos) + 1)
-    if (!rcptset_has(&l->done, e.rcpts.s + pos)) { put(" "); put_addr(l, e.rcpts.s + pos); }
-  if (msg_held(q, id)) put(" (held)");
-  if (l->reply.len) { put(" "); if (!stralloc_0(&l->reply)) dienomem(); put(l->reply.s); }
-  else if (!strcmp(sub, "new")) put(" (new)");
-  else put(qwait ? " " : " (not tried yet)");
-  if (!l->reply.len && qwait && strcmp(sub, "new")) put(qwait);
-  put("\n");
- end:
-  queue_env_free(&e);
-  stralloc_free(&path);
-  return 1;
-}
-
-static int id_cmp (void const *a, void const *b)
-{
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Ids of dir, sorted (by arrival, as ids are fixed-width). Each entry is
-   the id followed by the subdirectory's first letter, n or c. */
-static void ids_collect (stralloc *names, char const *q, char const *sub)
-{
-  stralloc path = STRALLOC_ZERO;
-  DIR *d;
-  struct dirent *de;
-  if (!stralloc_cats(&path, q) || !stralloc_catb(&path, "/", 1) || !stralloc_cats(&path, sub) || !stralloc_0(&path)) dienomem();
-  d = opendir(path.s);
-  if (!d) strerr_diefu2sys(111, "open directory ", path.s);
-  for (;;)
+  age = time(0) > st.st_mtime ? (uint64_t)(time(0) - st.st_mtime) : 0;
+  num[uint64_fmt(num, age)] = 0;
+  if (!stralloc_cats(&out, "(the listing smarthost-send wrote ") || !stralloc_cats(&out, num)
+   || !stralloc_cats(&out, " s ago: you may not read the spool)\n")) dienomem();
+  while (pos < in.len)
   {
-    errno = 0;
-    de = readdir(d);
-    if (!de) break;
-    if (!queue_id_valid(de->d_name)) continue;
-    if (!stralloc_cats(names, de->d_name) || !stralloc_catb(names, sub, 1) || !stralloc_0(names)) dienomem();
+    char const *nl = memchr(in.s + pos, '\n', in.len - pos);
+    size_t len = nl ? (size_t)(nl - in.s - pos) : in.len - pos;
+    if (!printable_cat(&out, in.s + pos, len) || !stralloc_catb(&out, "\n", 1)) dienomem();
+    pos += len + 1;
+    if (out.len > 65536) out_flush(&out);
   }
-  if (errno) strerr_diefu2sys(111, "read directory ", path.s);
-  closedir(d);
-  stralloc_free(&path);
+  out_flush(&out);
+  if (!buffer_flush(buffer_1)) strerr_diefu1sys(111, "write to stdout");
+  return 0;
 }
 
+/* -bp: one line per message (queue/queue_list.h), oldest first, after
+   what smarthost-send last wrote into queue/status about the whole
+   queue (unreadable: nothing is said). */
 static int list_queue (void)
 {
   char const *q = getenv("QUEUE");
-  stralloc names = STRALLOC_ZERO;
-  listing l = LISTING_ZERO;
-  char **v;
-  size_t n = 0, i, pos;
-  unsigned int shown = 0;
+  queue_list l = QUEUE_LIST_ZERO;
+  stralloc out = STRALLOC_ZERO, ids = STRALLOC_ZERO, status = STRALLOC_ZERO, path = STRALLOC_ZERO;
+  size_t n, i, pos, listed = 0;
   if (!q || !*q) strerr_dienotset(100, "QUEUE");
-  qstatus_show(q);
-  ids_collect(&names, q, "new");
-  ids_collect(&names, q, "cur");
-  for (pos = 0; pos < names.len; pos += strlen(names.s + pos) + 1) n++;
-  v = malloc((n + 1) * sizeof *v);
-  if (!v) dienomem();
-  for (i = 0, pos = 0; i < n; i++, pos += strlen(names.s + pos) + 1) v[i] = names.s + pos;
-  qsort(v, n, sizeof *v, &id_cmp);
-  for (i = 0; i < n; i++)
+  l.q = q;
+  l.now = time(0);
+  if (queue_list_ids(&l, &ids, &n) < 0)
   {
-    size_t len = strlen(v[i]);
-    char const *sub = v[i][len-1] == 'n' ? "new" : "cur";
-    v[i][len-1] = 0;
-    shown += list_one(&l, q, sub, v[i]);
+    if (errno == EACCES) return list_file(q);
+    strerr_diefu2sys(111, "read the spool ", q);
   }
-  if (!shown) put("queue is empty\n");
-  else
+  if (!stralloc_cats(&path, q) || !stralloc_cats(&path, "/status") || !stralloc_0(&path)) dienomem();
+  if (!openslurpclose(&status, path.s)) status.len = 0;
+  if (!queue_list_status(&l, &out, status.s, status.len)) dienomem();
+  for (i = 0, pos = 0; i < n; i++)
   {
-    char num[UINT_FMT + 1];
-    num[uint_fmt(num, shown)] = 0;
-    put("-- "); put(num); put(shown == 1 ? " message\n" : " messages\n");
+    char const *id, *sub;
+    char *entry = ids.s + pos;
+    int r;
+    pos += strlen(entry) + 1;
+    queue_list_entry(entry, &id, &sub);
+    r = queue_list_one(&l, &out, sub, id);
+    if (r < 0) { if (errno == ENOMEM) dienomem(); strerr_diefu4sys(111, "list ", sub, "/", id); }
+    listed += r;
+    out_flush(&out);
   }
+  if (!queue_list_total(&out, listed, listed)) dienomem();
+  out_flush(&out);
   if (!buffer_flush(buffer_1)) strerr_diefu1sys(111, "write to stdout");
   return 0;
 }

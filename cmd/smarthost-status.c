@@ -106,6 +106,11 @@ static void print_queue (char const *q, time_t t)
   }
   else if (*get("session_limit")) { out("sessions:     at most "); out_num(num("session_limit")); out(" at once (CONCURRENCY)\n"); }
   out("messages:     "); out_num(num("messages")); out(" ("); out_num(num("held")); out(" held)\n");
+  out("recipients:   ");
+  if (num("uncounted")) out("at least ");
+  out_num(num("recipients")); out(" not yet delivered");
+  if (num("uncounted")) { out(" ("); out_num(num("uncounted")); out(" messages not read since the scheduler started count one each)"); }
+  out("\n");
   out("oldest:       ");
   if (*oldest) { out(oldest); out(", arrived "); out_time(queue_status_id_time(oldest), t); } else out("none");
   out("\n");

@@ -176,18 +176,26 @@ int queue_control_read (int ctl, char const *req, queue_control *c)
 
 int queue_control_answer (int ctl, char const *req, char const *answer, char const **what)
 {
-  char name[QUEUE_ID_SIZE + 8];
+  char name[QUEUE_ID_SIZE + 8], tmp[QUEUE_ID_SIZE + 12];
   size_t n = strlen(req), len = strlen(answer);
   int fd, e = 0;
   if (n >= QUEUE_ID_SIZE) return (errno = ENAMETOOLONG, *what = "answer control/", -1);
   memcpy(name, req, n);
   memcpy(name + n, ".reply", 7);
-  fd = openat(ctl, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  memcpy(tmp, name, n + 6);
+  memcpy(tmp + n + 6, ".tmp", 5);
+  /* written aside, then renamed: the requester polls for REQ.reply and
+     takes the first it can open, which must never be half written (it
+     read an empty answer, and said the request failed, when it came
+     between the creation and the write) */
+  fd = openat(ctl, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) e = errno;
   else
   {
     if (allwrite(fd, answer, len) != len || allwrite(fd, "\n", 1) != 1) e = errno;
     fd_close(fd);
+    if (!e && renameat(ctl, tmp, ctl, name) < 0) e = errno;
+    if (e) unlinkat(ctl, tmp, 0);
   }
   if (e) *what = "write the reply to control/";
   if (unlinkat(ctl, req, 0) < 0) { e = errno; *what = "remove control/"; }

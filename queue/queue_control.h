@@ -58,7 +58,8 @@ void queue_control_names_free (genalloc *names);
    (ENOENT: its requester withdrew it). */
 int queue_control_read (int ctl, char const *req, queue_control *c);
 
-/* Writes answer as req.reply (replaced whole), then removes req. 0, or
+/* Writes answer as req.reply (req.reply.tmp renamed over it: a reader
+   never sees it half written), then removes req. 0, or
    -1 with errno and *what naming the step that failed (the removal is
    tried even when the reply could not be written). */
 int queue_control_answer (int ctl, char const *req, char const *answer, char const **what);

@@ -24,6 +24,7 @@ int queue_sched_new (queue_sched *s, char const *id, unsigned char flags, uint32
   memcpy(m.id, id, n);
   m.id[n] = 0;
   m.flags = flags;
+  m.rcpts = 0;
   if (nfree)
   {
     *slot = genalloc_s(uint32_t, &s->freeslots)[nfree - 1];
@@ -109,6 +110,27 @@ void queue_sched_census (queue_sched const *s, uint64_t *held, char *oldest)
     if (!m->id[0]) continue;
     if (m->flags & QUEUE_SCHED_HELD) (*held)++;
     if (!oldest[0] || strcmp(m->id, oldest) < 0) memcpy(oldest, m->id, QUEUE_ID_SIZE);
+  }
+}
+
+void queue_sched_counted (queue_sched *s, uint32_t slot, size_t n)
+{
+  queue_sched_msg *m = queue_sched_msg(s, slot);
+  m->rcpts = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+  m->flags |= QUEUE_SCHED_COUNTED;
+}
+
+void queue_sched_rcpts (queue_sched const *s, uint64_t *rcpts, uint64_t *uncounted)
+{
+  size_t i, n = queue_sched_nslots(s);
+  *rcpts = *uncounted = 0;
+  for (i = 0; i < n; i++)
+  {
+    queue_sched_msg const *m = queue_sched_msg(s, i);
+    if (!m->id[0]) continue;
+    /* never a file read here: a message not read since start counts one */
+    if (m->flags & QUEUE_SCHED_COUNTED) *rcpts += m->rcpts;
+    else { (*rcpts)++; (*uncounted)++; }
   }
 }
 

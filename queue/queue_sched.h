@@ -16,12 +16,14 @@
 #define QUEUE_SCHED_UNKNOWN 1   /* state file not read since start-up: respect its next time */
 #define QUEUE_SCHED_HELD 2      /* held by smarthost-control: not dispatched */
 #define QUEUE_SCHED_PARKED 4    /* held and taken out of the schedule */
+#define QUEUE_SCHED_COUNTED 8   /* rcpts is known (queue/status's recipients) */
 
 typedef struct queue_sched_msg_s queue_sched_msg;
 struct queue_sched_msg_s
 {
   char id[QUEUE_ID_SIZE];       /* empty: a free slot */
   unsigned char flags;          /* QUEUE_SCHED_* */
+  uint32_t rcpts;               /* recipients not done or failed, when COUNTED */
 };
 
 typedef struct queue_sched_s queue_sched;
@@ -57,6 +59,13 @@ int64_t queue_sched_find (queue_sched const *s, char const *id);
 void queue_sched_all_due (queue_sched *s, time_t t);
 /* The messages held one by one, and the oldest's id (empty: none). */
 void queue_sched_census (queue_sched const *s, uint64_t *held, char *oldest);
+
+/* What the caller learnt reading the message in slot (its state file,
+   or its envelope when it tried it): n recipients not done or failed. */
+void queue_sched_counted (queue_sched *s, uint32_t slot, size_t n);
+/* The recipients of the messages known, a message not counted yet (not
+   read since start) counting one; *uncounted says how many do. */
+void queue_sched_rcpts (queue_sched const *s, uint64_t *rcpts, uint64_t *uncounted);
 
 /* The ids scheduled, sorted, for many lookups (queue_sched_has). 1, or 0
    on allocation failure. */

@@ -19,6 +19,14 @@ time_t queue_status_id_time (char const *id)
   return (time_t)t;
 }
 
+uint32_t queue_status_pending (queue_state const *st)
+{
+  size_t i, n = queue_state_n(st);
+  uint32_t k = 0;
+  for (i = 0; i < n; i++) if (queue_state_rcpt(st, i)->status == QUEUE_RCPT_DEFER) k++;
+  return k;
+}
+
 static int cat_u64 (stralloc *sa, uint64_t n)
 {
   char fmt[UINT64_FMT];
@@ -55,6 +63,8 @@ int queue_status_text (stralloc *sa, queue_status const *s)
     && line_num(sa, "paced_until", (uint64_t)s->paced_until)
     && line_num(sa, "messages", s->messages)
     && line_num(sa, "held", s->held)
+    && line_num(sa, "recipients", s->recipients)
+    && line_num(sa, "uncounted", s->uncounted)
     && line_str(sa, "oldest", s->oldest)
     && line_num(sa, "deliveries", s->deliveries)
     && line_num(sa, "failures", s->failures)
@@ -82,6 +92,8 @@ int queue_status_metrics (stralloc *sa, queue_status const *s, time_t now)
   time_t oldest = s->oldest[0] ? queue_status_id_time(s->oldest) : now;
   uint64_t age = now > oldest ? (uint64_t)(now - oldest) : 0;
   return metric(sa, "queue_messages", "gauge", "Messages queued, held ones included.", s->messages)
+    && metric(sa, "queue_recipients", "gauge", "Recipients of the queued messages not yet delivered or failed (one for each uncounted message).", s->recipients)
+    && metric(sa, "queue_uncounted_messages", "gauge", "Queued messages not read since start, counted as one recipient each.", s->uncounted)
     && metric(sa, "queue_held_messages", "gauge", "Messages held one by one.", s->held)
     && metric(sa, "queue_oldest_age_seconds", "gauge", "Age of the oldest queued message (0 when empty).", age)
     && metric(sa, "queue_paused", "gauge", "1 while the queue is paused (broken upstream or held by hand).", !!s->pause_class)

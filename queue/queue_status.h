@@ -11,6 +11,7 @@
 #include <time.h>
 #include <skalibs/stralloc.h>
 #include "queue.h"
+#include "queue_state.h"
 
 typedef struct queue_status_s queue_status;
 struct queue_status_s
@@ -23,6 +24,8 @@ struct queue_status_s
   time_t paced_until;        /* RATE_MINUTE, RATE_HOUR hold the next message until then: 0 when not */
   uint64_t messages;         /* queued, held ones included */
   uint64_t held;             /* messages held one by one */
+  uint64_t recipients;       /* recipients of those not yet done or failed; one for each uncounted */
+  uint64_t uncounted;        /* messages not read since start: their recipients are not known */
   char oldest[QUEUE_ID_SIZE];/* empty when the queue is empty */
   uint64_t deliveries, failures, deferrals, bounces;  /* recipients, bounces queued: since start */
   time_t last_delivery;      /* 0: none since start */
@@ -33,10 +36,15 @@ struct queue_status_s
   unsigned int session_limit;/* upstream sessions at once now: CONCURRENCY, or less after "too many connections" */
   unsigned int concurrency;  /* CONCURRENCY */
 };
-#define QUEUE_STATUS_ZERO { 0, 0, 0, 0, 0, 0, 0, 0, { 0 }, 0, 0, 0, 0, 0, { 0 }, 0, STRALLOC_ZERO, 0, 0, 0 }
+#define QUEUE_STATUS_ZERO { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, { 0 }, 0, 0, 0, 0, 0, { 0 }, 0, STRALLOC_ZERO, 0, 0, 0 }
 
 /* The arrival time an id starts with. */
 time_t queue_status_id_time (char const *id);
+
+/* The recipients a state file says are still to deliver (its defer
+   lines: once a message was tried, its state names every recipient of
+   its envelope). */
+uint32_t queue_status_pending (queue_state const *st);
 
 /* Appends the status file's text to sa (its format is queue/README.md).
    Returns 1, or 0 on allocation failure. */

@@ -8,6 +8,7 @@
 #   stop_send               SIGTERM and wait (bounded) for it to exit
 #   queue_empty             true when new/, cur/ and state/ are empty
 #   ndelivered [WHAT]       lines of $FAKE_DIR/delivered (matching WHAT)
+#   newest_id               the id of the message queued last
 
 Q=$T/queue
 make_queue "$Q"
@@ -55,3 +56,7 @@ _send_gone() { [ ! -e "/proc/$SEND_PID" ] || [ "$(cut -d' ' -f3 "/proc/$SEND_PID
 
 queue_empty() { [ -z "$(ls -A "$Q/new" "$Q/cur" "$Q/state" 2>/dev/null | grep -v '^$' | grep -v ':$')" ]; }
 ndelivered() { grep -c -- "${1:-.}" "$FAKE_DIR/delivered"; }
+# Ids sort by arrival. new/ is listed before cur/: a message only moves
+# from new/ to cur/, so the scheduler taking it between the two listings
+# cannot hide it (one ls of both lists cur/ first).
+newest_id() { { ls "$Q/new"; ls "$Q/cur"; } | grep '^[0-9]' | sort | tail -n 1; }

@@ -1,0 +1,65 @@
+/* queue_list.h: the queue as mailq(1) shows it, one line per message:
+   id, age, size, sender, the recipients not yet done, and the last reply
+   (or why it waits: held, the queue paused, not tried yet). Two callers:
+   smarthost-sendmail -bp, reading the spool itself (root, the send
+   user), and smarthost-send, which writes the same text into MAILQ_FILE
+   for the members of the instance's group, who may not read the spool
+   (queue/README.md, the privilege model). Nothing here prints: lines are
+   appended to a stralloc the caller writes out. */
+#ifndef SMARTHOST_QUEUE_LIST_H
+#define SMARTHOST_QUEUE_LIST_H
+
+#include <stddef.h>
+#include <time.h>
+#include <skalibs/stralloc.h>
+#include "queue_state.h"
+
+typedef struct queue_list_s queue_list;
+struct queue_list_s
+{
+  char const *q;          /* the spool's path */
+  time_t now;             /* ages are counted to this */
+  unsigned int maxrcpts;  /* recipients shown per message; 0: all */
+  char const *wait;       /* why a message not tried yet waits (queue_list_status); 0: it does not */
+  queue_state done;       /* scratch: the recipients done or failed */
+  stralloc reply;         /* scratch: the last reply */
+  stralloc path;          /* scratch */
+  int replydefer;         /* the reply came from a defer line */
+};
+#define QUEUE_LIST_ZERO { 0, 0, 0, 0, QUEUE_STATE_ZERO, STRALLOC_ZERO, STRALLOC_ZERO, 0 }
+
+/* Appends the lines that say how the whole queue stands (held, paused,
+   throttled, rate-limited) from the text of queue/status (the
+   scheduler's: queue/queue_status.h), and sets l->wait. An empty text
+   says nothing. Returns 1, or 0 on allocation failure. */
+int queue_list_status (queue_list *l, stralloc *out, char const *status, size_t len);
+
+/* The messages of new/ and cur/ of l->q, sorted by arrival (ids are
+   fixed-width): each entry of ids is the id, then 'n' or 'c' (the
+   directory), then NUL; *n is their number. Returns 0, or -1 with errno
+   (EACCES: the caller may not read the spool). */
+int queue_list_ids (queue_list const *l, stralloc *ids, size_t *n);
+
+/* The i-th entry of ids (no bounds check): *id and *sub ("new", "cur").
+   The entry is cut in place. */
+void queue_list_entry (char *entry, char const **id, char const **sub);
+
+/* Appends the line of the message sub/id. A link, FIFO or directory
+   under an id is named as such and not followed or read (the smtpd's
+   user may put one into new/); a file the caller may not read is given
+   with its size only. Returns 1 when a line was appended, 0 when the
+   message has gone meanwhile, -1 with errno. */
+int queue_list_one (queue_list *l, stralloc *out, char const *sub, char const *id);
+
+/* Appends the last line: "queue is empty", or "-- N messages", with
+   "(the oldest M listed)" when fewer were. Returns 1, or 0. */
+int queue_list_total (stralloc *out, size_t listed, size_t total);
+
+/* The whole listing of the spool q, at most max messages (0: all) and
+   maxrcpts recipients each, into file (path.tmp, then a rename; mode).
+   For smarthost-send's MAILQ_FILE. Returns 0, or -1 with errno. */
+int queue_list_write (char const *q, char const *file, size_t max, unsigned int maxrcpts, unsigned int mode, time_t now);
+
+void queue_list_free (queue_list *l);
+
+#endif
