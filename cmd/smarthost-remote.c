@@ -34,7 +34,7 @@
 #include "smtputf8.h"
 #include "tlsio_client.h"
 
-#define USAGE "smarthost-remote [ -v ] -w | --check | -f sender rcpt..."
+#define USAGE "smarthost-remote [ -v ] -w | --check | --probe-size | -f sender rcpt..."
 #define dieusage() strerr_dieusage(100, USAGE)
 
 #define SECRET_MAX 16384
@@ -53,6 +53,7 @@ static unsigned int cf_maxmsgs = 100;
 static unsigned int cf_idle = 30;
 static int verbose;
 static int checkmode;
+static int probemode;  /* --probe-size */
 static int token_used;                /* this login used a token from UPSTREAM_TOKENCMD */
 static int token_fresh;               /* ask it for a new token, not a cached one */
 static struct tls_config *tlscfg;
@@ -421,7 +422,13 @@ static int session_open (void)
     }
     /* the session keeps a pointer to the host name: one at a time */
     if (upstream_open(host.s, port)) { record_size(); return 1; }
-    if (verbose && !checkmode) strerr_warnw(host.s, ": ", S.fclass, ": ", S.ftext.s ? S.ftext.s : "");
+    if (verbose && !checkmode)
+    {
+      /* ftext is not NUL-terminated */
+      stralloc t = STRALLOC_ZERO;
+      if (stralloc_catb(&t, S.ftext.s, S.ftext.len) && stralloc_0(&t)) strerr_warnw(host.s, ": ", S.fclass, ": ", t.s);
+      stralloc_free(&t);
+    }
     if (!S.fnext) return 0;
   }
   if (r < 0)
@@ -481,9 +488,14 @@ static void put_all (char const *const *rcpts, unsigned int n, char st, char con
   put_mline(st, cls, code, text);
 }
 
+static void put_sline (void);
+
+/* The S line first: what was negotiated before the failure (TLS, AUTH),
+   for the scheduler's log line. */
 static void put_session_failure (char const *const *rcpts, unsigned int n)
 {
   stralloc t = STRALLOC_ZERO;
+  put_sline();
   if (!stralloc_catb(&t, S.ftext.s, S.ftext.len) || !stralloc_0(&t)) strerr_diefu1sys(111, "allocate");
   put_all(rcpts, n, 'd', S.fclass ? S.fclass : "local", S.fcode, t.s);
   stralloc_free(&t);
@@ -945,6 +957,36 @@ static int check_routes (void)
   return worst;
 }
 
+/* --probe-size: the upstream's SIZE before the first message (smarthost-send
+   runs it at start, so after every change of the configuration): EHLO
+   with the configured TLS, no AUTH (nothing to log in for, and no
+   password tried in vain), recorded in $QUEUE/upstream-size for the
+   smtpd. One line on stderr; stdout stays unused. */
+static int probe_size (void)
+{
+  char fmt[ULONG_FMT];
+  unsigned long size;
+  int ok;
+  S.user = 0;
+  ok = session_open();
+  if (!ok)
+  {
+    /* ftext is printable but not NUL-terminated */
+    stralloc t = STRALLOC_ZERO;
+    if (!stralloc_catb(&t, S.ftext.s, S.ftext.len) || !stralloc_0(&t)) strerr_diefu1sys(111, "allocate");
+    strerr_warnw("could not learn the upstream's SIZE: ", S.fclass ? S.fclass : "local", ": ", t.s);
+    stralloc_free(&t);
+    return check_permanent() ? 100 : 111;
+  }
+  size = S.size;
+  fmt[ulong_fmt(fmt, size)] = 0;
+  smtpc_quit(&S);
+  if (!cf_queue) strerr_warni("the upstream advertises SIZE ", size ? fmt : "none", " (no QUEUE to record it in)");
+  else if (size_written != size) return 111;  /* record_size said why */
+  else strerr_warni("the upstream advertises SIZE ", size ? fmt : "none", ": recorded in ", cf_queue, "/upstream-size");
+  return 0;
+}
+
 int main (int argc, char const *const *argv)
 {
   subgetopt l = SUBGETOPT_ZERO;
@@ -955,6 +997,11 @@ int main (int argc, char const *const *argv)
   {
     /* "--check" stands where the program name was for subgetopt */
     checkmode = 1;
+    argc--; argv++;
+  }
+  else if (argc >= 2 && !strcmp(argv[1], "--probe-size"))
+  {
+    probemode = 1;
     argc--; argv++;
   }
   for (;;)
@@ -970,8 +1017,8 @@ int main (int argc, char const *const *argv)
     }
   }
   argc -= l.ind; argv += l.ind;
-  if (checkmode + workermode + !!sender != 1) dieusage();
-  if ((checkmode || workermode) && argc) dieusage();
+  if (checkmode + probemode + workermode + !!sender != 1) dieusage();
+  if ((checkmode || probemode || workermode) && argc) dieusage();
   if (sender && !argc) dieusage();
   signal(SIGPIPE, SIG_IGN);
   tain_now_set_stopwatch_g();
@@ -979,6 +1026,8 @@ int main (int argc, char const *const *argv)
   S.trace = &trace;
   /* a worker's route is in its environment already (smarthost-send) */
   if (workermode) { conf_read(); sline = 1; return worker(); }
+  /* conf/'s upstream: the one whose SIZE the smtpd is told */
+  if (probemode) { conf_read(); return probe_size(); }
   if (routes_read())
   {
     if (checkmode) return check_routes();

@@ -63,6 +63,8 @@
 #include "queue_state.h"
 #include "queue_list.h"
 #include "queue_status.h"
+#include "reply_fields.h"
+#include "upconc.h"
 
 #define USAGE "smarthost-send [ -v ]"
 #define dieusage() strerr_dieusage(100, USAGE)
@@ -105,6 +107,7 @@ static routes RT = ROUTES_ZERO;           /* ROUTES, read once at start (lib/rou
 static route_gates RG = ROUTE_GATES_ZERO;
 static char const **route_env[ROUTE_MAX + 1];   /* a worker's environment, by route; 0: ours */
 #define ROUTE_PARK 5          /* seconds a message of a route whose probe is out waits */
+static upconc conc = UPCONC_ZERO;         /* the upstream's session limit (lib/upconc.h) */
 
 /* What the loop keeps between turns. */
 typedef struct loop_s loopstate;
@@ -200,6 +203,12 @@ static void gate_log (unsigned int ri, gate_event const *ev, char const *code, c
   gate const *g = gate_of(ri);
   char const *pre = route_prefix(ri);
   int token = ri ? !!routes_get(&RT, ri)->tokenfile : cf.token;
+  static stralloc once = STRALLOC_ZERO;
+  unsigned int c = 0;
+  /* the upstream's reply once: a text of ours may repeat the code */
+  uint_scan(code, &c);
+  once.len = 0;
+  if (reply_text_once(&once, c, text) && stralloc_0(&once)) text = once.s;
   switch (ev->what)
   {
     case GATE_PAUSED:
@@ -263,6 +272,16 @@ static task *task_of (pool_worker *w)
   return w->user;
 }
 
+/* Idle workers beyond the upstream's session limit end (EOF on their
+   stdin: QUIT, exit): an idle session still counts against the
+   upstream's cap. */
+static void workers_trim (void)
+{
+  unsigned int i = 0;
+  for (; i < pool_n(&L.pool) && pool_live(&L.pool) > conc.limit; i++)
+    if (pool_worker_live(pool_at(&L.pool, i)) && !pool_at(&L.pool, i)->busy) pool_close(pool_at(&L.pool, i));
+}
+
 /* A free worker of route ri, started if need be, or 0. A worker serves
    one route (its session, its credentials, its environment): when all
    are started, an idle one of another route is closed to make room. */
@@ -270,6 +289,7 @@ static pool_worker *worker_idle (unsigned int ri)
 {
   pool_worker *w, *other = 0;
   unsigned int i;
+  workers_trim();
   for (i = 0; i < pool_n(&L.pool); i++)
   {
     w = pool_at(&L.pool, i);
@@ -289,6 +309,27 @@ static pool_worker *worker_idle (unsigned int ri)
     strerr_warni("started worker ", fmt);
   }
   return w;
+}
+
+/* ---- the upstream's SIZE, known before the first message ---- */
+
+static pid_t sizeprobe_pid;  /* REMOTE --probe-size, until reaped */
+
+/* The smtpd judges even the first message by the upstream's SIZE
+   ($QUEUE/upstream-size): REMOTE --probe-size learns it at start, which
+   is after every change of the configuration (a restart reads it). */
+static void sizeprobe_start (void)
+{
+  char const *argv[3] = { cf.remote, "--probe-size", 0 };
+  if (!cf.upstream) return;
+  sizeprobe_pid = child_spawn0(cf.remote, argv, (char const *const *)environ);
+  if (!sizeprobe_pid) strerr_warnwu("spawn ", cf.remote, " --probe-size");
+}
+
+static void sizeprobe_reap (void)
+{
+  int wstat;
+  if (sizeprobe_pid && waitpid(sizeprobe_pid, &wstat, WNOHANG) == sizeprobe_pid) sizeprobe_pid = 0;
 }
 
 /* ---- message files ---- */
@@ -348,7 +389,12 @@ static int bounce_send (queue_round *r, uint32_t const *idx, size_t n, int delay
     free(rr);
     return 0;
   }
-  wstat = bounce_queue(&cf.bounce, &d, fd);
+  {
+    /* Remote-MTA: the upstream the worker names (its S line), else UPSTREAM */
+    bounce b = cf.bounce;
+    if (r->info.len) b.upstream = r->info.s;
+    wstat = bounce_queue(&b, &d, fd);
+  }
   fd_close(fd);
   free(rr);
   if (wstat < 0) { strerr_warnwusys("start the injector for a ", what, " of ", id); return 0; }
@@ -608,6 +654,7 @@ static void dispatch_due (void)
 
 static void log_attempt (queue_round const *r, char const *rcpt, char const *verdict, unsigned int code, char const *text, void *aux)
 {
+  static stralloc once = STRALLOC_ZERO;
   pool_worker const *w = aux;
   tain lat;
   int msecs;
@@ -627,6 +674,9 @@ static void log_attempt (queue_round const *r, char const *rcpt, char const *ver
   tain_sub(&lat, &STAMP, &w->started);
   msecs = tain_less(&STAMP, &w->started) ? 0 : tain_to_millisecs(&lat);  /* the clock set back: 0 */
   ms[uint64_fmt(ms, msecs < 0 ? 0 : (uint64_t)msecs)] = 0;
+  /* the code once: a text of ours may repeat it (lib/reply_fields.h) */
+  once.len = 0;
+  if (reply_text_once(&once, code, text) && stralloc_0(&once)) text = once.s;
   strerr_warni(r->id, " <", logsafe(0, rcpt), "> upstream=", logsafe(1, host), " tls=", tls, " auth=", mech,
     ": ", verdict, " ", fmt, " ", text, " (", ms, " ms)");
   queue_report_attempt(&R, r->id, verdict, fmt, text, now());
@@ -656,6 +706,26 @@ static void msg_settle (task *k, time_t t)
   sched_push(k->slot, k->r.st.next);
 }
 
+/* The upstream's session limit (lib/upconc.h) sees a job's result before
+   the gate: a session refused as too many while others of ours are open
+   ends its worker (it has no session left), its message goes back to
+   the schedule as after any throttle, and the gate holds nothing.
+   Returns 1 when that happened. */
+static int conc_job (pool_worker *w, task const *k, job_result const *m, time_t t)
+{
+  char fmt[UINT_FMT];
+  unsigned int others = pool_live(&L.pool) - pool_worker_live(w);
+  unsigned int r = upconc_job(&conc, m->class, m->code, m->text, k->probe ? 0 : others, t);
+  L.pool.max = conc.limit;
+  fmt[uint_fmt(fmt, conc.limit)] = 0;
+  if (r == UPCONC_GREW) strerr_warni("upstream sessions: at most ", fmt, " at once again");
+  if (r != UPCONC_REFUSED) return 0;
+  strerr_warnw("upstream refused a session as too many: at most ", fmt, " sessions at once from now on; the others go on");
+  pool_close(w);
+  workers_trim();
+  return 1;
+}
+
 /* The job is over: M line (status, class, code, text), or a dead worker. */
 static void job_finish (pool_worker *w, job_result const *m)
 {
@@ -668,7 +738,8 @@ static void job_finish (pool_worker *w, job_result const *m)
   ops.aux = w;
   code[uint0_fmt(code, m->code > 999 ? 0 : m->code, 3)] = 0;
   w->busy = 0;
-  gate_result(gate_of(k->route), m->class, k->probe, t, &ev);
+  if (conc_job(w, k, m, t)) memset(&ev, 0, sizeof ev);  /* GATE_NONE: the gate is not told */
+  else gate_result(gate_of(k->route), m->class, k->probe, t, &ev);
   if (RG.n && ev.what == GATE_RESUMED) route_release(k->route, t);
   if (!fault) gate_log(k->route, &ev, code, m->text);
   switch (queue_round_result(&k->r, m, !L.stopping && pool_worker_live(w), &ops))
@@ -824,6 +895,8 @@ static void status_gather (time_t t)
   queue_sched_census(&L.sched, &R.s.held, R.s.oldest);
   queue_sched_rcpts(&L.sched, &R.s.recipients, &R.s.uncounted);
   R.s.messages = L.sched.n;
+  R.s.session_limit = conc.limit;
+  R.s.concurrency = conc.max;
   /* with routes: the first route paused or held (the reason names it) */
   queue_report_gate(&R, route_gates_shown(&RG, t, &L.gate), L.held, prioq_len(&L.sched.q) > 0, t);
 }
@@ -1110,7 +1183,7 @@ static void next_wake (time_t t, tain *wake)
 {
   time_t w = t + cf.rescan;
   prioq_elt e;
-  if (prioq_min(&L.sched.q, &e) && !L.stopping && pool_busy(&L.pool) < cf.concurrency)
+  if (prioq_min(&L.sched.q, &e) && !L.stopping && pool_busy(&L.pool) < conc.limit)
   {
     time_t g = gate_at(t);
     time_t k = e.key;
@@ -1139,7 +1212,7 @@ static int handle_signals (void)
       L.stopping = 1;
     }
     else if (c == SIGALRM) { retry_all(); rescan_now = 1; }
-    else if (c == SIGCHLD) pool_reap(&L.pool, &workers_ops);
+    else if (c == SIGCHLD) { pool_reap(&L.pool, &workers_ops); sizeprobe_reap(); }
     /* SIGPIPE: nothing (a dead worker's pipe said EPIPE) */
   }
   if (c < 0) strerr_diefusys(111, "read the selfpipe");
@@ -1237,6 +1310,8 @@ int main (int argc, char const *const *argv)
     gate_set_probe(&L.gate, probe, n);
     if (!route_gates_init(&RG, routes_n(&RT), cf.retry, cf.nretry, probe, n)) strerr_diefu(111, "allocate");
   }
+  upconc_init(&conc, cf.concurrency);
+  sizeprobe_start();
   sweep_tmp(now());
   scan_cur();
   scan_new();

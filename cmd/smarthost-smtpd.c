@@ -34,6 +34,7 @@
 #include "queue.h"
 #include "queue_upsize.h"
 #include "smtpd_data.h"
+#include "sizelimit.h"
 #include "smtpd_cmd.h"
 #include "smtputf8.h"
 #include "netio.h"
@@ -78,6 +79,7 @@ static struct
   int normalize;             /* SMTPD_NORMALIZE: NORM_NONE, NORM_RELAY or NORM_ALL */
   int add_headers;           /* SMTPD_ADD_HEADERS */
   uint64_t databytes;
+  uint64_t size_margin;      /* UPSTREAM_SIZE_MARGIN (lib/sizelimit.h) */
   unsigned int maxrcpt;
   unsigned int maxerrors;
   unsigned int timeout;       /* each read and write */
@@ -97,7 +99,7 @@ static char helo[HELO_MAX + 1];
 static stralloc authuser = STRALLOC_ZERO;   /* printable; empty: not authenticated */
 static char tlsinfo[128];    /* "TLSv1.3 TLS_AES_256_GCM_SHA384"; empty: no TLS */
 static unsigned int errors;
-static uint64_t sizelimit;   /* 0 until computed, then min(DATABYTES, upstream-size) */
+static uint64_t sizelimit;   /* 0 until computed, then lib/sizelimit.h's */
 static char clientkey[CLIENTKEY_MAX];
 /* This connection's slots (lib/connslot.h): its address's, and the one
    among all connections without relay rights. */
@@ -313,6 +315,7 @@ static void config_read (void)
   /* 0 is "no limit"; the largest value is the limit_get() sentinel's
      neighbour, so that no number means "no limit" by accident */
   cf.databytes = env_num("DATABYTES", 26214400, 0, UINT64_MAX - 1);
+  cf.size_margin = env_num("UPSTREAM_SIZE_MARGIN", SIZELIMIT_MARGIN_DEFAULT, 0, UINT64_MAX - 1);
   cf.maxrcpt = env_uint("SMTPD_MAXRCPT", 100, 1, RCPT_MAX);
   cf.maxerrors = env_uint("SMTPD_MAXERRORS", 10, 1, UINT_MAX);
   cf.timeout = env_uint("SMTPD_TIMEOUT", 300, 1, ENVNUM_SECONDS_MAX);
@@ -335,17 +338,19 @@ static void config_read (void)
   cf.auth_window = env_uint("SMTPD_AUTH_WINDOW", 900, 1, ENVNUM_SECONDS_MAX);
 }
 
-/* min(DATABYTES, $QUEUE/upstream-size), read once per session, when first
-   needed (EHLO or MAIL). 0 in either means "no limit". */
+/* min(DATABYTES, $QUEUE/upstream-size less UPSTREAM_SIZE_MARGIN), read
+   once per session, when first needed (EHLO or MAIL). 0 in either means
+   "no limit". */
 static uint64_t limit_get (void)
 {
+  uint64_t up = 0;
   if (sizelimit) return sizelimit == UINT64_MAX ? 0 : sizelimit;
-  sizelimit = cf.databytes ? cf.databytes : UINT64_MAX;
   if (cf.queue)
   {
-    uint64_t up;
-    if (queue_upsize_read(cf.queue, &up) > 0 && up && up < sizelimit) sizelimit = up;
+    if (queue_upsize_read(cf.queue, &up) <= 0) up = 0;
   }
+  sizelimit = sizelimit_of(cf.databytes, up, cf.size_margin);
+  if (!sizelimit) sizelimit = UINT64_MAX;
   return sizelimit == UINT64_MAX ? 0 : sizelimit;
 }
 

@@ -77,6 +77,12 @@ static void print_queue (char const *q, time_t t)
   strncpy(oldest, get("oldest"), sizeof oldest - 1);
   oldest[sizeof oldest - 1] = 0;
   if (num("throttled_until") > (uint64_t)t) { out("throttled:    the upstream asked us to wait until "); out_time((time_t)num("throttled_until"), t); out("\n"); }
+  if (*get("session_limit") && num("session_limit") < num("concurrency"))
+  {
+    out("sessions:     at most "); out_num(num("session_limit")); out(" at once (CONCURRENCY ");
+    out_num(num("concurrency")); out("): the upstream refused more as too many connections\n");
+  }
+  else if (*get("session_limit")) { out("sessions:     at most "); out_num(num("session_limit")); out(" at once (CONCURRENCY)\n"); }
   out("messages:     "); out_num(num("messages")); out(" ("); out_num(num("held")); out(" held)\n");
   out("recipients:   ");
   if (num("uncounted")) out("at least ");

@@ -22,6 +22,7 @@
 #include "date822.h"
 #include "dsn.h"
 #include "dsnparam.h"
+#include "reply_fields.h"
 
 #define DSN_HEADERS_MAX 65536
 #define DSN_FULL_MAX 50000
@@ -79,27 +80,27 @@ static int put_date (buffer *b, time_t t)
   return put(b, s);
 }
 
-static int is_digits (char const *s, size_t min, size_t max, size_t *len)
-{
-  size_t i = 0;
-  while (i < max && s[i] >= '0' && s[i] <= '9') i++;
-  *len = i;
-  return i >= min;
-}
-
 void dsn_status (char *s, unsigned int code, char const *text)
 {
-  size_t a, b2, c;
-  if (text && (text[0] == '2' || text[0] == '4' || text[0] == '5') && text[1] == '.'
-   && is_digits(text + 2, 1, 3, &a) && text[2 + a] == '.'
-   && is_digits(text + 3 + a, 1, 3, &b2) && (c = 3 + a + b2, text[c] == ' ' || !text[c]))
-  {
-    memcpy(s, text, c);
-    s[c] = 0;
-    return;
-  }
-  s[0] = code / 100 == 4 ? '4' : '5';
-  memcpy(s + 1, ".0.0", 5);
+  reply_status(s, code, text);
+}
+
+/* The reply's text with its code said once (lib/reply_fields.h), made safe. */
+static int put_reply (buffer *b, unsigned int code, char const *text)
+{
+  stralloc sa = STRALLOC_ZERO;
+  int r = reply_text_once(&sa, code, text) && stralloc_0(&sa) ? put_safe(b, sa.s) : -1;
+  stralloc_free(&sa);
+  return r;
+}
+
+/* Remote-MTA names a host (RFC 3464 section 2.3.5), not host:port. */
+static int put_mta (buffer *b, char const *upstream)
+{
+  char const *host = 0;
+  size_t n = reply_mta_host(upstream, &host);
+  if (!n) return 0;
+  return put(b, "\nRemote-MTA: dns; ") || buffer_put(b, host, n) < 0 ? -1 : 0;
 }
 
 /* xtext the client gave, decoded (printable US-ASCII: dsnparam checked) */
@@ -156,7 +157,7 @@ static int put_text (buffer *b, dsn const *d)
   {
     if (put(b, "<") || put_safe(b, d->rcpts[i].addr) || put(b, ">: ")) return -1;
     if (d->rcpts[i].code && (putn(b, d->rcpts[i].code) || put(b, " "))) return -1;
-    if (put_safe(b, d->rcpts[i].text) || put(b, "\n")) return -1;
+    if (put_reply(b, d->rcpts[i].code, d->rcpts[i].text) || put(b, "\n")) return -1;
   }
   return put(b, "\n");
 }
@@ -173,8 +174,8 @@ static int put_rcpt_status (buffer *b, dsn const *d, dsn_rcpt const *r)
   if (put(b, "\nFinal-Recipient: rfc822; ") || put_xtext(b, r->addr)
    || put(b, "\nAction: ") || put(b, dsn_action(d))
    || put(b, "\nStatus: ") || put(b, status)) return -1;
-  if (d->upstream && (put(b, "\nRemote-MTA: dns; ") || put(b, d->upstream))) return -1;
-  if (r->code && (put(b, "\nDiagnostic-Code: smtp; ") || putn(b, r->code) || put(b, " ") || put_safe(b, r->text))) return -1;
+  if (put_mta(b, d->upstream)) return -1;
+  if (r->code && (put(b, "\nDiagnostic-Code: smtp; ") || putn(b, r->code) || put(b, " ") || put_reply(b, r->code, r->text))) return -1;
   return put(b, "\n");
 }
 

@@ -53,9 +53,9 @@ struct dsn_s
    headers are copied. Returns 0, or -1 with errno. Does not flush b. */
 int dsn_write (buffer *b, dsn const *d, int fd);
 
-/* Writes into s (at least 16 bytes) the RFC 3463 status for a reply: the
-   enhanced code at the start of text if there is one, else X.0.0 from code
-   (4 or 5; anything else gives 5.0.0). */
+/* Writes into s (at least 16 bytes) the RFC 3463 status for a reply:
+   reply_status() of lib/reply_fields.h (an enhanced code in the text,
+   qmail's "(#5.1.1)" too, else what the basic code means, else X.0.0). */
 void dsn_status (char *s, unsigned int code, char const *text);
 
 #endif

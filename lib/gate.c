@@ -181,7 +181,10 @@ void gate_result (gate *g, char const *class, int probe, time_t t, gate_event *e
   else if (!strcmp(class, "smtp"))
   {
     g->netfails = 0;
+    /* the upstream works: a hold ends, and the next one starts again
+       from RETRY's first step */
     g->hold_n = 0;
+    g->hold_until = 0;
     if (probe && g->pause_class)
     {
       ev->what = GATE_RESUMED;

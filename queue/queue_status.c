@@ -73,7 +73,9 @@ int queue_status_text (stralloc *sa, queue_status const *s)
     && line_num(sa, "last_delivery", (uint64_t)s->last_delivery)
     && line_str(sa, "last_delivery_id", s->last_delivery_id)
     && line_num(sa, "last_failure", (uint64_t)s->last_failure)
-    && line_str(sa, "last_failure_text", fail);
+    && line_str(sa, "last_failure_text", fail)
+    && line_num(sa, "session_limit", s->session_limit)
+    && line_num(sa, "concurrency", s->concurrency);
 }
 
 /* # HELP, # TYPE and one sample without labels */
@@ -99,6 +101,7 @@ int queue_status_metrics (stralloc *sa, queue_status const *s, time_t now)
     && metric(sa, "failures_total", "counter", "Recipients refused for good since start.", s->failures)
     && metric(sa, "deferrals_total", "counter", "Recipient attempts deferred since start.", s->deferrals)
     && metric(sa, "bounces_total", "counter", "Bounces queued since start.", s->bounces)
+    && metric(sa, "upstream_session_limit", "gauge", "Upstream sessions allowed at once now: CONCURRENCY, or fewer after the upstream refused sessions as too many.", s->session_limit)
     && metric(sa, "start_time_seconds", "gauge", "When smarthost-send started, in seconds since the epoch.", (uint64_t)s->started);
 }
 

@@ -33,8 +33,10 @@ struct queue_status_s
   time_t last_failure;
   stralloc last_failure_text;/* printable */
   time_t started;
+  unsigned int session_limit;/* upstream sessions at once now: CONCURRENCY, or less after "too many connections" */
+  unsigned int concurrency;  /* CONCURRENCY */
 };
-#define QUEUE_STATUS_ZERO { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, { 0 }, 0, 0, 0, 0, 0, { 0 }, 0, STRALLOC_ZERO, 0 }
+#define QUEUE_STATUS_ZERO { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, { 0 }, 0, 0, 0, 0, 0, { 0 }, 0, STRALLOC_ZERO, 0, 0, 0 }
 
 /* The arrival time an id starts with. */
 time_t queue_status_id_time (char const *id);

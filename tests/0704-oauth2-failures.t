@@ -122,7 +122,7 @@ kill "$UP_PID"; wait "$UP_PID" 2>/dev/null
 n=$(ntoken)
 inject alice@example.org m8@example.net; id=$(lastid)
 like "a 535 to a new token: what to check at the provider" "$(paused 7)" \
-  'upstream said: 535 AUTH refused: 535 .*the token endpoint issued a new token but the SMTP server refused it: check that UPSTREAM_USER is the mailbox, that SMTP AUTH is enabled for it'
+  'upstream said: 535 AUTH refused: 5\.7\.8 .*the token endpoint issued a new token but the SMTP server refused it: check that UPSTREAM_USER is the mailbox, that SMTP AUTH is enabled for it'
 ok "... the token was a new one, not the cached one" test "$(ntoken)" -gt "$n"
 kill "$UP_PID"; wait "$UP_PID" 2>/dev/null
 up "$T/ts/tokens"

@@ -10,6 +10,7 @@
 #          [--size N] [--no-pipelining] [--hostname NAME]
 #          [--defer-rcpt REGEX] [--fail-rcpt REGEX] [--fail-data REGEX]
 #          [--dsn] [--smtputf8] [--log-options]
+#          [--max-conn N] [--refuse REPLY] [--fail-reply REPLY]
 #
 # Listens on 127.0.0.1:P and prints "ready" on stdout once it accepts.
 #
@@ -50,6 +51,15 @@
 #   --log-options    log each MAIL's parameters as "options P1 P2 ..."
 #
 # Addresses are written to N.env as UTF-8.
+#   --max-conn N     at most N connections at once, as Exim's
+#                    smtp_accept_max_per_host: one more gets Exim's "421 Too
+#                    many concurrent SMTP connections from this IP address"
+#                    as its greeting and is closed (logged "toomany")
+#   --refuse REPLY   every connection gets REPLY (e.g. "421 4.7.0 busy") as
+#                    its greeting and is closed (logged "refused")
+#   --fail-reply R   the reply --fail-rcpt gives (default "550 5.1.1
+#                    <rcpt>: no such user here"), e.g. qmail's "553 sorry,
+#                    that domain isn't in my list of allowed rcpthosts (#5.7.1)"
 #
 # Each accepted message is stored in D as N.env ("F sender" then one
 # "T rcpt" line each; "F " alone for the null sender) and N.msg (the bytes
@@ -143,7 +153,7 @@ class Handler:
         o = self.opts
         self.store.log('rcpt %s' % address)
         if o.fail_rcpt and re.search(o.fail_rcpt, address):
-            return '550 5.1.1 <%s>: no such user here' % address
+            return o.fail_reply or '550 5.1.1 <%s>: no such user here' % address
         if o.defer_rcpt and re.search(o.defer_rcpt, address):
             return '451 4.3.0 <%s>: try again later' % address
         envelope.rcpt_tos.append(address)
@@ -279,14 +289,41 @@ class Upstream(SMTP):
         if self.dsn:
             self.store.log('rcpt-dsn %s %s' % ((arg or '').split(' ')[0].split(':', 1)[-1], got or '-'))
         await super().smtp_RCPT(arg)
+    open_now = 0
+    max_conn = 0
+    refuse = None
 
     def connection_made(self, transport):
         if self._original_transport is None:
+            self.refused = self.counted = False
+        if self._original_transport is None and self.refuse:
+            self.refused = True
+            self.store.log('refused')
+            transport.write(self.refuse.encode() + b'\r\n')
+            transport.close()
+            return
+        if self._original_transport is None and self.max_conn and Upstream.open_now >= self.max_conn:
+            self.refused = True
+            self.store.log('toomany')
+            transport.write(b'421 upstream.test Too many concurrent SMTP connections from this IP address; please try again later.\r\n')
+            transport.close()
+            return
+        if self._original_transport is None:
+            Upstream.open_now += 1
+            self.counted = True
             peer = transport.get_extra_info('peername')
             self.store.log('connect %s:%s' % (peer[0], peer[1]) if peer else 'connect -')
             # implicit TLS: the handshake is done before the protocol starts
             log_client(self.store, transport.get_extra_info('peercert'))
         super().connection_made(transport)
+
+    def connection_lost(self, exc):
+        if self.refused:
+            return
+        if self.counted:
+            Upstream.open_now -= 1
+            self.counted = False
+        super().connection_lost(exc)
 
 
 def main():
@@ -313,11 +350,16 @@ def main():
     p.add_argument('--dsn', action='store_true')
     p.add_argument('--smtputf8', action='store_true')
     p.add_argument('--log-options', action='store_true')
+    p.add_argument('--max-conn', type=int, default=0)
+    p.add_argument('--refuse')
+    p.add_argument('--fail-reply')
     o = p.parse_args()
     if o.auth_pass is None:
         o.auth_pass = ''
     store = Store(o.dir)
     handler = Handler(o, store)
+    Upstream.max_conn = o.max_conn
+    Upstream.refuse = o.refuse
 
     ctx = None
     if o.cert:
