@@ -32,6 +32,7 @@
 #include "qq.h"
 #include "queue.h"
 #include "queue_list.h"
+#include "queue_status.h"
 
 /* sendmail's exit status for bad input (sysexits.h EX_DATAERR): what
    callers of sendmail(8) test for, where the rest of the program speaks
@@ -677,12 +678,13 @@ static int list_file (char const *q)
 
 /* -bp: one line per message (queue/queue_list.h), oldest first, after
    what smarthost-send last wrote into queue/status about the whole
-   queue (unreadable: nothing is said). */
+   queue (unreadable: nothing is said). A malformed state file hides
+   no recipient, and is named on stderr. */
 static int list_queue (void)
 {
   char const *q = getenv("QUEUE");
   queue_list l = QUEUE_LIST_ZERO;
-  stralloc out = STRALLOC_ZERO, ids = STRALLOC_ZERO, status = STRALLOC_ZERO, path = STRALLOC_ZERO;
+  stralloc out = STRALLOC_ZERO, ids = STRALLOC_ZERO, status = STRALLOC_ZERO;
   size_t n, i, pos, listed = 0;
   if (!q || !*q) strerr_dienotset(100, "QUEUE");
   l.q = q;
@@ -692,9 +694,8 @@ static int list_queue (void)
     if (errno == EACCES) return list_file(q);
     strerr_diefu2sys(111, "read the spool ", q);
   }
-  if (!stralloc_cats(&path, q) || !stralloc_cats(&path, "/status") || !stralloc_0(&path)) dienomem();
-  if (!openslurpclose(&status, path.s)) status.len = 0;
-  if (!queue_list_status(&l, &out, status.s, status.len)) dienomem();
+  if (queue_status_load(q, &status) < 0) { if (errno == ENOMEM) dienomem(); status.len = 0; }
+  if (!queue_list_status(&l, &out, &status)) dienomem();
   for (i = 0, pos = 0; i < n; i++)
   {
     char const *id, *sub;
@@ -704,6 +705,7 @@ static int list_queue (void)
     queue_list_entry(entry, &id, &sub);
     r = queue_list_one(&l, &out, sub, id);
     if (r < 0) { if (errno == ENOMEM) dienomem(); strerr_diefu4sys(111, "list ", sub, "/", id); }
+    if (l.malformed) strerr_warnw("state/", id, " is malformed: its recipients are all listed");
     listed += r;
     out_flush(&out);
   }

@@ -26,68 +26,58 @@ static int path_set (queue_list *l, char const *sub, char const *name)
     && (!name || (stralloc_catb(&l->path, "/", 1) && cats(&l->path, name))) && stralloc_0(&l->path);
 }
 
-/* ---- the state file, read as cat would ---- */
+/* ---- the state file (queue_state_read, the scheduler's own reader) ---- */
 
-/* One line of state/ID: "done|defer|fail TAB rcpt TAB code TAB text"
-   (spaces accepted too); anything else is skipped. The reply kept is the
-   last one, a defer line's before the others'. 1, or 0 on allocation
-   failure. */
-static int state_line (queue_list *l, char *s)
+/* code and text of recipient i as "CODE TEXT" (either may be absent)
+   into l->reply. 1, or 0 on allocation failure. */
+static int reply_set (queue_list *l, size_t i)
 {
-  char *f[4];
-  unsigned int n = 0;
-  int defer;
-  while (n < 4)
-  {
-    f[n++] = s;
-    if (n == 4) break;
-    s += strcspn(s, "\t ");
-    if (!*s) break;
-    *s++ = 0;
-    s += strspn(s, "\t ");
-  }
-  if (n < 2) return 1;
-  defer = !strcmp(f[0], "defer");
-  if (!defer && strcmp(f[0], "done") && strcmp(f[0], "fail")) return 1;
-  if (!defer && queue_state_add(&l->done, f[1]) < 0) return 0;
-  if (n < 3 || (l->replydefer && !defer)) return 1;
+  char num[UINT_FMT];
+  unsigned int code = queue_state_rcpt(&l->state, i)->code;
+  char const *text = queue_state_text(&l->state, i);
   l->reply.len = 0;
-  if (!printable_cat(&l->reply, f[2], strlen(f[2]))) return 0;
-  if (n == 4 && (!stralloc_catb(&l->reply, " ", 1) || !printable_cat(&l->reply, f[3], strlen(f[3])))) return 0;
-  l->replydefer = defer;
-  return 1;
+  if (code && !stralloc_catb(&l->reply, num, uint_fmt(num, code))) return 0;
+  if (code && *text && !stralloc_catb(&l->reply, " ", 1)) return 0;
+  /* queue_state_set_at made the text printable; the code is digits */
+  return stralloc_cats(&l->reply, text);
 }
 
-/* The recipients done and the last reply of id. No state file, or one
-   that cannot be read, is no reply. 1, or 0 on allocation failure. */
+/* Reads state/ID into l->state and sets l->reply: the last deferral's
+   reply, else the last recipient's. No state file, or one that cannot be
+   read, is no reply; a malformed one (EPROTO) sets l->malformed too.
+   1, or 0 on allocation failure. */
 static int state_read (queue_list *l, char const *id)
 {
-  stralloc file = STRALLOC_ZERO;
-  size_t pos = 0;
-  int ok = 1, fd, r;
+  size_t i, n, last = (size_t)-1, lastdefer = (size_t)-1;
   /* a table grown for one huge message is given back, so that the
      thousands of small ones after it do not each clear it */
-  if (l->done.hashcap > 4096) queue_state_free(&l->done); else queue_state_clear(&l->done);
+  if (l->state.hashcap > 4096) queue_state_free(&l->state);
   l->reply.len = 0;
-  l->replydefer = 0;
-  if (!path_set(l, "state", id)) return 0;
-  /* as the message: no link followed (root's mailq would show lines of
-     another file), no FIFO read */
-  fd = queue_msg_openat(AT_FDCWD, l->path.s);
-  if (fd < 0) return 1;
-  r = slurp(&file, fd);
-  fd_close(fd);
-  if (!r) { stralloc_free(&file); return errno != ENOMEM; }
-  while (ok && pos < file.len)
+  if (l->statefd == -1)
   {
-    char *nl = memchr(file.s + pos, '\n', file.len - pos);
-    if (!nl) break;
-    *nl = 0;
-    ok = state_line(l, file.s + pos);
-    pos = nl - file.s + 1;
+    l->statefd = queue_state_open(l->q);
+    if (l->statefd < 0) l->statefd = -2;
   }
-  stralloc_free(&file);
-  return ok;
+  if (l->statefd < 0) { queue_state_clear(&l->state); return 1; }
+  /* no link followed (root's mailq would show lines of another file),
+     no FIFO read: queue_state_read calls either malformed */
+  if (queue_state_read(l->statefd, id, &l->state) < 0)
+  {
+    if (errno == ENOMEM) return 0;
+    if (errno == EPROTO) l->malformed = 1;
+    queue_state_clear(&l->state);
+    return 1;
+  }
+  n = queue_state_n(&l->state);
+  for (i = 0; i < n; i++)
+  {
+    queue_rcpt const *r = queue_state_rcpt(&l->state, i);
+    if (!r->code && !*queue_state_text(&l->state, i)) continue;
+    last = i;
+    if (r->status == QUEUE_RCPT_DEFER) lastdefer = i;
+  }
+  if (lastdefer != (size_t)-1) return reply_set(l, lastdefer);
+  return last == (size_t)-1 || reply_set(l, last);
 }
 
 /* ---- the pieces of a line ---- */
@@ -136,7 +126,8 @@ static int rcpts_cat (queue_list *l, stralloc *out, queue_env const *e)
   size_t pos, shown = 0, more = 0;
   for (pos = 0; pos < e->rcpts.len; pos += strlen(e->rcpts.s + pos) + 1)
   {
-    if (queue_state_find(&l->done, e->rcpts.s + pos) >= 0) continue;
+    int i = queue_state_find(&l->state, e->rcpts.s + pos);
+    if (i >= 0 && queue_state_rcpt(&l->state, i)->status != QUEUE_RCPT_DEFER) continue;
     if (l->maxrcpts && shown >= l->maxrcpts) { more++; continue; }
     if (!stralloc_catb(out, " ", 1) || !addr_cat(out, e->rcpts.s + pos)) return 0;
     shown++;
@@ -167,6 +158,7 @@ int queue_list_one (queue_list *l, stralloc *out, char const *sub, char const *i
   queue_env e = QUEUE_ENV_ZERO;
   struct stat st;
   int fd, r, ok;
+  l->malformed = 0;
   if (!path_set(l, sub, id)) return -1;
   /* The smtpd's user may put anything under an id into new/ (queue/README.md,
      the privilege model): a link is not followed (root's listing would
@@ -203,42 +195,23 @@ int queue_list_one (queue_list *l, stralloc *out, char const *sub, char const *i
   return (errno = ENOMEM, -1);
 }
 
-/* The value of key in the status text, made printable, into v (NUL-terminated). */
-static int status_get (char const *s, size_t len, char const *key, stralloc *v)
-{
-  size_t k = strlen(key), i = 0;
-  v->len = 0;
-  while (i < len)
-  {
-    char const *line = s + i;
-    char const *nl = memchr(line, '\n', len - i);
-    size_t n = nl ? (size_t)(nl - line) : len - i;
-    if (n > k && !memcmp(line, key, k) && line[k] == '\t')
-    {
-      if (!printable_cat(v, line + k + 1, n - k - 1)) return 0;
-      break;
-    }
-    i += n + 1;
-  }
-  return stralloc_0(v);
-}
-
-static uint64_t status_num (char const *s, size_t len, char const *key, stralloc *v)
+/* The number key says in the status file; 0 when absent or no number. */
+static uint64_t status_num (stralloc const *status, char const *key, stralloc *v)
 {
   uint64_t n = 0;
-  if (status_get(s, len, key, v)) uint640_scan(v->s, &n);
+  if (queue_status_value(status, key, v)) uint640_scan(v->s, &n);
   return n;
 }
 
-int queue_list_status (queue_list *l, stralloc *out, char const *status, size_t len)
+int queue_list_status (queue_list *l, stralloc *out, stralloc const *status)
 {
   stralloc v = STRALLOC_ZERO;
   int ok = 1;
   l->wait = 0;
-  if (!len) return 1;
-  if (status_num(status, len, "paused", &v) == 1)
+  if (!status->len) return 1;
+  if (status_num(status, "paused", &v) == 1)
   {
-    if (!status_get(status, len, "pause_class", &v)) ok = 0;
+    if (!queue_status_value(status, "pause_class", &v)) ok = 0;
     else if (!strcmp(v.s, "manual"))
     {
       ok = cats(out, "queue held by smarthost-control: nothing is sent until it is released\n");
@@ -247,16 +220,16 @@ int queue_list_status (queue_list *l, stralloc *out, char const *status, size_t 
     else
     {
       ok = cats(out, "queue paused (") && cats(out, v.s) && cats(out, "): ")
-        && status_get(status, len, "pause_reason", &v) && cats(out, v.s) && cats(out, "\n");
+        && queue_status_value(status, "pause_reason", &v) && cats(out, v.s) && cats(out, "\n");
       l->wait = "(queue paused)";
     }
   }
-  else if (status_num(status, len, "throttled_until", &v) > (uint64_t)l->now)
+  else if (status_num(status, "throttled_until", &v) > (uint64_t)l->now)
   {
     ok = cats(out, "queue throttled: the upstream asked us to slow down\n");
     l->wait = "(queue throttled)";
   }
-  else if (status_num(status, len, "paced_until", &v) > (uint64_t)l->now)
+  else if (status_num(status, "paced_until", &v) > (uint64_t)l->now)
   {
     ok = cats(out, "queue rate-limited (RATE_MINUTE, RATE_HOUR): the next message goes when the rate allows\n");
     l->wait = "(rate-limited)";
@@ -346,9 +319,9 @@ int queue_list_write (char const *q, char const *file, size_t max, unsigned int 
   size_t n, i, pos, listed = 0, gone = 0;
   int r = -1, e;
   l.q = q; l.now = now; l.maxrcpts = maxrcpts;
-  if (!path_set(&l, "status", 0)) goto end;
-  if (!openslurpclose(&status, l.path.s)) status.len = 0;
-  if (!queue_list_status(&l, &out, status.s, status.len) || queue_list_ids(&l, &ids, &n) < 0) goto end;
+  /* no status file, or one not readable, says nothing */
+  if (queue_status_load(q, &status) < 0) { if (errno == ENOMEM) goto end; status.len = 0; }
+  if (!queue_list_status(&l, &out, &status) || queue_list_ids(&l, &ids, &n) < 0) goto end;
   for (i = 0, pos = 0; i < n && (!max || listed < max); i++)
   {
     char const *id, *sub;
@@ -374,7 +347,9 @@ int queue_list_write (char const *q, char const *file, size_t max, unsigned int 
 
 void queue_list_free (queue_list *l)
 {
-  queue_state_free(&l->done);
+  if (l->statefd >= 0) fd_close(l->statefd);
+  l->statefd = -1;
+  queue_state_free(&l->state);
   stralloc_free(&l->reply);
   stralloc_free(&l->path);
 }

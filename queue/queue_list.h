@@ -21,18 +21,20 @@ struct queue_list_s
   time_t now;             /* ages are counted to this */
   unsigned int maxrcpts;  /* recipients shown per message; 0: all */
   char const *wait;       /* why a message not tried yet waits (queue_list_status); 0: it does not */
-  queue_state done;       /* scratch: the recipients done or failed */
+  int malformed;          /* set by queue_list_one: 1 when state/ID was malformed (queue_state_read's
+                             EPROTO: a link, a FIFO, garbage), its recipients then all listed */
+  int statefd;            /* q/state, opened at the first message: -1 not yet, -2 not openable */
+  queue_state state;      /* scratch: state/ID */
   stralloc reply;         /* scratch: the last reply */
   stralloc path;          /* scratch */
-  int replydefer;         /* the reply came from a defer line */
 };
-#define QUEUE_LIST_ZERO { 0, 0, 0, 0, QUEUE_STATE_ZERO, STRALLOC_ZERO, STRALLOC_ZERO, 0 }
+#define QUEUE_LIST_ZERO { 0, 0, 0, 0, 0, -1, QUEUE_STATE_ZERO, STRALLOC_ZERO, STRALLOC_ZERO }
 
 /* Appends the lines that say how the whole queue stands (held, paused,
-   throttled, rate-limited) from the text of queue/status (the
-   scheduler's: queue/queue_status.h), and sets l->wait. An empty text
-   says nothing. Returns 1, or 0 on allocation failure. */
-int queue_list_status (queue_list *l, stralloc *out, char const *status, size_t len);
+   throttled, rate-limited) from queue/status as queue_status_load read
+   it (queue/queue_status.h), and sets l->wait. An empty file says
+   nothing. Returns 1, or 0 on allocation failure. */
+int queue_list_status (queue_list *l, stralloc *out, stralloc const *status);
 
 /* The messages of new/ and cur/ of l->q, sorted by arrival (ids are
    fixed-width): each entry of ids is the id, then 'n' or 'c' (the
@@ -47,8 +49,10 @@ void queue_list_entry (char *entry, char const **id, char const **sub);
 /* Appends the line of the message sub/id. A link, FIFO or directory
    under an id is named as such and not followed or read (the smtpd's
    user may put one into new/); a file the caller may not read is given
-   with its size only. Returns 1 when a line was appended, 0 when the
-   message has gone meanwhile, -1 with errno. */
+   with its size only. The state file is read with queue_state_read; one
+   it calls malformed sets l->malformed (for the caller to say so: nothing
+   here prints) and hides no recipient. Returns 1 when a line was
+   appended, 0 when the message has gone meanwhile, -1 with errno. */
 int queue_list_one (queue_list *l, stralloc *out, char const *sub, char const *id);
 
 /* Appends the last line: "queue is empty", or "-- N messages", with

@@ -132,34 +132,47 @@ static void test_lines (void)
   tap_ok(has(s, "<?evil@x.test> (new)\n"), "in new/: (new), its CSI byte made printable");
   l.wait = 0;
   s = line(&l, "cur", S, &r);
-  tap_ok(has(s, "<x@y.test> (not tried yet)\n") && !strstr(s, "secret"), "a state file that is a link: not followed");
+  tap_ok(has(s, "<x@y.test> (not tried yet)\n") && !strstr(s, "secret") && l.malformed, "a state file that is a link: not followed, called malformed");
+  s = line(&l, "cur", C, &r);
+  tap_ok(has(s, " <a@b.test> <c@d.test> <e@f.test> (not tried yet)\n") && l.malformed, "a state file of garbage: malformed, every recipient listed");
+  s = line(&l, "cur", A, &r);
+  tap_ok(!l.malformed, "a good state file after it: not malformed");
   s = line(&l, "cur", "1795816399.000000000.0000000009", &r);
   tap_is(r, 0, "a message gone meanwhile: no line");
   queue_list_free(&l);
 }
 
+/* text as the contents of a status file, as queue_status_load gives them */
+static stralloc const *file_of (stralloc *f, char const *text)
+{
+  f->len = 0;
+  if (!stralloc_cats(f, text)) exit(2);
+  return f;
+}
+
 static void test_status (void)
 {
   queue_list l = QUEUE_LIST_ZERO;
-  stralloc out = STRALLOC_ZERO;
+  stralloc out = STRALLOC_ZERO, f = STRALLOC_ZERO;
   char const *held = "paused\t1\npause_class\tmanual\n";
   char const *auth = "paused\t1\npause_class\tauth\npause_reason\tthe upstream refused\x1b[2J us\n";
   char const *thr = "paused\t0\nthrottled_until\t2000000000\n";
   l.now = 1900000000;
-  tap_ok(queue_list_status(&l, &out, held, strlen(held)) && !strcmp(l.wait, "(queue held)")
+  tap_ok(queue_list_status(&l, &out, file_of(&f, held)) && !strcmp(l.wait, "(queue held)")
     && out.len && !strncmp(out.s, "queue held by smarthost-control", 31), "status: held by hand");
   out.len = 0;
-  tap_ok(queue_list_status(&l, &out, auth, strlen(auth)) && !strcmp(l.wait, "(queue paused)") && stralloc_0(&out)
+  tap_ok(queue_list_status(&l, &out, file_of(&f, auth)) && !strcmp(l.wait, "(queue paused)") && stralloc_0(&out)
     && !strcmp(out.s, "queue paused (auth): the upstream refused?[2J us\n"), "status: paused, the reason made printable");
   out.len = 0;
-  tap_ok(queue_list_status(&l, &out, thr, strlen(thr)) && !strcmp(l.wait, "(queue throttled)"), "status: throttled");
+  tap_ok(queue_list_status(&l, &out, file_of(&f, thr)) && !strcmp(l.wait, "(queue throttled)"), "status: throttled");
   out.len = 0;
-  tap_ok(queue_list_status(&l, &out, "", 0) && !l.wait && !out.len, "no status: nothing said");
+  tap_ok(queue_list_status(&l, &out, file_of(&f, "")) && !l.wait && !out.len, "no status: nothing said");
   out.len = 0;
   tap_ok(queue_list_total(&out, 0, 0) && stralloc_0(&out) && !strcmp(out.s, "queue is empty\n"), "total: empty");
   out.len = 0;
   tap_ok(queue_list_total(&out, 2, 5) && stralloc_0(&out) && !strcmp(out.s, "-- 5 messages (the oldest 2 listed)\n"), "total: capped");
   stralloc_free(&out);
+  stralloc_free(&f);
 }
 
 static void test_ids_and_file (void)
@@ -187,7 +200,7 @@ static void test_ids_and_file (void)
 int main (void)
 {
   char cmd[128];
-  tap_plan(21);
+  tap_plan(23);
   spool_make();
   {
     char p[256];
