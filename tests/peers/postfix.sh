@@ -14,10 +14,11 @@
 #
 #   pf_skip_reason            prints why these peers cannot run here
 #                             (nothing when they can)
-#   pf_begin WHAT             the start of a 053x test (after plan $N):
-#                             every test skipped as WHAT when the peers
-#                             cannot run or nothing is built; else
-#                             upstream_start and relay_start, each a test
+#   pf_begin WHAT [UPNAME]    the start of a 053x/054x test (after plan
+#                             $N): every test skipped as WHAT when the
+#                             peers cannot run or nothing is built; else
+#                             upstream_start (its test named UPNAME) and
+#                             relay_start, each a test
 #   gate                      after a failed step: the rest of the $N
 #                             tests skipped, exit 1
 #   dovecot_start NAME USER PASS
@@ -98,7 +99,7 @@ pf_begin()
   [ -n "$reason" ] || [ -x "$BUILD/smarthost-setup" ] || reason="not built"
   [ -n "$reason" ] && { _pf_skip_rest "$reason"; exit 0; }
   chmod 755 "$T"
-  ok "upstream Postfix with Dovecot SASL starts" upstream_start
+  ok "${2:-upstream Postfix with Dovecot SASL} starts" upstream_start
   gate
   ok "smarthost instance starts" relay_start
   gate
