@@ -17,7 +17,6 @@ pf_begin "real upstream" "Postfix with Dovecot SASL"
 PFLOG=$(pf_log pfup)
 SLOG=$D/log/send/current
 raw() { "$PY" "$TOP/tests/peers/rawsmtp.py" "$RELAY_PORT" "$@"; }
-wait_sink() { wait_for 60 sh -c "[ \$(ls '$T/sink' | grep -c '\\.env\$') -ge $1 ]"; }
 # the sink's message whose envelope sender is null, its text without CR
 sink_report() { for e in "$T"/sink/*.env; do grep -q '^F $' "$e" && tr -d '\r' < "${e%.env}.msg"; done; }
 

@@ -12,11 +12,7 @@ plan $N
 . "$TOP/tests/peers/remote.sh"
 . "$TOP/tests/peers/postfix.sh"
 
-pf_begin "LAN Postfix"
-ok "LAN Postfix starts, relayhost smarthost" lan_start "$RELAY_PORT"
-gate
-LANLOG=$(pf_log pflan)
-wait_sink() { wait_for 60 sh -c "[ \$(ls '$T/sink' | grep -c '\\.env\$') -ge $1 ]"; }
+lan_begin "LAN Postfix"
 
 printf 'From: a@example.org\nTo: b@example.net\nSubject: lan dsn\nMessage-ID: <lan-dsn@example.org>\n\nbody\n' > "$T/m1"
 ok "LAN sendmail takes it with -N success -V lan-envid" lan_sendmail -i -N success -V lan-envid -f a@example.org b@example.net < "$T/m1"

@@ -14,11 +14,7 @@ plan $N
 . "$TOP/tests/peers/postfix.sh"
 
 UP_SMTPUTF8=yes
-pf_begin "SMTPUTF8 between Postfixes" "upstream Postfix with SMTPUTF8 and Dovecot SASL"
-ok "LAN Postfix starts, relayhost smarthost" lan_start "$RELAY_PORT"
-gate
-LANLOG=$(pf_log pflan)
-wait_sink() { wait_for 60 sh -c "[ \$(ls '$T/sink' | grep -c '\\.env\$') -ge $1 ]"; }
+lan_begin "SMTPUTF8 between Postfixes" "upstream Postfix with SMTPUTF8 and Dovecot SASL"
 U=$(printf 'j\303\266rg@b\303\274cher.example')
 SUBJ=$(printf 'Subject: Gr\303\274\303\237e aus dem LAN')
 

@@ -19,6 +19,8 @@
 #                             peers cannot run or nothing is built; else
 #                             upstream_start (its test named UPNAME) and
 #                             relay_start, each a test
+#   lan_begin WHAT [UPNAME]   pf_begin, then lan_start on the instance
+#                             (a test); sets LANLOG
 #   gate                      after a failed step: the rest of the $N
 #                             tests skipped, exit 1
 #   dovecot_start NAME USER PASS
@@ -63,6 +65,7 @@
 #   relay_pass PASSWORD       writes the upstream password file
 #   relay_restart             s6-svc -r of the send service
 #   sink_count                messages the sink has stored
+#   wait_sink N               waits (60 s at most) until it holds N
 #   strip_received FILE       the message less its leading Received fields
 
 PF_NAMES=
@@ -103,6 +106,14 @@ pf_begin()
   gate
   ok "smarthost instance starts" relay_start
   gate
+}
+
+lan_begin()
+{
+  pf_begin "$@"
+  ok "LAN Postfix starts, relayhost smarthost" lan_start "$RELAY_PORT"
+  gate
+  LANLOG=$(pf_log pflan)
 }
 
 dovecot_start()
@@ -299,6 +310,7 @@ relay_start()
 relay_restart() { s6-svc -r "$D/service/send"; }
 
 sink_count() { ls "$T/sink" | grep -c '\.env$'; }
+wait_sink() { wait_for 60 sh -c "[ \$(ls '$T/sink' | grep -c '\\.env\$') -ge $1 ]"; }
 
 strip_received()
 {
