@@ -685,7 +685,8 @@ static int list_queue (void)
   char const *q = getenv("QUEUE");
   queue_list l = QUEUE_LIST_ZERO;
   stralloc out = STRALLOC_ZERO, ids = STRALLOC_ZERO, status = STRALLOC_ZERO;
-  size_t n, i, pos, listed = 0;
+  size_t n, pos = 0, listed = 0;
+  char const *id, *sub;
   if (!q || !*q) strerr_dienotset(100, "QUEUE");
   l.q = q;
   l.now = time(0);
@@ -696,14 +697,9 @@ static int list_queue (void)
   }
   if (queue_status_load(q, &status) < 0) { if (errno == ENOMEM) dienomem(); status.len = 0; }
   if (!queue_list_status(&l, &out, &status)) dienomem();
-  for (i = 0, pos = 0; i < n; i++)
+  while (queue_list_next(&ids, &pos, &id, &sub))
   {
-    char const *id, *sub;
-    char *entry = ids.s + pos;
-    int r;
-    pos += strlen(entry) + 1;
-    queue_list_entry(entry, &id, &sub);
-    r = queue_list_one(&l, &out, sub, id);
+    int r = queue_list_one(&l, &out, sub, id);
     if (r < 0) { if (errno == ENOMEM) dienomem(); strerr_diefu4sys(111, "list ", sub, "/", id); }
     if (l.malformed) strerr_warnw("state/", id, " is malformed: its recipients are all listed");
     listed += r;

@@ -293,12 +293,17 @@ int queue_list_ids (queue_list const *l, stralloc *ids, size_t *n)
   return 0;
 }
 
-void queue_list_entry (char *entry, char const **id, char const **sub)
+int queue_list_next (stralloc *ids, size_t *pos, char const **id, char const **sub)
 {
-  size_t len = strlen(entry);
+  char *entry = ids->s + *pos;
+  size_t len;
+  if (*pos >= ids->len) return 0;
+  len = strlen(entry);
+  *pos += len + 1;
   *sub = entry[len - 1] == 'n' ? "new" : "cur";
   entry[len - 1] = 0;
   *id = entry;
+  return 1;
 }
 
 int queue_list_total (stralloc *out, size_t listed, size_t total)
@@ -316,20 +321,16 @@ int queue_list_write (char const *q, char const *file, size_t max, unsigned int 
 {
   queue_list l = QUEUE_LIST_ZERO;
   stralloc out = STRALLOC_ZERO, ids = STRALLOC_ZERO, status = STRALLOC_ZERO;
-  size_t n, i, pos, listed = 0, gone = 0;
+  size_t n, pos = 0, listed = 0, gone = 0;
+  char const *id, *sub;
   int r = -1, e;
   l.q = q; l.now = now; l.maxrcpts = maxrcpts;
   /* no status file, or one not readable, says nothing */
   if (queue_status_load(q, &status) < 0) { if (errno == ENOMEM) goto end; status.len = 0; }
   if (!queue_list_status(&l, &out, &status) || queue_list_ids(&l, &ids, &n) < 0) goto end;
-  for (i = 0, pos = 0; i < n && (!max || listed < max); i++)
+  while ((!max || listed < max) && queue_list_next(&ids, &pos, &id, &sub))
   {
-    char const *id, *sub;
-    char *entry = ids.s + pos;
-    int k;
-    pos += strlen(entry) + 1;
-    queue_list_entry(entry, &id, &sub);
-    k = queue_list_one(&l, &out, sub, id);
+    int k = queue_list_one(&l, &out, sub, id);
     if (k < 0) goto end;
     if (k) listed++; else gone++;
   }

@@ -42,9 +42,10 @@ int queue_list_status (queue_list *l, stralloc *out, stralloc const *status);
    (EACCES: the caller may not read the spool). */
 int queue_list_ids (queue_list const *l, stralloc *ids, size_t *n);
 
-/* The i-th entry of ids (no bounds check): *id and *sub ("new", "cur").
-   The entry is cut in place. */
-void queue_list_entry (char *entry, char const **id, char const **sub);
+/* Walks ids as queue_list_ids made it: the entry at *pos, cut in place,
+   into *id and *sub ("new", "cur"), and *pos moved to the next one.
+   Start with *pos 0. Returns 1, or 0 past the last entry. */
+int queue_list_next (stralloc *ids, size_t *pos, char const **id, char const **sub);
 
 /* Appends the line of the message sub/id. A link, FIFO or directory
    under an id is named as such and not followed or read (the smtpd's

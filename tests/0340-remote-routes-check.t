@@ -6,25 +6,12 @@
 # or a password file others can read is refused with a clear reason.
 . "$(dirname "$0")/lib.sh"
 . "$TOP/tests/peers/remote.sh"
+. "$(dirname "$0")/routes-lib.sh"
 plan 17
 
-make_certs
-UPSTREAM_CAFILE=$T/certs/ca.pem; export UPSTREAM_CAFILE
 unset UPSTREAM_TOKENCMD UPSTREAM_MECH UPSTREAM_REWRITE UPSTREAM_ROUTE QUEUE
-printf 'secret-a-8841\n' > "$T/pass-a"; printf 'wrong-b-8842\n' > "$T/pass-b"; printf 'secret-c-8843\n' > "$T/pass-c"
-chmod 600 "$T"/pass-?
-tls="--cert $T/certs/server.pem --key $T/certs/server.key --require-auth"
-start_upstream A $tls --auth-user alice@isp-a.test --auth-pass secret-a-8841 --own-sender; PA=$PORT
-start_upstream B $tls --auth-user office@isp-b.test --auth-pass secret-b-8842 --own-sender; PB=$PORT
-start_upstream C $tls --auth-user relay --auth-pass secret-c-8843; PC=$PORT
-UPSTREAM=localhost:$PC UPSTREAM_USER=relay UPSTREAM_PASSFILE=$T/pass-c
-export UPSTREAM UPSTREAM_USER UPSTREAM_PASSFILE
-cat > "$T/routes" <<EOR
-alice@isp-a.test  localhost:$PA    user=alice@isp-a.test passfile=$T/pass-a
-@office.test      localhost:$PB    user=office@isp-b.test passfile=$T/pass-b rewrite=office@isp-b.test
-*                 default
-EOR
-ROUTES=$T/routes; export ROUTES
+routes_setup 884 b
+echo '*                 default' >> "$T/routes"
 
 # verdict TITLE: the ok/fail line that follows the route's title in $out
 verdict() { printf '%s\n' "$out" | awk -v t="$1" '$0 == t { f = 1; next } f && /^(ok|fail): / { print; exit }'; }

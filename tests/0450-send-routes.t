@@ -9,26 +9,12 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/send-lib.sh"
 . "$TOP/tests/peers/remote.sh"
+. "$(dirname "$0")/routes-lib.sh"
 plan 15
 
-make_certs
-REMOTE=smarthost-remote
-UPSTREAM_CAFILE=$T/certs/ca.pem
-export REMOTE UPSTREAM_CAFILE
-printf 'secret-a-7731\n' > "$T/pass-a"; printf 'secret-b-7732\n' > "$T/pass-b"; printf 'secret-c-7733\n' > "$T/pass-c"
-chmod 600 "$T"/pass-?
-tls="--cert $T/certs/server.pem --key $T/certs/server.key --require-auth"
-start_upstream A $tls --auth-user alice@isp-a.test --auth-pass secret-a-7731 --own-sender; PA=$PORT
-start_upstream B $tls --auth-user office@isp-b.test --auth-pass secret-b-7732 --own-sender --fail-rcpt '^nobody@'; PB=$PORT
-start_upstream C $tls --auth-user relay --auth-pass secret-c-7733; PC=$PORT
-UPSTREAM=localhost:$PC UPSTREAM_USER=relay UPSTREAM_PASSFILE=$T/pass-c
-export UPSTREAM UPSTREAM_USER UPSTREAM_PASSFILE
-cat > "$T/routes" <<EOR
-# sender          upstream         options
-alice@isp-a.test  localhost:$PA    user=alice@isp-a.test passfile=$T/pass-a
-@office.test      localhost:$PB    user=office@isp-b.test passfile=$T/pass-b rewrite=office@isp-b.test
-EOR
-ROUTES=$T/routes; export ROUTES
+REMOTE=smarthost-remote; export REMOTE
+routes_setup 773 '' --fail-rcpt '^nobody@'
+sed -i '1i # sender          upstream         options' "$T/routes"
 start_send
 
 # at NAME RE: a message stored by upstream NAME has an envelope line matching RE

@@ -7,26 +7,13 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/send-lib.sh"
 . "$TOP/tests/peers/remote.sh"
+. "$(dirname "$0")/routes-lib.sh"
 plan 10
 
-make_certs
 REMOTE=smarthost-remote
-UPSTREAM_CAFILE=$T/certs/ca.pem
 PAUSE_PROBE=1
-export REMOTE UPSTREAM_CAFILE PAUSE_PROBE
-printf 'wrong-a-5521\n' > "$T/pass-a"; printf 'secret-b-5522\n' > "$T/pass-b"; printf 'secret-c-5523\n' > "$T/pass-c"
-chmod 600 "$T"/pass-?
-tls="--cert $T/certs/server.pem --key $T/certs/server.key --require-auth"
-start_upstream A $tls --auth-user alice@isp-a.test --auth-pass secret-a-5521 --own-sender; PA=$PORT
-start_upstream B $tls --auth-user office@isp-b.test --auth-pass secret-b-5522 --own-sender; PB=$PORT
-start_upstream C $tls --auth-user relay --auth-pass secret-c-5523; PC=$PORT
-UPSTREAM=localhost:$PC UPSTREAM_USER=relay UPSTREAM_PASSFILE=$T/pass-c
-export UPSTREAM UPSTREAM_USER UPSTREAM_PASSFILE
-cat > "$T/routes" <<EOR
-alice@isp-a.test  localhost:$PA    user=alice@isp-a.test passfile=$T/pass-a
-@office.test      localhost:$PB    user=office@isp-b.test passfile=$T/pass-b rewrite=office@isp-b.test
-EOR
-ROUTES=$T/routes; export ROUTES
+export REMOTE PAUSE_PROBE
+routes_setup 552 a
 start_send
 at() { sh -c "grep -qE '$2' '$T/$1'/*.env" 2>/dev/null; }
 

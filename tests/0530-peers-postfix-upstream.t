@@ -34,7 +34,6 @@ send() # FILE RCPT,...
     --data "@$1" --silent 2
 }
 # wait_sink N: the sink has N messages
-wait_sink() { wait_for 60 sh -c "[ \$(ls '$T/sink' | grep -c '\\.env\$') -ge $1 ]"; }
 # the lines of the upstream's log for its service SVC (submission, smtps,
 # rogue) that say who authenticated, and how
 sasl_lines() { grep "postfix/$1/smtpd.*sasl_method=" "$PFLOG"; }

@@ -20,7 +20,6 @@ send() # SUBJECT RCPT
   swaks -4 --server 127.0.0.1 --port "$RELAY_PORT" --from a@example.org --to "$2" --data "@$T/m" --silent 2
 }
 queued() { ls "$D/queue/new" "$D/queue/cur" | grep -c '^[0-9]'; }
-wait_sink() { wait_for 60 sh -c "[ \$(ls '$T/sink' | grep -c '\\.env\$') -ge $1 ]"; }
 
 # 1. The wrong password: 535 from Postfix (Dovecot said no), a pause,
 # no bounce, the mail kept.

@@ -13,26 +13,10 @@ plan $N
 . "$TOP/tests/peers/remote.sh"
 . "$TOP/tests/peers/postfix.sh"
 
-skip_all() { while [ "$_tap_n" -lt $N ]; do skip "real upstream" "$1"; done; exit 0; }
-reason=$(pf_skip_reason)
-[ -n "$reason" ] && skip_all "$reason"
-[ -x "$BUILD/smarthost-setup" ] || skip_all "not built"
-gate()
-{
-  [ "$_tap_failed" = 0 ] && return 0
-  while [ "$_tap_n" -lt $N ]; do skip "real upstream" "an earlier step failed"; done
-  exit 1
-}
-
-chmod 755 "$T"
-ok "Postfix with Dovecot SASL starts" upstream_start
-gate
-ok "smarthost instance starts" relay_start
-gate
+pf_begin "real upstream" "Postfix with Dovecot SASL"
 PFLOG=$(pf_log pfup)
 SLOG=$D/log/send/current
 raw() { "$PY" "$TOP/tests/peers/rawsmtp.py" "$RELAY_PORT" "$@"; }
-wait_sink() { wait_for 60 sh -c "[ \$(ls '$T/sink' | grep -c '\\.env\$') -ge $1 ]"; }
 # the sink's message whose envelope sender is null, its text without CR
 sink_report() { for e in "$T"/sink/*.env; do grep -q '^F $' "$e" && tr -d '\r' < "${e%.env}.msg"; done; }
 

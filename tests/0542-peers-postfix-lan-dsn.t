@@ -12,26 +12,7 @@ plan $N
 . "$TOP/tests/peers/remote.sh"
 . "$TOP/tests/peers/postfix.sh"
 
-skip_all() { while [ "$_tap_n" -lt $N ]; do skip "LAN Postfix" "$1"; done; exit 0; }
-reason=$(pf_skip_reason)
-[ -n "$reason" ] && skip_all "$reason"
-[ -x "$BUILD/smarthost-setup" ] || skip_all "not built"
-gate()
-{
-  [ "$_tap_failed" = 0 ] && return 0
-  while [ "$_tap_n" -lt $N ]; do skip "LAN Postfix" "an earlier step failed"; done
-  exit 1
-}
-
-chmod 755 "$T"
-ok "upstream Postfix with Dovecot SASL starts" upstream_start
-gate
-ok "smarthost instance starts" relay_start
-gate
-ok "LAN Postfix starts, relayhost smarthost" lan_start "$RELAY_PORT"
-gate
-LANLOG=$(pf_log pflan)
-wait_sink() { wait_for 60 sh -c "[ \$(ls '$T/sink' | grep -c '\\.env\$') -ge $1 ]"; }
+lan_begin "LAN Postfix"
 
 printf 'From: a@example.org\nTo: b@example.net\nSubject: lan dsn\nMessage-ID: <lan-dsn@example.org>\n\nbody\n' > "$T/m1"
 ok "LAN sendmail takes it with -N success -V lan-envid" lan_sendmail -i -N success -V lan-envid -f a@example.org b@example.net < "$T/m1"

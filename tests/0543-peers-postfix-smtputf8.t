@@ -13,27 +13,8 @@ plan $N
 . "$TOP/tests/peers/remote.sh"
 . "$TOP/tests/peers/postfix.sh"
 
-skip_all() { while [ "$_tap_n" -lt $N ]; do skip "SMTPUTF8 between Postfixes" "$1"; done; exit 0; }
-reason=$(pf_skip_reason)
-[ -n "$reason" ] && skip_all "$reason"
-[ -x "$BUILD/smarthost-setup" ] || skip_all "not built"
-gate()
-{
-  [ "$_tap_failed" = 0 ] && return 0
-  while [ "$_tap_n" -lt $N ]; do skip "SMTPUTF8 between Postfixes" "an earlier step failed"; done
-  exit 1
-}
-
-chmod 755 "$T"
 UP_SMTPUTF8=yes
-ok "upstream Postfix with SMTPUTF8 and Dovecot SASL starts" upstream_start
-gate
-ok "smarthost instance starts" relay_start
-gate
-ok "LAN Postfix starts, relayhost smarthost" lan_start "$RELAY_PORT"
-gate
-LANLOG=$(pf_log pflan)
-wait_sink() { wait_for 60 sh -c "[ \$(ls '$T/sink' | grep -c '\\.env\$') -ge $1 ]"; }
+lan_begin "SMTPUTF8 between Postfixes" "upstream Postfix with SMTPUTF8 and Dovecot SASL"
 U=$(printf 'j\303\266rg@b\303\274cher.example')
 SUBJ=$(printf 'Subject: Gr\303\274\303\237e aus dem LAN')
 

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size);
@@ -30,6 +31,29 @@ static inline int fuzz_memfd (uint8_t const *data, size_t size)
   }
   if (lseek(fd, 0, SEEK_SET) < 0) { close(fd); return -1; }
   return fd;
+}
+
+/* An fd to read data from, as a reader would get it: in one read from a
+   memory file (cut 0), or from a SOCK_SEQPACKET socket in packets of 1
+   to max octets, their sizes drawn from cut (a hash of the input), one
+   read each. -1 when the packets would not fit in the socket's buffer. */
+static inline int fuzz_packets_fd (uint8_t const *data, size_t size, unsigned int cut, size_t max)
+{
+  int sv[2];
+  size_t pos = 0;
+  if (!cut) return fuzz_memfd(data, size);
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv) < 0) abort();
+  while (pos < size)
+  {
+    size_t n;
+    cut = cut * 1103515245u + 12345u;
+    n = 1 + (cut >> 16) % max;
+    if (n > size - pos) n = size - pos;
+    if (write(sv[0], data + pos, n) != (ssize_t)n) { close(sv[0]); close(sv[1]); return -1; }
+    pos += n;
+  }
+  close(sv[0]);
+  return sv[1];
 }
 
 /* A harness whose code has not landed yet: it says so and stops at once. */

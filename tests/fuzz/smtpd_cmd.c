@@ -29,25 +29,6 @@ static char const *const names[] =
   [SMTPD_HELP] = "HELP", [SMTPD_STARTTLS] = "STARTTLS", [SMTPD_AUTH] = "AUTH"
 };
 
-static int input_fd (uint8_t const *data, size_t size, unsigned int cut)
-{
-  int sv[2];
-  size_t pos = 0;
-  if (!cut) return fuzz_memfd(data, size);
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv) < 0) abort();
-  while (pos < size)
-  {
-    size_t n;
-    cut = cut * 1103515245u + 12345u;
-    n = 1 + (cut >> 16) % 64;
-    if (n > size - pos) n = size - pos;
-    if (write(sv[0], data + pos, n) != (ssize_t)n) { close(sv[0]); close(sv[1]); return -1; }
-    pos += n;
-  }
-  close(sv[0]);
-  return sv[1];
-}
-
 /* The command at s (len octets, no NUL, no CR) as read. */
 static void check_command (char const *s, size_t len, char *line)
 {
@@ -105,10 +86,10 @@ int LLVMFuzzerTestOneInput (uint8_t const *data, size_t size)
   size_t i;
   int fd;
   for (i = 0; i < size; i++) h = (h ^ data[i]) * 16777619u;
-  fd = input_fd(data, size, 0);
+  fd = fuzz_packets_fd(data, size, 0, 64);
   FUZZ_ASSERT(fd >= 0);
   run(fd, data, size);
-  fd = input_fd(data, size, h | 1);
+  fd = fuzz_packets_fd(data, size, h | 1, 64);
   FUZZ_ASSERT(fd >= 0 || size > 1024);   /* a short input always fits */
   if (fd >= 0) run(fd, data, size);
   return 0;

@@ -133,34 +133,12 @@ static void check_same (char const *a, char const *b)
   }
 }
 
-/* fd 0 for the session: the input in a memory file (cut 0), or on a
-   SOCK_SEQPACKET socket in packets of 1 to 256 octets drawn from cut.
-   -1 when the packets would not fit in the socket's buffer. */
-static int input_fd (uint8_t const *data, size_t size, unsigned int cut)
-{
-  int sv[2];
-  size_t pos = 0;
-  if (!cut) return fuzz_memfd(data, size);
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv) < 0) abort();
-  while (pos < size)
-  {
-    size_t n;
-    cut = cut * 1103515245u + 12345u;
-    n = 1 + (cut >> 16) % 256;
-    if (n > size - pos) n = size - pos;
-    if (write(sv[0], data + pos, n) != (ssize_t)n) { close(sv[0]); close(sv[1]); return -1; }
-    pos += n;
-  }
-  close(sv[0]);
-  return sv[1];
-}
-
 /* One session on the input; the replies it wrote (free them), or NULL
    when the input could not be set up that way. */
 static char *session (uint8_t const *data, size_t size, unsigned int cut, size_t *outlen)
 {
   static char const *const argv[] = { "smarthost-smtpd", 0 };
-  int in = input_fd(data, size, cut);
+  int in = fuzz_packets_fd(data, size, cut, 256); /* fd 0 for the session */
   int outfd = memfd_create("replies", 0);
   int save0 = dup(0), save1 = dup(1);
   char *out;

@@ -14,10 +14,13 @@
 #
 #   pf_skip_reason            prints why these peers cannot run here
 #                             (nothing when they can)
-#   pf_begin WHAT             the start of a 053x test (after plan $N):
-#                             every test skipped as WHAT when the peers
-#                             cannot run or nothing is built; else
-#                             upstream_start and relay_start, each a test
+#   pf_begin WHAT [UPNAME]    the start of a 053x/054x test (after plan
+#                             $N): every test skipped as WHAT when the
+#                             peers cannot run or nothing is built; else
+#                             upstream_start (its test named UPNAME) and
+#                             relay_start, each a test
+#   lan_begin WHAT [UPNAME]   pf_begin, then lan_start on the instance
+#                             (a test); sets LANLOG
 #   gate                      after a failed step: the rest of the $N
 #                             tests skipped, exit 1
 #   dovecot_start NAME USER PASS
@@ -62,6 +65,7 @@
 #   relay_pass PASSWORD       writes the upstream password file
 #   relay_restart             s6-svc -r of the send service
 #   sink_count                messages the sink has stored
+#   wait_sink N               waits (60 s at most) until it holds N
 #   strip_received FILE       the message less its leading Received fields
 
 PF_NAMES=
@@ -98,10 +102,18 @@ pf_begin()
   [ -n "$reason" ] || [ -x "$BUILD/smarthost-setup" ] || reason="not built"
   [ -n "$reason" ] && { _pf_skip_rest "$reason"; exit 0; }
   chmod 755 "$T"
-  ok "upstream Postfix with Dovecot SASL starts" upstream_start
+  ok "${2:-upstream Postfix with Dovecot SASL} starts" upstream_start
   gate
   ok "smarthost instance starts" relay_start
   gate
+}
+
+lan_begin()
+{
+  pf_begin "$@"
+  ok "LAN Postfix starts, relayhost smarthost" lan_start "$RELAY_PORT"
+  gate
+  LANLOG=$(pf_log pflan)
 }
 
 dovecot_start()
@@ -298,6 +310,7 @@ relay_start()
 relay_restart() { s6-svc -r "$D/service/send"; }
 
 sink_count() { ls "$T/sink" | grep -c '\.env$'; }
+wait_sink() { wait_for 60 sh -c "[ \$(ls '$T/sink' | grep -c '\\.env\$') -ge $1 ]"; }
 
 strip_received()
 {

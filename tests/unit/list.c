@@ -182,11 +182,12 @@ static void test_ids_and_file (void)
   char path[256];
   struct stat st;
   char const *id, *sub;
-  size_t n;
+  size_t n, pos = 0, walked = 1;
   l.q = dir;
   tap_ok(queue_list_ids(&l, &ids, &n) == 0 && n == 6, "ids: six entries in new/ and cur/");
-  queue_list_entry(ids.s, &id, &sub);
-  tap_ok(!strcmp(id, A) && !strcmp(sub, "cur"), "ids: the oldest first, with its directory");
+  tap_ok(queue_list_next(&ids, &pos, &id, &sub) && !strcmp(id, A) && !strcmp(sub, "cur"), "ids: the oldest first, with its directory");
+  while (walked < 10 && queue_list_next(&ids, &pos, &id, &sub)) walked++;
+  tap_ok(walked == n && pos == ids.len, "ids: queue_list_next walks all six, then stops");
   snprintf(path, sizeof path, "%s/listing", dir);
   tap_ok(queue_list_write(dir, path, 3, 20, 0640, 1795816346) == 0 && stat(path, &st) == 0 && (st.st_mode & 07777) == 0640,
     "the listing file: written, mode 0640");
@@ -200,7 +201,7 @@ static void test_ids_and_file (void)
 int main (void)
 {
   char cmd[128];
-  tap_plan(23);
+  tap_plan(24);
   spool_make();
   {
     char p[256];
