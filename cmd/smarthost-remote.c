@@ -535,6 +535,15 @@ static void put_results (smtpc_msg *m)
 
 /* --- one message ---------------------------------------------------------- */
 
+/* Octets of s once its LF line ends are CRLF, for SIZE=. */
+static unsigned long crlf_size (char const *s, size_t len)
+{
+  unsigned long n = len;
+  char const *e = s + len;
+  while ((s = memchr(s, '\n', e - s))) { n++; s++; }
+  return n;
+}
+
 /* SIZE= (RFC 1870): the body with CRLF line ends; the pass also costs
    little next to sending it. Leaves fd where it found it. */
 static unsigned long body_size (int fd)
@@ -544,12 +553,7 @@ static unsigned long body_size (int fd)
   off_t start = lseek(fd, 0, SEEK_CUR);
   ssize_t r;
   if (start < 0) return 0;
-  while ((r = read(fd, buf, sizeof buf)) > 0)
-  {
-    char *p = buf, *e = buf + r;
-    n += r;
-    while ((p = memchr(p, '\n', e - p))) { n++; p++; }
-  }
+  while ((r = read(fd, buf, sizeof buf)) > 0) n += crlf_size(buf, r);
   if (lseek(fd, start, SEEK_SET) < 0) return 0;
   return r < 0 ? 0 : n;
 }
@@ -588,15 +592,6 @@ static int head_rewrite (int fd, stralloc *head)
  end:
   stralloc_free(&raw);
   return ok;
-}
-
-/* Octets of s once its LF line ends are CRLF, for SIZE=. */
-static unsigned long crlf_size (char const *s, size_t len)
-{
-  unsigned long n = len;
-  char const *e = s + len;
-  while ((s = memchr(s, '\n', e - s))) { n++; s++; }
-  return n;
 }
 
 /* Sends one message with a session opened (or reopened) as needed and
