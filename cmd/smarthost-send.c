@@ -321,7 +321,7 @@ static pid_t sizeprobe_pid;  /* REMOTE --probe-size, until reaped */
 static void sizeprobe_start (void)
 {
   char const *argv[3] = { cf.remote, "--probe-size", 0 };
-  if (!cf.upstream) return;
+  if (!cf.upstream && routes_n(&RT) <= 1) return;  /* with routes: each route's */
   sizeprobe_pid = child_spawn0(cf.remote, argv, (char const *const *)environ);
   if (!sizeprobe_pid) strerr_warnwu("spawn ", cf.remote, " --probe-size");
 }

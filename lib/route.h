@@ -83,8 +83,9 @@ unsigned int routes_match (routes const *rt, char const *sender);
 
 /* Sets the environment of a worker for route i: UPSTREAM, UPSTREAM_TLS,
    UPSTREAM_USER, UPSTREAM_PASSFILE, UPSTREAM_TOKENFILE, UPSTREAM_MECH,
-   UPSTREAM_REWRITE, UPSTREAM_ROUTE (the rule's line, unset for the
-   route of *), and UPSTREAM_CAFILE when given;
+   UPSTREAM_REWRITE, UPSTREAM_ROUTE (the line that first named the
+   route: its workers record the SIZE in their upstream's record,
+   queue_upsize.h), and UPSTREAM_CAFILE when given;
    credentials of conf/ (UPSTREAM_TOKENCMD, client certificate) are
    removed. Route 0 leaves everything as it is. 0, or -1 with errno. */
 int routes_env_apply (routes const *rt, unsigned int i);
