@@ -897,18 +897,9 @@ static void route_conf (unsigned int i)
   conf_read();
 }
 
-/* Whether some sender takes route i: conf/'s only without a * line or
-   when a line names default. */
 static int route_used (unsigned int i)
 {
-  unsigned int k, star = 0;
-  for (k = 0; k < genalloc_len(route_rule, &RT.rules); k++)
-  {
-    route_rule const *u = genalloc_s(route_rule, &RT.rules) + k;
-    if (u->route == i) return 1;
-    if (u->pattern[0] == '*') star = 1;
-  }
-  return !i && !star;
+  return routes_used(&RT, i);
 }
 
 /* "route: line 3: alice@example.org @example.org" or "route: conf/". */

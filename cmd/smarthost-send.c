@@ -219,7 +219,7 @@ static void gate_log (unsigned int ri, gate_event const *ev, char const *code, c
         /* the status names the route too: other routes still go */
         stralloc adv = STRALLOC_ZERO;
         if (stralloc_cats(&adv, pre) && stralloc_cats(&adv, gate_advice_cause(g->pause_class, text, token)) && stralloc_0(&adv))
-          queue_report_paused(&R, adv.s, code, text);
+          queue_report_paused(&R, ri, adv.s, code, text);
         stralloc_free(&adv);
       }
       break;
@@ -899,6 +899,7 @@ static void status_gather (time_t t)
   R.s.concurrency = conc.max;
   /* with routes: the first route paused or held (the reason names it) */
   queue_report_gate(&R, route_gates_shown(&RG, t, &L.gate), L.held, prioq_len(&L.sched.q) > 0, t);
+  queue_report_routes(&R, &RG, &RT, 0, t);  /* and every route's own line */
 }
 
 static void status_alerts (time_t t)

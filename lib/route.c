@@ -342,6 +342,17 @@ route const *routes_get (routes const *rt, unsigned int i)
 
 /* ---- matching ---- */
 
+int routes_used (routes const *rt, unsigned int i)
+{
+  unsigned int k, star = 0;
+  for (k = 0; k < NRULES(rt); k++)
+  {
+    if (RULE(rt, k)->route == i) return 1;
+    if (RULE(rt, k)->pattern[0] == '*') star = 1;
+  }
+  return !i && !star;
+}
+
 unsigned int routes_match (routes const *rt, char const *sender)
 {
   char const *at = strrchr(sender, '@');

@@ -78,6 +78,10 @@ void routes_free (routes *rt);
 unsigned int routes_n (routes const *rt);
 route const *routes_get (routes const *rt, unsigned int i);
 
+/* Whether some sender takes route i: conf/'s (0) only without a * line
+   or when a line names default. */
+int routes_used (routes const *rt, unsigned int i);
+
 /* The route of an envelope sender ("" the null sender: the default). */
 unsigned int routes_match (routes const *rt, char const *sender);
 
