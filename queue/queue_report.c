@@ -59,7 +59,7 @@ void queue_report_paused (queue_report *r, unsigned int ri, char const *advice, 
 }
 
 /* The route lines of the status: one per route some sender takes. */
-void queue_report_routes (queue_report *r, route_gates const *rg, routes const *rt, unsigned int const *limits, time_t t)
+void queue_report_routes (queue_report *r, route_gates const *rg, routes const *rt, route_conc const *rc, time_t t)
 {
   queue_status *s = &r->s;
   unsigned int j, k = 0;
@@ -83,7 +83,7 @@ void queue_report_routes (queue_report *r, route_gates const *rg, routes const *
     q->pause_since = g->pause_since;
     q->next_probe = g->pause_until;
     q->hold_until = g->hold_until > t ? g->hold_until : 0;
-    q->session_limit = limits ? limits[i] : s->session_limit;
+    q->session_limit = rc && rc->n ? route_conc_get(rc, i)->limit : s->session_limit;
     k++;
   }
   s->nroutes = k;

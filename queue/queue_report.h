@@ -14,6 +14,7 @@
 #include "queue_status.h"
 #include "route.h"
 #include "route_gate.h"
+#include "upconc.h"
 
 #define QUEUE_REPORT_EVERY 30
 
@@ -55,9 +56,9 @@ int queue_report_due (queue_report *r, time_t t, int force);
 void queue_report_gate (queue_report *r, gate const *g, int manual, int scheduled, time_t t);
 
 /* With ROUTES (rg->n routes): each route senders take, its gate and its
-   session limit (limits[i], or the relay's session_limit when limits is
-   0), for the status's route lines. Without, nothing. */
-void queue_report_routes (queue_report *r, route_gates const *rg, routes const *rt, unsigned int const *limits, time_t t);
+   session limit (rc's, or the relay's session_limit when rc is 0), for
+   the status's route lines. Without, nothing. */
+void queue_report_routes (queue_report *r, route_gates const *rg, routes const *rt, route_conc const *rc, time_t t);
 
 /* Writes the status file if it changed (or is QUEUE_REPORT_EVERY old, or
    force), and METRICS_FILE with it. Returns 0, or -1 with errno and
