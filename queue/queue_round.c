@@ -226,7 +226,7 @@ int queue_round_settle (queue_round *r, bounce const *b, gate const *g, time_t t
   }
   if (!n) return 1;
   if (due & BOUNCE_WARN && ops->bounce(r, genalloc_s(uint32_t, &r->idx), n, 1, 0, ops->aux)) r->st.warned = 1;
-  r->st.next = t + gate_retry_delay(g, r->st.attempts - 1);
+  r->st.next = bounce_next(b, queue_status_id_time(r->id), t, r->st.warned, t + gate_retry_delay(g, r->st.attempts - 1));
   return 0;
 }
 
