@@ -312,14 +312,11 @@ static void sizeprobe_reap (void)
 
 /* ---- message files ---- */
 
-/* Opens cur/ID for reading (queue_msg_openat: a regular file, not
-   through a link, never blocking on a FIFO). -1 with errno; EPROTO: not
-   a regular file. */
+/* cur/ID, for reading (queue_msg_cur): -1 with errno; EPROTO: not a
+   regular file. */
 static int msg_open (char const *id)
 {
-  int fd = queue_msg_openat(SP.cur, id);
-  if (fd < 0 && (errno == ELOOP || errno == EFTYPE_QUEUE)) errno = EPROTO;
-  return fd;
+  return queue_msg_cur(&SP, id);
 }
 
 /* ---- bounces ---- */
@@ -332,22 +329,12 @@ static int bounce_send (queue_round *r, uint32_t const *idx, size_t n, int delay
 {
   char const *id = r->id;
   char const *what = delayed == 2 ? "relayed report" : delayed ? "delay warning" : "bounce";
-  dsn d = { .relayed = delayed == 2 };
+  dsn d;
   int fd, wstat;
   size_t i;
-  /* on the heap: a message may have 100,000 recipients */
-  dsn_rcpt *rr = calloc(n ? n : 1, sizeof *rr);
-  if (!rr) { strerr_warnwu("allocate the bounce of ", id); return 0; }
-  for (i = 0; i < n; i++)
-  {
-    rr[i].addr = queue_state_addr(&r->st, idx[i]);
-    rr[i].code = queue_state_rcpt(&r->st, idx[i])->code;
-    rr[i].status = status;
-    rr[i].text = queue_state_text(&r->st, idx[i]);
-  }
+  dsn_rcpt *rr = queue_round_dsn(r, idx, n, delayed, status, now(), &d);
   (void)aux;
-  d.id = id; d.arrival = id_arrival(id); d.now = now(); d.delayed = delayed == 1;
-  d.rcpts = rr; d.n = (unsigned int)n;
+  if (!rr) { strerr_warnwu("allocate the bounce of ", id); return 0; }
   /* NOTIFY decides who is told (DSN); nobody: nothing to send */
   if (!bounce_wanted(&d, rr, &r->env)) { strerr_warni(id, ": no ", what, ": NOTIFY asks for none"); free(rr); return 1; }
   d.to = bounce_to(&cf.bounce, r->env.sender.s, delayed, rr, d.n);
@@ -414,8 +401,7 @@ static int job_send (pool_worker *w)
   task *k = w->user;
   stralloc path = STRALLOC_ZERO, jobtext = STRALLOC_ZERO;
   int r = -1;
-  if (!stralloc_cats(&path, cf.qdir) || !stralloc_cats(&path, "/cur/") || !stralloc_cats(&path, k->r.id)
-   || !stralloc_0(&path) || !queue_round_job(&k->r, path.s, &jobtext)) goto end;
+  if (!queue_msg_path(&path, cf.qdir, k->r.id) || !queue_round_job(&k->r, path.s, &jobtext)) goto end;
   r = pool_send(&L.pool, w, jobtext.s, jobtext.len, &STAMP);
  end:
   stralloc_free(&path);
@@ -464,7 +450,7 @@ static int dispatch (pool_worker *w, uint32_t slot, time_t t)
   queue_sched_msg *m = MSG(slot);
   task *k = task_of(w);
   queue_round *rd = &k->r;
-  int fd, r;
+  int r;
   k->slot = slot;
   memcpy(rd->id, m->id, QUEUE_ID_SIZE);
   /* the state first: a message not due yet after a restart costs one open */
@@ -484,23 +470,11 @@ static int dispatch (pool_worker *w, uint32_t slot, time_t t)
     sched_push(slot, rd->st.next);
     return 0;
   }
-  fd = msg_open(m->id);
-  if (fd < 0)
-  {
-    if (errno == ENOENT) { queue_state_remove(SP.state, m->id); msg_free(slot); return 0; }
-    if (errno == EPROTO) { strerr_warnw("cur/", m->id, " is not a regular file: left alone, not scheduled"); msg_free(slot); return 0; }
-    strerr_warnwusys("open cur/", m->id);
-    sched_push(slot, t + retry_delay(0));
-    return 0;
-  }
-  r = queue_env_read(fd, &rd->env);
-  fd_close(fd);
-  if (r <= 0)
-  {
-    if (r < 0) { strerr_warnwusys("read cur/", m->id); sched_push(slot, t + retry_delay(0)); }
-    else { strerr_warnw("cur/", m->id, " is malformed: left alone, not scheduled"); msg_free(slot); }
-    return 0;
-  }
+  r = queue_msg_env(&SP, m->id, &rd->env);
+  if (r < 0 && errno == ENOENT) { queue_state_remove(SP.state, m->id); msg_free(slot); return 0; }
+  if (r < 0 && errno == EPROTO) { strerr_warnw("cur/", m->id, " is not a regular file: left alone, not scheduled"); msg_free(slot); return 0; }
+  if (r < 0) { strerr_warnwusys("read cur/", m->id); sched_push(slot, t + retry_delay(0)); return 0; }
+  if (!r) { strerr_warnw("cur/", m->id, " is malformed: left alone, not scheduled"); msg_free(slot); return 0; }
   m->flags &= ~MSG_UNKNOWN;
   round_plan(rd);
   queue_sched_counted(&L.sched, slot, queue_round_npend(rd) + queue_round_nfailed(rd));
@@ -534,11 +508,8 @@ static unsigned int route_of (char const *id, void *aux)
 {
   queue_env env = QUEUE_ENV_ZERO;
   unsigned int r = 0;
-  int fd = msg_open(id);
   (void)aux;
-  if (fd < 0) return 0;
-  if (queue_env_read(fd, &env) > 0) r = routes_match(&RT, env.sender.s) + 1;
-  fd_close(fd);
+  if (queue_msg_env(&SP, id, &env) > 0) r = routes_match(&RT, env.sender.s) + 1;
   queue_env_free(&env);
   return r;
 }
@@ -616,14 +587,12 @@ static void log_expired (queue_round const *r, char const *rcpt, void *aux)
 static void msg_settle (task *k, time_t t)
 {
   queue_round_ops ops = { &log_attempt, &log_expired, &bounce_send, 0 };
+  int r, syncerr;
   if (queue_round_settle(&k->r, &cf.bounce, gate_of(k->route), t, &ops)) { msg_done(k); return; }
-  /* the move from new/ to cur/ on disk before the first state file: a
-     power loss must not bring back new/ID (whose scan then takes it again
-     as never tried) while state/ID says who has it already */
-  if (!k->r.hadstate && (fsync(SP.cur) < 0 || fsync(SP.new) < 0) && errno != EINVAL)
-    strerr_warnwusys("fsync cur/ and new/");
-  if (queue_state_write(SP.state, k->r.id, &k->r.st) < 0)
-    strerr_warnwusys("write state/", k->r.id);
+  /* the state file, after the move from new/ is durable (queue_msg_keep) */
+  r = queue_msg_keep(&SP, k->r.id, &k->r.st, k->r.hadstate, &syncerr);
+  if (syncerr) { int e = errno; errno = syncerr; strerr_warnwusys("fsync cur/ and new/"); errno = e; }
+  if (r < 0) strerr_warnwusys("write state/", k->r.id);
   else k->r.hadstate = 1;
   queue_sched_counted(&L.sched, k->slot, queue_status_pending(&k->r.st));
   sched_push(k->slot, k->r.st.next);

@@ -81,7 +81,7 @@ static void session_limit (void)
 
 int main (void)
 {
-  tap_plan(31);
+  tap_plan(30);
   who_when();
   gate_shut();
   session_limit();
