@@ -10,6 +10,7 @@
      worker stdouts ----/    (tain)   gate, round \--> ...           results on stdout
 
      queue/queue_sched    the messages, a priority queue by next attempt
+     queue/queue_dispatch which message to which worker when, the wake time
      lib/gate             pause, throttle hold, pacing
      queue/queue_round    one attempt: recipients, jobs, results, settle
      lib/bounce           bounces and delay warnings
