@@ -463,13 +463,10 @@ static int dispatch (pool_worker *w, uint32_t slot, time_t t)
   }
   rd->hadstate = r != 0;
   if (r > 0) queue_sched_counted(&L.sched, slot, queue_status_pending(&rd->st));
-  if (m->flags & MSG_HELD) { m->flags |= MSG_PARKED; return 0; }  /* out of the schedule until released */
-  if (r > 0 && (m->flags & MSG_UNKNOWN) && rd->st.next > t)
+  switch (queue_dispatch_look(&D, slot, r > 0, rd->st.next, t))
   {
-    /* first look since start-up, and not due yet: reschedule, cheaply */
-    m->flags &= ~MSG_UNKNOWN;
-    sched_push(slot, rd->st.next);
-    return 0;
+    case QUEUE_DISPATCH_HELD: return 0;  /* out of the schedule until released */
+    case QUEUE_DISPATCH_LATER: sched_push(slot, rd->st.next); return 0;
   }
   r = queue_msg_env(&SP, m->id, &rd->env);
   if (r < 0 && errno == ENOENT) { queue_state_remove(SP.state, m->id); msg_free(slot); return 0; }

@@ -117,6 +117,18 @@ int queue_dispatch_next (queue_dispatch *d, time_t t, int stop, queue_dispatch_p
   return QUEUE_DISPATCH_GO;
 }
 
+int queue_dispatch_look (queue_dispatch *d, uint32_t slot, int hadstate, time_t next, time_t t)
+{
+  queue_sched_msg *m = queue_sched_msg(d->sched, slot);
+  if (m->flags & QUEUE_SCHED_HELD) { m->flags |= QUEUE_SCHED_PARKED; return QUEUE_DISPATCH_HELD; }
+  if (hadstate && (m->flags & QUEUE_SCHED_UNKNOWN) && next > t)
+  {
+    m->flags &= ~QUEUE_SCHED_UNKNOWN;
+    return QUEUE_DISPATCH_LATER;
+  }
+  return QUEUE_DISPATCH_TRY;
+}
+
 int queue_dispatch_progress (queue_dispatch *d, time_t t, int stop)
 {
   prioq_elt e;

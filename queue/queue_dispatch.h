@@ -106,6 +106,17 @@ void queue_dispatch_trim (queue_dispatch *d);
    puts slot back at key if it cannot. */
 int queue_dispatch_next (queue_dispatch *d, time_t t, int stop, queue_dispatch_pick *p);
 
+/* What the state file, read when the message in slot came out of the
+   schedule at t, means for it (hadstate: there is one; next: its next
+   attempt): QUEUE_DISPATCH_HELD, held by request: out of the schedule
+   until released; QUEUE_DISPATCH_LATER, its first look since start-up
+   and not due yet: back into the schedule at next, cheaply; else
+   QUEUE_DISPATCH_TRY: the caller opens it and tries. */
+#define QUEUE_DISPATCH_TRY 0
+#define QUEUE_DISPATCH_HELD 1
+#define QUEUE_DISPATCH_LATER 2
+int queue_dispatch_look (queue_dispatch *d, uint32_t slot, int hadstate, time_t next, time_t t);
+
 /* Whether the loop can do something at t: send the first message, or
    park it. */
 int queue_dispatch_progress (queue_dispatch *d, time_t t, int stop);

@@ -2,7 +2,8 @@
    routes: the first due message to an idle worker, else to a new one
    while fewer than CONCURRENCY are live; nothing before its time, while
    the gate is shut or the queue held; and the upstream's session limit
-   (lib/upconc) caps how many go at once. */
+   (lib/upconc) caps how many go at once; after a restart a message not
+   due yet goes back by its state file, and a held one waits. */
 #include "dispatch_fake.h"
 #include "tap.h"
 
@@ -79,10 +80,30 @@ static void session_limit (void)
   tap_is(fake_next(&f, t, &x, &s), QUEUE_DISPATCH_NONE, "then the limit caps dispatch again");
 }
 
+static void look (void)
+{
+  fake f;
+  uint32_t a, b;
+  char id[QUEUE_ID_SIZE];
+  time_t t = 4000;
+  fake_init(&f, 0, 2);
+  a = fake_msg(&f, 1000, 0, t);
+  memcpy(id, queue_sched_msg(&f.sched, a)->id, QUEUE_ID_SIZE);
+  queue_sched_free(&f.sched, a);
+  queue_sched_new(&f.sched, id, QUEUE_SCHED_UNKNOWN, &a);
+  b = fake_msg(&f, 1001, 0, t);
+  queue_sched_msg(&f.sched, b)->flags |= QUEUE_SCHED_HELD;
+  tap_is(queue_dispatch_look(&f.d, a, 1, t + 300, t), QUEUE_DISPATCH_LATER, "after a restart, a message whose state says later goes back to the schedule");
+  tap_is(queue_dispatch_look(&f.d, a, 1, t + 300, t), QUEUE_DISPATCH_TRY, "only once: when it comes out again it is tried");
+  tap_is(queue_dispatch_look(&f.d, b, 1, t - 10, t), QUEUE_DISPATCH_HELD, "a held message is not tried");
+  tap_ok(queue_sched_msg(&f.sched, b)->flags & QUEUE_SCHED_PARKED, "and is out of the schedule until released");
+}
+
 int main (void)
 {
-  tap_plan(30);
+  tap_plan(34);
   who_when();
+  look();
   gate_shut();
   session_limit();
   return tap_done();
