@@ -38,7 +38,10 @@ is "each once" "$(count A a):$(count B b)" "$N:$N"
 ok "A did refuse sessions beyond one" grep -q '^toomany' "$T/A/log"
 ok "A's route lowered its own limit" grep -q 'route of line 1: upstream refused a session as too many: at most [123] sessions at once' "$T/log"
 unlike "B's route did not" "$(cat "$T/log")" 'route of line 2: upstream refused a session'
-unlike "no route paused or held" "$(cat "$T/log")" 'queue paused|waits [0-9]+ s'
+# A 421 that comes when none of A's other sessions is up (the upstream
+# has not yet seen the last one close, as under load) is an ordinary
+# hold of a few seconds, not a pause: only a pause is an error here.
+unlike "no route paused" "$(cat "$T/log")" 'queue paused'
 ok "queue/status: A's limit below 4, B's 4" wait_for 10 sh -c \
   "grep -qx 'route.1.session_limit	[123]' '$Q/status' && grep -qx 'route.2.session_limit	4' '$Q/status'"
 ok "METRICS_FILE: a limit per route" wait_for 10 sh -c \
