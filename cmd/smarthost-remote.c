@@ -558,9 +558,10 @@ static unsigned long body_size (int fd)
   return r < 0 ? 0 : n;
 }
 
-/* UPSTREAM_REWRITE: the header up to its empty line (at most
-   ROUTE_HEAD_MAX octets, cut after a whole line) with From: rewritten;
-   fd is left where the rest starts. 1, or 0 (unreadable). */
+/* UPSTREAM_REWRITE: the header up to its empty line with From:
+   rewritten; fd is left where the rest starts. 1, 0 (unreadable), or -1
+   when the header goes on past ROUTE_HEAD_MAX octets: a From: field, or
+   the folded rest of one, could follow unrewritten. */
 static int head_rewrite (int fd, stralloc *head)
 {
   stralloc raw = STRALLOC_ZERO;
@@ -582,11 +583,7 @@ static int head_rewrite (int fd, stralloc *head)
     if (e) { cut = e - raw.s + 2; break; }
     if (!r) { cut = raw.len; break; }
   }
-  if (!cut)
-  {
-    char *nl = memrchr(raw.s, '\n', raw.len);
-    cut = nl ? (size_t)(nl - raw.s) + 1 : raw.len;
-  }
+  if (!cut) { ok = -1; goto end; }
   head->len = 0;
   ok = route_rewrite_from(head, raw.s, cut, cf_rewrite) && lseek(fd, start + (off_t)cut, SEEK_SET) >= 0;
  end:
@@ -607,7 +604,14 @@ static char deliver (char const *sender, char const *const *rcpts, unsigned int 
   char st;
   if (cf_rewrite && *sender)
   {
-    if (!head_rewrite(fd, &head))
+    int k = head_rewrite(fd, &head);
+    if (k < 0)
+    {
+      put_all(rcpts, n, 'f', "smtp", 0, "5.3.4 the header is over 1 MB: From: cannot be rewritten to the account's address");
+      stralloc_free(&head);
+      return 'f';
+    }
+    if (!k)
     {
       put_all(rcpts, n, 'd', "local", 0, "unable to read the message's header");
       stralloc_free(&head);
