@@ -214,9 +214,11 @@ int queue_control_mark (int ctl, char const *name, char const *id, int on)
     int fd = openat(ctl, path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) return -1;
     fd_close(fd);
-    return 0;
   }
-  return unlinkat(ctl, path, 0) < 0 && errno != ENOENT ? -1 : 0;
+  else if (unlinkat(ctl, path, 0) < 0 && errno != ENOENT) return -1;
+  /* on disk before the requester is told: a hold a power cut undid
+     would let the message go out after the reboot */
+  return fsync(ctl) < 0 && errno != EINVAL ? -1 : 0;
 }
 
 int queue_control_apply (int ctl, queue_control_do *apply, queue_control_failed *failed, void *aux)

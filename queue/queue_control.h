@@ -65,7 +65,8 @@ int queue_control_read (int ctl, char const *req, queue_control *c);
 int queue_control_answer (int ctl, char const *req, char const *answer, char const **what);
 
 /* Makes (on 1) or removes (on 0) the marker name, or name followed by
-   id when id is not NULL: hold-all, held.ID. 0, or -1 with errno. */
+   id when id is not NULL: hold-all, held.ID; ctl is synced, so the
+   change survives a power cut once this returns. 0, or -1 with errno. */
 int queue_control_mark (int ctl, char const *name, char const *id, int on);
 
 /* Applies the requests waiting in ctl, in order: each is read, handed
