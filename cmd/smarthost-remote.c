@@ -117,7 +117,7 @@ static void conf_read (void)
   else { cf_error = "UPSTREAM_TLS must be starttls, tls or none"; return; }
   if (!cf_upstream || !*cf_upstream) { cf_error = "UPSTREAM is not set"; return; }
   if (S.mech && auth_mech_parse(S.mech) == AUTH_NONE) { cf_error = "UPSTREAM_MECH names no known mechanism"; return; }
-  if (cf_rewrite && addr_check(cf_rewrite, strlen(cf_rewrite)) != ADDR_OK) { cf_error = "UPSTREAM_REWRITE is not a usable address"; return; }
+  if (cf_rewrite && !route_rewrite_ok(cf_rewrite)) { cf_error = "UPSTREAM_REWRITE is not a usable address"; return; }
   if (cf_tokencmd && cf_tokenfile) { cf_error = "UPSTREAM_TOKENCMD and UPSTREAM_TOKENFILE are both set"; return; }
   /* Credentials half-configured must never mean "send without AUTH". */
   if (!S.user && (cf_passfile || cf_tokencmd || cf_tokenfile)) { cf_error = "UPSTREAM_PASSFILE or UPSTREAM_TOKENCMD is set without UPSTREAM_USER"; return; }

@@ -55,6 +55,11 @@ static int route_addr_ok (char const *a)
   return !strpbrk(a, "<>") && route_domain_ok(at + 1);
 }
 
+int route_rewrite_ok (char const *a)
+{
+  return route_addr_ok(a) && !strpbrk(a, " \t,;\"()");
+}
+
 static int route_port_ok (char const *s, size_t n)
 {
   unsigned int port;
@@ -133,7 +138,7 @@ static int route_option (route *r, char *field, unsigned int line, stralloc *err
   if ((slot == &r->passfile || slot == &r->tokenfile || slot == &r->cafile) && *v != '/')
     return route_err_with(err, line, "option ", field, " needs an absolute path");
   if (slot == &r->mech && !route_mech_ok(v)) return route_err(err, line, "mech names no known mechanism");
-  if (slot == &r->rewrite && !route_addr_ok(v)) return route_err(err, line, "rewrite needs an address local@domain");
+  if (slot == &r->rewrite && !route_rewrite_ok(v)) return route_err(err, line, "rewrite needs an address local@domain");
   *slot = v;
   return 1;
 }
