@@ -572,15 +572,13 @@ static int head_rewrite (int fd, stralloc *head)
   while (raw.len < ROUTE_HEAD_MAX)
   {
     ssize_t r;
-    char *e;
     if (!stralloc_readyplus(&raw, 65536)) goto end;
     r = read(fd, raw.s + raw.len, 65536);
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) goto end;
     raw.len += r;
-    if (raw.len && raw.s[0] == '\n') { cut = 1; break; }
-    e = raw.len >= 2 ? memmem(raw.s, raw.len, "\n\n", 2) : 0;
-    if (e) { cut = e - raw.s + 2; break; }
+    cut = route_head_end(raw.s, raw.len);
+    if (cut) break;
     if (!r) { cut = raw.len; break; }
   }
   if (!cut) { ok = -1; goto end; }

@@ -102,8 +102,12 @@ int routes_envp (routes const *rt, unsigned int i, char const *const *base, stra
    comments). 1 or 0. */
 int route_rewrite_ok (char const *addr);
 
-/* Rewrites the address of every From: field of a header section (LF
-   line ends, folded lines kept with their field) to addr, appending the
+/* Where the header of s ends: the offset just past its empty line (LF
+   or CRLF), or 0 when s holds none. */
+size_t route_head_end (char const *s, size_t len);
+
+/* Rewrites the address of every From: field of a header section (LF or
+   CRLF line ends, folded lines kept with their field) to addr, appending the
    result to out. "Name <old>" keeps its display name; anything else
    (a bare address, several mailboxes, a group) becomes addr alone. 1, or
    0 on allocation failure. */

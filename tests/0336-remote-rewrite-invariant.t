@@ -1,7 +1,8 @@
 #!/bin/sh
 # UPSTREAM_REWRITE against headers built to slip past it. The invariant,
 # over random headers (From: fields folded, several, quoted, with
-# comments, named in any case, a From: in the body): no From: field the
+# comments, named in any case, a From: in the body, LF or CRLF line
+# ends): no From: field the
 # upstream gets names the original sender, and the body arrives as it
 # was. A header longer than what smarthost-remote reads to rewrite it
 # (ROUTE_HEAD_MAX, 1 MB) could hide a From: field, or the folded rest of
@@ -48,7 +49,9 @@ def fieldname():
 fields = ['Subject: s%d' % r.randrange(1000), 'To: r@dest.test', 'X-A: ' + a, 'Reply-To: <' + a + '>']
 for _ in range(r.randrange(1, 4)):
     fields.insert(r.randrange(len(fields) + 1), fieldname() + ':' + sp() + value())
-sys.stdout.write('\n'.join(fields) + '\n\nFrom: ' + a + '\n>From ' + a + '\nbody\n')
+m = '\n'.join(fields) + '\n\nFrom: ' + a + '\n>From ' + a + '\nbody\n'
+# CRLF line ends, as a filter may hand them to the injector (stored as they came)
+sys.stdout.write(m.replace('\n', '\r\n') if r.random() < .3 else m)
 EOP
 i=0
 while [ $i -lt $N ]; do
@@ -59,7 +62,7 @@ while [ $i -lt $N ]; do
   got=$(ls "$T"/U/*.msg 2>/dev/null | head -1)
   if [ -n "$got" ]; then f=$(from_fields "$got"); else f="not delivered: $(cat "$T/out")"; fi
   unlike "header $i: no From: field upstream names the sender" "$f" 'victim@bank|not delivered'
-  is "header $i: the body as it was" "$( [ -n "$got" ] && body "$got" | od -c)" "$(sed '1,/^$/d' "$T/m" | od -c)"
+  is "header $i: the body as it was" "$( [ -n "$got" ] && body "$got" | od -c)" "$(tr -d '\r' < "$T/m" | sed '1,/^$/d' | od -c)"
 done
 
 # A header of 1 MB of filler, then a From: field whose address is on
