@@ -35,8 +35,10 @@ struct queue_control_s
 int queue_control_send (char const *dir, queue_control const *c, char *reqid);
 
 /* Waits (polling, at most secs seconds) for the reply to reqid and moves it
-   into reply (NUL-terminated), removing the file. Returns 1, 0 when none
-   came in time (the request is withdrawn if still there), -1 with errno. */
+   into reply (NUL-terminated, control characters made '?'), removing the
+   file. Returns 1, 0 when none came in time (the request is withdrawn if
+   still there), -1 with errno (EINVAL: the reply is not a regular file
+   reached without a link; it and the request are removed). */
 int queue_control_wait (char const *dir, char const *reqid, unsigned int secs, stralloc *reply);
 
 /* Parses the len bytes of a request file. 1 when it is well-formed, 0 if not. */
