@@ -117,7 +117,7 @@ static void conf_read (void)
   else { cf_error = "UPSTREAM_TLS must be starttls, tls or none"; return; }
   if (!cf_upstream || !*cf_upstream) { cf_error = "UPSTREAM is not set"; return; }
   if (S.mech && auth_mech_parse(S.mech) == AUTH_NONE) { cf_error = "UPSTREAM_MECH names no known mechanism"; return; }
-  if (cf_rewrite && addr_check(cf_rewrite, strlen(cf_rewrite)) != ADDR_OK) { cf_error = "UPSTREAM_REWRITE is not a usable address"; return; }
+  if (cf_rewrite && !route_rewrite_ok(cf_rewrite)) { cf_error = "UPSTREAM_REWRITE is not a usable address"; return; }
   if (cf_tokencmd && cf_tokenfile) { cf_error = "UPSTREAM_TOKENCMD and UPSTREAM_TOKENFILE are both set"; return; }
   /* Credentials half-configured must never mean "send without AUTH". */
   if (!S.user && (cf_passfile || cf_tokencmd || cf_tokenfile)) { cf_error = "UPSTREAM_PASSFILE or UPSTREAM_TOKENCMD is set without UPSTREAM_USER"; return; }
@@ -560,9 +560,10 @@ static unsigned long body_size (int fd)
   return r < 0 ? 0 : n;
 }
 
-/* UPSTREAM_REWRITE: the header up to its empty line (at most
-   ROUTE_HEAD_MAX octets, cut after a whole line) with From: rewritten;
-   fd is left where the rest starts. 1, or 0 (unreadable). */
+/* UPSTREAM_REWRITE: the header up to its empty line with From:
+   rewritten; fd is left where the rest starts. 1, 0 (unreadable), or -1
+   when the header goes on past ROUTE_HEAD_MAX octets: a From: field, or
+   the folded rest of one, could follow unrewritten. */
 static int head_rewrite (int fd, stralloc *head)
 {
   stralloc raw = STRALLOC_ZERO;
@@ -573,22 +574,16 @@ static int head_rewrite (int fd, stralloc *head)
   while (raw.len < ROUTE_HEAD_MAX)
   {
     ssize_t r;
-    char *e;
     if (!stralloc_readyplus(&raw, 65536)) goto end;
     r = read(fd, raw.s + raw.len, 65536);
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) goto end;
     raw.len += r;
-    if (raw.len && raw.s[0] == '\n') { cut = 1; break; }
-    e = raw.len >= 2 ? memmem(raw.s, raw.len, "\n\n", 2) : 0;
-    if (e) { cut = e - raw.s + 2; break; }
+    cut = route_head_end(raw.s, raw.len);
+    if (cut) break;
     if (!r) { cut = raw.len; break; }
   }
-  if (!cut)
-  {
-    char *nl = memrchr(raw.s, '\n', raw.len);
-    cut = nl ? (size_t)(nl - raw.s) + 1 : raw.len;
-  }
+  if (!cut) { ok = -1; goto end; }
   head->len = 0;
   ok = route_rewrite_from(head, raw.s, cut, cf_rewrite) && lseek(fd, start + (off_t)cut, SEEK_SET) >= 0;
  end:
@@ -609,7 +604,14 @@ static char deliver (char const *sender, char const *const *rcpts, unsigned int 
   char st;
   if (cf_rewrite && *sender)
   {
-    if (!head_rewrite(fd, &head))
+    int k = head_rewrite(fd, &head);
+    if (k < 0)
+    {
+      put_all(rcpts, n, 'f', "smtp", 0, "5.3.4 the header is over 1 MB: From: cannot be rewritten to the account's address");
+      stralloc_free(&head);
+      return 'f';
+    }
+    if (!k)
     {
       put_all(rcpts, n, 'd', "local", 0, "unable to read the message's header");
       stralloc_free(&head);

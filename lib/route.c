@@ -56,6 +56,11 @@ static int route_addr_ok (char const *a)
   return !strpbrk(a, "<>") && route_domain_ok(at + 1);
 }
 
+int route_rewrite_ok (char const *a)
+{
+  return route_addr_ok(a) && !strpbrk(a, " \t,;\"()");
+}
+
 static int route_port_ok (char const *s, size_t n)
 {
   unsigned int port;
@@ -134,7 +139,7 @@ static int route_option (route *r, char *field, unsigned int line, stralloc *err
   if ((slot == &r->passfile || slot == &r->tokenfile || slot == &r->cafile) && *v != '/')
     return route_err_with(err, line, "option ", field, " needs an absolute path");
   if (slot == &r->mech && !route_mech_ok(v)) return route_err(err, line, "mech names no known mechanism");
-  if (slot == &r->rewrite && !route_addr_ok(v)) return route_err(err, line, "rewrite needs an address local@domain");
+  if (slot == &r->rewrite && !route_rewrite_ok(v)) return route_err(err, line, "rewrite needs an address local@domain");
   *slot = v;
   return 1;
 }
@@ -472,6 +477,30 @@ static int route_is_from (char const *f, size_t n)
   return i < n && f[i] == ':';
 }
 
+/* The empty line that ends a header: "\n", or "\r\n" (a file written
+   with CRLF line ends, which the sending side takes as they are). Its
+   length at s, or 0 when s does not start one. */
+static size_t route_empty_line (char const *s, size_t len)
+{
+  if (len && s[0] == '\n') return 1;
+  return len >= 2 && s[0] == '\r' && s[1] == '\n' ? 2 : 0;
+}
+
+size_t route_head_end (char const *s, size_t len)
+{
+  size_t pos = 0;
+  while (pos < len)
+  {
+    char const *nl;
+    size_t e = route_empty_line(s + pos, len - pos);
+    if (e) return pos + e;
+    nl = memchr(s + pos, '\n', len - pos);
+    if (!nl) return 0;
+    pos = nl - s + 1;
+  }
+  return 0;
+}
+
 int route_rewrite_from (stralloc *out, char const *head, size_t len, char const *addr)
 {
   size_t pos = 0;
@@ -483,8 +512,8 @@ int route_rewrite_from (stralloc *out, char const *head, size_t len, char const 
     {
       char const *nl = memchr(head + end, '\n', len - end);
       end = nl ? (size_t)(nl - head) + 1 : len;
-    } while (end < len && (head[end] == ' ' || head[end] == '\t') && head[pos] != '\n');
-    if (head[pos] == '\n') return stralloc_catb(out, head + pos, len - pos);  /* the body */
+    } while (end < len && (head[end] == ' ' || head[end] == '\t') && !route_empty_line(head + pos, len - pos));
+    if (route_empty_line(head + pos, len - pos)) return stralloc_catb(out, head + pos, len - pos);  /* the body */
     if (route_is_from(head + pos, end - pos))
     {
       if (!route_from_field(out, head + pos, end - pos, addr)) return 0;

@@ -101,8 +101,18 @@ int routes_env_apply (routes const *rt, unsigned int i);
    1, or 0 on allocation failure. */
 int routes_envp (routes const *rt, unsigned int i, char const *const *base, stralloc *modifs, char const ***v);
 
-/* Rewrites the address of every From: field of a header section (LF
-   line ends, folded lines kept with their field) to addr, appending the
+/* Whether addr may be a rewrite= (UPSTREAM_REWRITE): local@domain with
+   nothing that would end MAIL FROM's path or add a parameter to it
+   ("<", ">", a space), nor a mailbox to From: (",", ";", quotes,
+   comments). 1 or 0. */
+int route_rewrite_ok (char const *addr);
+
+/* Where the header of s ends: the offset just past its empty line (LF
+   or CRLF), or 0 when s holds none. */
+size_t route_head_end (char const *s, size_t len);
+
+/* Rewrites the address of every From: field of a header section (LF or
+   CRLF line ends, folded lines kept with their field) to addr, appending the
    result to out. "Name <old>" keeps its display name; anything else
    (a bare address, several mailboxes, a group) becomes addr alone. 1, or
    0 on allocation failure. */
