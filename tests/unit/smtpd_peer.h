@@ -30,6 +30,9 @@ struct peer_s
   stralloc log;            /* the log lines, each ending in \n */
   stralloc msg;            /* what the sink was given for the last message */
   unsigned int opened, aborted, committed;
+  int open_ret;            /* what the sink's open returns */
+  int write_err;           /* what its writes return */
+  int abort_ret;           /* what its abort returns after a write error */
   char reply[65536];       /* the replies of the last step */
   size_t rlen;
 };
@@ -49,21 +52,21 @@ static inline int peer_open (void *ctx, smtpd_session const *s, char const *id)
   (void)s; (void)id;
   p->opened++;
   p->msg.len = 0;
-  return 0;
+  return p->open_ret;
 }
 
 static inline int peer_write (void *ctx, char const *buf, size_t len)
 {
   peer *p = ctx;
+  if (p->write_err) return p->write_err;
   return stralloc_catb(&p->msg, buf, len) ? 0 : ENOMEM;
 }
 
 static inline int peer_abort (void *ctx, int werr)
 {
   peer *p = ctx;
-  (void)werr;
   p->aborted++;
-  return 0;
+  return werr ? p->abort_ret : 0;
 }
 
 static inline int peer_commit (void *ctx, smtpd_session const *s)
@@ -122,6 +125,7 @@ static inline void peer_start (peer *p)
   p->log = (stralloc)STRALLOC_ZERO;
   p->msg = (stralloc)STRALLOC_ZERO;
   p->opened = p->aborted = p->committed = 0;
+  p->open_ret = p->write_err = p->abort_ret = 0;
   peer_hooks.ctx = p;
   smtpd_session_init(&p->s, &p->cf, &peer_hooks, &p->io);
   if (smtpd_session_greet(&p->s)) abort();
