@@ -48,6 +48,7 @@ static struct
 {
   smtpd_conf s;
   char const *queue;         /* QUEUE, for upstream-size */
+  char const *routes;        /* ROUTES: the limit is the sender's route's */
   char const *certfile;
   char const *keyfile;
   uint64_t databytes;
@@ -60,6 +61,7 @@ static struct
 static netio io = NETIO_ZERO;
 static smtpd_session ss;
 static uint64_t sizelimit;   /* 0 until computed, then lib/sizelimit.h's */
+static queue_upsize_routes uproutes = QUEUE_UPSIZE_ROUTES_ZERO;
 static char clientkey[CLIENTKEY_MAX];
 /* This connection's slots (lib/connslot.h): its address's, and the one
    among all connections without relay rights. */
@@ -207,6 +209,7 @@ static void config_read (void)
   client_read();
   cf.s.clientkey = clientkey;
   cf.queue = getenv("QUEUE");
+  cf.routes = env_str("ROUTES");
   cf.certfile = env_str("SMTPD_CERTFILE");
   cf.keyfile = env_str("SMTPD_KEYFILE");
   if (cf.certfile && !cf.keyfile) cf.keyfile = cf.certfile;
@@ -246,20 +249,34 @@ static void config_read (void)
 }
 
 /* min(DATABYTES, $QUEUE/upstream-size less UPSTREAM_SIZE_MARGIN), read
-   once per session, when first needed (EHLO or MAIL). 0 in either means
-   "no limit". */
+   once per session, when first needed (EHLO). 0 in either means "no
+   limit". With ROUTES, DATABYTES alone: the upstream is the sender's. */
 static uint64_t limit_get (void *ctx)
 {
   uint64_t up = 0;
   (void)ctx;
   if (sizelimit) return sizelimit == UINT64_MAX ? 0 : sizelimit;
-  if (cf.queue)
+  if (cf.queue && !cf.routes)
   {
     if (queue_upsize_read(cf.queue, &up) <= 0) up = 0;
   }
   sizelimit = sizelimit_of(cf.databytes, up, cf.size_margin);
   if (!sizelimit) sizelimit = UINT64_MAX;
   return sizelimit == UINT64_MAX ? 0 : sizelimit;
+}
+
+/* The limit of a transaction: with ROUTES, that of the upstream of the
+   sender's route (queue_upsize.h), else limit_get()'s. */
+static uint64_t limit_of_sender (void *ctx, char const *addr)
+{
+  stralloc why = STRALLOC_ZERO;
+  uint64_t up = 0;
+  int r;
+  if (!cf.routes || !cf.queue) return limit_get(ctx);
+  r = queue_upsize_sender(&uproutes, cf.queue, cf.routes, addr, &up, &why);
+  if (r == -2) strerr_warnw(why.s, ": the SIZE of conf/'s upstream applies to every sender");
+  stralloc_free(&why);
+  return sizelimit_of(cf.databytes, r == 1 || r == -2 ? up : 0, cf.size_margin);
 }
 
 static void log_line (void *ctx, int level, char const *line)
@@ -440,7 +457,7 @@ static int sink_commit (void *ctx, smtpd_session const *s)
   }
 }
 
-static smtpd_hooks const hooks = { 0, &limit_get, &log_line, &sink_open, &sink_write, &sink_abort, &sink_commit };
+static smtpd_hooks const hooks = { 0, &limit_get, &log_line, &sink_open, &sink_write, &sink_abort, &sink_commit, &limit_of_sender };
 
 /* One of n slots named key, or 421 and exit: busy is what the log says
    is already there ("connections from this address"). */

@@ -246,7 +246,7 @@ static int rcpt_params (smtpd_session *s, char const *str, size_t len, dsnparam 
 /* SIZE=v (RFC 1870): 1 within the limit, 0 refused (the reply given). */
 static int size_param (smtpd_session *s, char const *v, size_t vl)
 {
-  uint64_t size, limit = s->hk->limit(s->hk->ctx);
+  uint64_t size, limit = s->txlimit;
   char num[24];
   if (!vl || strspn(v, "0123456789") < vl) { err(s, "501 5.5.4 bad SIZE value\r\n"); return 0; }
   /* digits that do not fit 64 bits are over any limit (RFC 1870: 552) */
@@ -305,6 +305,7 @@ static void do_mail (smtpd_session *s, char const *arg)
   end += at;
   if (arg[end] && arg[end] != ' ') { err(s, "501 5.5.4 syntax: MAIL FROM:<address>\r\n"); return; }
   s->utf8mail = 0;
+  s->txlimit = s->hk->sender_limit ? s->hk->sender_limit(s->hk->ctx, addr) : s->hk->limit(s->hk->ctx);
   if (!mail_params(s, arg + end, len - end)) return;
   if ((refusal = smtputf8_refusal(addr, alen, s->utf8mail, 1))) { err(s, refusal); return; }
   if (!stralloc_copyb(&s->sender, addr, alen + 1)) { nomem(s); return; }
@@ -489,7 +490,7 @@ static void data_refuse (smtpd_session *s, unsigned int flags)
   char fmt[UINT64_FMT];
   if (flags & SMTPD_DATA_TOOBIG)
   {
-    fmt[uint64_fmt(fmt, s->hk->limit(s->hk->ctx))] = 0;
+    fmt[uint64_fmt(fmt, s->txlimit)] = 0;
     out(s, "552 5.3.4 message too big: the limit is "); out(s, fmt); out(s, " octets\r\n");
     say(s, SMTPD_LOG_INFO, ipstr(s), ": refused a message over ", fmt, " octets", (char *)0);
   }
@@ -553,7 +554,7 @@ static int data_phase (smtpd_session *s, msg *m)
   unsigned int flags = 0;
   int ws, r;
   if (!data_received(s, m, &d)) { s->hk->abort(s->hk->ctx, m->werr); return SMTPD_SESSION_NOMEM; }
-  d.max = s->hk->limit(s->hk->ctx);
+  d.max = s->txlimit;
   /* old printers and scripts, on the LAN (RELAYCLIENT, not a roaming
      AUTH client): as Postfix's smtpd_forbid_bare_newline = normalize
      (smtpd_data.h) */

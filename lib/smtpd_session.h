@@ -98,6 +98,9 @@ struct smtpd_hooks_s
   int (*write) (void *ctx, char const *buf, size_t len);
   int (*abort) (void *ctx, int werr);
   int (*commit) (void *ctx, smtpd_session const *s);
+  /* The limit of a transaction from sender addr (with ROUTES, its
+     route's upstream's), asked at MAIL; 0 for none. NULL: limit's. */
+  uint64_t (*sender_limit) (void *ctx, char const *addr);
 };
 
 struct smtpd_session_s
@@ -129,6 +132,7 @@ struct smtpd_session_s
   stralloc mdsn;
   stralloc rdsn;
   unsigned int nrcpt;
+  uint64_t txlimit;            /* the transaction's size limit (sender_limit), 0: none */
   /* The held header (see smtpd_session.c: head_feed), kept across
      messages: at most 64 KiB and a read. */
   stralloc held;

@@ -91,7 +91,7 @@ static int sink_commit (void *ctx, smtpd_session const *s)
   return 0;   /* a wait status: exited 0 */
 }
 
-static smtpd_hooks const hooks = { 0, &limit, &log_line, &sink_open, &sink_write, &sink_abort, &sink_commit };
+static smtpd_hooks const hooks = { 0, &limit, &log_line, &sink_open, &sink_write, &sink_abort, &sink_commit, 0 };
 
 /* The settings smarthost-smtpd reads with HELONAME=relay.test,
    TCPREMOTEIP=127.0.0.1, RELAYCLIENT, SMTPD_MAXERRORS=1000 and the

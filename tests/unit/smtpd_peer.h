@@ -77,7 +77,7 @@ static inline int peer_commit (void *ctx, smtpd_session const *s)
   return 0;
 }
 
-static smtpd_hooks peer_hooks = { 0, &peer_limit, &peer_log, &peer_open, &peer_write, &peer_abort, &peer_commit };
+static smtpd_hooks peer_hooks = { 0, &peer_limit, &peer_log, &peer_open, &peer_write, &peer_abort, &peer_commit, 0 };
 
 /* A password file with user "user", password "secret". */
 static inline char const *peer_authfile (void)
