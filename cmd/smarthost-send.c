@@ -44,8 +44,6 @@
 #include "alert.h"
 #include "bounce.h"
 #include "dsn.h"
-#include "envnum.h"
-#include "heloname.h"
 #include "gate.h"
 #include "job.h"
 #include "pool.h"
@@ -54,6 +52,7 @@
 #include "qq.h"
 #include "route.h"
 #include "route_gate.h"
+#include "sendconf.h"
 #include "queue.h"
 #include "queue_control.h"
 #include "queue_dirs.h"
@@ -63,6 +62,7 @@
 #include "queue_state.h"
 #include "queue_list.h"
 #include "queue_status.h"
+#include "queue_verbs.h"
 #include "reply_fields.h"
 #include "upconc.h"
 
@@ -71,41 +71,19 @@
 
 #define POPS_PER_TURN 1000    /* schedule pops per loop turn: stay responsive at scale */
 #define JOB_TIMEOUT 1800      /* a worker silent this long on a job is killed */
-#define RATE_MAX 1000000
-#define CONCURRENCY_MAX 1000  /* each worker is a process and an upstream session */
 #define TMP_MAXAGE 129600     /* tmp/ files older than 36 hours are removed */
 
 /* ---- configuration, the spool, the loop's state ---- */
 
-/* The environment, read once by config(). */
-typedef struct config_s config;
-struct config_s
-{
-  char const *qdir;            /* QUEUE */
-  char const *remote;          /* REMOTE: the worker program */
-  char const *upstream;        /* UPSTREAM, TLS, mechanism: for log lines without an S line */
-  char const *tls;
-  char const *mech;
-  unsigned int concurrency;    /* CONCURRENCY, at most CONCURRENCY_MAX */
-  unsigned int *retry;         /* RETRY, nretry >= 1 delays */
-  unsigned int nretry;
-  unsigned int rescan;         /* RESCAN */
-  unsigned int rate_minute;    /* RATE_MINUTE, RATE_HOUR */
-  unsigned int rate_hour;
-  int verbose;                 /* -v */
-  int token;                   /* UPSTREAM_TOKENCMD is set: OAuth2 */
-  bounce bounce;               /* HELONAME, POSTMASTER, LIFETIME, DELAYWARN */
-};
-static config cf = { 0, "smarthost-remote", 0, "starttls", "none", 4, 0, 0, 600, 0, 0, 0, 0, BOUNCE_ZERO };
+/* The settings, read once at start (lib/sendconf.h). */
+static sendconf cf = SENDCONF_ZERO;
 
 static queue_dirs SP = QUEUE_DIRS_ZERO;   /* the spool, open for the whole run */
-static routes RT = ROUTES_ZERO;           /* ROUTES, read once at start (lib/route.h) */
 /* With routes, each route has its own gate (pause, hold, probes): a
    password refused for one account must not stop the mail of another.
    L.gate then keeps only the pacing, which RATE_* sets for the relay.
    Without routes, L.gate is the one gate, as it always was. */
 static route_gates RG = ROUTE_GATES_ZERO;
-static char const **route_env[ROUTE_MAX + 1];   /* a worker's environment, by route; 0: ours */
 #define ROUTE_PARK 5          /* seconds a message of a route whose probe is out waits */
 static upconc conc = UPCONC_ZERO;         /* the upstream's session limit (lib/upconc.h) */
 
@@ -119,11 +97,10 @@ struct loop_s
   genalloc pollfd;      /* iopause_fd: what the loop waits for */
   genalloc pollidx;     /* unsigned int: the worker of each pollfd after the first two */
   int sigfd;            /* the selfpipe */
-  int ctlfd;            /* control/, or -1 */
-  int held;             /* smarthost-control hold: the whole queue */
   int stopping;         /* SIGTERM: finish jobs in flight, then exit */
 };
-static loopstate L = { QUEUE_SCHED_ZERO, { 0 }, POOL_ZERO, GENALLOC_ZERO, GENALLOC_ZERO, -1, -1, 0, 0 };
+static loopstate L = { QUEUE_SCHED_ZERO, { 0 }, POOL_ZERO, GENALLOC_ZERO, GENALLOC_ZERO, -1, 0 };
+static queue_verbs V = QUEUE_VERBS_ZERO;    /* requests, and the hold of the whole queue (queue/queue_verbs.h) */
 
 static queue_report R = QUEUE_REPORT_ZERO;  /* queue/status, METRICS_FILE, ALERT_CMD */
 
@@ -191,7 +168,7 @@ static char const *route_prefix (unsigned int ri)
   if (!RG.n) return "";
   if (!ri) return "route of conf/: ";
   memcpy(buf, "route of line ", 14);
-  n = 14 + uint_fmt(buf + 14, routes_get(&RT, ri)->line);
+  n = 14 + uint_fmt(buf + 14, routes_get(&cf.routes, ri)->line);
   memcpy(buf + n, ": ", 3);
   return buf;
 }
@@ -202,7 +179,7 @@ static void gate_log (unsigned int ri, gate_event const *ev, char const *code, c
   char fmt[UINT64_FMT];
   gate const *g = gate_of(ri);
   char const *pre = route_prefix(ri);
-  int token = ri ? !!routes_get(&RT, ri)->tokenfile : cf.token;
+  int token = ri ? !!routes_get(&cf.routes, ri)->tokenfile : cf.token;
   static stralloc once = STRALLOC_ZERO;
   unsigned int c = 0;
   /* the upstream's reply once: a text of ours may repeat the code */
@@ -298,7 +275,7 @@ static pool_worker *worker_idle (unsigned int ri)
     if (!other) other = w;
   }
   if (other && pool_live(&L.pool) >= L.pool.max) pool_close(other);
-  L.pool.envp = route_env[ri];
+  L.pool.envp = cf.route_env[ri];
   w = pool_new(&L.pool);
   if (!w && errno) strerr_warnwu("grow the worker table");
   if (w) task_of(w)->route = ri;
@@ -555,7 +532,7 @@ static int dispatch (pool_worker *w, uint32_t slot, time_t t)
    never (stopping, or a probe in flight), else a time. */
 static time_t gate_at (time_t t)
 {
-  return L.stopping || L.held ? -1 : gate_when(&L.gate, t);
+  return L.stopping || V.held ? -1 : gate_when(&L.gate, t);
 }
 
 /* 1 when the first message of the schedule may go now. */
@@ -573,11 +550,11 @@ static unsigned int msg_route (uint32_t slot)
   queue_sched_msg *m = MSG(slot);
   queue_env env = QUEUE_ENV_ZERO;
   int fd;
-  if (routes_n(&RT) <= 1) return 0;
+  if (routes_n(&cf.routes) <= 1) return 0;
   if (m->route) return m->route - 1;
   fd = msg_open(m->id);
   if (fd < 0) return 0;
-  if (queue_env_read(fd, &env) > 0) m->route = routes_match(&RT, env.sender.s) + 1;
+  if (queue_env_read(fd, &env) > 0) m->route = routes_match(&cf.routes, env.sender.s) + 1;
   fd_close(fd);
   queue_env_free(&env);
   return m->route ? m->route - 1 : 0;
@@ -852,39 +829,6 @@ static void sweep_tmp (time_t t)
   if (queue_sweep_tmp(&SP, t - TMP_MAXAGE, &swept, 0) < 0) strerr_warnwusys("open tmp/");
 }
 
-/* SIGALRM: everything is due now, gates open. */
-static void retry_all_from (int opengate);
-static void retry_all (void)
-{
-  retry_all_from(1);
-}
-
-/* A byte other than NUL on the trigger (sendmail -q) asks the same, but
-   the trigger is writable by the smtpd's group too, so that asker is not
-   trusted with more: it never ends a pause (a wrong password would be
-   tried again at every byte, and the ISP may lock the account) and it
-   counts at most once a minute. SIGALRM (s6-svc -a) and
-   smarthost-control flush are the ways that open the gate. */
-static void retry_all_trigger (void)
-{
-  static time_t last;
-  time_t t = now();
-  if (last && t >= last && t - last < 60) return;
-  last = t;
-  retry_all_from(0);
-}
-
-static void retry_all_from (int opengate)
-{
-  queue_sched_all_due(&L.sched, now());
-  if (opengate)
-  {
-    gate_open(&L.gate);
-    route_gates_open(&RG);
-  }
-  strerr_warni("retrying everything now");
-}
-
 /* ---- status, metrics, alerts (queue_status.h, alert.h) ---- */
 
 
@@ -898,7 +842,7 @@ static void status_gather (time_t t)
   R.s.session_limit = conc.limit;
   R.s.concurrency = conc.max;
   /* with routes: the first route paused or held (the reason names it) */
-  queue_report_gate(&R, route_gates_shown(&RG, t, &L.gate), L.held, prioq_len(&L.sched.q) > 0, t);
+  queue_report_gate(&R, route_gates_shown(&RG, t, &L.gate), V.held, prioq_len(&L.sched.q) > 0, t);
 }
 
 static void status_alerts (time_t t)
@@ -926,124 +870,93 @@ static void status_update (time_t t, int force)
   if (queue_report_write(&R, t, force, &failed) < 0) strerr_warnwusys("write ", failed);
 }
 
-/* ---- control requests (queue_control.h, smarthost-control) ---- */
+/* ---- requests: smarthost-control, sendmail -q, SIGALRM (queue/queue_verbs.h) ---- */
 
-static int in_flight (uint32_t slot)
+/* What the requests decide is queue/queue_verbs'; what they do to a
+   message's files and workers, and the log lines, are here. */
+
+static int in_flight (uint32_t slot, void *aux)
 {
   unsigned int i = 0;
+  (void)aux;
   for (; i < pool_n(&L.pool); i++)
     if (pool_at(&L.pool, i)->busy && task_of(pool_at(&L.pool, i))->slot == slot) return 1;
   return 0;
 }
 
-/* A marker file in control/ (hold-all, held.ID) made or removed. */
-static void control_mark (char const *name, char const *id, int on)
-{
-  if (L.ctlfd < 0) return;
-  if (queue_control_mark(L.ctlfd, name, id, on) < 0)
-    strerr_warnwusys(on ? "create control/" : "remove control/", name, id ? id : "");
-}
-
-/* Gives up a message the scheduler holds no worker for: its files, then the slot. */
-static int msg_drop (uint32_t slot)
+static int msg_remove (char const *id, void *aux)
 {
   char const *what;
-  char const *id = MSG(slot)->id;
   int r = queue_msg_done(&SP, id, 1, &what);
-  if (r < 0) return -1;
+  (void)aux;
   if (r > 0) strerr_warnwusys(what, id);
-  control_mark("held.", id, 0);
-  msg_free(slot);
-  return 0;
+  return r < 0 ? -1 : 0;
 }
 
-/* Bounces every recipient not done of a message out of the schedule, now,
-   with reason: the normal round with each pending recipient refused. */
-static char const *msg_bounce_now (uint32_t slot, char const *reason, time_t t)
+/* A bounce by request is the normal round with each pending recipient
+   refused: bt carries it from the reading to the settling. */
+static task bt;
+
+static char const *bounce_read (uint32_t slot, time_t t, void *aux)
 {
-  static task bt;
   queue_round *r = &bt.r;
-  size_t i;
-  MSG(slot)->flags &= ~(MSG_HELD | MSG_PARKED | MSG_UNKNOWN);
+  int fd, e;
+  (void)t; (void)aux;
   bt.slot = slot;
   memcpy(r->id, MSG(slot)->id, QUEUE_ID_SIZE);
   if (queue_state_read(SP.state, r->id, &r->st) < 0) queue_state_clear(&r->st);
   r->hadstate = 1;
-  {
-    int fd = msg_open(r->id), e;
-    if (fd < 0) { sched_push(slot, t); return "error: cannot open the message"; }
-    e = queue_env_read(fd, &r->env);
-    fd_close(fd);
-    if (e <= 0) { sched_push(slot, t); return "error: cannot read the message's envelope"; }
-  }
+  fd = msg_open(r->id);
+  if (fd < 0) return "error: cannot open the message";
+  e = queue_env_read(fd, &r->env);
+  fd_close(fd);
+  return e <= 0 ? "error: cannot read the message's envelope" : 0;
+}
+
+static int bounce_now (uint32_t slot, char const *reason, time_t t, void *aux)
+{
+  queue_round *r = &bt.r;
+  size_t i;
+  (void)slot; (void)aux;
   round_plan(r);
-  if (!queue_round_fail_all(r, reason)) strerr_diefu(111, "allocate");
+  if (!queue_round_fail_all(r, reason)) return 0;
   for (i = 0; i < queue_round_npend(r); i++)
     strerr_warni(r->id, " <", logsafe(0, queue_state_addr(&r->st, queue_round_pend(r, i))), ">: bounced by request: ", reason);
-  control_mark("held.", r->id, 0);
   msg_settle(&bt, t);  /* bounces the failed, and removes the message when nothing is left */
-  return "ok: bounced";
+  return 1;
 }
 
-/* Applies one request; the answer for the requester. */
-static char const *control_do (queue_control const *c, time_t t)
-{
-  int64_t s;
-  uint32_t slot;
-  if (!c->id[0])
-  {
-    if (!strcmp(c->verb, "hold")) { L.held = 1; control_mark("hold-all", 0, 1); strerr_warnw("queue held by request: nothing goes out until release"); return "ok: the queue is held"; }
-    if (!strcmp(c->verb, "release")) { L.held = 0; control_mark("hold-all", 0, 0); strerr_warni("queue released by request"); return "ok: the queue is released"; }
-    return "error: remove and bounce need a message id";
-  }
-  s = queue_sched_find(&L.sched, c->id);
-  if (s < 0) return "error: no such message in the queue";
-  slot = (uint32_t)s;
-  if (in_flight(slot)) return "error: the message is being delivered right now; ask again in a moment";
-  if (!strcmp(c->verb, "hold"))
-  {
-    if (!(MSG(slot)->flags & MSG_HELD)) { MSG(slot)->flags |= MSG_HELD; control_mark("held.", c->id, 1); }
-    if (queue_sched_pull(&L.sched, slot)) MSG(slot)->flags |= MSG_PARKED;
-    strerr_warni(c->id, ": held by request");
-    return "ok: held";
-  }
-  if (!strcmp(c->verb, "release"))
-  {
-    if (!(MSG(slot)->flags & MSG_HELD)) return "ok: was not held";
-    if (MSG(slot)->flags & MSG_PARKED) sched_push(slot, t);
-    MSG(slot)->flags &= ~(MSG_HELD | MSG_PARKED);
-    control_mark("held.", c->id, 0);
-    strerr_warni(c->id, ": released by request");
-    return "ok: released";
-  }
-  if (!(MSG(slot)->flags & MSG_PARKED)) queue_sched_pull(&L.sched, slot);
-  if (!strcmp(c->verb, "remove"))
-  {
-    if (msg_drop(slot) < 0) { strerr_warnwusys("remove cur/", c->id); sched_push(slot, t); return "error: cannot remove the message file"; }
-    strerr_warni(c->id, ": removed by request");
-    return "ok: removed";
-  }
-  return msg_bounce_now(slot, c->reason[0] ? c->reason : "5.0.0 removed from the queue by its administrator", t);
-}
-
-static char const *control_do_aux (queue_control const *c, void *aux)
+static void verb_said (int what, char const *id, void *aux)
 {
   (void)aux;
-  return control_do(c, now());
+  switch (what)
+  {
+    case QUEUE_VERBS_HELD_ALL: strerr_warnw("queue held by request: nothing goes out until release"); break;
+    case QUEUE_VERBS_RELEASED_ALL: strerr_warni("queue released by request"); break;
+    case QUEUE_VERBS_HELD: strerr_warni(id, ": held by request"); break;
+    case QUEUE_VERBS_RELEASED: strerr_warni(id, ": released by request"); break;
+    case QUEUE_VERBS_REMOVED: strerr_warni(id, ": removed by request"); break;
+    case QUEUE_VERBS_NOREMOVE: strerr_warnwusys("remove cur/", id); break;
+    case QUEUE_VERBS_MARK: strerr_warnwusys("create control/", id ? "held." : "hold-all", id ? id : ""); break;
+    case QUEUE_VERBS_UNMARK: strerr_warnwusys("remove control/", id ? "held." : "hold-all", id ? id : ""); break;
+    case QUEUE_VERBS_RESTORED: strerr_warnw("the queue is held (control/hold-all): nothing goes out until smarthost-control release"); break;
+    case QUEUE_VERBS_FLUSH: strerr_warni("retrying everything now"); break;
+  }
 }
 
-static void control_failed (char const *what, char const *req, void *aux)
+static void verb_failed (char const *what, char const *req, void *aux)
 {
   (void)aux;
   strerr_warnwusys(what, req);
 }
 
+static queue_verbs_ops const verbs_ops = { &in_flight, &msg_remove, &bounce_read, &bounce_now, &verb_said, &verb_failed };
+
 /* The requests in control/, in the order they were made, each applied,
-   answered, removed (queue/queue_control.h). */
+   answered, removed. */
 static void control_apply (void)
 {
-  if (L.ctlfd < 0) return;
-  if (queue_control_apply(L.ctlfd, &control_do_aux, &control_failed, 0) < 0)
+  if (queue_verbs_apply(&V, now()) < 0)
   {
     if (errno == ENOMEM) strerr_diefu(111, "allocate");
     strerr_warnwusys("read control/");
@@ -1051,26 +964,12 @@ static void control_apply (void)
   status_update(now(), 1);
 }
 
-static int control_held_msg (char const *id, void *aux)
-{
-  int64_t s = queue_sched_find(&L.sched, id);
-  (void)aux;
-  if (s < 0) return 0;
-  MSG(s)->flags |= MSG_HELD;
-  return 1;
-}
-
 /* control/ and what it keeps across a restart: the whole queue held,
    messages held. */
 static void control_open (void)
 {
-  L.ctlfd = queue_control_open(cf.qdir);
-  if (L.ctlfd < 0) { strerr_warnwusys("open ", cf.qdir, "/control: no control requests"); return; }
-  if (queue_control_restore(L.ctlfd, &control_held_msg, 0))
-  {
-    L.held = 1;
-    strerr_warnw("the queue is held (control/hold-all): nothing goes out until smarthost-control release");
-  }
+  V.sched = &L.sched; V.gate = &L.gate; V.rg = &RG; V.ops = &verbs_ops;
+  if (queue_verbs_open(&V, cf.qdir) < 0) strerr_warnwusys("open ", cf.qdir, "/control: no control requests");
 }
 
 /* ---- MAILQ_FILE (queue_list.h) ---- */
@@ -1107,63 +1006,23 @@ static void listing_update (time_t t)
 
 /* ---- configuration ---- */
 
-/* ROUTES: read and checked once; a bad file stops the start, naming its
-   line. Each route's worker environment is made here, once. */
-static void routes_read (char const *file)
+/* A bad setting stops the start, named (lib/sendconf.h). */
+static void config_read (void)
 {
-  extern char **environ;
   stralloc err = STRALLOC_ZERO;
-  unsigned int i;
-  int r = routes_load(&RT, file, &err);
+  static stralloc status = STRALLOC_ZERO;
+  int r = sendconf_read(&cf, &err);
   if (r < 0 && !err.len) strerr_diefu1sys(111, "allocate");
   if (r < 0) strerr_diefsys(111, err.s);
   if (!r) strerr_dief(100, err.s);
   stralloc_free(&err);
-  for (i = 1; i < routes_n(&RT); i++)
-  {
-    stralloc *modifs = calloc(1, sizeof *modifs);
-    if (!modifs || !routes_envp(&RT, i, (char const *const *)environ, modifs, route_env + i))
-      strerr_diefu1sys(111, "allocate");
-  }
-}
-
-static void config_read (void)
-{
-  char const *s, *bad = 0;
-  static stralloc status = STRALLOC_ZERO;
-  cf.qdir = getenv("QUEUE");
-  if (!cf.qdir || !*cf.qdir) strerr_dienotset(100, "QUEUE");
-  if (!stralloc_cats(&status, cf.qdir) || !stralloc_cats(&status, "/status") || !stralloc_0(&status))
-    strerr_diefu(111, "allocate");
+  if (!queue_status_path(&status, cf.qdir)) strerr_diefu(111, "allocate");
   R.status = status.s;
-  s = getenv("REMOTE"); if (s && *s) cf.remote = s;
-  s = getenv("POSTMASTER"); if (s && *s) cf.bounce.postmaster = s;
-  s = getenv("UPSTREAM"); if (s && *s) cf.bounce.upstream = cf.upstream = s;
-  s = getenv("UPSTREAM_TLS"); if (s && *s) cf.tls = s;
-  s = getenv("UPSTREAM_USER"); if (s && *s) cf.mech = "any";
-  s = getenv("UPSTREAM_TOKENCMD"); cf.token = s && *s;
-  s = getenv("UPSTREAM_MECH"); if (s && *s && strcmp(cf.mech, "none")) cf.mech = s;
-  cf.bounce.me = heloname_get();
-  cf.concurrency = envnum_get("CONCURRENCY", 4, CONCURRENCY_MAX, &bad);
-  if (!cf.concurrency) cf.concurrency = 1;
-  cf.bounce.lifetime = envnum_get("LIFETIME", 432000, ENVNUM_SECONDS_MAX, &bad);
-  cf.bounce.delaywarn = envnum_get("DELAYWARN", 14400, ENVNUM_SECONDS_MAX, &bad);
-  cf.rescan = envnum_get("RESCAN", 600, ENVNUM_SECONDS_MAX, &bad);
-  if (!cf.rescan) cf.rescan = 600;
-  cf.rate_minute = envnum_get("RATE_MINUTE", 0, UINT_MAX, &bad);
-  cf.rate_hour = envnum_get("RATE_HOUR", 0, UINT_MAX, &bad);
-  if (cf.rate_minute > RATE_MAX || cf.rate_hour > RATE_MAX) strerr_dief(100, "RATE_MINUTE and RATE_HOUR are at most 1000000");
-  s = getenv("METRICS_FILE"); if (s && *s) R.metrics = s;
-  s = getenv("MAILQ_FILE"); if (s && *s) mailq_file = s;
-  s = getenv("ALERT_CMD"); if (s && *s) R.alert_cmd = s;
-  R.alert.maxage = envnum_get("ALERT_AGE", 0, ENVNUM_SECONDS_MAX, &bad);
-  if (bad) strerr_dieinvalid(100, bad);
-  s = getenv("RETRY");
-  cf.retry = gate_schedule_parse(s && *s ? s : "60,240,540,960,1500,2160,2940,3600", &cf.nretry);
-  if (!cf.retry) { if (errno == EINVAL) strerr_dieinvalid(100, "RETRY"); strerr_diefu(111, "allocate"); }
-  s = getenv("ROUTES");
-  if (s && *s) routes_read(s);
-  if (!cf.upstream && routes_n(&RT) <= 1)
+  R.metrics = cf.metrics;
+  R.alert_cmd = cf.alert_cmd;
+  R.alert.maxage = cf.alert_age;
+  mailq_file = cf.mailq_file;
+  if (!cf.upstream && routes_n(&cf.routes) <= 1)
     strerr_warni("no upstream configured: mail is accepted and held in ", cf.qdir,
       "; write host:port into the instance's conf/UPSTREAM (and UPSTREAM_USER, UPSTREAM_PASSFILE for AUTH),"
       " then restart this service (s6-svc -r)");
@@ -1211,7 +1070,7 @@ static int handle_signals (void)
       if (!L.stopping) strerr_warni("stopping: finishing jobs in flight");
       L.stopping = 1;
     }
-    else if (c == SIGALRM) { retry_all(); rescan_now = 1; }
+    else if (c == SIGALRM) { queue_verbs_flush(&V, 1, now()); rescan_now = 1; }
     else if (c == SIGCHLD) { pool_reap(&L.pool, &workers_ops); sizeprobe_reap(); }
     /* SIGPIPE: nothing (a dead worker's pipe said EPIPE) */
   }
@@ -1244,7 +1103,7 @@ static int loop_wait (tain const *deadline)
   if (x[0].revents & IOPAUSE_READ && handle_signals()) { scan_new(); scanned = 1; }
   if (x[1].revents & IOPAUSE_READ)
   {
-    if (queue_trigger_read(&SP)) retry_all_trigger();
+    if (queue_trigger_read(&SP)) queue_verbs_flush_trigger(&V, now());
     scan_new();  /* first: a request may name a message just committed */
     control_apply();
     scanned = 1;
@@ -1302,14 +1161,8 @@ int main (int argc, char const *const *argv)
   spool_open();
   sig_setup();
   if (!gate_init(&L.gate, cf.retry, cf.nretry, cf.rate_minute, cf.rate_hour)) strerr_diefu(111, "allocate the rate limiter");
-  {
-    unsigned int n;
-    char const *s = getenv("PAUSE_PROBE");
-    unsigned int *probe = gate_schedule_parse(s && *s ? s : GATE_PROBE_DEFAULT, &n);
-    if (!probe) { if (errno == EINVAL) strerr_dieinvalid(100, "PAUSE_PROBE"); strerr_diefu(111, "allocate"); }
-    gate_set_probe(&L.gate, probe, n);
-    if (!route_gates_init(&RG, routes_n(&RT), cf.retry, cf.nretry, probe, n)) strerr_diefu(111, "allocate");
-  }
+  gate_set_probe(&L.gate, cf.probe, cf.nprobe);
+  if (!route_gates_init(&RG, routes_n(&cf.routes), cf.retry, cf.nretry, cf.probe, cf.nprobe)) strerr_diefu(111, "allocate");
   upconc_init(&conc, cf.concurrency);
   sizeprobe_start();
   sweep_tmp(now());
