@@ -974,34 +974,11 @@ static void control_open (void)
 
 /* ---- MAILQ_FILE (queue_list.h) ---- */
 
-/* The listing of mailq for the members of the instance's group, who may
-   not read the spool: written after the status file was, at most every
-   LIST_EVERY seconds, the oldest LIST_MAX messages (it reads two files
-   per message). */
-static char const *mailq_file;    /* MAILQ_FILE: 0, none */
-static time_t listed;             /* when MAILQ_FILE was last written */
-static time_t listed_status;      /* the status file's time then */
-#define LIST_EVERY 5
-#define LIST_MAX 1000
-#define LIST_RCPTS 20             /* recipients per message in MAILQ_FILE */
-
-static int listing_due (void)
-{
-  return mailq_file && R.written != listed_status;
-}
+static queue_listing LQ = QUEUE_LISTING_ZERO;  /* MAILQ_FILE, for the instance's group */
 
 static void listing_update (time_t t)
 {
-  static int failing;
-  if (!listing_due() || t < listed + LIST_EVERY) return;
-  listed = t;
-  listed_status = R.written;
-  if (queue_list_write(cf.qdir, mailq_file, LIST_MAX, LIST_RCPTS, 0640, t) < 0)
-  {
-    if (!failing) strerr_warnwusys("write the listing ", mailq_file);
-    failing = 1;
-  }
-  else failing = 0;
+  if (queue_listing_update(&LQ, R.written, t) == -1) strerr_warnwusys("write the listing ", LQ.file);
 }
 
 /* ---- configuration ---- */
@@ -1021,7 +998,8 @@ static void config_read (void)
   R.metrics = cf.metrics;
   R.alert_cmd = cf.alert_cmd;
   R.alert.maxage = cf.alert_age;
-  mailq_file = cf.mailq_file;
+  LQ.q = cf.qdir;
+  LQ.file = cf.mailq_file;
   if (!cf.upstream && routes_n(&cf.routes) <= 1)
     strerr_warni("no upstream configured: mail is accepted and held in ", cf.qdir,
       "; write host:port into the instance's conf/UPSTREAM (and UPSTREAM_USER, UPSTREAM_PASSFILE for AUTH),"
@@ -1054,7 +1032,7 @@ static void next_wake (time_t t, tain *wake)
   }
   if (w > t + QUEUE_REPORT_EVERY) w = t + QUEUE_REPORT_EVERY;  /* the status's ages stay fresh */
   if (R.due && w > t + 1) w = t + 1;
-  if (listing_due() && w > listed + LIST_EVERY) w = listed + LIST_EVERY;
+  w = queue_listing_wake(&LQ, R.written, w);
   tain_addsec(wake, &STAMP, w <= t ? 0 : (int)(w - t));
   pool_wake(&L.pool, wake);
 }
