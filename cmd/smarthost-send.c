@@ -61,6 +61,7 @@
 #include "queue_sched.h"
 #include "queue_state.h"
 #include "queue_list.h"
+#include "queue_pickup.h"
 #include "queue_status.h"
 #include "queue_verbs.h"
 #include "reply_fields.h"
@@ -71,7 +72,6 @@
 
 #define POPS_PER_TURN 1000    /* schedule pops per loop turn: stay responsive at scale */
 #define JOB_TIMEOUT 1800      /* a worker silent this long on a job is killed */
-#define TMP_MAXAGE 129600     /* tmp/ files older than 36 hours are removed */
 
 /* ---- configuration, the spool, the loop's state ---- */
 
@@ -758,17 +758,11 @@ static pool_ops const workers_ops = { &job_line, &job_lost, 0 };
 
 /* ---- the spool (queue/queue_dirs.h) ---- */
 
-/* What a walk of new/ found: a message to schedule, or what to log. */
+/* What a walk of new/ found wrong (queue/queue_pickup.h). */
 static void found_new (char const *id, int what, void *aux)
 {
   (void)aux;
-  uint32_t slot;
-  if (what == QUEUE_FOUND)
-  {
-    if (!queue_sched_new(&L.sched, id, 0, &slot)) strerr_diefu(111, "grow the message table");
-    sched_push(slot, id_arrival(id));
-  }
-  else if (what == QUEUE_NOTREG) strerr_warnw("new/", id, " is not a regular file: left alone");
+  if (what == QUEUE_NOTREG) strerr_warnw("new/", id, " is not a regular file: left alone");
   else if (what == QUEUE_CLASH)
     strerr_warnw("move new/", id, " to cur/: File exists: another message under a queued id, left in new/, not scheduled");
   else strerr_warnwusys("move new/", id, " to cur/");
@@ -777,25 +771,16 @@ static void found_new (char const *id, int what, void *aux)
 /* new/ to cur/: the scheduler has taken it. Attempted at once. */
 static void scan_new (void)
 {
-  if (queue_scan_new(&SP, &found_new, 0) < 0) strerr_warnwusys("open new/");
-}
-
-/* At start-up only the names in cur/ are read (the id is the arrival). */
-static void found_cur (char const *id, int what, void *aux)
-{
-  (void)what; (void)aux;
-  if (!queue_sched_load(&L.sched, id, MSG_UNKNOWN)) strerr_diefu(111, "grow the schedule");
+  int r = queue_pickup_new(&L.sched, &SP, &found_new, 0);
+  if (!r) strerr_diefu(111, "grow the message table");
+  if (r < 0) strerr_warnwusys("open new/");
 }
 
 static void scan_cur (void)
 {
-  if (queue_scan_cur(&SP, &found_cur, 0) < 0) strerr_diefusys(111, "open ", cf.qdir, "/cur");
-  queue_sched_order(&L.sched);
-}
-
-static int queued (char const *id, void *aux)
-{
-  return queue_sched_has(&L.sched, aux, id);
+  int r = queue_pickup_cur(&L.sched, &SP);
+  if (!r) strerr_diefu(111, "grow the schedule");
+  if (r < 0) strerr_diefusys(111, "open ", cf.qdir, "/cur");
 }
 
 static void state_failed (char const *name, int what, void *aux)
@@ -804,15 +789,12 @@ static void state_failed (char const *name, int what, void *aux)
   strerr_warnwusys("remove state/", logsafe(0, name));
 }
 
-/* State files of no queued message go. Run after scan_new has taken new/
-   into the schedule: a message a power loss put back into new/ keeps its
-   state (queue/README.md). */
+/* State files of no queued message go, after scan_new took new/. */
 static void clean_state (void)
 {
-  genalloc sorted = GENALLOC_ZERO;  /* uint32_t */
-  if (!queue_sched_sorted(&L.sched, &sorted)) strerr_diefu(111, "allocate");
-  if (queue_clean_state(&SP, &queued, &state_failed, &sorted) < 0) strerr_warnwusys("open state/");
-  genalloc_free(uint32_t, &sorted);
+  int r = queue_pickup_clean(&L.sched, &SP, &state_failed, 0);
+  if (!r) strerr_diefu(111, "allocate");
+  if (r < 0) strerr_warnwusys("open state/");
 }
 
 static void swept (char const *name, int what, void *aux)
@@ -826,7 +808,7 @@ static void swept (char const *name, int what, void *aux)
    (queue/README.md): removed, at start and every RESCAN seconds. */
 static void sweep_tmp (time_t t)
 {
-  if (queue_sweep_tmp(&SP, t - TMP_MAXAGE, &swept, 0) < 0) strerr_warnwusys("open tmp/");
+  if (queue_sweep_tmp(&SP, t - QUEUE_TMP_MAXAGE, &swept, 0) < 0) strerr_warnwusys("open tmp/");
 }
 
 /* ---- status, metrics, alerts (queue_status.h, alert.h) ---- */
