@@ -813,20 +813,6 @@ static void sweep_tmp (time_t t)
 
 /* ---- status, metrics, alerts (queue_status.h, alert.h) ---- */
 
-
-/* The message table's part of the picture: O(messages), so at most
-   once a second (queue_report_due). */
-static void status_gather (time_t t)
-{
-  queue_sched_census(&L.sched, &R.s.held, R.s.oldest);
-  queue_sched_rcpts(&L.sched, &R.s.recipients, &R.s.uncounted);
-  R.s.messages = L.sched.n;
-  R.s.session_limit = conc.limit;
-  R.s.concurrency = conc.max;
-  /* with routes: the first route paused or held (the reason names it) */
-  queue_report_gate(&R, route_gates_shown(&RG, t, &L.gate), V.held, prioq_len(&L.sched.q) > 0, t);
-}
-
 static void status_alerts (time_t t)
 {
   stralloc why = STRALLOC_ZERO;
@@ -847,7 +833,8 @@ static void status_update (time_t t, int force)
 {
   char const *failed;
   if (!queue_report_due(&R, t, force)) return;
-  status_gather(t);
+  /* with routes: the first route paused or held (the reason names it) */
+  queue_report_take(&R, &L.sched, &conc, route_gates_shown(&RG, t, &L.gate), V.held, t);
   status_alerts(t);
   if (queue_report_write(&R, t, force, &failed) < 0) strerr_warnwusys("write ", failed);
 }

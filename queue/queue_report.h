@@ -11,7 +11,9 @@
 #include <skalibs/stralloc.h>
 #include "alert.h"
 #include "gate.h"
+#include "queue_sched.h"
 #include "queue_status.h"
+#include "upconc.h"
 
 #define QUEUE_REPORT_EVERY 30
 
@@ -48,6 +50,12 @@ int queue_report_due (queue_report *r, time_t t, int force);
    whole queue is held by smarthost-control; scheduled: messages wait
    in the schedule). */
 void queue_report_gate (queue_report *r, gate const *g, int manual, int scheduled, time_t t);
+
+/* The whole picture when queue_report_due says so: the messages of
+   the schedule s (O(messages): at most once a second), the session
+   limit c, and the gate g with the hold of the whole queue (manual),
+   as queue_report_gate. */
+void queue_report_take (queue_report *r, queue_sched const *s, upconc const *c, gate const *g, int manual, time_t t);
 
 /* Writes the status file if it changed (or is QUEUE_REPORT_EVERY old, or
    force), and METRICS_FILE with it. Returns 0, or -1 with errno and
