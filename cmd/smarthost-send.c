@@ -15,7 +15,10 @@
      lib/bounce           bounces and delay warnings
      lib/pool             the worker processes
      queue/queue_report   queue/status, METRICS_FILE, ALERT_CMD
-     queue/queue_control  smarthost-control's requests
+     queue/queue_verbs    smarthost-control's requests, the flush (over queue_control)
+     queue/queue_pickup   new/ and cur/ into the schedule, state/ cleaned
+     queue/queue_list     MAILQ_FILE
+     lib/sendconf         the settings
 
    At start-up only the names in cur/ are read (the name is the id and the
    arrival time); a message's state file is read when it comes due, so

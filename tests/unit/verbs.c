@@ -282,7 +282,7 @@ static void flush (queue_verbs *v)
 int main (void)
 {
   queue_verbs v = QUEUE_VERBS_ZERO;
-  tap_plan(51);
+  tap_plan(52);
   if (!mkdtemp(dir)) return 111;
   v.sched = &S; v.ops = &ops;
   tap_is(queue_verbs_open(&v, dir), 0, "control/ opened (made)");
