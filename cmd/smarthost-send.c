@@ -928,6 +928,7 @@ static queue_verbs_ops const verbs_ops = { &in_flight, &msg_remove, &bounce_read
    answered, removed. */
 static void control_apply (void)
 {
+  if (V.ctl < 0) return;
   if (queue_verbs_apply(&V, now()) < 0)
   {
     if (errno == ENOMEM) strerr_diefu(111, "allocate");
