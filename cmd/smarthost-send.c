@@ -761,20 +761,24 @@ static pool_ops const workers_ops = { &job_line, &job_lost, 0 };
 
 /* ---- the spool (queue/queue_dirs.h) ---- */
 
-/* What a walk of new/ found wrong (queue/queue_pickup.h). */
-static void found_new (char const *id, int what, void *aux)
+/* What a walk of the spool found wrong, or removed (queue/queue_dirs.h);
+   aux is the directory walked. */
+static void spool_said (char const *name, int what, void *aux)
 {
-  (void)aux;
-  if (what == QUEUE_NOTREG) strerr_warnw("new/", id, " is not a regular file: left alone");
+  char const *dir = aux;
+  name = logsafe(0, name);
+  if (what == QUEUE_NOTREG) strerr_warnw(dir, name, " is not a regular file: left alone");
   else if (what == QUEUE_CLASH)
-    strerr_warnw("move new/", id, " to cur/: File exists: another message under a queued id, left in new/, not scheduled");
-  else strerr_warnwusys("move new/", id, " to cur/");
+    strerr_warnw("move new/", name, " to cur/: File exists: another message under a queued id, left in new/, not scheduled");
+  else if (what == QUEUE_REMOVED) strerr_warni("removed ", dir, name, ": left over for more than 36 hours");
+  else if (!strcmp(dir, "new/")) strerr_warnwusys("move new/", name, " to cur/");
+  else strerr_warnwusys("remove ", dir, name);
 }
 
 /* new/ to cur/: the scheduler has taken it. Attempted at once. */
 static void scan_new (void)
 {
-  int r = queue_pickup_new(&L.sched, &SP, &found_new, 0);
+  int r = queue_pickup_new(&L.sched, &SP, &spool_said, "new/");
   if (!r) strerr_diefu(111, "grow the message table");
   if (r < 0) strerr_warnwusys("open new/");
 }
@@ -786,32 +790,19 @@ static void scan_cur (void)
   if (r < 0) strerr_diefusys(111, "open ", cf.qdir, "/cur");
 }
 
-static void state_failed (char const *name, int what, void *aux)
-{
-  (void)what; (void)aux;
-  strerr_warnwusys("remove state/", logsafe(0, name));
-}
-
 /* State files of no queued message go, after scan_new took new/. */
 static void clean_state (void)
 {
-  int r = queue_pickup_clean(&L.sched, &SP, &state_failed, 0);
+  int r = queue_pickup_clean(&L.sched, &SP, &spool_said, "state/");
   if (!r) strerr_diefu(111, "allocate");
   if (r < 0) strerr_warnwusys("open state/");
-}
-
-static void swept (char const *name, int what, void *aux)
-{
-  (void)aux;
-  if (what == QUEUE_REMOVED) strerr_warni("removed tmp/", logsafe(0, name), ": left over for more than 36 hours");
-  else strerr_warnwusys("remove tmp/", logsafe(0, name));
 }
 
 /* tmp/ files older than 36 hours are what a killed injector left
    (queue/README.md): removed, at start and every RESCAN seconds. */
 static void sweep_tmp (time_t t)
 {
-  if (queue_sweep_tmp(&SP, t - QUEUE_TMP_MAXAGE, &swept, 0) < 0) strerr_warnwusys("open tmp/");
+  if (queue_sweep_tmp(&SP, t - QUEUE_TMP_MAXAGE, &spool_said, "tmp/") < 0) strerr_warnwusys("open tmp/");
 }
 
 /* ---- status, metrics, alerts (queue_status.h, alert.h) ---- */
