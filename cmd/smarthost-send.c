@@ -16,7 +16,10 @@
      lib/bounce           bounces and delay warnings
      lib/pool             the worker processes
      queue/queue_report   queue/status, METRICS_FILE, ALERT_CMD
-     queue/queue_control  smarthost-control's requests
+     queue/queue_verbs    smarthost-control's requests, the flush (over queue_control)
+     queue/queue_pickup   new/ and cur/ into the schedule, state/ cleaned
+     queue/queue_list     MAILQ_FILE
+     lib/sendconf         the settings
 
    At start-up only the names in cur/ are read (the name is the id and the
    arrival time); a message's state file is read when it comes due, so
@@ -45,8 +48,6 @@
 #include "alert.h"
 #include "bounce.h"
 #include "dsn.h"
-#include "envnum.h"
-#include "heloname.h"
 #include "gate.h"
 #include "job.h"
 #include "pool.h"
@@ -55,6 +56,7 @@
 #include "qq.h"
 #include "route.h"
 #include "route_gate.h"
+#include "sendconf.h"
 #include "queue.h"
 #include "queue_control.h"
 #include "queue_dirs.h"
@@ -64,7 +66,9 @@
 #include "queue_sched.h"
 #include "queue_state.h"
 #include "queue_list.h"
+#include "queue_pickup.h"
 #include "queue_status.h"
+#include "queue_verbs.h"
 #include "reply_fields.h"
 #include "upconc.h"
 
@@ -73,41 +77,18 @@
 
 #define POPS_PER_TURN 1000    /* schedule pops per loop turn: stay responsive at scale */
 #define JOB_TIMEOUT 1800      /* a worker silent this long on a job is killed */
-#define RATE_MAX 1000000
-#define CONCURRENCY_MAX 1000  /* each worker is a process and an upstream session */
-#define TMP_MAXAGE 129600     /* tmp/ files older than 36 hours are removed */
 
 /* ---- configuration, the spool, the loop's state ---- */
 
-/* The environment, read once by config(). */
-typedef struct config_s config;
-struct config_s
-{
-  char const *qdir;            /* QUEUE */
-  char const *remote;          /* REMOTE: the worker program */
-  char const *upstream;        /* UPSTREAM, TLS, mechanism: for log lines without an S line */
-  char const *tls;
-  char const *mech;
-  unsigned int concurrency;    /* CONCURRENCY, at most CONCURRENCY_MAX */
-  unsigned int *retry;         /* RETRY, nretry >= 1 delays */
-  unsigned int nretry;
-  unsigned int rescan;         /* RESCAN */
-  unsigned int rate_minute;    /* RATE_MINUTE, RATE_HOUR */
-  unsigned int rate_hour;
-  int verbose;                 /* -v */
-  int token;                   /* UPSTREAM_TOKENCMD is set: OAuth2 */
-  bounce bounce;               /* HELONAME, POSTMASTER, LIFETIME, DELAYWARN */
-};
-static config cf = { 0, "smarthost-remote", 0, "starttls", "none", 4, 0, 0, 600, 0, 0, 0, 0, BOUNCE_ZERO };
+/* The settings, read once at start (lib/sendconf.h). */
+static sendconf cf = SENDCONF_ZERO;
 
 static queue_dirs SP = QUEUE_DIRS_ZERO;   /* the spool, open for the whole run */
-static routes RT = ROUTES_ZERO;           /* ROUTES, read once at start (lib/route.h) */
 /* With routes, each route has its own gate (pause, hold, probes): a
    password refused for one account must not stop the mail of another.
    L.gate then keeps only the pacing, which RATE_* sets for the relay.
    Without routes, L.gate is the one gate, as it always was. */
 static route_gates RG = ROUTE_GATES_ZERO;
-static char const **route_env[ROUTE_MAX + 1];   /* a worker's environment, by route; 0: ours */
 static upconc conc = UPCONC_ZERO;         /* the upstream's session limit (lib/upconc.h) */
 static route_conc RC = ROUTE_CONC_ZERO;   /* with routes: one per route */
 
@@ -121,11 +102,10 @@ struct loop_s
   genalloc pollfd;      /* iopause_fd: what the loop waits for */
   genalloc pollidx;     /* unsigned int: the worker of each pollfd after the first two */
   int sigfd;            /* the selfpipe */
-  int ctlfd;            /* control/, or -1 */
-  int held;             /* smarthost-control hold: the whole queue */
   int stopping;         /* SIGTERM: finish jobs in flight, then exit */
 };
-static loopstate L = { QUEUE_SCHED_ZERO, { 0 }, POOL_ZERO, GENALLOC_ZERO, GENALLOC_ZERO, -1, -1, 0, 0 };
+static loopstate L = { QUEUE_SCHED_ZERO, { 0 }, POOL_ZERO, GENALLOC_ZERO, GENALLOC_ZERO, -1, 0 };
+static queue_verbs V = QUEUE_VERBS_ZERO;    /* requests, and the hold of the whole queue (queue/queue_verbs.h) */
 
 static queue_report R = QUEUE_REPORT_ZERO;  /* queue/status, METRICS_FILE, ALERT_CMD */
 
@@ -180,7 +160,7 @@ static unsigned int retry_delay (unsigned int n)
 /* The dispatch decisions (queue/queue_dispatch.h) over the loop's state. */
 static unsigned int route_of (char const *id, void *aux);
 static queue_dispatch D = { &L.sched, &L.gate, &RG, &L.pool, &conc, 0, &route_of, 0, 0 };
-#define STOP (L.stopping || L.held)
+#define STOP (L.stopping || V.held)
 
 /* ---- the gate's log lines ---- */
 
@@ -198,7 +178,7 @@ static char const *route_prefix (unsigned int ri)
   if (!RG.n) return "";
   if (!ri) return "route of conf/: ";
   memcpy(buf, "route of line ", 14);
-  n = 14 + uint_fmt(buf + 14, routes_get(&RT, ri)->line);
+  n = 14 + uint_fmt(buf + 14, routes_get(&cf.routes, ri)->line);
   memcpy(buf + n, ": ", 3);
   return buf;
 }
@@ -209,7 +189,7 @@ static void gate_log (unsigned int ri, gate_event const *ev, char const *code, c
   char fmt[UINT64_FMT];
   gate const *g = gate_of(ri);
   char const *pre = route_prefix(ri);
-  int token = ri ? !!routes_get(&RT, ri)->tokenfile : cf.token;
+  int token = ri ? !!routes_get(&cf.routes, ri)->tokenfile : cf.token;
   static stralloc once = STRALLOC_ZERO;
   unsigned int c = 0;
   /* the upstream's reply once: a text of ours may repeat the code */
@@ -278,7 +258,7 @@ static task *task_of (pool_worker *w)
 static pool_worker *worker_start (unsigned int ri)
 {
   pool_worker *w;
-  L.pool.envp = route_env[ri];
+  L.pool.envp = cf.route_env[ri];
   w = pool_new(&L.pool);
   if (!w && errno) strerr_warnwu("grow the worker table");
   if (w) task_of(w)->route = ri;
@@ -301,7 +281,7 @@ static pid_t sizeprobe_pid;  /* REMOTE --probe-size, until reaped */
 static void sizeprobe_start (void)
 {
   char const *argv[3] = { cf.remote, "--probe-size", 0 };
-  if (!cf.upstream && routes_n(&RT) <= 1) return;  /* with routes: each route's */
+  if (!cf.upstream && routes_n(&cf.routes) <= 1) return;  /* with routes: each route's */
   sizeprobe_pid = child_spawn0(cf.remote, argv, (char const *const *)environ);
   if (!sizeprobe_pid) strerr_warnwu("spawn ", cf.remote, " --probe-size");
 }
@@ -508,7 +488,7 @@ static unsigned int route_of (char const *id, void *aux)
   queue_env env = QUEUE_ENV_ZERO;
   unsigned int r = 0;
   (void)aux;
-  if (queue_msg_env(&SP, id, &env) > 0) r = routes_match(&RT, env.sender.s) + 1;
+  if (queue_msg_env(&SP, id, &env) > 0) r = routes_match(&cf.routes, env.sender.s) + 1;
   queue_env_free(&env);
   return r;
 }
@@ -667,126 +647,51 @@ static pool_ops const workers_ops = { &job_line, &job_lost, 0 };
 
 /* ---- the spool (queue/queue_dirs.h) ---- */
 
-/* What a walk of new/ found: a message to schedule, or what to log. */
-static void found_new (char const *id, int what, void *aux)
+/* What a walk of the spool found wrong, or removed (queue/queue_dirs.h);
+   aux is the directory walked. */
+static void spool_said (char const *name, int what, void *aux)
 {
-  (void)aux;
-  uint32_t slot;
-  if (what == QUEUE_FOUND)
-  {
-    if (!queue_sched_new(&L.sched, id, 0, &slot)) strerr_diefu(111, "grow the message table");
-    sched_push(slot, id_arrival(id));
-  }
-  else if (what == QUEUE_NOTREG) strerr_warnw("new/", id, " is not a regular file: left alone");
+  char const *dir = aux;
+  name = logsafe(0, name);
+  if (what == QUEUE_NOTREG) strerr_warnw(dir, name, " is not a regular file: left alone");
   else if (what == QUEUE_CLASH)
-    strerr_warnw("move new/", id, " to cur/: File exists: another message under a queued id, left in new/, not scheduled");
-  else strerr_warnwusys("move new/", id, " to cur/");
+    strerr_warnw("move new/", name, " to cur/: File exists: another message under a queued id, left in new/, not scheduled");
+  else if (what == QUEUE_REMOVED) strerr_warni("removed ", dir, name, ": left over for more than 36 hours");
+  else if (!strcmp(dir, "new/")) strerr_warnwusys("move new/", name, " to cur/");
+  else strerr_warnwusys("remove ", dir, name);
 }
 
 /* new/ to cur/: the scheduler has taken it. Attempted at once. */
 static void scan_new (void)
 {
-  if (queue_scan_new(&SP, &found_new, 0) < 0) strerr_warnwusys("open new/");
-}
-
-/* At start-up only the names in cur/ are read (the id is the arrival). */
-static void found_cur (char const *id, int what, void *aux)
-{
-  (void)what; (void)aux;
-  if (!queue_sched_load(&L.sched, id, MSG_UNKNOWN)) strerr_diefu(111, "grow the schedule");
+  int r = queue_pickup_new(&L.sched, &SP, &spool_said, "new/");
+  if (!r) strerr_diefu(111, "grow the message table");
+  if (r < 0) strerr_warnwusys("open new/");
 }
 
 static void scan_cur (void)
 {
-  if (queue_scan_cur(&SP, &found_cur, 0) < 0) strerr_diefusys(111, "open ", cf.qdir, "/cur");
-  queue_sched_order(&L.sched);
+  int r = queue_pickup_cur(&L.sched, &SP);
+  if (!r) strerr_diefu(111, "grow the schedule");
+  if (r < 0) strerr_diefusys(111, "open ", cf.qdir, "/cur");
 }
 
-static int queued (char const *id, void *aux)
-{
-  return queue_sched_has(&L.sched, aux, id);
-}
-
-static void state_failed (char const *name, int what, void *aux)
-{
-  (void)what; (void)aux;
-  strerr_warnwusys("remove state/", logsafe(0, name));
-}
-
-/* State files of no queued message go. Run after scan_new has taken new/
-   into the schedule: a message a power loss put back into new/ keeps its
-   state (queue/README.md). */
+/* State files of no queued message go, after scan_new took new/. */
 static void clean_state (void)
 {
-  genalloc sorted = GENALLOC_ZERO;  /* uint32_t */
-  if (!queue_sched_sorted(&L.sched, &sorted)) strerr_diefu(111, "allocate");
-  if (queue_clean_state(&SP, &queued, &state_failed, &sorted) < 0) strerr_warnwusys("open state/");
-  genalloc_free(uint32_t, &sorted);
-}
-
-static void swept (char const *name, int what, void *aux)
-{
-  (void)aux;
-  if (what == QUEUE_REMOVED) strerr_warni("removed tmp/", logsafe(0, name), ": left over for more than 36 hours");
-  else strerr_warnwusys("remove tmp/", logsafe(0, name));
+  int r = queue_pickup_clean(&L.sched, &SP, &spool_said, "state/");
+  if (!r) strerr_diefu(111, "allocate");
+  if (r < 0) strerr_warnwusys("open state/");
 }
 
 /* tmp/ files older than 36 hours are what a killed injector left
    (queue/README.md): removed, at start and every RESCAN seconds. */
 static void sweep_tmp (time_t t)
 {
-  if (queue_sweep_tmp(&SP, t - TMP_MAXAGE, &swept, 0) < 0) strerr_warnwusys("open tmp/");
-}
-
-/* SIGALRM: everything is due now, gates open. */
-static void retry_all_from (int opengate);
-static void retry_all (void)
-{
-  retry_all_from(1);
-}
-
-/* A byte other than NUL on the trigger (sendmail -q) asks the same, but
-   the trigger is writable by the smtpd's group too, so that asker is not
-   trusted with more: it never ends a pause (a wrong password would be
-   tried again at every byte, and the ISP may lock the account) and it
-   counts at most once a minute. SIGALRM (s6-svc -a) and
-   smarthost-control flush are the ways that open the gate. */
-static void retry_all_trigger (void)
-{
-  static time_t last;
-  time_t t = now();
-  if (last && t >= last && t - last < 60) return;
-  last = t;
-  retry_all_from(0);
-}
-
-static void retry_all_from (int opengate)
-{
-  queue_sched_all_due(&L.sched, now());
-  if (opengate)
-  {
-    gate_open(&L.gate);
-    route_gates_open(&RG);
-  }
-  strerr_warni("retrying everything now");
+  if (queue_sweep_tmp(&SP, t - QUEUE_TMP_MAXAGE, &spool_said, "tmp/") < 0) strerr_warnwusys("open tmp/");
 }
 
 /* ---- status, metrics, alerts (queue_status.h, alert.h) ---- */
-
-
-/* The message table's part of the picture: O(messages), so at most
-   once a second (queue_report_due). */
-static void status_gather (time_t t)
-{
-  queue_sched_census(&L.sched, &R.s.held, R.s.oldest);
-  queue_sched_rcpts(&L.sched, &R.s.recipients, &R.s.uncounted);
-  R.s.messages = L.sched.n;
-  R.s.session_limit = conc.limit;
-  R.s.concurrency = conc.max;
-  /* with routes: the first route paused or held (the reason names it) */
-  queue_report_gate(&R, route_gates_shown(&RG, t, &L.gate), L.held, prioq_len(&L.sched.q) > 0, t);
-  queue_report_routes(&R, &RG, &RT, &RC, t);  /* and every route's own line */
-}
 
 static void status_alerts (time_t t)
 {
@@ -808,129 +713,101 @@ static void status_update (time_t t, int force)
 {
   char const *failed;
   if (!queue_report_due(&R, t, force)) return;
-  status_gather(t);
+  /* with routes: the first route paused or held (the reason names it) */
+  queue_report_take(&R, &L.sched, &conc, route_gates_shown(&RG, t, &L.gate), V.held, t);
+  queue_report_routes(&R, &RG, &cf.routes, &RC, t);  /* and every route's own line */
   status_alerts(t);
   if (queue_report_write(&R, t, force, &failed) < 0) strerr_warnwusys("write ", failed);
 }
 
-/* ---- control requests (queue_control.h, smarthost-control) ---- */
+/* ---- requests: smarthost-control, sendmail -q, SIGALRM (queue/queue_verbs.h) ---- */
 
-static int in_flight (uint32_t slot)
+/* What the requests decide is queue/queue_verbs'; what they do to a
+   message's files and workers, and the log lines, are here. */
+
+static int in_flight (uint32_t slot, void *aux)
 {
   unsigned int i = 0;
+  (void)aux;
   for (; i < pool_n(&L.pool); i++)
     if (pool_at(&L.pool, i)->busy && task_of(pool_at(&L.pool, i))->slot == slot) return 1;
   return 0;
 }
 
-/* A marker file in control/ (hold-all, held.ID) made or removed. */
-static void control_mark (char const *name, char const *id, int on)
-{
-  if (L.ctlfd < 0) return;
-  if (queue_control_mark(L.ctlfd, name, id, on) < 0)
-    strerr_warnwusys(on ? "create control/" : "remove control/", name, id ? id : "");
-}
-
-/* Gives up a message the scheduler holds no worker for: its files, then the slot. */
-static int msg_drop (uint32_t slot)
+static int msg_remove (char const *id, void *aux)
 {
   char const *what;
-  char const *id = MSG(slot)->id;
   int r = queue_msg_done(&SP, id, 1, &what);
-  if (r < 0) return -1;
+  (void)aux;
   if (r > 0) strerr_warnwusys(what, id);
-  control_mark("held.", id, 0);
-  msg_free(slot);
-  return 0;
+  return r < 0 ? -1 : 0;
 }
 
-/* Bounces every recipient not done of a message out of the schedule, now,
-   with reason: the normal round with each pending recipient refused. */
-static char const *msg_bounce_now (uint32_t slot, char const *reason, time_t t)
+/* A bounce by request is the normal round with each pending recipient
+   refused: bt carries it from the reading to the settling. */
+static task bt;
+
+static char const *bounce_read (uint32_t slot, time_t t, void *aux)
 {
-  static task bt;
   queue_round *r = &bt.r;
-  size_t i;
-  MSG(slot)->flags &= ~(MSG_HELD | MSG_PARKED | MSG_UNKNOWN);
+  int fd, e;
+  (void)t; (void)aux;
   bt.slot = slot;
   memcpy(r->id, MSG(slot)->id, QUEUE_ID_SIZE);
   if (queue_state_read(SP.state, r->id, &r->st) < 0) queue_state_clear(&r->st);
   r->hadstate = 1;
-  {
-    int fd = msg_open(r->id), e;
-    if (fd < 0) { sched_push(slot, t); return "error: cannot open the message"; }
-    e = queue_env_read(fd, &r->env);
-    fd_close(fd);
-    if (e <= 0) { sched_push(slot, t); return "error: cannot read the message's envelope"; }
-  }
+  fd = msg_open(r->id);
+  if (fd < 0) return "error: cannot open the message";
+  e = queue_env_read(fd, &r->env);
+  fd_close(fd);
+  return e <= 0 ? "error: cannot read the message's envelope" : 0;
+}
+
+static int bounce_now (uint32_t slot, char const *reason, time_t t, void *aux)
+{
+  queue_round *r = &bt.r;
+  size_t i;
+  (void)slot; (void)aux;
   round_plan(r);
-  if (!queue_round_fail_all(r, reason)) strerr_diefu(111, "allocate");
+  if (!queue_round_fail_all(r, reason)) return 0;
   for (i = 0; i < queue_round_npend(r); i++)
     strerr_warni(r->id, " <", logsafe(0, queue_state_addr(&r->st, queue_round_pend(r, i))), ">: bounced by request: ", reason);
-  control_mark("held.", r->id, 0);
   msg_settle(&bt, t);  /* bounces the failed, and removes the message when nothing is left */
-  return "ok: bounced";
+  return 1;
 }
 
-/* Applies one request; the answer for the requester. */
-static char const *control_do (queue_control const *c, time_t t)
-{
-  int64_t s;
-  uint32_t slot;
-  if (!c->id[0])
-  {
-    if (!strcmp(c->verb, "hold")) { L.held = 1; control_mark("hold-all", 0, 1); strerr_warnw("queue held by request: nothing goes out until release"); return "ok: the queue is held"; }
-    if (!strcmp(c->verb, "release")) { L.held = 0; control_mark("hold-all", 0, 0); strerr_warni("queue released by request"); return "ok: the queue is released"; }
-    return "error: remove and bounce need a message id";
-  }
-  s = queue_sched_find(&L.sched, c->id);
-  if (s < 0) return "error: no such message in the queue";
-  slot = (uint32_t)s;
-  if (in_flight(slot)) return "error: the message is being delivered right now; ask again in a moment";
-  if (!strcmp(c->verb, "hold"))
-  {
-    if (!(MSG(slot)->flags & MSG_HELD)) { MSG(slot)->flags |= MSG_HELD; control_mark("held.", c->id, 1); }
-    if (queue_sched_pull(&L.sched, slot)) MSG(slot)->flags |= MSG_PARKED;
-    strerr_warni(c->id, ": held by request");
-    return "ok: held";
-  }
-  if (!strcmp(c->verb, "release"))
-  {
-    if (!(MSG(slot)->flags & MSG_HELD)) return "ok: was not held";
-    if (MSG(slot)->flags & MSG_PARKED) sched_push(slot, t);
-    MSG(slot)->flags &= ~(MSG_HELD | MSG_PARKED);
-    control_mark("held.", c->id, 0);
-    strerr_warni(c->id, ": released by request");
-    return "ok: released";
-  }
-  if (!(MSG(slot)->flags & MSG_PARKED)) queue_sched_pull(&L.sched, slot);
-  if (!strcmp(c->verb, "remove"))
-  {
-    if (msg_drop(slot) < 0) { strerr_warnwusys("remove cur/", c->id); sched_push(slot, t); return "error: cannot remove the message file"; }
-    strerr_warni(c->id, ": removed by request");
-    return "ok: removed";
-  }
-  return msg_bounce_now(slot, c->reason[0] ? c->reason : "5.0.0 removed from the queue by its administrator", t);
-}
-
-static char const *control_do_aux (queue_control const *c, void *aux)
+static void verb_said (int what, char const *id, void *aux)
 {
   (void)aux;
-  return control_do(c, now());
+  switch (what)
+  {
+    case QUEUE_VERBS_HELD_ALL: strerr_warnw("queue held by request: nothing goes out until release"); break;
+    case QUEUE_VERBS_RELEASED_ALL: strerr_warni("queue released by request"); break;
+    case QUEUE_VERBS_HELD: strerr_warni(id, ": held by request"); break;
+    case QUEUE_VERBS_RELEASED: strerr_warni(id, ": released by request"); break;
+    case QUEUE_VERBS_REMOVED: strerr_warni(id, ": removed by request"); break;
+    case QUEUE_VERBS_NOREMOVE: strerr_warnwusys("remove cur/", id); break;
+    case QUEUE_VERBS_MARK: strerr_warnwusys("create control/", id ? "held." : "hold-all", id ? id : ""); break;
+    case QUEUE_VERBS_UNMARK: strerr_warnwusys("remove control/", id ? "held." : "hold-all", id ? id : ""); break;
+    case QUEUE_VERBS_RESTORED: strerr_warnw("the queue is held (control/hold-all): nothing goes out until smarthost-control release"); break;
+    case QUEUE_VERBS_FLUSH: strerr_warni("retrying everything now"); break;
+  }
 }
 
-static void control_failed (char const *what, char const *req, void *aux)
+static void verb_failed (char const *what, char const *req, void *aux)
 {
   (void)aux;
   strerr_warnwusys(what, req);
 }
 
+static queue_verbs_ops const verbs_ops = { &in_flight, &msg_remove, &bounce_read, &bounce_now, &verb_said, &verb_failed };
+
 /* The requests in control/, in the order they were made, each applied,
-   answered, removed (queue/queue_control.h). */
+   answered, removed. */
 static void control_apply (void)
 {
-  if (L.ctlfd < 0) return;
-  if (queue_control_apply(L.ctlfd, &control_do_aux, &control_failed, 0) < 0)
+  if (V.ctl < 0) return;
+  if (queue_verbs_apply(&V, now()) < 0)
   {
     if (errno == ENOMEM) strerr_diefu(111, "allocate");
     strerr_warnwusys("read control/");
@@ -938,119 +815,43 @@ static void control_apply (void)
   status_update(now(), 1);
 }
 
-static int control_held_msg (char const *id, void *aux)
-{
-  int64_t s = queue_sched_find(&L.sched, id);
-  (void)aux;
-  if (s < 0) return 0;
-  MSG(s)->flags |= MSG_HELD;
-  return 1;
-}
-
 /* control/ and what it keeps across a restart: the whole queue held,
    messages held. */
 static void control_open (void)
 {
-  L.ctlfd = queue_control_open(cf.qdir);
-  if (L.ctlfd < 0) { strerr_warnwusys("open ", cf.qdir, "/control: no control requests"); return; }
-  if (queue_control_restore(L.ctlfd, &control_held_msg, 0))
-  {
-    L.held = 1;
-    strerr_warnw("the queue is held (control/hold-all): nothing goes out until smarthost-control release");
-  }
+  V.sched = &L.sched; V.gate = &L.gate; V.rg = &RG; V.ops = &verbs_ops;
+  if (queue_verbs_open(&V, cf.qdir) < 0) strerr_warnwusys("open ", cf.qdir, "/control: no control requests");
 }
 
 /* ---- MAILQ_FILE (queue_list.h) ---- */
 
-/* The listing of mailq for the members of the instance's group, who may
-   not read the spool: written after the status file was, at most every
-   LIST_EVERY seconds, the oldest LIST_MAX messages (it reads two files
-   per message). */
-static char const *mailq_file;    /* MAILQ_FILE: 0, none */
-static time_t listed;             /* when MAILQ_FILE was last written */
-static time_t listed_status;      /* the status file's time then */
-#define LIST_EVERY 5
-#define LIST_MAX 1000
-#define LIST_RCPTS 20             /* recipients per message in MAILQ_FILE */
-
-static int listing_due (void)
-{
-  return mailq_file && R.written != listed_status;
-}
+static queue_listing LQ = QUEUE_LISTING_ZERO;  /* MAILQ_FILE, for the instance's group */
 
 static void listing_update (time_t t)
 {
-  static int failing;
-  if (!listing_due() || t < listed + LIST_EVERY) return;
-  listed = t;
-  listed_status = R.written;
-  if (queue_list_write(cf.qdir, mailq_file, LIST_MAX, LIST_RCPTS, 0640, t) < 0)
-  {
-    if (!failing) strerr_warnwusys("write the listing ", mailq_file);
-    failing = 1;
-  }
-  else failing = 0;
+  if (queue_listing_update(&LQ, R.written, t) == -1) strerr_warnwusys("write the listing ", LQ.file);
 }
 
 /* ---- configuration ---- */
 
-/* ROUTES: read and checked once; a bad file stops the start, naming its
-   line. Each route's worker environment is made here, once. */
-static void routes_read (char const *file)
+/* A bad setting stops the start, named (lib/sendconf.h). */
+static void config_read (void)
 {
-  extern char **environ;
   stralloc err = STRALLOC_ZERO;
-  unsigned int i;
-  int r = routes_load(&RT, file, &err);
+  static stralloc status = STRALLOC_ZERO;
+  int r = sendconf_read(&cf, &err);
   if (r < 0 && !err.len) strerr_diefu1sys(111, "allocate");
   if (r < 0) strerr_diefsys(111, err.s);
   if (!r) strerr_dief(100, err.s);
   stralloc_free(&err);
-  for (i = 1; i < routes_n(&RT); i++)
-  {
-    stralloc *modifs = calloc(1, sizeof *modifs);
-    if (!modifs || !routes_envp(&RT, i, (char const *const *)environ, modifs, route_env + i))
-      strerr_diefu1sys(111, "allocate");
-  }
-}
-
-static void config_read (void)
-{
-  char const *s, *bad = 0;
-  static stralloc status = STRALLOC_ZERO;
-  cf.qdir = getenv("QUEUE");
-  if (!cf.qdir || !*cf.qdir) strerr_dienotset(100, "QUEUE");
-  if (!stralloc_cats(&status, cf.qdir) || !stralloc_cats(&status, "/status") || !stralloc_0(&status))
-    strerr_diefu(111, "allocate");
+  if (!queue_status_path(&status, cf.qdir)) strerr_diefu(111, "allocate");
   R.status = status.s;
-  s = getenv("REMOTE"); if (s && *s) cf.remote = s;
-  s = getenv("POSTMASTER"); if (s && *s) cf.bounce.postmaster = s;
-  s = getenv("UPSTREAM"); if (s && *s) cf.bounce.upstream = cf.upstream = s;
-  s = getenv("UPSTREAM_TLS"); if (s && *s) cf.tls = s;
-  s = getenv("UPSTREAM_USER"); if (s && *s) cf.mech = "any";
-  s = getenv("UPSTREAM_TOKENCMD"); cf.token = s && *s;
-  s = getenv("UPSTREAM_MECH"); if (s && *s && strcmp(cf.mech, "none")) cf.mech = s;
-  cf.bounce.me = heloname_get();
-  cf.concurrency = envnum_get("CONCURRENCY", 4, CONCURRENCY_MAX, &bad);
-  if (!cf.concurrency) cf.concurrency = 1;
-  cf.bounce.lifetime = envnum_get("LIFETIME", 432000, ENVNUM_SECONDS_MAX, &bad);
-  cf.bounce.delaywarn = envnum_get("DELAYWARN", 14400, ENVNUM_SECONDS_MAX, &bad);
-  cf.rescan = envnum_get("RESCAN", 600, ENVNUM_SECONDS_MAX, &bad);
-  if (!cf.rescan) cf.rescan = 600;
-  cf.rate_minute = envnum_get("RATE_MINUTE", 0, UINT_MAX, &bad);
-  cf.rate_hour = envnum_get("RATE_HOUR", 0, UINT_MAX, &bad);
-  if (cf.rate_minute > RATE_MAX || cf.rate_hour > RATE_MAX) strerr_dief(100, "RATE_MINUTE and RATE_HOUR are at most 1000000");
-  s = getenv("METRICS_FILE"); if (s && *s) R.metrics = s;
-  s = getenv("MAILQ_FILE"); if (s && *s) mailq_file = s;
-  s = getenv("ALERT_CMD"); if (s && *s) R.alert_cmd = s;
-  R.alert.maxage = envnum_get("ALERT_AGE", 0, ENVNUM_SECONDS_MAX, &bad);
-  if (bad) strerr_dieinvalid(100, bad);
-  s = getenv("RETRY");
-  cf.retry = gate_schedule_parse(s && *s ? s : "60,240,540,960,1500,2160,2940,3600", &cf.nretry);
-  if (!cf.retry) { if (errno == EINVAL) strerr_dieinvalid(100, "RETRY"); strerr_diefu(111, "allocate"); }
-  s = getenv("ROUTES");
-  if (s && *s) routes_read(s);
-  if (!cf.upstream && routes_n(&RT) <= 1)
+  R.metrics = cf.metrics;
+  R.alert_cmd = cf.alert_cmd;
+  R.alert.maxage = cf.alert_age;
+  LQ.q = cf.qdir;
+  LQ.file = cf.mailq_file;
+  if (!cf.upstream && routes_n(&cf.routes) <= 1)
     strerr_warni("no upstream configured: mail is accepted and held in ", cf.qdir,
       "; write host:port into the instance's conf/UPSTREAM (and UPSTREAM_USER, UPSTREAM_PASSFILE for AUTH),"
       " then restart this service (s6-svc -r)");
@@ -1071,7 +872,7 @@ static void next_wake (time_t t, tain *wake)
   time_t w = queue_dispatch_wake(&D, t, STOP, t + cf.rescan);
   if (w > t + QUEUE_REPORT_EVERY) w = t + QUEUE_REPORT_EVERY;  /* the status's ages stay fresh */
   if (R.due && w > t + 1) w = t + 1;
-  if (listing_due() && w > listed + LIST_EVERY) w = listed + LIST_EVERY;
+  w = queue_listing_wake(&LQ, R.written, w);
   tain_addsec(wake, &STAMP, w <= t ? 0 : (int)(w - t));
   pool_wake(&L.pool, wake);
 }
@@ -1087,7 +888,7 @@ static int handle_signals (void)
       if (!L.stopping) strerr_warni("stopping: finishing jobs in flight");
       L.stopping = 1;
     }
-    else if (c == SIGALRM) { retry_all(); rescan_now = 1; }
+    else if (c == SIGALRM) { queue_verbs_flush(&V, 1, now()); rescan_now = 1; }
     else if (c == SIGCHLD) { pool_reap(&L.pool, &workers_ops); sizeprobe_reap(); }
     /* SIGPIPE: nothing (a dead worker's pipe said EPIPE) */
   }
@@ -1120,7 +921,7 @@ static int loop_wait (tain const *deadline)
   if (x[0].revents & IOPAUSE_READ && handle_signals()) { scan_new(); scanned = 1; }
   if (x[1].revents & IOPAUSE_READ)
   {
-    if (queue_trigger_read(&SP)) retry_all_trigger();
+    if (queue_trigger_read(&SP)) queue_verbs_flush_trigger(&V, now());
     scan_new();  /* first: a request may name a message just committed */
     control_apply();
     scanned = 1;
@@ -1172,23 +973,17 @@ int main (int argc, char const *const *argv)
   if (argc) dieusage();
   tain_now_g();
   config_read();
-  D.nroutes = routes_n(&RT);
+  D.nroutes = routes_n(&cf.routes);
   L.pool.prog = cf.remote;
   L.pool.max = cf.concurrency;
   L.pool.timeout = JOB_TIMEOUT;
   spool_open();
   sig_setup();
   if (!gate_init(&L.gate, cf.retry, cf.nretry, cf.rate_minute, cf.rate_hour)) strerr_diefu(111, "allocate the rate limiter");
-  {
-    unsigned int n;
-    char const *s = getenv("PAUSE_PROBE");
-    unsigned int *probe = gate_schedule_parse(s && *s ? s : GATE_PROBE_DEFAULT, &n);
-    if (!probe) { if (errno == EINVAL) strerr_dieinvalid(100, "PAUSE_PROBE"); strerr_diefu(111, "allocate"); }
-    gate_set_probe(&L.gate, probe, n);
-    if (!route_gates_init(&RG, routes_n(&RT), cf.retry, cf.nretry, probe, n)) strerr_diefu(111, "allocate");
-    if (RG.n && !route_conc_init(&RC, RG.n, cf.concurrency)) strerr_diefu(111, "allocate");
-    D.rconc = &RC;  /* a session limit per route (none without routes) */
-  }
+  gate_set_probe(&L.gate, cf.probe, cf.nprobe);
+  if (!route_gates_init(&RG, routes_n(&cf.routes), cf.retry, cf.nretry, cf.probe, cf.nprobe)) strerr_diefu(111, "allocate");
+  if (RG.n && !route_conc_init(&RC, RG.n, cf.concurrency)) strerr_diefu(111, "allocate");
+  D.rconc = &RC;  /* a session limit per route (none without routes) */
   upconc_init(&conc, cf.concurrency);
   sizeprobe_start();
   sweep_tmp(now());

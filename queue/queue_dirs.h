@@ -41,6 +41,10 @@ int queue_scan_cur (queue_dirs const *q, queue_walk_fn *f, void *aux);
    file in cur/ (RENAME_NOREPLACE). The same file under both names (what
    a power loss can leave of our rename) loses its name in new/. */
 int queue_scan_new (queue_dirs const *q, queue_walk_fn *f, void *aux);
+/* How old a file in tmp/ is when queue_sweep_tmp takes it for what a
+   killed injector left: 36 hours (queue/README.md). */
+#define QUEUE_TMP_MAXAGE 129600
+
 /* tmp/: files not modified since before are removed (an injector killed
    while writing); an injector still writing keeps its file fresh. */
 int queue_sweep_tmp (queue_dirs const *q, time_t before, queue_walk_fn *f, void *aux);

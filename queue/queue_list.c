@@ -354,3 +354,31 @@ void queue_list_free (queue_list *l)
   stralloc_free(&l->reply);
   stralloc_free(&l->path);
 }
+
+int queue_listing_due (queue_listing const *l, time_t written)
+{
+  return l->file && written != l->status;
+}
+
+time_t queue_listing_wake (queue_listing const *l, time_t written, time_t w)
+{
+  time_t at = l->listed + QUEUE_LISTING_EVERY;
+  return queue_listing_due(l, written) && w > at ? at : w;
+}
+
+int queue_listing_update (queue_listing *l, time_t written, time_t t)
+{
+  int r;
+  if (!queue_listing_due(l, written) || t < l->listed + QUEUE_LISTING_EVERY) return 0;
+  l->listed = t;
+  l->status = written;
+  r = queue_list_write(l->q, l->file, QUEUE_LISTING_MAX, QUEUE_LISTING_RCPTS, 0640, t);
+  if (r < 0)
+  {
+    if (l->failing) return -2;
+    l->failing = 1;
+    return -1;
+  }
+  l->failing = 0;
+  return 1;
+}

@@ -67,4 +67,39 @@ int queue_list_write (char const *q, char const *file, size_t max, unsigned int 
 
 void queue_list_free (queue_list *l);
 
+/* MAILQ_FILE, as smarthost-send keeps it for the members of the
+   instance's group (who may not read the spool): written after the
+   status file was (so the listing says what the status says), at most
+   every QUEUE_LISTING_EVERY seconds, the oldest QUEUE_LISTING_MAX
+   messages (it reads two files per message), QUEUE_LISTING_RCPTS
+   recipients each, mode 0640. */
+#define QUEUE_LISTING_EVERY 5
+#define QUEUE_LISTING_MAX 1000
+#define QUEUE_LISTING_RCPTS 20
+
+typedef struct queue_listing_s queue_listing;
+struct queue_listing_s
+{
+  char const *q;          /* the spool's path */
+  char const *file;       /* MAILQ_FILE, or 0: none */
+  time_t listed;          /* when it was last written */
+  time_t status;          /* the status file's time then */
+  int failing;            /* the last write failed (and was said) */
+};
+#define QUEUE_LISTING_ZERO { 0, 0, 0, 0, 0 }
+
+/* 1 when the status file, last written at written, is newer than the
+   listing, else 0. */
+int queue_listing_due (queue_listing const *l, time_t written);
+
+/* The latest the caller's loop may wake at for the listing: w, or
+   earlier when one is due. */
+time_t queue_listing_wake (queue_listing const *l, time_t written, time_t w);
+
+/* Writes the listing at t when it is due and QUEUE_LISTING_EVERY seconds
+   have passed. 1 when written, 0 when not now; when the write failed,
+   -1 with errno the first time after a success (for the caller to say
+   it) and -2 while it goes on failing (said already). */
+int queue_listing_update (queue_listing *l, time_t written, time_t t);
+
 #endif

@@ -121,6 +121,16 @@ void queue_report_gate (queue_report *r, gate const *g, int manual, int schedule
   else s->pause_class = 0;
 }
 
+void queue_report_take (queue_report *r, queue_sched const *s, upconc const *c, gate const *g, int manual, time_t t)
+{
+  queue_sched_census(s, &r->s.held, r->s.oldest);
+  queue_sched_rcpts(s, &r->s.recipients, &r->s.uncounted);
+  r->s.messages = s->n;
+  r->s.session_limit = c->limit;
+  r->s.concurrency = c->max;
+  queue_report_gate(r, g, manual, prioq_len(&s->q) > 0, t);
+}
+
 int queue_report_write (queue_report *r, time_t t, int force, char const **failed)
 {
   stralloc *sa = &r->text;

@@ -11,6 +11,7 @@
 #include <skalibs/stralloc.h>
 #include "alert.h"
 #include "gate.h"
+#include "queue_sched.h"
 #include "queue_status.h"
 #include "route.h"
 #include "route_gate.h"
@@ -55,6 +56,11 @@ int queue_report_due (queue_report *r, time_t t, int force);
    in the schedule). */
 void queue_report_gate (queue_report *r, gate const *g, int manual, int scheduled, time_t t);
 
+/* The whole picture when queue_report_due says so: the messages of
+   the schedule s (O(messages): at most once a second), the session
+   limit c, and the gate g with the hold of the whole queue (manual),
+   as queue_report_gate. */
+void queue_report_take (queue_report *r, queue_sched const *s, upconc const *c, gate const *g, int manual, time_t t);
 /* With ROUTES (rg->n routes): each route senders take, its gate and its
    session limit (rc's, or the relay's session_limit when rc is 0), for
    the status's route lines. Without, nothing. */

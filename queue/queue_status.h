@@ -74,6 +74,11 @@ int queue_status_metrics (stralloc *sa, queue_status const *s, time_t now);
    rename over path. Returns 0, or -1 with errno (the .tmp removed). */
 int queue_status_replace (char const *path, char const *data, size_t len, unsigned int mode);
 
+/* The path of the status file of the spool (spool/status) into sa,
+   NUL-terminated: the writer's and the readers' one name for it. 1, or 0
+   on allocation failure. */
+int queue_status_path (stralloc *sa, char const *spool);
+
 /* The reading end (queue_status_read.c), for smarthost-status and mailq. */
 /* Reads spool/status into file. Returns 1, 0 when there is none yet
    (smarthost-send has not run), -1 with errno. */

@@ -8,12 +8,18 @@
 #include "printable.h"
 #include "queue_status.h"
 
+int queue_status_path (stralloc *sa, char const *spool)
+{
+  sa->len = 0;
+  return stralloc_cats(sa, spool) && stralloc_cats(sa, "/status") && stralloc_0(sa);
+}
+
 int queue_status_load (char const *spool, stralloc *file)
 {
   stralloc path = STRALLOC_ZERO;
   int r, e;
   file->len = 0;
-  if (!stralloc_cats(&path, spool) || !stralloc_cats(&path, "/status") || !stralloc_0(&path)) return -1;
+  if (!queue_status_path(&path, spool)) return -1;
   r = openslurpclose(file, path.s) ? 1 : errno == ENOENT ? 0 : -1;
   e = errno;
   stralloc_free(&path);

@@ -1,7 +1,7 @@
 /* queue/queue_report: when smarthost-send writes queue/status and the
    metrics (a change at most once a second, at least every 30 s), what
-   the gate and a control hold put into them, and the counters of
-   attempts. */
+   the gate and a control hold put into them, the counters of attempts,
+   and the picture taken from the schedule and the session limit. */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +30,35 @@ static int contains (char const *path, char const *what)
   if (n < 0) return 0;
   buf[n] = 0;
   return strstr(buf, what) != 0;
+}
+
+/* The picture from the schedule, the session limit and the hold. */
+static void take (void)
+{
+  queue_report r = QUEUE_REPORT_ZERO;
+  queue_sched s = QUEUE_SCHED_ZERO;
+  upconc c = UPCONC_ZERO;
+  gate g;
+  uint32_t a, b;
+  time_t t = 1800000000;
+  gate_init(&g, retry, 2, 0, 0);
+  upconc_init(&c, 6);
+  queue_sched_new(&s, "1795816300.000000000.0000000001", QUEUE_SCHED_HELD, &a);
+  queue_sched_new(&s, "1795816400.000000000.0000000002", 0, &b);
+  queue_sched_push(&s, b, t);
+  queue_sched_counted(&s, b, 3);
+  queue_report_take(&r, &s, &c, &g, 0, t);
+  tap_ok(r.s.messages == 2 && r.s.held == 1 && !strcmp(r.s.oldest, "1795816300.000000000.0000000001"),
+    "the picture: two messages, one held, the oldest named");
+  tap_ok(r.s.recipients == 4 && r.s.uncounted == 1, "... 3 recipients counted, one for the message not read yet");
+  tap_ok(r.s.concurrency == 6 && r.s.session_limit == 6 && !r.s.pause_class, "... the session limit, no pause");
+  queue_report_take(&r, &s, &c, &g, 1, t);
+  tap_ok(r.s.pause_class && !strcmp(r.s.pause_class, "manual"), "the whole queue held: paused, manual");
+  gate_free(&g);
+  queue_report_free(&r);
+  prioq_free(&s.q);
+  genalloc_free(queue_sched_msg, &s.msgs);
+  genalloc_free(uint32_t, &s.freeslots);
 }
 
 int main (void)
@@ -94,6 +123,7 @@ int main (void)
   rmdir(dir);
   gate_free(&g);
   queue_report_free(&r);
+  take();
   tap_plan(tap_n);
   return tap_done();
 }
