@@ -109,8 +109,10 @@ struct queue_head_s
   char last;            /* the last line: 'F', 'T', 'D', or 'x' a folded recipient */
   int smtputf8;         /* 1: the U line (queue/README.md), set by an
                            address outside ASCII or queue_head_smtputf8() */
+  unsigned long probes; /* recipients compared while folding: the work it
+                           did, which tests count instead of timing it */
 };
-#define QUEUE_HEAD_ZERO { STRALLOC_ZERO, 0, 0, 0, 0, 0, 0 }
+#define QUEUE_HEAD_ZERO { STRALLOC_ZERO, 0, 0, 0, 0, 0, 0, 0 }
 /* Each returns -1 with errno: ENAMETOOLONG (an address over RFC 5321's
    limits), EINVAL (a control character; or out of order: the sender
    first, once, then non-empty recipients), E2BIG (more than
