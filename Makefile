@@ -142,6 +142,11 @@ $(TESTPROGS): $(BUILD)/test/%: $(BUILD)/cmd/%.o $(BUILD)/libsmarthost.a $(BUILD)
 	$(CC) $(CFLAGS) $(LDFLAGS) $(LINK_$*) $(FAULT_WRAP_$*) -o $@ $(BUILD)/cmd/$*.o \
 	  $(BUILD)/libsmarthost.a $(BUILD)/test/libfault.a $(LDLIBS_$*) $(SKALIBS) $(LDLIBS)
 
+# A preload that moves the clock forward, for tests of what happens only
+# once something is old (tests/shim/clockshift.c).
+$(BUILD)/test/clockshift.so: tests/shim/clockshift.c | $(BUILD)/test
+	$(CC) $(CFLAGS) -shared -fPIC -o $@ $< -ldl
+
 $(BUILD)/smarthost-%: service/smarthost-%
 	mkdir -p $(@D) && cp $< $@ && chmod 755 $@
 
@@ -153,7 +158,7 @@ $(BUILD)/unit/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libsmarthost.a | $(BUI
 	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libsmarthost.a $(TLSLIBS) -lcrypt $(SKALIBS) $(LDLIBS)
 
 # The unit tests, and the fault-injecting variants the shell tests use.
-unit: $(UNITS) $(TESTPROGS)
+unit: $(UNITS) $(TESTPROGS) $(BUILD)/test/clockshift.so
 
 # Tests find the programs through $BUILD (tests/lib.sh puts it first in PATH).
 check: deps-check all unit
