@@ -108,7 +108,9 @@ int queue_sweep_tmp (queue_dirs const *q, time_t before, queue_walk_fn *f, void 
     struct stat st;
     if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, "..")) continue;
     if (fstatat(q->tmp, d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || S_ISDIR(st.st_mode)) continue;
-    if (st.st_mtime > before) continue;
+    /* the change time, as in new/: the smtpd's group may set a file's
+       modification time to the future, which would keep it forever */
+    if (st.st_ctime > before) continue;
     f(d->d_name, unlinkat(q->tmp, d->d_name, 0) < 0 ? QUEUE_FAILED : QUEUE_REMOVED, aux);
   }
   closedir(dir);

@@ -38,8 +38,9 @@ int queue_scan_cur (queue_dirs const *q, queue_walk_fn *f, void *aux);
    file in cur/ (RENAME_NOREPLACE). The same file under both names (what
    a power loss can leave of our rename) loses its name in new/. */
 int queue_scan_new (queue_dirs const *q, queue_walk_fn *f, void *aux);
-/* tmp/: files not modified since before are removed (an injector killed
-   while writing); an injector still writing keeps its file fresh. */
+/* tmp/: files not changed since before (their change time, which their
+   maker cannot set) are removed (an injector killed while writing); an
+   injector still writing keeps its file fresh. */
 int queue_sweep_tmp (queue_dirs const *q, time_t before, queue_walk_fn *f, void *aux);
 /* new/: what is not a message, neither changed since before: a name
    that is no id, or an id that is no regular file (a link, a FIFO, a
