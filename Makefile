@@ -291,10 +291,6 @@ build-fuzz/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h build-fuzz/libsmarthost.a
 	$(FUZZCC) $(CPPFLAGS) -Itests/fuzz $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< \
 	  $(FUZZ_LDFLAGS_$*) build-fuzz/libsmarthost.a $(TLSLIBS) -lcrypt $(SKALIBS) $(LDLIBS)
 
-# Whole smtpd sessions: the program's main is compiled in; _exit and the
-# injector are replaced by the harness.
-FUZZ_LDFLAGS_smtpd_session = -Wl,--wrap=_exit,--wrap=qq_start,--wrap=qq_envelope,--wrap=qq_envelope_dsn,--wrap=qq_finish
-build-fuzz/fuzz/smtpd_session: $(wildcard cmd/smarthost-smtpd.c)
 # The upstream session: socket() and connect() give a socketpair fed with the input.
 FUZZ_LDFLAGS_remote_session = -Wl,--wrap=socket,--wrap=connect
 

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -53,6 +54,11 @@ static int route_addr_ok (char const *a)
   char const *at = strrchr(a, '@');
   if (!at || at == a || addr_check(a, strlen(a)) != ADDR_OK) return 0;
   return !strpbrk(a, "<>") && route_domain_ok(at + 1);
+}
+
+int route_rewrite_ok (char const *a)
+{
+  return route_addr_ok(a) && !strpbrk(a, " \t,;\"()");
 }
 
 static int route_port_ok (char const *s, size_t n)
@@ -133,7 +139,7 @@ static int route_option (route *r, char *field, unsigned int line, stralloc *err
   if ((slot == &r->passfile || slot == &r->tokenfile || slot == &r->cafile) && *v != '/')
     return route_err_with(err, line, "option ", field, " needs an absolute path");
   if (slot == &r->mech && !route_mech_ok(v)) return route_err(err, line, "mech names no known mechanism");
-  if (slot == &r->rewrite && !route_addr_ok(v)) return route_err(err, line, "rewrite needs an address local@domain");
+  if (slot == &r->rewrite && !route_rewrite_ok(v)) return route_err(err, line, "rewrite needs an address local@domain");
   *slot = v;
   return 1;
 }
@@ -293,13 +299,28 @@ int routes_parse (routes *rt, char const *s, size_t len, stralloc *err)
   return route_err_end(routes_parse_text(rt, s, len, err), err);
 }
 
+/* The file, a regular one: a FIFO in its place must not block the
+   scheduler's start or an smtpd session (EINVAL for anything else). */
+static int route_slurp (char const *file, stralloc *sa)
+{
+  struct stat st;
+  int fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC), r = 0, e;
+  if (fd < 0) return 0;
+  if (fstat(fd, &st) < 0) e = errno;
+  else if (!S_ISREG(st.st_mode)) e = EINVAL;
+  else { r = slurp(sa, fd); e = errno; }
+  fd_close(fd);
+  errno = e;
+  return r;
+}
+
 int routes_load (routes *rt, char const *file, stralloc *err)
 {
   stralloc sa = STRALLOC_ZERO;
   stralloc why = STRALLOC_ZERO;
   int r;
   err->len = 0;
-  if (!openreadfileclose(file, &sa, 0))
+  if (!route_slurp(file, &sa))
   {
     int e = errno;
     if (stralloc_cats(err, "unable to read ") && printable_cat(err, file, strlen(file))) stralloc_0(err);
@@ -325,6 +346,17 @@ route const *routes_get (routes const *rt, unsigned int i)
 }
 
 /* ---- matching ---- */
+
+int routes_used (routes const *rt, unsigned int i)
+{
+  unsigned int k, star = 0;
+  for (k = 0; k < NRULES(rt); k++)
+  {
+    if (RULE(rt, k)->route == i) return 1;
+    if (RULE(rt, k)->pattern[0] == '*') star = 1;
+  }
+  return !i && !star;
+}
 
 unsigned int routes_match (routes const *rt, char const *sender)
 {
@@ -361,9 +393,8 @@ int routes_env_apply (routes const *rt, unsigned int i)
    || route_setenv("UPSTREAM_TOKENFILE", r->tokenfile) < 0
    || route_setenv("UPSTREAM_MECH", r->mech) < 0
    || route_setenv("UPSTREAM_REWRITE", r->rewrite) < 0
-   /* the default route (that of *) stands for the relay's upstream:
-      only its workers record the upstream's SIZE for the smtpd */
-   || route_setenv("UPSTREAM_ROUTE", i == routes_match(rt, "") ? 0 : fmt) < 0
+   /* its workers record the SIZE in their upstream's record */
+   || route_setenv("UPSTREAM_ROUTE", fmt) < 0
    || (r->cafile && setenv("UPSTREAM_CAFILE", r->cafile, 1) < 0)
    /* conf/'s own credentials belong to conf/'s account */
    || unsetenv("UPSTREAM_TOKENCMD") < 0 || unsetenv("UPSTREAM_CERTFILE") < 0 || unsetenv("UPSTREAM_KEYFILE") < 0)
@@ -393,7 +424,7 @@ int routes_envp (routes const *rt, unsigned int i, char const *const *base, stra
    || !route_modif(modifs, "UPSTREAM_TOKENFILE", r->tokenfile)
    || !route_modif(modifs, "UPSTREAM_MECH", r->mech)
    || !route_modif(modifs, "UPSTREAM_REWRITE", r->rewrite)
-   || !route_modif(modifs, "UPSTREAM_ROUTE", i == routes_match(rt, "") ? 0 : fmt)
+   || !route_modif(modifs, "UPSTREAM_ROUTE", fmt)
    || (r->cafile && !route_modif(modifs, "UPSTREAM_CAFILE", r->cafile))
    || !route_modif(modifs, "UPSTREAM_TOKENCMD", 0) || !route_modif(modifs, "UPSTREAM_CERTFILE", 0)
    || !route_modif(modifs, "UPSTREAM_KEYFILE", 0)) return 0;
@@ -446,6 +477,30 @@ static int route_is_from (char const *f, size_t n)
   return i < n && f[i] == ':';
 }
 
+/* The empty line that ends a header: "\n", or "\r\n" (a file written
+   with CRLF line ends, which the sending side takes as they are). Its
+   length at s, or 0 when s does not start one. */
+static size_t route_empty_line (char const *s, size_t len)
+{
+  if (len && s[0] == '\n') return 1;
+  return len >= 2 && s[0] == '\r' && s[1] == '\n' ? 2 : 0;
+}
+
+size_t route_head_end (char const *s, size_t len)
+{
+  size_t pos = 0;
+  while (pos < len)
+  {
+    char const *nl;
+    size_t e = route_empty_line(s + pos, len - pos);
+    if (e) return pos + e;
+    nl = memchr(s + pos, '\n', len - pos);
+    if (!nl) return 0;
+    pos = nl - s + 1;
+  }
+  return 0;
+}
+
 int route_rewrite_from (stralloc *out, char const *head, size_t len, char const *addr)
 {
   size_t pos = 0;
@@ -457,8 +512,8 @@ int route_rewrite_from (stralloc *out, char const *head, size_t len, char const 
     {
       char const *nl = memchr(head + end, '\n', len - end);
       end = nl ? (size_t)(nl - head) + 1 : len;
-    } while (end < len && (head[end] == ' ' || head[end] == '\t') && head[pos] != '\n');
-    if (head[pos] == '\n') return stralloc_catb(out, head + pos, len - pos);  /* the body */
+    } while (end < len && (head[end] == ' ' || head[end] == '\t') && !route_empty_line(head + pos, len - pos));
+    if (route_empty_line(head + pos, len - pos)) return stralloc_catb(out, head + pos, len - pos);  /* the body */
     if (route_is_from(head + pos, end - pos))
     {
       if (!route_from_field(out, head + pos, end - pos, addr)) return 0;

@@ -49,7 +49,8 @@ int smtputf8_head_fd (int fd);
    6531 3.2, RFC 5248) and code 0, and nothing of it is sent: a recipient
    outside ASCII; every recipient when the sender is, or when the message
    asked for SMTPUTF8 and its header holds UTF-8 (RFC 6532: such a
-   header needs SMTPUTF8; Postfix decides the same way). The others go
+   header needs SMTPUTF8; Postfix decides the same way: the header is
+   m->head when the caller rewrote it, else the file's). The others go
    without SMTPUTF8. Returns as smtpc_send(). */
 int smtputf8_send (smtpc *s, smtpc_msg *m, int requested);
 

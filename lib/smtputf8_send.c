@@ -77,6 +77,17 @@ static int smtputf8_send_some (smtpc *s, smtpc_msg *m, char const *keep, unsigne
   return r == -2 ? smtputf8_oom(s) : r;
 }
 
+/* Whether the header holds an octet outside ASCII: the one the caller
+   put in m->head when it replaced the file's (UPSTREAM_REWRITE: the fd
+   is then past the file's header, at the body), else the file's. */
+static int smtputf8_head8 (smtpc_msg const *m)
+{
+  smtputf8_head h = SMTPUTF8_HEAD_ZERO;
+  if (!m->headlen) return smtputf8_head_fd(m->fd) > 0;
+  smtputf8_head_feed(&h, m->head, m->headlen);
+  return h.found;
+}
+
 int smtputf8_send (smtpc *s, smtpc_msg *m, int requested)
 {
   stralloc why = STRALLOC_ZERO;
@@ -88,7 +99,7 @@ int smtputf8_send (smtpc *s, smtpc_msg *m, int requested)
   if ((s->ext & SMTPC_EXT_SMTPUTF8) || !m->smtputf8) return smtpc_send(s, m);
   /* no SMTPUTF8 upstream: what can go, goes without it */
   m->smtputf8 = 0;
-  if (requested && !sender8) head8 = smtputf8_head_fd(m->fd) > 0;
+  if (requested && !sender8) head8 = smtputf8_head8(m);
   r = smtputf8_why(&why, s, sender8 ? "the sender address" : head8 ? "the UTF-8 header of this message" : "this address");
   keep = malloc(m->n ? m->n : 1);
   if (!r || !keep) { free(keep); stralloc_free(&why); return smtputf8_oom(s); }

@@ -121,8 +121,9 @@ int queue_head_sender (queue_head *h, char const *s, size_t len);
 /* 1 added, 0 a duplicate (folded), or -1. */
 int queue_head_rcpt (queue_head *h, char const *s, size_t len);
 /* The DSN parameters (lib/dsnparam.h) of the sender or of the
-   recipient just added, as a "D" line after its F or T line; s is what
-   dsnparam_fmt() wrote (" NOTIFY=SUCCESS ORCPT=rfc822;b@example.net").
+   recipient just added, as a "D" line after its F or T line; s is a
+   list dsnparam_scan() takes (" NOTIFY=SUCCESS ORCPT=rfc822;b@example.net",
+   any case, words repeated), written in dsnparam_fmt()'s form.
    A folded duplicate's are dropped with it (1 written, 0 dropped).
    -1 with EINVAL: not right after F or T, or not such a list. */
 int queue_head_dsn (queue_head *h, char const *s, size_t len);

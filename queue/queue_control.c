@@ -85,6 +85,30 @@ int queue_control_send (char const *dir, queue_control const *c, char *reqid)
   return 0;
 }
 
+/* The reply, read as root may read it in a directory of the send
+   user's: only a regular file reached without a link (a FIFO would
+   block, a link would have root print a file of its choice), at most
+   4096 bytes, control characters made '?' (it goes to a terminal).
+   1, 0 when there is none yet, -1 with errno (EINVAL: not a file). */
+static int reply_read (char const *path, stralloc *reply)
+{
+  struct stat st;
+  ssize_t r;
+  size_t i;
+  int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return errno == ENOENT ? 0 : errno == ELOOP ? (errno = EINVAL, -1) : -1;
+  if (fstat(fd, &st) < 0) { int e = errno; fd_close(fd); return (errno = e, -1); }
+  if (!S_ISREG(st.st_mode)) { fd_close(fd); return (errno = EINVAL, -1); }
+  if (!stralloc_ready(reply, 4096)) { fd_close(fd); return (errno = ENOMEM, -1); }
+  r = allread(fd, reply->s, 4096);
+  fd_close(fd);
+  if (r < 0) return -1;
+  reply->len = r;
+  for (i = 0; i < reply->len; i++)
+    if (((unsigned char)reply->s[i] < 32 && reply->s[i] != '\n') || reply->s[i] == 127) reply->s[i] = '?';
+  return 1;
+}
+
 int queue_control_wait (char const *dir, char const *reqid, unsigned int secs, stralloc *reply)
 {
   char path[4096], req[4096];
@@ -93,14 +117,17 @@ int queue_control_wait (char const *dir, char const *reqid, unsigned int secs, s
   for (i = 0; i <= rounds; i++)
   {
     struct timespec ts = { 0, 50000000 };
+    int r;
     reply->len = 0;
-    if (openreadfileclose(path, reply, 4096))
+    r = reply_read(path, reply);
+    if (r < 0 && errno == EINVAL) { unlink(path); unlink(req); return -1; }
+    if (r < 0) return -1;
+    if (r)
     {
       unlink(path);
       while (reply->len && reply->s[reply->len - 1] == '\n') reply->len--;
       return stralloc_0(reply) ? 1 : -1;
     }
-    if (errno != ENOENT) return -1;
     nanosleep(&ts, 0);
   }
   /* withdrawn (unless the scheduler took it just now: then it is applied,
@@ -214,9 +241,11 @@ int queue_control_mark (int ctl, char const *name, char const *id, int on)
     int fd = openat(ctl, path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) return -1;
     fd_close(fd);
-    return 0;
   }
-  return unlinkat(ctl, path, 0) < 0 && errno != ENOENT ? -1 : 0;
+  else if (unlinkat(ctl, path, 0) < 0 && errno != ENOENT) return -1;
+  /* on disk before the requester is told: a hold a power cut undid
+     would let the message go out after the reboot */
+  return fsync(ctl) < 0 && errno != EINVAL ? -1 : 0;
 }
 
 int queue_control_apply (int ctl, queue_control_do *apply, queue_control_failed *failed, void *aux)

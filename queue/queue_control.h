@@ -35,8 +35,10 @@ struct queue_control_s
 int queue_control_send (char const *dir, queue_control const *c, char *reqid);
 
 /* Waits (polling, at most secs seconds) for the reply to reqid and moves it
-   into reply (NUL-terminated), removing the file. Returns 1, 0 when none
-   came in time (the request is withdrawn if still there), -1 with errno. */
+   into reply (NUL-terminated, control characters made '?'), removing the
+   file. Returns 1, 0 when none came in time (the request is withdrawn if
+   still there), -1 with errno (EINVAL: the reply is not a regular file
+   reached without a link; it and the request are removed). */
 int queue_control_wait (char const *dir, char const *reqid, unsigned int secs, stralloc *reply);
 
 /* Parses the len bytes of a request file. 1 when it is well-formed, 0 if not. */
@@ -65,7 +67,8 @@ int queue_control_read (int ctl, char const *req, queue_control *c);
 int queue_control_answer (int ctl, char const *req, char const *answer, char const **what);
 
 /* Makes (on 1) or removes (on 0) the marker name, or name followed by
-   id when id is not NULL: hold-all, held.ID. 0, or -1 with errno. */
+   id when id is not NULL: hold-all, held.ID; ctl is synced, so the
+   change survives a power cut once this returns. 0, or -1 with errno. */
 int queue_control_mark (int ctl, char const *name, char const *id, int on);
 
 /* Applies the requests waiting in ctl, in order: each is read, handed

@@ -117,8 +117,10 @@ int queue_head_dsn (queue_head *h, char const *s, size_t len)
   if (!len || !dsnparam_scan(&p, last != 'F', s, len)) return (errno = EINVAL, -1);
   if (last == 'x') { h->last = 'D'; return 0; }
   h->last = 'D';
-  /* s starts with its space: "D" and s make the line */
-  return stralloc_catb(&h->s, "D", 1) && stralloc_catb(&h->s, s, len)
+  /* written in dsnparam_fmt's one form, not as given: a list that says
+     a word many times, which the checks take, could make a line longer
+     than the reader's, and the message would be queued and never read */
+  return stralloc_catb(&h->s, "D", 1) && dsnparam_fmt(&h->s, &p)
     && stralloc_catb(&h->s, "\n", 1) ? 1 : (errno = ENOMEM, -1);
 }
 
