@@ -16,6 +16,7 @@
 #include <skalibs/buffer.h>
 #include <skalibs/stralloc.h>
 #include <skalibs/strerr.h>
+#include <skalibs/types.h>
 #include "addr.h"
 #include "dsnparam.h"
 #include "queue.h"
@@ -25,6 +26,7 @@
 
 #define QQ_TOOLONG 11
 #define QQ_TOOMANY 12      /* over QUEUE_RCPT_MAX recipients */
+#define QQ_TOOBIG 33       /* over the size limit of a privileged injector */
 #define QQ_STR(x) QQ_STR1(x)
 #define QQ_STR1(x) #x
 #define QQ_RCPT_MAX_STR QQ_STR(QUEUE_RCPT_MAX)
@@ -39,8 +41,15 @@
 static queue_tmp tmp = QUEUE_TMP_ZERO;
 
 static void die (int code, char const *what) gccattr_noreturn;
+static void die_tmp (int code, char const *a, char const *b, char const *c)
+{
+  queue_tmp_abort(&tmp);
+  strerr_dief(code, a, b, c);
+}
+
 static void diesys (int code, char const *what) gccattr_noreturn;
 static void diewrite (void) gccattr_noreturn;
+static void die_tmp (int code, char const *a, char const *b, char const *c) gccattr_noreturn;
 
 static void die (int code, char const *what)
 {
@@ -135,6 +144,8 @@ struct body_s
   stralloc mem;
   int spill;
   smtputf8_head head;   /* whether the header holds UTF-8 */
+  uint64_t size;        /* octets so far, as CRLF lines (the smtpd's count) */
+  uint64_t max;         /* 0: no limit */
 };
 
 static void body_spill (body *m, int dirfd)
@@ -143,6 +154,23 @@ static void body_spill (body *m, int dirfd)
   if (m->spill < 0) diesys(QQ_SPOOL, "create scratch file in tmp");
   if (allwrite(m->spill, m->mem.s, m->mem.len) != m->mem.len) diewrite();
   m->mem.len = 0;
+}
+
+/* Counts what was read as the smtpd counts DATA (each LF a CRLF) and
+   stops at the limit, before anything is written to the spool: a scratch
+   file holding the start is unlinked already (queue_tmp_scratch), and
+   tmp/ID is not made yet, so nothing is left. */
+static void body_count (body *m, char const *s, size_t len)
+{
+  char const *nl = s;
+  m->size += len;
+  while ((nl = memchr(nl, '\n', s + len - nl))) { m->size++; nl++; }
+  if (m->max && m->size > m->max)
+  {
+    char fmt[UINT64_FMT];
+    fmt[uint64_fmt(fmt, m->max)] = 0;
+    die_tmp(QQ_TOOBIG, "message over the size limit of ", fmt, " octets (DATABYTES, or the upstream's SIZE less UPSTREAM_SIZE_MARGIN): not queued");
+  }
 }
 
 static void body_read (body *m, int dirfd)
@@ -154,6 +182,7 @@ static void body_read (body *m, int dirfd)
     if (r < 0) diesys(QQ_READ, "read message");
     if (!r) return;
     smtputf8_head_feed(&m->head, buf, r);
+    body_count(m, buf, r);
     if (m->spill < 0 && m->mem.len + r > SPILL_AT) body_spill(m, dirfd);
     if (m->spill >= 0)
     {
@@ -225,6 +254,22 @@ static void id_choose (char *id, int privileged)
   else queue_id_make(id);
 }
 
+/* A privileged injector's limit (queue_size_cap: the smtpd's, from the
+   instance's files, never from its caller); an unprivileged one has none
+   (its caller could write into the spool anyway, and bounces of the
+   largest messages must get through). */
+static uint64_t size_max (int privileged, char const *dir)
+{
+  uint64_t max = 0;
+  char const *bad;
+  int r;
+  if (!privileged) return 0;
+  r = queue_size_cap(dir, &max, &bad);
+  if (r < 0) strerr_diefusys(QQ_CONFIG, "read the size limit of ", dir, " (DATABYTES in its conf/)");
+  if (!r) strerr_dief(QQ_CONFIG, "invalid ", bad, " in the conf/ of ", dir);
+  return max;
+}
+
 /* The spool: for a privileged injector, the one of its installation
    (queue/README.md, privileges); otherwise QUEUE. */
 static int spool_open (int privileged, char const **dir)
@@ -248,7 +293,7 @@ int main (int argc, char const *const *argv)
 {
   char const *dir = getenv("QUEUE");
   queue_head head = QUEUE_HEAD_ZERO;
-  body m = { STRALLOC_ZERO, -1, SMTPUTF8_HEAD_ZERO };
+  body m = { STRALLOC_ZERO, -1, SMTPUTF8_HEAD_ZERO, 0, 0 };
   char id[QUEUE_ID_SIZE];
   int privileged = queue_privileged();
   int dirfd;
@@ -266,6 +311,7 @@ int main (int argc, char const *const *argv)
      for 36 hours: a privileged injector's caller could make them at will */
   signal(SIGXFSZ, SIG_IGN);
   dirfd = spool_open(privileged, &dir);
+  m.max = size_max(privileged, dir);
   body_read(&m, dirfd);
   if (utf8_wanted(&m)) queue_head_smtputf8(&head);
   envelope_read(&head);

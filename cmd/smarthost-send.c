@@ -684,11 +684,20 @@ static void clean_state (void)
   if (r < 0) strerr_warnwusys("open state/");
 }
 
+static void swept_new (char const *name, int what, void *aux)
+{
+  (void)aux;
+  if (what == QUEUE_REMOVED) strerr_warnw("removed new/", logsafe(0, name), ": no message, left there for more than 36 hours");
+  else strerr_warnwusys("remove new/", logsafe(0, name), " (no message)");
+}
+
 /* tmp/ files older than 36 hours are what a killed injector left
-   (queue/README.md): removed, at start and every RESCAN seconds. */
+   (queue/README.md): removed, at start and every RESCAN seconds; so is
+   what is no message in new/ (queue_sweep_new). */
 static void sweep_tmp (time_t t)
 {
   if (queue_sweep_tmp(&SP, t - QUEUE_TMP_MAXAGE, &spool_said, "tmp/") < 0) strerr_warnwusys("open tmp/");
+  if (queue_sweep_new(&SP, t - QUEUE_TMP_MAXAGE, &swept_new, 0) < 0) strerr_warnwusys("open new/");
 }
 
 /* ---- status, metrics, alerts (queue_status.h, alert.h) ---- */

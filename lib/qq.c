@@ -147,6 +147,7 @@ static qq_verdict const qq_table[] =
   { 451, "4.3.0", "the queue found the envelope malformed" },
   { 451, "4.3.0", "the queue temporarily refuses the message" },
   { 451, "4.3.0", "the queue was killed" },
+  { 552, "5.3.4", "the message is over the queue's size limit" },
 };
 
 qq_verdict const *qq_verdict_of (int wstatus)
@@ -157,6 +158,7 @@ qq_verdict const *qq_verdict_of (int wstatus)
   {
     case 0: return qq_table;
     case 11: return qq_table + 1;
+    case 33: return qq_table + 12;
     case 51: return qq_table + 3;
     case 53: return qq_table + 4;
     case 54: return qq_table + 5;

@@ -2,6 +2,7 @@
 #ifndef SMARTHOST_QUEUE_H
 #define SMARTHOST_QUEUE_H
 
+#include <stdint.h>
 #include <sys/types.h>
 #include <skalibs/stralloc.h>
 
@@ -84,6 +85,14 @@ int queue_spool_of (stralloc *sa, char const *dir);
    the effective user. Writes its path into path (size bytes). Returns a
    descriptor, or -1 with errno (EPERM: someone else's directory). */
 int queue_spool_installed (char *path, size_t size);
+/* The largest message (in octets, as CRLF lines: what the smtpd and the
+   upstream count) a privileged injector takes into the spool at path
+   (DIR/queue): the smtpd's limit, from DIR/conf/DATABYTES and
+   DIR/conf/UPSTREAM_SIZE_MARGIN as s6-envdir reads them (their defaults
+   when missing or empty) and path/upstream-size (lib/sizelimit.h); 0
+   is no limit. Returns 1; 0 with *bad naming a setting that is no
+   number; -1 with errno when a file cannot be read. */
+int queue_size_cap (char const *path, uint64_t *cap, char const **bad);
 
 /* The envelope lines of a message being made (F, T..., blank line), with
    duplicate recipients folded (addr_same(): the first is kept) and at most
@@ -100,8 +109,10 @@ struct queue_head_s
   char last;            /* the last line: 'F', 'T', 'D', or 'x' a folded recipient */
   int smtputf8;         /* 1: the U line (queue/README.md), set by an
                            address outside ASCII or queue_head_smtputf8() */
+  unsigned long probes; /* recipients compared while folding: the work it
+                           did, which tests count instead of timing it */
 };
-#define QUEUE_HEAD_ZERO { STRALLOC_ZERO, 0, 0, 0, 0, 0, 0 }
+#define QUEUE_HEAD_ZERO { STRALLOC_ZERO, 0, 0, 0, 0, 0, 0, 0 }
 /* Each returns -1 with errno: ENAMETOOLONG (an address over RFC 5321's
    limits), EINVAL (a control character; or out of order: the sender
    first, once, then non-empty recipients), E2BIG (more than

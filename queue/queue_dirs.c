@@ -108,8 +108,52 @@ int queue_sweep_tmp (queue_dirs const *q, time_t before, queue_walk_fn *f, void 
     struct stat st;
     if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, "..")) continue;
     if (fstatat(q->tmp, d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || S_ISDIR(st.st_mode)) continue;
-    if (st.st_mtime > before) continue;
+    /* the change time, as in new/: the smtpd's group may set a file's
+       modification time to the future, which would keep it forever */
+    if (st.st_ctime > before) continue;
     f(d->d_name, unlinkat(q->tmp, d->d_name, 0) < 0 ? QUEUE_FAILED : QUEUE_REMOVED, aux);
+  }
+  closedir(dir);
+  return 0;
+}
+
+/* Removes name in dirfd: a directory with what it holds, to depth
+   levels down, each opened without following a link (its maker may
+   swap a directory for a link while we walk it, to have us remove the
+   spool's own files). 0, or -1 with errno. */
+static int tree_remove (int dirfd, char const *name, unsigned int depth)
+{
+  DIR *dir;
+  struct dirent *d;
+  int fd;
+  if (!unlinkat(dirfd, name, 0) || errno == ENOENT) return 0;
+  if (errno != EISDIR && errno != EPERM) return -1;
+  if (!depth) return (errno = ELOOP, -1);
+  fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return -1;
+  dir = fdopendir(fd);
+  if (!dir) { fd_close(fd); return -1; }
+  while ((d = readdir(dir)))
+    if (strcmp(d->d_name, ".") && strcmp(d->d_name, "..")) tree_remove(fd, d->d_name, depth - 1);
+  closedir(dir);
+  return unlinkat(dirfd, name, AT_REMOVEDIR);
+}
+
+int queue_sweep_new (queue_dirs const *q, time_t before, queue_walk_fn *f, void *aux)
+{
+  DIR *dir = queue_dir_open(q->new);
+  struct dirent *d;
+  if (!dir) return -1;
+  while ((d = readdir(dir)))
+  {
+    struct stat st;
+    if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, "..")) continue;
+    if (fstatat(q->new, d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) continue;
+    if (queue_id_valid(d->d_name) && S_ISREG(st.st_mode)) continue;
+    /* st_ctime, not st_mtime: its maker can set st_mtime to any time
+       (one in the future would keep the name forever), not st_ctime */
+    if (st.st_ctime > before) continue;
+    f(d->d_name, tree_remove(q->new, d->d_name, QUEUE_SWEEP_DEPTH) < 0 ? QUEUE_FAILED : QUEUE_REMOVED, aux);
   }
   closedir(dir);
   return 0;

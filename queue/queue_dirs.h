@@ -32,7 +32,7 @@ DIR *queue_dir_open (int fd);
 #define QUEUE_NOTREG 1       /* new/ID is no regular file: left alone */
 #define QUEUE_CLASH 2        /* new/ID is another file than cur/ID: left in new/ */
 #define QUEUE_FAILED 3       /* an operation on the name failed: errno says why */
-#define QUEUE_REMOVED 4      /* sweep_tmp: a leftover removed */
+#define QUEUE_REMOVED 4      /* sweep_tmp, sweep_new: a leftover removed */
 typedef void queue_walk_fn (char const *name, int what, void *aux);
 
 /* cur/: every well-formed id. -1 with errno when cur/ cannot be read. */
@@ -45,9 +45,18 @@ int queue_scan_new (queue_dirs const *q, queue_walk_fn *f, void *aux);
    killed injector left: 36 hours (queue/README.md). */
 #define QUEUE_TMP_MAXAGE 129600
 
-/* tmp/: files not modified since before are removed (an injector killed
-   while writing); an injector still writing keeps its file fresh. */
+/* tmp/: files not changed since before (their change time, which their
+   maker cannot set) are removed (an injector killed while writing); an
+   injector still writing keeps its file fresh. */
 int queue_sweep_tmp (queue_dirs const *q, time_t before, queue_walk_fn *f, void *aux);
+/* new/: what is not a message, neither changed since before: a name
+   that is no id, or an id that is no regular file (a link, a FIFO, a
+   directory, with what it holds up to QUEUE_SWEEP_DEPTH levels down).
+   Nothing writes such a name into new/ (an injector renames a regular
+   file, tmp/ID, to new/ID: queue/README.md); the smtpd's group can make
+   them, and nothing else would remove them. */
+#define QUEUE_SWEEP_DEPTH 8
+int queue_sweep_new (queue_dirs const *q, time_t before, queue_walk_fn *f, void *aux);
 /* state/: a state file whose id keep() says is not queued, an ID.tmp, or
    any other name goes (a crash between the two unlinks of
    queue_msg_done, or inside queue_state_write). */

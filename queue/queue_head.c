@@ -56,7 +56,7 @@ static char const *queue_head_at (queue_head const *h, size_t o, size_t *len)
 }
 
 /* The slot for s: one that holds it, or the empty one where it goes. */
-static size_t *queue_head_slot (queue_head const *h, char const *s, size_t len)
+static size_t *queue_head_slot (queue_head *h, char const *s, size_t len)
 {
   size_t i = addr_hash(s, len) & (h->cap - 1);
   for (;; i = (i + 1) & (h->cap - 1))
@@ -64,6 +64,7 @@ static size_t *queue_head_slot (queue_head const *h, char const *s, size_t len)
     size_t olen;
     char const *o;
     if (!h->slot[i]) return h->slot + i;
+    h->probes++;
     o = queue_head_at(h, h->slot[i] - 1, &olen);
     if (addr_same(s, len, o, olen)) return h->slot + i;
   }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include "queue_dirs.h"
@@ -64,8 +65,9 @@ int main (void)
   char const *what;
   char p[256], p2[256];
   struct timespec old[2] = { { 1000, 0 }, { 1000, 0 } };
+  struct timespec ahead[2] = { { 4102444800, 0 }, { 4102444800, 0 } };
   int w;
-  tap_plan(19);
+  tap_plan(20);
   if (!mkdtemp(dir)) return 2;
   snprintf(p, sizeof p, "%s/new", dir); mkdir(p, 0700);
   snprintf(p, sizeof p, "%s/cur", dir); mkdir(p, 0700);
@@ -94,11 +96,16 @@ int main (void)
   queue_scan_cur(&q, &note, 0);
   tap_ok(strstr(got, "F001 ") && strstr(got, "F003 ") && strstr(got, "F004 "), "cur/ hands out every id");
 
+  /* by change time: a modification time set back does not make a file
+     old, one set forward does not keep it */
   put("tmp/old", "x"); put("tmp/fresh", "x");
   snprintf(p, sizeof p, "%s/tmp/old", dir); utimensat(AT_FDCWD, p, old, 0);
+  snprintf(p, sizeof p, "%s/tmp/fresh", dir); utimensat(AT_FDCWD, p, ahead, 0);
   got[0] = 0;
-  queue_sweep_tmp(&q, 100000, &note, 0);
-  tap_ok(!strcmp(got, "R ") && !exists("tmp/old") && exists("tmp/fresh"), "tmp/: the leftover goes, a file being written stays");
+  queue_sweep_tmp(&q, time(0) - 60, &note, 0);
+  tap_ok(!got[0] && exists("tmp/old"), "tmp/: a file changed within the bound stays, whatever its modification time");
+  queue_sweep_tmp(&q, time(0) + 1, &note, 0);
+  tap_ok(!strcmp(got, "R R ") && !exists("tmp/old") && !exists("tmp/fresh"), "tmp/: past the bound both go, a modification time ahead too");
 
   put("state/" A, "x"); put("state/" C, "x"); put("state/" A ".tmp", "x");
   queue_clean_state(&q, &keep_a, &note, 0);

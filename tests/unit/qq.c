@@ -19,6 +19,7 @@ static void test_table (void)
   tap_is(qq_verdict_of(EXITED(0))->code, 250, "0: 250");
   tap_is(qq_verdict_of(EXITED(11))->code / 100, 5, "11: permanent");
   tap_is(qq_verdict_of(EXITED(31))->code / 100, 5, "31: permanent");
+  tap_is(qq_verdict_of(EXITED(33))->code, 552, "33: over the size limit, 552");
   tap_is(qq_verdict_of(EXITED(40))->code / 100, 5, "40: permanent");
   tap_is(qq_verdict_of(EXITED(53))->code / 100, 4, "53: temporary");
   tap_is(qq_verdict_of(EXITED(91))->code / 100, 4, "91: temporary");
@@ -84,7 +85,7 @@ int main (void)
 {
   char const *build = getenv("BUILD");
   signal(SIGPIPE, SIG_IGN);
-  tap_plan(10 + 9 + 2);
+  tap_plan(11 + 9 + 2);
   test_table();
   if (!build) build = "build";
   test_run(build);
