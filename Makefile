@@ -149,7 +149,7 @@ all: $(addprefix $(BUILD)/,$(TEMPLATES))
 $(BUILD)/service/%: service/%
 	mkdir -p $(@D) && cp $< $@ && chmod 755 $@
 
-$(BUILD)/unit/%: tests/unit/%.c tests/unit/tap.h $(BUILD)/libsmarthost.a | $(BUILD)/unit
+$(BUILD)/unit/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/libsmarthost.a | $(BUILD)/unit
 	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libsmarthost.a $(TLSLIBS) -lcrypt $(SKALIBS) $(LDLIBS)
 
 # The unit tests, and the fault-injecting variants the shell tests use.

@@ -10,6 +10,7 @@
      worker stdouts ----/    (tain)   gate, round \--> ...           results on stdout
 
      queue/queue_sched    the messages, a priority queue by next attempt
+     queue/queue_dispatch which message to which worker when, the wake time
      lib/gate             pause, throttle hold, pacing
      queue/queue_round    one attempt: recipients, jobs, results, settle
      lib/bounce           bounces and delay warnings
@@ -57,6 +58,7 @@
 #include "queue.h"
 #include "queue_control.h"
 #include "queue_dirs.h"
+#include "queue_dispatch.h"
 #include "queue_report.h"
 #include "queue_round.h"
 #include "queue_sched.h"
@@ -106,7 +108,6 @@ static routes RT = ROUTES_ZERO;           /* ROUTES, read once at start (lib/rou
    Without routes, L.gate is the one gate, as it always was. */
 static route_gates RG = ROUTE_GATES_ZERO;
 static char const **route_env[ROUTE_MAX + 1];   /* a worker's environment, by route; 0: ours */
-#define ROUTE_PARK 5          /* seconds a message of a route whose probe is out waits */
 static upconc conc = UPCONC_ZERO;         /* the upstream's session limit (lib/upconc.h) */
 
 /* What the loop keeps between turns. */
@@ -175,11 +176,16 @@ static unsigned int retry_delay (unsigned int n)
   return gate_retry_delay(&L.gate, n);
 }
 
+/* The dispatch decisions (queue/queue_dispatch.h) over the loop's state. */
+static unsigned int route_of (char const *id, void *aux);
+static queue_dispatch D = { &L.sched, &L.gate, &RG, &L.pool, &conc, 0, &route_of, 0 };
+#define STOP (L.stopping || L.held)
+
 /* ---- the gate's log lines ---- */
 
 static gate *gate_of (unsigned int ri)
 {
-  return route_gates_get(&RG, ri, &L.gate);
+  return queue_dispatch_gate(&D, ri);
 }
 
 /* "" without routes, else "route of line N: " (or "of conf/"), for the
@@ -256,48 +262,21 @@ static void sig_setup (void)
 
 /* ---- workers (lib/pool.h) and what each carries ---- */
 
-/* A worker's job: the message in flight and its round. */
-typedef struct task_s task;
-struct task_s
-{
-  uint32_t slot;
-  int probe;            /* the pause's probe */
-  unsigned int route;   /* the route its worker serves (lib/route.h), for the worker's life */
-  queue_round r;        /* queue/queue_round.h */
-};
+/* A worker's job: the message in flight and its round (queue/queue_dispatch.h). */
+typedef queue_task task;
 
 static task *task_of (pool_worker *w)
 {
-  if (!w->user && !(w->user = calloc(1, sizeof(task)))) strerr_diefu(111, "allocate");
-  return w->user;
+  task *k = queue_dispatch_task(w);
+  if (!k) strerr_diefu(111, "allocate");
+  return k;
 }
 
-/* Idle workers beyond the upstream's session limit end (EOF on their
-   stdin: QUIT, exit): an idle session still counts against the
-   upstream's cap. */
-static void workers_trim (void)
+/* A worker for route ri, started now (pool_new with the route's
+   environment), or 0. */
+static pool_worker *worker_start (unsigned int ri)
 {
-  unsigned int i = 0;
-  for (; i < pool_n(&L.pool) && pool_live(&L.pool) > conc.limit; i++)
-    if (pool_worker_live(pool_at(&L.pool, i)) && !pool_at(&L.pool, i)->busy) pool_close(pool_at(&L.pool, i));
-}
-
-/* A free worker of route ri, started if need be, or 0. A worker serves
-   one route (its session, its credentials, its environment): when all
-   are started, an idle one of another route is closed to make room. */
-static pool_worker *worker_idle (unsigned int ri)
-{
-  pool_worker *w, *other = 0;
-  unsigned int i;
-  workers_trim();
-  for (i = 0; i < pool_n(&L.pool); i++)
-  {
-    w = pool_at(&L.pool, i);
-    if (!pool_worker_live(w) || w->busy) continue;
-    if (task_of(w)->route == ri) return w;
-    if (!other) other = w;
-  }
-  if (other && pool_live(&L.pool) >= L.pool.max) pool_close(other);
+  pool_worker *w;
   L.pool.envp = route_env[ri];
   w = pool_new(&L.pool);
   if (!w && errno) strerr_warnwu("grow the worker table");
@@ -334,14 +313,11 @@ static void sizeprobe_reap (void)
 
 /* ---- message files ---- */
 
-/* Opens cur/ID for reading (queue_msg_openat: a regular file, not
-   through a link, never blocking on a FIFO). -1 with errno; EPROTO: not
-   a regular file. */
+/* cur/ID, for reading (queue_msg_cur): -1 with errno; EPROTO: not a
+   regular file. */
 static int msg_open (char const *id)
 {
-  int fd = queue_msg_openat(SP.cur, id);
-  if (fd < 0 && (errno == ELOOP || errno == EFTYPE_QUEUE)) errno = EPROTO;
-  return fd;
+  return queue_msg_cur(&SP, id);
 }
 
 /* ---- bounces ---- */
@@ -354,22 +330,12 @@ static int bounce_send (queue_round *r, uint32_t const *idx, size_t n, int delay
 {
   char const *id = r->id;
   char const *what = delayed == 2 ? "relayed report" : delayed ? "delay warning" : "bounce";
-  dsn d = { .relayed = delayed == 2 };
+  dsn d;
   int fd, wstat;
   size_t i;
-  /* on the heap: a message may have 100,000 recipients */
-  dsn_rcpt *rr = calloc(n ? n : 1, sizeof *rr);
-  if (!rr) { strerr_warnwu("allocate the bounce of ", id); return 0; }
-  for (i = 0; i < n; i++)
-  {
-    rr[i].addr = queue_state_addr(&r->st, idx[i]);
-    rr[i].code = queue_state_rcpt(&r->st, idx[i])->code;
-    rr[i].status = status;
-    rr[i].text = queue_state_text(&r->st, idx[i]);
-  }
+  dsn_rcpt *rr = queue_round_dsn(r, idx, n, delayed, status, now(), &d);
   (void)aux;
-  d.id = id; d.arrival = id_arrival(id); d.now = now(); d.delayed = delayed == 1;
-  d.rcpts = rr; d.n = (unsigned int)n;
+  if (!rr) { strerr_warnwu("allocate the bounce of ", id); return 0; }
   /* NOTIFY decides who is told (DSN); nobody: nothing to send */
   if (!bounce_wanted(&d, rr, &r->env)) { strerr_warni(id, ": no ", what, ": NOTIFY asks for none"); free(rr); return 1; }
   d.to = bounce_to(&cf.bounce, r->env.sender.s, delayed, rr, d.n);
@@ -436,8 +402,7 @@ static int job_send (pool_worker *w)
   task *k = w->user;
   stralloc path = STRALLOC_ZERO, jobtext = STRALLOC_ZERO;
   int r = -1;
-  if (!stralloc_cats(&path, cf.qdir) || !stralloc_cats(&path, "/cur/") || !stralloc_cats(&path, k->r.id)
-   || !stralloc_0(&path) || !queue_round_job(&k->r, path.s, &jobtext)) goto end;
+  if (!queue_msg_path(&path, cf.qdir, k->r.id) || !queue_round_job(&k->r, path.s, &jobtext)) goto end;
   r = pool_send(&L.pool, w, jobtext.s, jobtext.len, &STAMP);
  end:
   stralloc_free(&path);
@@ -486,7 +451,7 @@ static int dispatch (pool_worker *w, uint32_t slot, time_t t)
   queue_sched_msg *m = MSG(slot);
   task *k = task_of(w);
   queue_round *rd = &k->r;
-  int fd, r;
+  int r;
   k->slot = slot;
   memcpy(rd->id, m->id, QUEUE_ID_SIZE);
   /* the state first: a message not due yet after a restart costs one open */
@@ -498,31 +463,16 @@ static int dispatch (pool_worker *w, uint32_t slot, time_t t)
   }
   rd->hadstate = r != 0;
   if (r > 0) queue_sched_counted(&L.sched, slot, queue_status_pending(&rd->st));
-  if (m->flags & MSG_HELD) { m->flags |= MSG_PARKED; return 0; }  /* out of the schedule until released */
-  if (r > 0 && (m->flags & MSG_UNKNOWN) && rd->st.next > t)
+  switch (queue_dispatch_look(&D, slot, r > 0, rd->st.next, t))
   {
-    /* first look since start-up, and not due yet: reschedule, cheaply */
-    m->flags &= ~MSG_UNKNOWN;
-    sched_push(slot, rd->st.next);
-    return 0;
+    case QUEUE_DISPATCH_HELD: return 0;  /* out of the schedule until released */
+    case QUEUE_DISPATCH_LATER: sched_push(slot, rd->st.next); return 0;
   }
-  fd = msg_open(m->id);
-  if (fd < 0)
-  {
-    if (errno == ENOENT) { queue_state_remove(SP.state, m->id); msg_free(slot); return 0; }
-    if (errno == EPROTO) { strerr_warnw("cur/", m->id, " is not a regular file: left alone, not scheduled"); msg_free(slot); return 0; }
-    strerr_warnwusys("open cur/", m->id);
-    sched_push(slot, t + retry_delay(0));
-    return 0;
-  }
-  r = queue_env_read(fd, &rd->env);
-  fd_close(fd);
-  if (r <= 0)
-  {
-    if (r < 0) { strerr_warnwusys("read cur/", m->id); sched_push(slot, t + retry_delay(0)); }
-    else { strerr_warnw("cur/", m->id, " is malformed: left alone, not scheduled"); msg_free(slot); }
-    return 0;
-  }
+  r = queue_msg_env(&SP, m->id, &rd->env);
+  if (r < 0 && errno == ENOENT) { queue_state_remove(SP.state, m->id); msg_free(slot); return 0; }
+  if (r < 0 && errno == EPROTO) { strerr_warnw("cur/", m->id, " is not a regular file: left alone, not scheduled"); msg_free(slot); return 0; }
+  if (r < 0) { strerr_warnwusys("read cur/", m->id); sched_push(slot, t + retry_delay(0)); return 0; }
+  if (!r) { strerr_warnw("cur/", m->id, " is malformed: left alone, not scheduled"); msg_free(slot); return 0; }
   m->flags &= ~MSG_UNKNOWN;
   round_plan(rd);
   queue_sched_counted(&L.sched, slot, queue_round_npend(rd) + queue_round_nfailed(rd));
@@ -534,8 +484,7 @@ static int dispatch (pool_worker *w, uint32_t slot, time_t t)
   }
   if (w->spawnerr)
   {
-    k->probe = gate_send(gate_of(k->route), t);
-    if (RG.n) gate_send(&L.gate, t);  /* the pacing counts every route */
+    queue_dispatch_sent(&D, k, t);
     job_unstarted(w);
     return 1;
   }
@@ -546,101 +495,44 @@ static int dispatch (pool_worker *w, uint32_t slot, time_t t)
     sched_push(slot, t);
     return -1;
   }
-  k->probe = gate_send(gate_of(k->route), t);
-  if (RG.n) gate_send(&L.gate, t);
+  queue_dispatch_sent(&D, k, t);
   return 1;
 }
 
-/* When the next message may go out, ignoring the schedule: 0 now, -1
-   never (stopping, or a probe in flight), else a time. */
-static time_t gate_at (time_t t)
+/* The route of a message (ROUTES) plus 1, from its sender, or 0 when
+   cur/ID cannot be read (dispatch() says why). Asked once per run
+   (queue_dispatch_route). */
+static unsigned int route_of (char const *id, void *aux)
 {
-  return L.stopping || L.held ? -1 : gate_when(&L.gate, t);
-}
-
-/* 1 when the first message of the schedule may go now. */
-static int due_now (time_t t)
-{
-  prioq_elt e;
-  return prioq_min(&L.sched.q, &e) && e.key <= t && !gate_at(t);
-}
-
-/* The route of a message (ROUTES), from its sender: read from cur/ID
-   once per run. A message that cannot be read takes route 0, and
-   dispatch() says why. */
-static unsigned int msg_route (uint32_t slot)
-{
-  queue_sched_msg *m = MSG(slot);
   queue_env env = QUEUE_ENV_ZERO;
-  int fd;
-  if (routes_n(&RT) <= 1) return 0;
-  if (m->route) return m->route - 1;
-  fd = msg_open(m->id);
-  if (fd < 0) return 0;
-  if (queue_env_read(fd, &env) > 0) m->route = routes_match(&RT, env.sender.s) + 1;
-  fd_close(fd);
+  unsigned int r = 0;
+  (void)aux;
+  if (queue_msg_env(&SP, id, &env) > 0) r = routes_match(&RT, env.sender.s) + 1;
   queue_env_free(&env);
-  return m->route ? m->route - 1 : 0;
-}
-
-/* With routes: when the first message of the schedule belongs to a
-   route that is paused or held, it is put back for when its route's
-   gate opens (or shortly, while the probe is out), so that it blocks
-   no other route. 1 if it was. */
-static int route_park (time_t t)
-{
-  prioq_elt e;
-  time_t g;
-  if (!RG.n || !prioq_min(&L.sched.q, &e)) return 0;
-  g = gate_when(gate_of(msg_route(e.item)), t);
-  if (!g) return 0;
-  prioq_pop(&L.sched.q, &e);
-  sched_push(e.item, g > 0 ? g : t + ROUTE_PARK);
-  return 1;
-}
-
-/* A route's pause is over: its parked messages are due now. */
-static void route_release (unsigned int ri, time_t t)
-{
-  size_t i = 0;
-  for (; i < prioq_len(&L.sched.q); i++)
-  {
-    prioq_elt *e = prioq_at(&L.sched.q, i);
-    if (e->key > t && MSG(e->item)->route == ri + 1) e->key = t;
-  }
-  prioq_order(&L.sched.q);
-}
-
-/* A worker for the first message of the schedule, of its route. */
-static pool_worker *worker_for_due (void)
-{
-  prioq_elt e;
-  return prioq_min(&L.sched.q, &e) ? worker_idle(msg_route(e.item)) : 0;
+  return r;
 }
 
 /* Whether the loop can do something now: send the first message, or
    put it back because its route waits. */
 static int progress_now (time_t t)
 {
-  prioq_elt e;
-  if (!due_now(t)) return 0;
-  if (RG.n && prioq_min(&L.sched.q, &e) && gate_when(gate_of(msg_route(e.item)), t)) return 1;
-  return !!worker_for_due();
+  return queue_dispatch_progress(&D, t, STOP);
 }
 
+/* What is due goes out, as the decisions say (queue/queue_dispatch.h). */
 static void dispatch_due (void)
 {
   unsigned int pops = 0;
   time_t t = now();
-  while (pops++ < POPS_PER_TURN && due_now(t))
+  queue_dispatch_pick p;
+  int r;
+  while (pops++ < POPS_PER_TURN && (r = queue_dispatch_next(&D, t, STOP, &p)))
   {
     pool_worker *w;
-    prioq_elt e;
-    if (route_park(t)) continue;
-    w = worker_for_due();
-    if (!w) break;
-    prioq_pop(&L.sched.q, &e);
-    if (dispatch(w, e.item, t) < 0)
+    if (r == QUEUE_DISPATCH_PARKED) continue;
+    w = p.w ? p.w : worker_start(p.route);
+    if (!w) { sched_push(p.slot, p.key); break; }
+    if (dispatch(w, p.slot, t) < 0)
     {
       /* a worker that dies before taking a job (REMOTE cannot run?):
          wait a second rather than fork in a loop */
@@ -693,14 +585,12 @@ static void log_expired (queue_round const *r, char const *rcpt, void *aux)
 static void msg_settle (task *k, time_t t)
 {
   queue_round_ops ops = { &log_attempt, &log_expired, &bounce_send, 0 };
+  int r, syncerr;
   if (queue_round_settle(&k->r, &cf.bounce, gate_of(k->route), t, &ops)) { msg_done(k); return; }
-  /* the move from new/ to cur/ on disk before the first state file: a
-     power loss must not bring back new/ID (whose scan then takes it again
-     as never tried) while state/ID says who has it already */
-  if (!k->r.hadstate && (fsync(SP.cur) < 0 || fsync(SP.new) < 0) && errno != EINVAL)
-    strerr_warnwusys("fsync cur/ and new/");
-  if (queue_state_write(SP.state, k->r.id, &k->r.st) < 0)
-    strerr_warnwusys("write state/", k->r.id);
+  /* the state file, after the move from new/ is durable (queue_msg_keep) */
+  r = queue_msg_keep(&SP, k->r.id, &k->r.st, k->r.hadstate, &syncerr);
+  if (syncerr) { int e = errno; errno = syncerr; strerr_warnwusys("fsync cur/ and new/"); errno = e; }
+  if (r < 0) strerr_warnwusys("write state/", k->r.id);
   else k->r.hadstate = 1;
   queue_sched_counted(&L.sched, k->slot, queue_status_pending(&k->r.st));
   sched_push(k->slot, k->r.st.next);
@@ -709,20 +599,16 @@ static void msg_settle (task *k, time_t t)
 /* The upstream's session limit (lib/upconc.h) sees a job's result before
    the gate: a session refused as too many while others of ours are open
    ends its worker (it has no session left), its message goes back to
-   the schedule as after any throttle, and the gate holds nothing.
-   Returns 1 when that happened. */
-static int conc_job (pool_worker *w, task const *k, job_result const *m, time_t t)
+   the schedule as after any throttle, and the gate holds nothing
+   (queue_dispatch_result). Returns 1 when that happened. */
+static int conc_job (pool_worker *w, job_result const *m, time_t t, gate_event *ev)
 {
   char fmt[UINT_FMT];
-  unsigned int others = pool_live(&L.pool) - pool_worker_live(w);
-  unsigned int r = upconc_job(&conc, m->class, m->code, m->text, k->probe ? 0 : others, t);
-  L.pool.max = conc.limit;
+  unsigned int r = queue_dispatch_result(&D, w, m, t, ev);
   fmt[uint_fmt(fmt, conc.limit)] = 0;
   if (r == UPCONC_GREW) strerr_warni("upstream sessions: at most ", fmt, " at once again");
   if (r != UPCONC_REFUSED) return 0;
   strerr_warnw("upstream refused a session as too many: at most ", fmt, " sessions at once from now on; the others go on");
-  pool_close(w);
-  workers_trim();
   return 1;
 }
 
@@ -738,9 +624,7 @@ static void job_finish (pool_worker *w, job_result const *m)
   ops.aux = w;
   code[uint0_fmt(code, m->code > 999 ? 0 : m->code, 3)] = 0;
   w->busy = 0;
-  if (conc_job(w, k, m, t)) memset(&ev, 0, sizeof ev);  /* GATE_NONE: the gate is not told */
-  else gate_result(gate_of(k->route), m->class, k->probe, t, &ev);
-  if (RG.n && ev.what == GATE_RESUMED) route_release(k->route, t);
+  conc_job(w, m, t, &ev);
   if (!fault) gate_log(k->route, &ev, code, m->text);
   switch (queue_round_result(&k->r, m, !L.stopping && pool_worker_live(w), &ops))
   {
@@ -1181,18 +1065,7 @@ static void spool_open (void)
    and a worker let it go), a worker's deadline, RESCAN, the status. */
 static void next_wake (time_t t, tain *wake)
 {
-  time_t w = t + cf.rescan;
-  prioq_elt e;
-  if (prioq_min(&L.sched.q, &e) && !L.stopping && pool_busy(&L.pool) < conc.limit)
-  {
-    time_t g = gate_at(t);
-    time_t k = e.key;
-    if (g >= 0)
-    {
-      if (g > k) k = g;
-      if (k < w) w = k;
-    }
-  }
+  time_t w = queue_dispatch_wake(&D, t, STOP, t + cf.rescan);
   if (w > t + QUEUE_REPORT_EVERY) w = t + QUEUE_REPORT_EVERY;  /* the status's ages stay fresh */
   if (R.due && w > t + 1) w = t + 1;
   if (listing_due() && w > listed + LIST_EVERY) w = listed + LIST_EVERY;
@@ -1296,6 +1169,7 @@ int main (int argc, char const *const *argv)
   if (argc) dieusage();
   tain_now_g();
   config_read();
+  D.nroutes = routes_n(&RT);
   L.pool.prog = cf.remote;
   L.pool.max = cf.concurrency;
   L.pool.timeout = JOB_TIMEOUT;

@@ -17,6 +17,14 @@ int bounce_due (bounce const *b, time_t arrival, time_t t, int warned, int pause
   return due;
 }
 
+time_t bounce_next (bounce const *b, time_t arrival, time_t t, int warned, time_t retry_at)
+{
+  time_t expire = arrival + (time_t)b->lifetime, warn = arrival + (time_t)b->delaywarn;
+  if (expire > t && expire < retry_at) retry_at = expire;
+  if (b->delaywarn && !warned && warn > t && warn < retry_at) retry_at = warn;
+  return retry_at;
+}
+
 char const *bounce_to (bounce const *b, char const *sender, int delayed, dsn_rcpt const *rcpts, unsigned int n)
 {
   unsigned int i = 0;

@@ -32,6 +32,12 @@ struct bounce_s
    is broken, not the message, and the time lost is ours. */
 int bounce_due (bounce const *b, time_t arrival, time_t t, int warned, int paused);
 
+/* When a message kept at t is tried next: at retry_at (its RETRY
+   delay), or earlier when its expiry or its delay warning (not sent
+   yet) falls before, so that neither waits a whole RETRY step. A
+   moment already past (during a pause) does not count. */
+time_t bounce_next (bounce const *b, time_t arrival, time_t t, int warned, time_t retry_at);
+
 /* Who gets the notification about a message from sender: the sender. A
    bounce that failed (its sender is null) is never bounced back: a
    failure goes to POSTMASTER once, and a warning goes nowhere; nor is

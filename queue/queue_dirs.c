@@ -149,3 +149,34 @@ int queue_msg_done (queue_dirs const *q, char const *id, int hadstate, char cons
   if (queue_state_remove(q->state, id) < 0) { *what = "remove state/"; return 1; }
   return 0;
 }
+
+int queue_msg_cur (queue_dirs const *q, char const *id)
+{
+  int fd = queue_msg_openat(q->cur, id);
+  if (fd < 0 && (errno == ELOOP || errno == EFTYPE_QUEUE)) errno = EPROTO;
+  return fd;
+}
+
+int queue_msg_env (queue_dirs const *q, char const *id, queue_env *env)
+{
+  int r, e;
+  int fd = queue_msg_cur(q, id);
+  if (fd < 0) return -1;
+  r = queue_env_read(fd, env);
+  e = errno;
+  fd_close(fd);
+  errno = e;
+  return r;
+}
+
+int queue_msg_path (stralloc *sa, char const *path, char const *id)
+{
+  return stralloc_cats(sa, path) && stralloc_cats(sa, "/cur/") && stralloc_cats(sa, id) && stralloc_0(sa);
+}
+
+int queue_msg_keep (queue_dirs const *q, char const *id, queue_state const *st, int hadstate, int *syncerr)
+{
+  *syncerr = 0;
+  if (!hadstate && (fsync(q->cur) < 0 || fsync(q->new) < 0) && errno != EINVAL) *syncerr = errno;
+  return queue_state_write(q->state, id, st);
+}

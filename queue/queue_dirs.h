@@ -7,6 +7,9 @@
 
 #include <dirent.h>
 #include <time.h>
+#include <skalibs/stralloc.h>
+#include "queue.h"
+#include "queue_state.h"
 
 typedef struct queue_dirs_s queue_dirs;
 struct queue_dirs_s
@@ -59,5 +62,27 @@ int queue_trigger_read (queue_dirs const *q);
    again later); 1 with errno and *what set when a later step failed
    (the message is gone all the same). */
 int queue_msg_done (queue_dirs const *q, char const *id, int hadstate, char const **what);
+
+/* Opens cur/ID for reading (queue_msg_openat: a regular file, not
+   through a link, never blocking on a FIFO). A descriptor, or -1 with
+   errno; EPROTO: not a regular file. */
+int queue_msg_cur (queue_dirs const *q, char const *id);
+
+/* Reads the envelope of cur/ID into env. 1; 0 when it is malformed; -1
+   with errno (ENOENT: the message is gone; EPROTO: not a regular file). */
+int queue_msg_env (queue_dirs const *q, char const *id, queue_env *env);
+
+/* The path of cur/ID under the spool at path, for a worker's job:
+   appended to sa, NUL-terminated. 1, or 0 on allocation failure. */
+int queue_msg_path (stralloc *sa, char const *path, char const *id);
+
+/* A message kept after an attempt: its state file written. Before the
+   first state file (!hadstate), the move from new/ to cur/ is made
+   durable (fsync cur/ and new/): a power loss must not bring back new/ID
+   (whose scan then takes it again as never tried) while state/ID says
+   who has it already. Returns 0, or -1 with errno when the state file
+   could not be written; *syncerr is the errno of a failed fsync, or 0
+   (the state is written all the same). */
+int queue_msg_keep (queue_dirs const *q, char const *id, queue_state const *st, int hadstate, int *syncerr);
 
 #endif

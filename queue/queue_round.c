@@ -1,6 +1,7 @@
 /* One attempt at a message: queue_round.h. Pure policy over the state
    record (queue/queue_state.h); the caller does the I/O. */
 
+#include <stdlib.h>
 #include <string.h>
 #include <skalibs/genalloc.h>
 #include <skalibs/stralloc.h>
@@ -226,7 +227,7 @@ int queue_round_settle (queue_round *r, bounce const *b, gate const *g, time_t t
   }
   if (!n) return 1;
   if (due & BOUNCE_WARN && ops->bounce(r, genalloc_s(uint32_t, &r->idx), n, 1, 0, ops->aux)) r->st.warned = 1;
-  r->st.next = t + gate_retry_delay(g, r->st.attempts - 1);
+  r->st.next = bounce_next(b, queue_status_id_time(r->id), t, r->st.warned, t + gate_retry_delay(g, r->st.attempts - 1));
   return 0;
 }
 
@@ -250,4 +251,28 @@ void queue_round_free (queue_round *r)
   genalloc_free(uint32_t, &r->failed);
   genalloc_free(uint32_t, &r->idx);
   genalloc_free(uint32_t, &r->relayed);
+}
+
+dsn_rcpt *queue_round_dsn (queue_round const *r, uint32_t const *idx, size_t n, int delayed, char const *status, time_t t, dsn *d)
+{
+  size_t i;
+  /* on the heap: a message may have 100,000 recipients */
+  dsn_rcpt *rr = calloc(n ? n : 1, sizeof *rr);
+  if (!rr) return 0;
+  for (i = 0; i < n; i++)
+  {
+    rr[i].addr = queue_state_addr(&r->st, idx[i]);
+    rr[i].code = queue_state_rcpt(&r->st, idx[i])->code;
+    rr[i].status = status;
+    rr[i].text = queue_state_text(&r->st, idx[i]);
+  }
+  memset(d, 0, sizeof *d);
+  d->relayed = delayed == 2;
+  d->delayed = delayed == 1;
+  d->id = r->id;
+  d->arrival = queue_status_id_time(r->id);
+  d->now = t;
+  d->rcpts = rr;
+  d->n = (unsigned int)n;
+  return rr;
 }

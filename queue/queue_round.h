@@ -116,4 +116,12 @@ int queue_round_upstream_fault (char const *class);
 
 void queue_round_free (queue_round *r);
 
+/* The notification about recipients idx[0..n-1] of the round at t
+   (lib/dsn.h): delayed 0 a bounce, 1 a delay warning, 2 a "relayed"
+   report; status the DSN status of each, or 0 for its own. Sets d's
+   message fields and returns its recipients (to free), or 0 on
+   allocation failure. The sender, our name and the upstream are the
+   caller's (bounce_to, lib/bounce.h). */
+dsn_rcpt *queue_round_dsn (queue_round const *r, uint32_t const *idx, size_t n, int delayed, char const *status, time_t t, dsn *d);
+
 #endif

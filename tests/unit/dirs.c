@@ -3,7 +3,10 @@
    link or FIFO put into new/, another file under a queued id, our own
    rename caught by a power loss (the same file in new/ and cur/), a
    leftover in tmp/, state files of no message, the trigger's bytes, and
-   the cur-then-state order of a finished message. */
+   the cur-then-state order of a finished message; and a message's own
+   files as the scheduler opens them: its envelope (gone, not a regular
+   file, malformed), its path for a worker, its state kept. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +20,7 @@
 #define B "1700000000.000000002.0000000002"
 #define C "1700000000.000000003.0000000003"
 #define D "1700000000.000000004.0000000004"
+#define E "1700000000.000000005.0000000005"
 
 static char dir[] = "/tmp/unit-dirs-XXXXXX";
 static char got[1024];
@@ -61,7 +65,7 @@ int main (void)
   char p[256], p2[256];
   struct timespec old[2] = { { 1000, 0 }, { 1000, 0 } };
   int w;
-  tap_plan(12);
+  tap_plan(19);
   if (!mkdtemp(dir)) return 2;
   snprintf(p, sizeof p, "%s/new", dir); mkdir(p, 0700);
   snprintf(p, sizeof p, "%s/cur", dir); mkdir(p, 0700);
@@ -107,6 +111,27 @@ int main (void)
   if (write(w, "x\n", 2) != 2) return 2;
   tap_is(queue_trigger_read(&q), 1, "another byte: retry everything");
   close(w);
+
+  {
+    queue_env env = QUEUE_ENV_ZERO;
+    queue_state st = QUEUE_STATE_ZERO, back = QUEUE_STATE_ZERO;
+    stralloc sa = STRALLOC_ZERO;
+    int syncerr = -1;
+    put("cur/" E, "F alice@example.org\nT bob@example.net\n\nx\n");
+    tap_ok(queue_msg_env(&q, E, &env) == 1 && !strcmp(env.sender.s, "alice@example.org"), "the envelope of a message in cur/");
+    tap_ok(queue_msg_env(&q, "1700000000.000000009.0000000009", &env) < 0 && errno == ENOENT, "a message gone: ENOENT");
+    snprintf(p, sizeof p, "%s/elsewhere", dir); snprintf(p2, sizeof p2, "%s/cur/" B, dir);
+    if (symlink(p, p2) < 0) return 2;
+    tap_ok(queue_msg_env(&q, B, &env) < 0 && errno == EPROTO, "a link in cur/ is not opened: EPROTO");
+    put("cur/" D, "garbage");
+    tap_is(queue_msg_env(&q, D, &env), 0, "a malformed envelope: 0");
+    tap_ok(queue_msg_path(&sa, "/sp", A) && !strcmp(sa.s, "/sp/cur/" A), "a message's path for a worker's job");
+    if (!queue_state_set(&st, "a@b", QUEUE_RCPT_DEFER, 451, "later")) return 2;
+    st.next = 1700009999;
+    tap_ok(queue_msg_keep(&q, D, &st, 0, &syncerr) == 0 && !syncerr && exists("state/" D), "kept: the state file written, cur/ and new/ synced first");
+    tap_ok(queue_state_read(q.state, D, &back) > 0 && back.next == st.next, "and read back as written");
+    queue_env_free(&env); queue_state_free(&st); queue_state_free(&back); stralloc_free(&sa);
+  }
 
   tap_ok(queue_msg_done(&q, A, 1, &what) == 0 && !exists("cur/" A) && !exists("state/" A), "done: the message and its state are gone");
   snprintf(p, sizeof p, "rm -rf %s", dir);
