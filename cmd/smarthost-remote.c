@@ -353,12 +353,14 @@ static int upstream_next (char const **list, stralloc *host, unsigned int *port)
   return host->len && stralloc_0(host) ? 1 : -1;
 }
 
-/* Records the upstream's SIZE for the smtpd (doc/interfaces.md). */
+/* Records the upstream's SIZE for the smtpd (doc/interfaces.md): a
+   route's worker (UPSTREAM_ROUTE) in its upstream's record, conf/'s in
+   upstream-size. */
 static void record_size (void)
 {
-  /* the smtpd's early refusal knows one upstream: conf/'s, not a route's */
-  if (!cf_queue || cf_route || S.size == size_written) return;
-  if (queue_upsize_write(cf_queue, S.size) < 0) strerr_warnwu2sys("record the upstream's SIZE in ", cf_queue);
+  if (!cf_queue || S.size == size_written) return;
+  if (queue_upsize_write_route(cf_queue, cf_route ? cf_upstream : 0, S.size) < 0)
+    strerr_warnwu2sys("record the upstream's SIZE in ", cf_queue);
   else size_written = S.size;
 }
 
@@ -899,18 +901,9 @@ static void route_conf (unsigned int i)
   conf_read();
 }
 
-/* Whether some sender takes route i: conf/'s only without a * line or
-   when a line names default. */
 static int route_used (unsigned int i)
 {
-  unsigned int k, star = 0;
-  for (k = 0; k < genalloc_len(route_rule, &RT.rules); k++)
-  {
-    route_rule const *u = genalloc_s(route_rule, &RT.rules) + k;
-    if (u->route == i) return 1;
-    if (u->pattern[0] == '*') star = 1;
-  }
-  return !i && !star;
+  return routes_used(&RT, i);
 }
 
 /* "route: line 3: alice@example.org @example.org" or "route: conf/". */
@@ -959,31 +952,60 @@ static int check_routes (void)
 /* --probe-size: the upstream's SIZE before the first message (smarthost-send
    runs it at start, so after every change of the configuration): EHLO
    with the configured TLS, no AUTH (nothing to log in for, and no
-   password tried in vain), recorded in $QUEUE/upstream-size for the
-   smtpd. One line on stderr; stdout stays unused. */
-static int probe_size (void)
+   password tried in vain), recorded in $QUEUE for the smtpd. One line on
+   stderr; stdout stays unused. */
+static int probe_size (char const *pre)
 {
   char fmt[ULONG_FMT];
   unsigned long size;
+  stralloc name = STRALLOC_ZERO;
   int ok;
   S.user = 0;
+  size_written = (unsigned long)-1;
   ok = session_open();
   if (!ok)
   {
     /* ftext is printable but not NUL-terminated */
     stralloc t = STRALLOC_ZERO;
     if (!stralloc_catb(&t, S.ftext.s, S.ftext.len) || !stralloc_0(&t)) strerr_diefu1sys(111, "allocate");
-    strerr_warnw("could not learn the upstream's SIZE: ", S.fclass ? S.fclass : "local", ": ", t.s);
+    strerr_warnw(pre, "could not learn the upstream's SIZE: ", S.fclass ? S.fclass : "local", ": ", t.s);
     stralloc_free(&t);
     return check_permanent() ? 100 : 111;
   }
   size = S.size;
   fmt[ulong_fmt(fmt, size)] = 0;
   smtpc_quit(&S);
-  if (!cf_queue) strerr_warni("the upstream advertises SIZE ", size ? fmt : "none", " (no QUEUE to record it in)");
-  else if (size_written != size) return 111;  /* record_size said why */
-  else strerr_warni("the upstream advertises SIZE ", size ? fmt : "none", ": recorded in ", cf_queue, "/upstream-size");
+  if (!queue_upsize_name(&name, cf_route ? cf_upstream : 0) || !stralloc_0(&name)) strerr_diefu1sys(111, "allocate");
+  if (!cf_queue) strerr_warni(pre, "the upstream advertises SIZE ", size ? fmt : "none", " (no QUEUE to record it in)");
+  else if (size_written != size) { stralloc_free(&name); return 111; }  /* record_size said why */
+  else strerr_warni(pre, "the upstream advertises SIZE ", size ? fmt : "none", ": recorded in ", cf_queue, "/", name.s);
+  stralloc_free(&name);
   return 0;
+}
+
+/* --probe-size with routes: every route a sender can take, in turn,
+   each into its own record; the worst outcome is the exit code. */
+static int probe_routes (void)
+{
+  unsigned int i;
+  int worst = 0;
+  for (i = 0; i < routes_n(&RT); i++)
+  {
+    char pre[24 + UINT_FMT];
+    int r;
+    /* conf/ without UPSTREAM holds its mail: nothing to ask */
+    if (!route_used(i) || (!i && !(getenv("UPSTREAM") && *getenv("UPSTREAM")))) continue;
+    if (i)
+    {
+      memcpy(pre, "route of line ", 14);
+      memcpy(pre + 14 + uint_fmt(pre + 14, routes_get(&RT, i)->line), ": ", 3);
+    }
+    else memcpy(pre, "route of conf/: ", 17);
+    route_conf(i);
+    r = probe_size(pre);
+    if (r == 100 || (r && !worst)) worst = r;
+  }
+  return worst;
 }
 
 int main (int argc, char const *const *argv)
@@ -1025,15 +1047,15 @@ int main (int argc, char const *const *argv)
   S.trace = &trace;
   /* a worker's route is in its environment already (smarthost-send) */
   if (workermode) { conf_read(); sline = 1; return worker(); }
-  /* conf/'s upstream: the one whose SIZE the smtpd is told */
-  if (probemode) { conf_read(); return probe_size(); }
   if (routes_read())
   {
+    if (probemode) return probe_routes();
     if (checkmode) return check_routes();
     route_conf(routes_match(&RT, sender));
     return byhand(sender, argv, argc);
   }
   conf_read();
+  if (probemode) return probe_size("");
   if (checkmode) return check();
   return byhand(sender, argv, argc);
 }

@@ -109,6 +109,7 @@ static routes RT = ROUTES_ZERO;           /* ROUTES, read once at start (lib/rou
 static route_gates RG = ROUTE_GATES_ZERO;
 static char const **route_env[ROUTE_MAX + 1];   /* a worker's environment, by route; 0: ours */
 static upconc conc = UPCONC_ZERO;         /* the upstream's session limit (lib/upconc.h) */
+static route_conc RC = ROUTE_CONC_ZERO;   /* with routes: one per route */
 
 /* What the loop keeps between turns. */
 typedef struct loop_s loopstate;
@@ -178,7 +179,7 @@ static unsigned int retry_delay (unsigned int n)
 
 /* The dispatch decisions (queue/queue_dispatch.h) over the loop's state. */
 static unsigned int route_of (char const *id, void *aux);
-static queue_dispatch D = { &L.sched, &L.gate, &RG, &L.pool, &conc, 0, &route_of, 0 };
+static queue_dispatch D = { &L.sched, &L.gate, &RG, &L.pool, &conc, 0, &route_of, 0, 0 };
 #define STOP (L.stopping || L.held)
 
 /* ---- the gate's log lines ---- */
@@ -225,7 +226,7 @@ static void gate_log (unsigned int ri, gate_event const *ev, char const *code, c
         /* the status names the route too: other routes still go */
         stralloc adv = STRALLOC_ZERO;
         if (stralloc_cats(&adv, pre) && stralloc_cats(&adv, gate_advice_cause(g->pause_class, text, token)) && stralloc_0(&adv))
-          queue_report_paused(&R, adv.s, code, text);
+          queue_report_paused(&R, ri, adv.s, code, text);
         stralloc_free(&adv);
       }
       break;
@@ -300,7 +301,7 @@ static pid_t sizeprobe_pid;  /* REMOTE --probe-size, until reaped */
 static void sizeprobe_start (void)
 {
   char const *argv[3] = { cf.remote, "--probe-size", 0 };
-  if (!cf.upstream) return;
+  if (!cf.upstream && routes_n(&RT) <= 1) return;  /* with routes: each route's */
   sizeprobe_pid = child_spawn0(cf.remote, argv, (char const *const *)environ);
   if (!sizeprobe_pid) strerr_warnwu("spawn ", cf.remote, " --probe-size");
 }
@@ -604,11 +605,12 @@ static void msg_settle (task *k, time_t t)
 static int conc_job (pool_worker *w, job_result const *m, time_t t, gate_event *ev)
 {
   char fmt[UINT_FMT];
+  unsigned int ri = task_of(w)->route;  /* w may be closed below */
   unsigned int r = queue_dispatch_result(&D, w, m, t, ev);
-  fmt[uint_fmt(fmt, conc.limit)] = 0;
-  if (r == UPCONC_GREW) strerr_warni("upstream sessions: at most ", fmt, " at once again");
+  fmt[uint_fmt(fmt, queue_dispatch_conc(&D, ri)->limit)] = 0;
+  if (r == UPCONC_GREW) strerr_warni(route_prefix(ri), "upstream sessions: at most ", fmt, " at once again");
   if (r != UPCONC_REFUSED) return 0;
-  strerr_warnw("upstream refused a session as too many: at most ", fmt, " sessions at once from now on; the others go on");
+  strerr_warnw(route_prefix(ri), "upstream refused a session as too many: at most ", fmt, " sessions at once from now on; the others go on");
   return 1;
 }
 
@@ -783,6 +785,7 @@ static void status_gather (time_t t)
   R.s.concurrency = conc.max;
   /* with routes: the first route paused or held (the reason names it) */
   queue_report_gate(&R, route_gates_shown(&RG, t, &L.gate), L.held, prioq_len(&L.sched.q) > 0, t);
+  queue_report_routes(&R, &RG, &RT, &RC, t);  /* and every route's own line */
 }
 
 static void status_alerts (time_t t)
@@ -1183,6 +1186,8 @@ int main (int argc, char const *const *argv)
     if (!probe) { if (errno == EINVAL) strerr_dieinvalid(100, "PAUSE_PROBE"); strerr_diefu(111, "allocate"); }
     gate_set_probe(&L.gate, probe, n);
     if (!route_gates_init(&RG, routes_n(&RT), cf.retry, cf.nretry, probe, n)) strerr_diefu(111, "allocate");
+    if (RG.n && !route_conc_init(&RC, RG.n, cf.concurrency)) strerr_diefu(111, "allocate");
+    D.rconc = &RC;  /* a session limit per route (none without routes) */
   }
   upconc_init(&conc, cf.concurrency);
   sizeprobe_start();

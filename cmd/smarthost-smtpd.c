@@ -69,6 +69,7 @@ static struct
   char const *name;          /* HELONAME */
   char const *ip;            /* TCPREMOTEIP, made printable */
   char const *queue;         /* QUEUE, for upstream-size */
+  char const *routes;        /* ROUTES: the limit is the sender's route's */
   char const *certfile;
   char const *keyfile;
   char const *authfile;
@@ -100,6 +101,8 @@ static stralloc authuser = STRALLOC_ZERO;   /* printable; empty: not authenticat
 static char tlsinfo[128];    /* "TLSv1.3 TLS_AES_256_GCM_SHA384"; empty: no TLS */
 static unsigned int errors;
 static uint64_t sizelimit;   /* 0 until computed, then lib/sizelimit.h's */
+static uint64_t txlimit;     /* the transaction's: its sender's route's */
+static queue_upsize_routes uproutes = QUEUE_UPSIZE_ROUTES_ZERO;
 static char clientkey[CLIENTKEY_MAX];
 /* This connection's slots (lib/connslot.h): its address's, and the one
    among all connections without relay rights. */
@@ -302,6 +305,7 @@ static void config_read (void)
   cf.name = heloname_get();
   client_read();
   cf.queue = getenv("QUEUE");
+  cf.routes = env_str("ROUTES");
   cf.certfile = env_str("SMTPD_CERTFILE");
   cf.keyfile = env_str("SMTPD_KEYFILE");
   if (cf.certfile && !cf.keyfile) cf.keyfile = cf.certfile;
@@ -339,19 +343,33 @@ static void config_read (void)
 }
 
 /* min(DATABYTES, $QUEUE/upstream-size less UPSTREAM_SIZE_MARGIN), read
-   once per session, when first needed (EHLO or MAIL). 0 in either means
-   "no limit". */
+   once per session, when first needed (EHLO). 0 in either means "no
+   limit". With ROUTES, DATABYTES alone: the upstream is the sender's. */
 static uint64_t limit_get (void)
 {
   uint64_t up = 0;
   if (sizelimit) return sizelimit == UINT64_MAX ? 0 : sizelimit;
-  if (cf.queue)
+  if (cf.queue && !cf.routes)
   {
     if (queue_upsize_read(cf.queue, &up) <= 0) up = 0;
   }
   sizelimit = sizelimit_of(cf.databytes, up, cf.size_margin);
   if (!sizelimit) sizelimit = UINT64_MAX;
   return sizelimit == UINT64_MAX ? 0 : sizelimit;
+}
+
+/* The limit of a transaction: with ROUTES, that of the upstream of the
+   sender's route (queue_upsize.h), else limit_get()'s. */
+static uint64_t limit_of_sender (char const *addr)
+{
+  stralloc why = STRALLOC_ZERO;
+  uint64_t up = 0;
+  int r;
+  if (!cf.routes || !cf.queue) return limit_get();
+  r = queue_upsize_sender(&uproutes, cf.queue, cf.routes, addr, &up, &why);
+  if (r == -2) strerr_warnw(why.s, ": the SIZE of conf/'s upstream applies to every sender");
+  stralloc_free(&why);
+  return sizelimit_of(cf.databytes, r == 1 || r == -2 ? up : 0, cf.size_margin);
 }
 
 static int auth_offered (void)
@@ -458,7 +476,7 @@ static int mail_params (char const *s, size_t len)
     if ((r = dsn_param(&dp, 0, k, kl, v, vl))) { if (r < 0) return 0; }
     else if (kl == 4 && !strncasecmp(k, "SIZE", 4) && v)
     {
-      uint64_t size, limit = limit_get();
+      uint64_t size, limit = txlimit;
       char num[24];
       if (!vl || strspn(v, "0123456789") < vl) { err("501 5.5.4 bad SIZE value\r\n"); return 0; }
       /* digits that do not fit 64 bits are over any limit (RFC 1870: 552) */
@@ -503,6 +521,7 @@ static void do_mail (char const *arg)
   end += at;
   if (arg[end] && arg[end] != ' ') { err("501 5.5.4 syntax: MAIL FROM:<address>\r\n"); return; }
   utf8mail = 0;
+  txlimit = limit_of_sender(addr);
   if (!mail_params(arg + end, len - end)) return;
   if ((refusal = smtputf8_refusal(addr, alen, utf8mail, 1))) { err(refusal); return; }
   if (!stralloc_copyb(&sender, addr, alen + 1)) strerr_diefu(111, "allocate");
@@ -841,7 +860,7 @@ static void data_refuse (unsigned int flags)
   char fmt[UINT64_FMT];
   if (flags & SMTPD_DATA_TOOBIG)
   {
-    fmt[uint64_fmt(fmt, limit_get())] = 0;
+    fmt[uint64_fmt(fmt, txlimit)] = 0;
     out("552 5.3.4 message too big: the limit is "); out(fmt); out(" octets\r\n");
     strerr_warni(ipstr(), ": refused a message over ", fmt, " octets");
   }
@@ -915,7 +934,7 @@ static void do_data (char const *arg)
   d.size = rcv.len;
   for (size_t i = 0; i < rcv.len; i++) d.size += rcv.s[i] == '\n';
   stralloc_free(&rcv);
-  d.max = limit_get();
+  d.max = txlimit;
   /* old printers and scripts, on the LAN (RELAYCLIENT, not a roaming
      AUTH client): as Postfix's smtpd_forbid_bare_newline = normalize
      (smtpd_data.h) */

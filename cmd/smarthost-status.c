@@ -70,6 +70,54 @@ static void print_pause (time_t t)
   if (num("next_probe")) { out("next probe:   "); out_time((time_t)num("next_probe"), t); out("\n"); }
 }
 
+/* "route.J.key" of the status file */
+static char const *rget (unsigned int j, char const *key)
+{
+  char k[40];
+  char fmt[UINT_FMT];
+  fmt[uint_fmt(fmt, j)] = 0;
+  strcpy(k, "route.");
+  strcat(k, fmt);
+  if (*key) { strcat(k, "."); strcat(k, key); }
+  return get(k);
+}
+
+static uint64_t rnum (unsigned int j, char const *key)
+{
+  uint64_t n = 0;
+  uint64_scan(rget(j, key), &n);
+  return n;
+}
+
+/* With ROUTES: a few lines per route, every paused one with its reason. */
+static void print_routes (char const *q, time_t t)
+{
+  unsigned int j, n = (unsigned int)num("routes");
+  if (n > 1000) n = 1000;  /* ROUTE_MAX: the file is trusted no further */
+  if (n) { out("routes:       "); out_num(num("paused_routes")); out(" of "); out_num(n); out(" paused\n"); }
+  for (j = 1; j <= n; j++)
+  {
+    stralloc up = STRALLOC_ZERO;
+    uint64_t size;
+    if (!stralloc_cats(&up, rget(j, "upstream")) || !stralloc_0(&up)) strerr_diefu(111, "allocate");
+    out("route "); out(rget(j, "")); out(" ("); out(up.len > 1 ? up.s : "UPSTREAM"); out("): ");
+    if (rnum(j, "paused"))
+    {
+      out("PAUSED ("); out(rget(j, "pause_class")); out(") since "); out_time((time_t)rnum(j, "pause_since"), t); out("\n");
+      out("  why:        "); out(rget(j, "pause_reason")); out("\n");
+      if (rnum(j, "next_probe")) { out("  next probe: "); out_time((time_t)rnum(j, "next_probe"), t); out("\n"); }
+    }
+    else out("running\n");
+    if (rnum(j, "throttled_until") > (uint64_t)t) { out("  throttled:  until "); out_time((time_t)rnum(j, "throttled_until"), t); out("\n"); }
+    out("  sessions:   at most "); out_num(rnum(j, "session_limit")); out(" at once");
+    if (rnum(j, "session_limit") < num("concurrency")) out(": the upstream refused more as too many connections");
+    out("\n  SIZE:       ");
+    if (queue_upsize_read_route(q, up.len > 1 ? up.s : 0, &size) > 0) { out_num(size); out(" octets\n"); }
+    else out("not known yet\n");
+    stralloc_free(&up);
+  }
+}
+
 static void print_queue (char const *q, time_t t)
 {
   char oldest[QUEUE_ID_SIZE];
@@ -112,6 +160,7 @@ int main (int argc, char const *const *argv)
   out("scheduler:    started "); out_time((time_t)num("started"), t); out(", status written ");
   out_time((time_t)num("updated"), t); out("\n");
   print_pause(t);
+  print_routes(q.s, t);
   print_queue(q.s, t);
   out("last delivery: "); out_time((time_t)num("last_delivery"), t);
   if (*get("last_delivery_id")) { out(", "); out(get("last_delivery_id")); }

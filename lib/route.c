@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -293,13 +294,28 @@ int routes_parse (routes *rt, char const *s, size_t len, stralloc *err)
   return route_err_end(routes_parse_text(rt, s, len, err), err);
 }
 
+/* The file, a regular one: a FIFO in its place must not block the
+   scheduler's start or an smtpd session (EINVAL for anything else). */
+static int route_slurp (char const *file, stralloc *sa)
+{
+  struct stat st;
+  int fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC), r = 0, e;
+  if (fd < 0) return 0;
+  if (fstat(fd, &st) < 0) e = errno;
+  else if (!S_ISREG(st.st_mode)) e = EINVAL;
+  else { r = slurp(sa, fd); e = errno; }
+  fd_close(fd);
+  errno = e;
+  return r;
+}
+
 int routes_load (routes *rt, char const *file, stralloc *err)
 {
   stralloc sa = STRALLOC_ZERO;
   stralloc why = STRALLOC_ZERO;
   int r;
   err->len = 0;
-  if (!openreadfileclose(file, &sa, 0))
+  if (!route_slurp(file, &sa))
   {
     int e = errno;
     if (stralloc_cats(err, "unable to read ") && printable_cat(err, file, strlen(file))) stralloc_0(err);
@@ -325,6 +341,17 @@ route const *routes_get (routes const *rt, unsigned int i)
 }
 
 /* ---- matching ---- */
+
+int routes_used (routes const *rt, unsigned int i)
+{
+  unsigned int k, star = 0;
+  for (k = 0; k < NRULES(rt); k++)
+  {
+    if (RULE(rt, k)->route == i) return 1;
+    if (RULE(rt, k)->pattern[0] == '*') star = 1;
+  }
+  return !i && !star;
+}
 
 unsigned int routes_match (routes const *rt, char const *sender)
 {
@@ -361,9 +388,8 @@ int routes_env_apply (routes const *rt, unsigned int i)
    || route_setenv("UPSTREAM_TOKENFILE", r->tokenfile) < 0
    || route_setenv("UPSTREAM_MECH", r->mech) < 0
    || route_setenv("UPSTREAM_REWRITE", r->rewrite) < 0
-   /* the default route (that of *) stands for the relay's upstream:
-      only its workers record the upstream's SIZE for the smtpd */
-   || route_setenv("UPSTREAM_ROUTE", i == routes_match(rt, "") ? 0 : fmt) < 0
+   /* its workers record the SIZE in their upstream's record */
+   || route_setenv("UPSTREAM_ROUTE", fmt) < 0
    || (r->cafile && setenv("UPSTREAM_CAFILE", r->cafile, 1) < 0)
    /* conf/'s own credentials belong to conf/'s account */
    || unsetenv("UPSTREAM_TOKENCMD") < 0 || unsetenv("UPSTREAM_CERTFILE") < 0 || unsetenv("UPSTREAM_KEYFILE") < 0)
@@ -393,7 +419,7 @@ int routes_envp (routes const *rt, unsigned int i, char const *const *base, stra
    || !route_modif(modifs, "UPSTREAM_TOKENFILE", r->tokenfile)
    || !route_modif(modifs, "UPSTREAM_MECH", r->mech)
    || !route_modif(modifs, "UPSTREAM_REWRITE", r->rewrite)
-   || !route_modif(modifs, "UPSTREAM_ROUTE", i == routes_match(rt, "") ? 0 : fmt)
+   || !route_modif(modifs, "UPSTREAM_ROUTE", fmt)
    || (r->cafile && !route_modif(modifs, "UPSTREAM_CAFILE", r->cafile))
    || !route_modif(modifs, "UPSTREAM_TOKENCMD", 0) || !route_modif(modifs, "UPSTREAM_CERTFILE", 0)
    || !route_modif(modifs, "UPSTREAM_KEYFILE", 0)) return 0;

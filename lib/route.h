@@ -78,13 +78,18 @@ void routes_free (routes *rt);
 unsigned int routes_n (routes const *rt);
 route const *routes_get (routes const *rt, unsigned int i);
 
+/* Whether some sender takes route i: conf/'s (0) only without a * line
+   or when a line names default. */
+int routes_used (routes const *rt, unsigned int i);
+
 /* The route of an envelope sender ("" the null sender: the default). */
 unsigned int routes_match (routes const *rt, char const *sender);
 
 /* Sets the environment of a worker for route i: UPSTREAM, UPSTREAM_TLS,
    UPSTREAM_USER, UPSTREAM_PASSFILE, UPSTREAM_TOKENFILE, UPSTREAM_MECH,
-   UPSTREAM_REWRITE, UPSTREAM_ROUTE (the rule's line, unset for the
-   route of *), and UPSTREAM_CAFILE when given;
+   UPSTREAM_REWRITE, UPSTREAM_ROUTE (the line that first named the
+   route: its workers record the SIZE in their upstream's record,
+   queue_upsize.h), and UPSTREAM_CAFILE when given;
    credentials of conf/ (UPSTREAM_TOKENCMD, client certificate) are
    removed. Route 0 leaves everything as it is. 0, or -1 with errno. */
 int routes_env_apply (routes const *rt, unsigned int i);

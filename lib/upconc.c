@@ -1,5 +1,6 @@
 /* upconc.c: the session limit of one upstream (upconc.h) */
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include "upconc.h"
@@ -80,4 +81,43 @@ unsigned int upconc_job (upconc *u, char const *class, unsigned int code, char c
     return upconc_refused(u, others, t) ? UPCONC_REFUSED : UPCONC_NONE;
   if (!strcmp(class, "smtp")) return upconc_success(u, t) ? UPCONC_GREW : UPCONC_NONE;
   return UPCONC_NONE;
+}
+
+int route_conc_init (route_conc *rc, unsigned int n, unsigned int max)
+{
+  unsigned int i;
+  if (!n) n = 1;
+  rc->u = calloc(n, sizeof *rc->u);
+  if (!rc->u) { rc->n = 0; return 0; }
+  for (i = 0; i < n; i++) upconc_init(rc->u + i, max);
+  rc->n = n;
+  return 1;
+}
+
+void route_conc_free (route_conc *rc)
+{
+  free(rc->u);
+  rc->u = 0;
+  rc->n = 0;
+}
+
+upconc *route_conc_get (route_conc const *rc, unsigned int i)
+{
+  return rc->u + (i < rc->n ? i : 0);
+}
+
+int route_conc_room (route_conc const *rc, unsigned int i, unsigned int live)
+{
+  return live < route_conc_get(rc, i)->limit;
+}
+
+unsigned int route_conc_excess (route_conc const *rc, unsigned int i, unsigned int live)
+{
+  unsigned int limit = route_conc_get(rc, i)->limit;
+  return live > limit ? live - limit : 0;
+}
+
+unsigned int route_conc_job (route_conc *rc, unsigned int i, char const *class, unsigned int code, char const *text, unsigned int others, time_t t)
+{
+  return upconc_job(route_conc_get(rc, i), class, code, text, others, t);
 }

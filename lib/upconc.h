@@ -59,4 +59,36 @@ int upconc_success (upconc *u, time_t t);
 #define UPCONC_GREW 2
 unsigned int upconc_job (upconc *u, char const *class, unsigned int code, char const *text, unsigned int others, time_t t);
 
+/* One limit per route (lib/route.h): each route's sessions go to its
+   own upstream, with its own account, and an upstream that says "too
+   many connections" speaks of ours to it alone. So a refusal lowers
+   that route's limit only, and "others" are that route's other
+   sessions: a refusal while none of them is open is the upstream
+   refusing the route altogether (its gate's throttle), whatever the
+   other routes have open. Without routes there is one, index 0. */
+typedef struct route_conc_s route_conc;
+struct route_conc_s
+{
+  upconc *u;             /* n limits */
+  unsigned int n;
+};
+#define ROUTE_CONC_ZERO { 0, 0 }
+
+/* n limits (at least 1), each starting at max. 1, or 0 on allocation failure. */
+int route_conc_init (route_conc *rc, unsigned int n, unsigned int max);
+void route_conc_free (route_conc *rc);
+
+/* Route i's limit (route 0's for an i out of range). */
+upconc *route_conc_get (route_conc const *rc, unsigned int i);
+
+/* Whether route i, with live sessions open, may have one more. */
+int route_conc_room (route_conc const *rc, unsigned int i, unsigned int live);
+
+/* How many of route i's live sessions are beyond its limit (idle ones
+   to end: an idle session still counts against the upstream's cap). */
+unsigned int route_conc_excess (route_conc const *rc, unsigned int i, unsigned int live);
+
+/* upconc_job for route i, others its own other sessions. */
+unsigned int route_conc_job (route_conc *rc, unsigned int i, char const *class, unsigned int code, char const *text, unsigned int others, time_t t);
+
 #endif

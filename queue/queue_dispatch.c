@@ -8,10 +8,15 @@ gate *queue_dispatch_gate (queue_dispatch const *d, unsigned int route)
   return route_gates_get(d->rg, route, d->gate);
 }
 
+/* Whether each route has its own session limit. */
+static int per_route (queue_dispatch const *d)
+{
+  return d->rconc && d->rconc->n > 1;
+}
+
 upconc *queue_dispatch_conc (queue_dispatch const *d, unsigned int route)
 {
-  (void)route;
-  return d->conc;
+  return per_route(d) ? route_conc_get(d->rconc, route) : d->conc;
 }
 
 queue_task *queue_dispatch_task (pool_worker *w)
@@ -24,6 +29,17 @@ queue_task *queue_dispatch_task (pool_worker *w)
 static unsigned int worker_route (pool_worker const *w)
 {
   return w->user ? ((queue_task const *)w->user)->route : 0;
+}
+
+/* The live workers of route ri: its sessions (every live worker
+   without per-route limits). */
+static unsigned int route_live (queue_dispatch const *d, unsigned int ri)
+{
+  unsigned int i, n = 0;
+  if (!per_route(d)) return pool_live(d->pool);
+  for (i = 0; i < pool_n(d->pool); i++)
+    if (pool_worker_live(pool_at(d->pool, i)) && worker_route(pool_at(d->pool, i)) == ri) n++;
+  return n;
 }
 
 unsigned int queue_dispatch_route (queue_dispatch *d, uint32_t slot)
@@ -78,8 +94,12 @@ void queue_dispatch_release (queue_dispatch *d, unsigned int route, time_t t)
 void queue_dispatch_trim (queue_dispatch *d)
 {
   unsigned int i = 0;
-  for (; i < pool_n(d->pool) && pool_live(d->pool) > d->conc->limit; i++)
-    if (pool_worker_live(pool_at(d->pool, i)) && !pool_at(d->pool, i)->busy) pool_close(pool_at(d->pool, i));
+  for (; i < pool_n(d->pool); i++)
+  {
+    pool_worker *w = pool_at(d->pool, i);
+    unsigned int ri = worker_route(w);
+    if (pool_worker_live(w) && !w->busy && route_live(d, ri) > queue_dispatch_conc(d, ri)->limit) pool_close(w);
+  }
 }
 
 /* A worker for route ri: 1 and *w an idle one of the route (or 0: start
@@ -98,8 +118,10 @@ static int worker_for (queue_dispatch *d, unsigned int ri, pool_worker **w)
     if (worker_route(x) == ri) { *w = x; return 1; }
     if (!other) other = x;
   }
-  if (other && pool_live(d->pool) >= d->pool->max) pool_close(other);
   *w = 0;
+  /* the route's own limit: its upstream caps our sessions to it */
+  if (per_route(d) && route_live(d, ri) >= queue_dispatch_conc(d, ri)->limit) return 0;
+  if (other && pool_live(d->pool) >= d->pool->max) pool_close(other);
   return pool_live(d->pool) < d->pool->max;
 }
 
@@ -160,9 +182,10 @@ unsigned int queue_dispatch_result (queue_dispatch *d, pool_worker *w, job_resul
 {
   queue_task *k = w->user;
   upconc *u = queue_dispatch_conc(d, k->route);
-  unsigned int others = pool_live(d->pool) - pool_worker_live(w);
+  /* the other sessions to the same upstream: the route's */
+  unsigned int others = route_live(d, k->route) - pool_worker_live(w);
   unsigned int r = upconc_job(u, m->class, m->code, m->text, k->probe ? 0 : others, t);
-  d->pool->max = u->limit;
+  if (!per_route(d)) d->pool->max = u->limit;  /* with routes, CONCURRENCY stays the pool's */
   if (r == UPCONC_REFUSED)
   {
     memset(ev, 0, sizeof *ev);  /* GATE_NONE: the gate is not told */

@@ -51,12 +51,13 @@ struct queue_dispatch_s
   gate *gate;           /* the relay's: pacing; without routes, also pause and hold */
   route_gates *rg;      /* one gate per route; rg->n 0: no routes */
   pool *pool;           /* the workers; user: queue_task */
-  upconc *conc;         /* the upstream's session limit */
+  upconc *conc;         /* the upstream's session limit, without routes */
   unsigned int nroutes; /* routes_n: a message's route matters when > 1 */
   /* the route of message id plus 1 (its sender against ROUTES), or 0
      when it cannot be read (route 0 then; the attempt says why) */
   unsigned int (*route_of) (char const *id, void *aux);
   void *aux;
+  route_conc *rconc;    /* with routes: a session limit per route (lib/upconc.h); 0: conc for all */
 };
 
 /* What queue_dispatch_next decided. */
@@ -74,7 +75,7 @@ struct queue_dispatch_pick_s
 };
 
 /* A route's state: its gate (the relay's one without routes), its
-   session limit (the relay's, one for all routes today). */
+   session limit (its own with routes: rconc; else the relay's). */
 gate *queue_dispatch_gate (queue_dispatch const *d, unsigned int route);
 upconc *queue_dispatch_conc (queue_dispatch const *d, unsigned int route);
 
@@ -97,8 +98,8 @@ int queue_dispatch_park (queue_dispatch *d, time_t t);
 /* A route's pause is over: its parked messages are due at t. */
 void queue_dispatch_release (queue_dispatch *d, unsigned int route, time_t t);
 
-/* Closes idle workers beyond the session limit: an idle session counts
-   against the upstream's cap. */
+/* Closes idle workers beyond their route's session limit: an idle
+   session counts against the upstream's cap. */
 void queue_dispatch_trim (queue_dispatch *d);
 
 /* The next decision at t (see QUEUE_DISPATCH_*). The caller starts the

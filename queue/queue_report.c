@@ -1,6 +1,7 @@
 /* What smarthost-send tells people, and when: queue_report.h. */
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include "queue_report.h"
 
@@ -27,13 +28,65 @@ void queue_report_attempt (queue_report *r, char const *id, char const *verdict,
 }
 
 /* Never a secret: the advice is ours, the text the worker's. */
-void queue_report_paused (queue_report *r, char const *advice, char const *code, char const *text)
+static void reason_set (stralloc *sa, char const *advice, char const *code, char const *text)
 {
-  stralloc *sa = &r->pause_reason;
   sa->len = 0;
   if (!stralloc_cats(sa, advice) || !stralloc_cats(sa, " (upstream said: ") || !stralloc_cats(sa, code)
    || !stralloc_cats(sa, " ") || !stralloc_cats(sa, text) || !stralloc_cats(sa, ")") || !stralloc_0(sa))
     sa->len = 0;
+}
+
+/* Room for route i's reason; 0 when memory is short (the route's line
+   then shows no reason, the pause itself is still shown). */
+static stralloc *route_reason (queue_report *r, unsigned int i)
+{
+  if (i >= r->nreason)
+  {
+    stralloc *n = realloc(r->route_reason, (i + 1) * sizeof *n);
+    if (!n) return 0;
+    memset(n + r->nreason, 0, (i + 1 - r->nreason) * sizeof *n);
+    r->route_reason = n;
+    r->nreason = i + 1;
+  }
+  return r->route_reason + i;
+}
+
+void queue_report_paused (queue_report *r, unsigned int ri, char const *advice, char const *code, char const *text)
+{
+  stralloc *sa = route_reason(r, ri);
+  reason_set(&r->pause_reason, advice, code, text);
+  if (sa) reason_set(sa, advice, code, text);
+}
+
+/* The route lines of the status: one per route some sender takes. */
+void queue_report_routes (queue_report *r, route_gates const *rg, routes const *rt, route_conc const *rc, time_t t)
+{
+  queue_status *s = &r->s;
+  unsigned int j, k = 0;
+  if (!rg->n) { s->nroutes = 0; return; }
+  if (!s->routes)
+  {
+    s->routes = calloc(rg->n, sizeof *s->routes);
+    if (!s->routes) return;
+  }
+  /* the routes in the file's order, conf/'s last */
+  for (j = 1; j <= rg->n; j++)
+  {
+    unsigned int i = j % rg->n;
+    queue_status_route *q = s->routes + k;
+    gate const *g = rg->g + i;
+    if (!routes_used(rt, i)) continue;
+    q->line = i ? routes_get(rt, i)->line : 0;
+    q->upstream = routes_get(rt, i)->upstream;
+    q->pause_class = g->pause_class;
+    q->pause_reason = i < r->nreason && r->route_reason[i].len ? r->route_reason[i].s : 0;
+    q->pause_since = g->pause_since;
+    q->next_probe = g->pause_until;
+    q->hold_until = g->hold_until > t ? g->hold_until : 0;
+    q->session_limit = rc && rc->n ? route_conc_get(rc, i)->limit : s->session_limit;
+    k++;
+  }
+  s->nroutes = k;
 }
 
 int queue_report_due (queue_report *r, time_t t, int force)
@@ -91,6 +144,12 @@ void queue_report_free (queue_report *r)
 {
   stralloc_free(&r->s.last_failure_text);
   stralloc_free(&r->pause_reason);
+  while (r->nreason) stralloc_free(r->route_reason + --r->nreason);
+  free(r->route_reason);
+  r->route_reason = 0;
+  free(r->s.routes);
+  r->s.routes = 0;
+  r->s.nroutes = 0;
   stralloc_free(&r->last);
   stralloc_free(&r->text);
 }

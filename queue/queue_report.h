@@ -12,6 +12,9 @@
 #include "alert.h"
 #include "gate.h"
 #include "queue_status.h"
+#include "route.h"
+#include "route_gate.h"
+#include "upconc.h"
 
 #define QUEUE_REPORT_EVERY 30
 
@@ -24,20 +27,23 @@ struct queue_report_s
   char const *metrics;     /* METRICS_FILE, or 0 */
   char const *alert_cmd;   /* ALERT_CMD, or 0 */
   stralloc pause_reason;   /* the gate's pause, with the upstream's words */
+  stralloc *route_reason;  /* with ROUTES: each route's, by route index */
+  unsigned int nreason;
   stralloc last;           /* the status text last written */
   stralloc text;           /* scratch */
   time_t written;          /* when the status file was last written */
   time_t looked;           /* when the picture was last taken */
   int due;                 /* a change waits for the next second */
 };
-#define QUEUE_REPORT_ZERO { QUEUE_STATUS_ZERO, ALERT_ZERO, 0, 0, 0, STRALLOC_ZERO, STRALLOC_ZERO, STRALLOC_ZERO, 0, 0, 0 }
+#define QUEUE_REPORT_ZERO { QUEUE_STATUS_ZERO, ALERT_ZERO, 0, 0, 0, STRALLOC_ZERO, 0, 0, STRALLOC_ZERO, STRALLOC_ZERO, 0, 0, 0 }
 
 /* A recipient's verdict ("delivered", "failed", "deferred") at t, with
    its code (three digits) and text (printable), counted. */
 void queue_report_attempt (queue_report *r, char const *id, char const *verdict, char const *code, char const *text, time_t t);
 
-/* The pause's reason: the advice and what the upstream said. */
-void queue_report_paused (queue_report *r, char const *advice, char const *code, char const *text);
+/* The pause's reason: the advice and what the upstream said; route is
+   the route's index (lib/route.h), 0 without ROUTES. */
+void queue_report_paused (queue_report *r, unsigned int ri, char const *advice, char const *code, char const *text);
 
 /* 1 when the picture is to be taken now (at most once a second; force:
    a control request, now whatever the second); else 0, and r->due says
@@ -48,6 +54,11 @@ int queue_report_due (queue_report *r, time_t t, int force);
    whole queue is held by smarthost-control; scheduled: messages wait
    in the schedule). */
 void queue_report_gate (queue_report *r, gate const *g, int manual, int scheduled, time_t t);
+
+/* With ROUTES (rg->n routes): each route senders take, its gate and its
+   session limit (rc's, or the relay's session_limit when rc is 0), for
+   the status's route lines. Without, nothing. */
+void queue_report_routes (queue_report *r, route_gates const *rg, routes const *rt, route_conc const *rc, time_t t);
 
 /* Writes the status file if it changed (or is QUEUE_REPORT_EVERY old, or
    force), and METRICS_FILE with it. Returns 0, or -1 with errno and

@@ -13,6 +13,20 @@
 #include "queue.h"
 #include "queue_state.h"
 
+/* With ROUTES: one route's part (each route pauses on its own). */
+typedef struct queue_status_route_s queue_status_route;
+struct queue_status_route_s
+{
+  unsigned int line;         /* the line that first named it; 0: conf/'s */
+  char const *upstream;      /* 0: conf/'s UPSTREAM */
+  char const *pause_class;   /* 0: running */
+  char const *pause_reason;  /* printable; 0 when none */
+  time_t pause_since;
+  time_t next_probe;
+  time_t hold_until;         /* its upstream's throttle: 0 when none */
+  unsigned int session_limit;
+};
+
 typedef struct queue_status_s queue_status;
 struct queue_status_s
 {
@@ -35,8 +49,10 @@ struct queue_status_s
   time_t started;
   unsigned int session_limit;/* upstream sessions at once now: CONCURRENCY, or less after "too many connections" */
   unsigned int concurrency;  /* CONCURRENCY */
+  queue_status_route *routes;/* the routes senders take, or 0 without ROUTES */
+  unsigned int nroutes;
 };
-#define QUEUE_STATUS_ZERO { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, { 0 }, 0, 0, 0, 0, 0, { 0 }, 0, STRALLOC_ZERO, 0, 0, 0 }
+#define QUEUE_STATUS_ZERO { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, { 0 }, 0, 0, 0, 0, 0, { 0 }, 0, STRALLOC_ZERO, 0, 0, 0, 0, 0 }
 
 /* The arrival time an id starts with. */
 time_t queue_status_id_time (char const *id);

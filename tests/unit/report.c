@@ -63,7 +63,7 @@ int main (void)
 
   gate_send(&g, t);
   gate_result(&g, "auth", 0, t, &ev);
-  queue_report_paused(&r, "check the password", "535", "5.7.8 no");
+  queue_report_paused(&r, 0, "check the password", "535", "5.7.8 no");
   queue_report_due(&r, t + 1, 0);
   queue_report_gate(&r, &g, 0, 1, t + 1);
   tap_ok(r.s.pause_class && !strcmp(r.s.pause_class, "auth") && r.s.next_probe == g.pause_until, "paused: the class and the next probe");
