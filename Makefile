@@ -199,7 +199,7 @@ run: deps-run all
 	@exec $(BUILD)/smarthost-run $(abspath $(RUNDIR))
 
 clean:
-	rm -rf build build-asan build-fuzz build-deb
+	rm -rf build build-asan build-fuzz build-deb build-walk build-rev
 
 # ---- The Debian package (debian/) -------------------------------------------
 # `make deb` builds smarthost_*.deb and smarthost-mta_*.deb in $(DEBDIR),
@@ -221,10 +221,13 @@ deb: deps-deb
 
 # ---- Proof: benchmark, fuzzing, valgrind (tests/bench, tests/fuzz) ----------
 .PHONY: bench bench-rcpt bench-scale bench-profile bench-starts deps-bench fuzz fuzz-build deps-fuzz check-valgrind
+.PHONY: bench-compare walk
 # The benchmark: smtp-source and a Postfix (postfix, libsasl2-modules),
 # tcpserver, s6 and execline (the instance), strace (bench-profile),
-# musl-gcc (bench-starts); BENCH_PERF=1 also needs linux-perf.
-DEBS_BENCH += libsasl2-modules openssl python3 ucspi-tcp-ipv6 s6 execline strace musl-tools
+# musl-gcc (bench-starts); git (bench-compare and walk export an older
+# revision), addr2line (walk: binutils, in DEBS_BUILD); BENCH_PERF=1 also
+# needs linux-perf.
+DEBS_BENCH += libsasl2-modules openssl python3 ucspi-tcp-ipv6 s6 execline strace musl-tools git
 DEBS_FUZZ = clang libfuzzer-14-dev libclang-rt-14-dev
 DEBS_VALGRIND = valgrind
 
@@ -272,6 +275,21 @@ bench-starts: deps-bench all $(BENCHTOOLS)
 bench-profile: deps-bench all $(BENCHTOOLS)
 	BUILD=$(abspath $(BUILD)) BENCH_MODE=$(BENCH_MODE) tests/bench/run profile
 	BUILD=$(abspath $(BUILD)) BENCH_MODE=$(BENCH_MODE) tests/bench/run phases
+
+# Before and after a change (doc/measurements.md). bench-compare: the
+# relay benchmark of the revision BENCH_OLD (or a directory of its built
+# programs) and of this build, taking turns BENCH_PAIRS times each, with
+# the smarthost/Postfix ratios compared row by row. walk: the walk of one
+# message through the programs (files visited, stays, returns per
+# process), for this tree or, with WALK_REV, a revision.
+BENCH_OLD ?= e3d06f3
+BENCH_PAIRS ?= 3
+WALK_REV ?=
+bench-compare: deps-bench all $(BENCHTOOLS)
+	BUILD=$(abspath $(BUILD)) BENCH_MODE=$(BENCH_MODE) tests/bench/compare $(BENCH_OLD) $(BENCH_PAIRS)
+
+walk: deps-bench $(BUILD)/bench/sink
+	BUILD=$(abspath $(BUILD)) tests/bench/walk $(WALK_REV)
 
 # Fuzzing (tests/fuzz/NAME.c, seeds in tests/fuzz/NAME/): libFuzzer with
 # ASan and UBSan, built into build-fuzz. `make fuzz FUZZTIME=30` in CI.

@@ -20,6 +20,7 @@
 #include <skalibs/strerr.h>
 #include <skalibs/tai.h>
 #include <skalibs/types.h>
+#include <tls.h>
 #include "addr.h"
 #include "envnum.h"
 #include "heloname.h"
@@ -895,6 +896,9 @@ static void route_conf (unsigned int i)
   if (routes_env_apply(&RT, i) < 0) strerr_diefu1sys(111, "set the environment of a route");
   cf_error = 0;
   cf_errclass = "config";
+  /* the previous route's TLS configuration (a context still using it
+     holds a reference of its own in libtls) */
+  if (tlscfg) tls_config_free(tlscfg);
   tlscfg = 0;
   conf_read();
 }
