@@ -77,8 +77,7 @@ static int routes_read (sendconf *c, char const *file, stralloc *err)
   if (r <= 0) return r;
   for (i = 1; i < routes_n(&c->routes); i++)
   {
-    stralloc *modifs = calloc(1, sizeof *modifs);
-    if (!modifs || !routes_envp(&c->routes, i, (char const *const *)environ, modifs, c->route_env + i))
+    if (!routes_envp(&c->routes, i, (char const *const *)environ, c->route_modifs + i, c->route_env + i))
       return (err->len = 0, -1);
   }
   return 1;

@@ -39,6 +39,7 @@ struct sendconf_s
   unsigned int alert_age;      /* ALERT_AGE: 0, none */
   routes routes;               /* ROUTES, or the one route of conf/ */
   char const **route_env[ROUTE_MAX + 1];  /* a worker's environment, by route; [0] 0: ours */
+  stralloc route_modifs[ROUTE_MAX + 1];   /* what route_env[i] points into: kept as long */
 };
 #define SENDCONF_ZERO { .remote = "smarthost-remote", .tls = "starttls", .mech = "none", .concurrency = 4, \
   .rescan = 600, .bounce = BOUNCE_ZERO, .routes = ROUTES_ZERO }
