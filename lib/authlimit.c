@@ -48,6 +48,14 @@ static int record_write (int fd, uint64_t count, uint64_t last)
 
 /* A record whose last failure is window seconds old (or that holds
    none) counts as no failures: begin forgets them, the sweep removes it. */
+/* Closes a record keeping errno: the caller reports the write's error. */
+static void record_close (int fd)
+{
+  int e = errno;
+  close(fd);
+  errno = e;
+}
+
 static int expired (uint64_t last, unsigned int window, uint64_t now)
 {
   return now >= last && now - last >= window;
@@ -118,11 +126,7 @@ int authlimit_begin_in (char const *dir, char const *key, unsigned int maxfail, 
   if (now < last || now - last >= window) count = 0;
   if (count >= maxfail) r = 0;
   else r = record_write(fd, count + 1, now) < 0 ? -1 : 1;
-  {
-    int e = errno;
-    close(fd);
-    errno = e;
-  }
+  record_close(fd);
  end:
   stralloc_free(&path);
   return r;
@@ -147,11 +151,7 @@ static int shared_success (char const *dir)
   if (fd < 0) { r = -1; goto end; }
   record_read(fd, &count, &last);
   if (count) r = record_write(fd, count - 1, last);
-  {
-    int e = errno;
-    close(fd);
-    errno = e;
-  }
+  record_close(fd);
  end:
   stralloc_free(&path);
   return r;
