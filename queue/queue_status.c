@@ -194,7 +194,12 @@ int queue_status_replace (char const *path, char const *data, size_t len, unsign
   if (n + 5 > sizeof tmp) return (errno = ENAMETOOLONG, -1);
   memcpy(tmp, path, n);
   memcpy(tmp + n, ".tmp", 5);
-  fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+  /* A new file, never one found there: MAILQ_FILE or METRICS_FILE may
+     be in a directory others can write, where a FIFO at FILE.tmp would
+     block us, and a link (symbolic or hard) would have us truncate and
+     write what it names. */
+  if (unlink(tmp) < 0 && errno != ENOENT) return -1;
+  fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode);
   if (fd < 0) return -1;
   /* the mode asked for, whatever the umask took away */
   if (fchmod(fd, mode) < 0 || allwrite(fd, data, len) != len) goto err;

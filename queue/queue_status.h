@@ -71,7 +71,9 @@ int queue_status_stamp (stralloc *sa, time_t now);
 int queue_status_metrics (stralloc *sa, queue_status const *s, time_t now);
 
 /* Replaces the file path with len bytes of data: path.tmp (mode), then a
-   rename over path. Returns 0, or -1 with errno (the .tmp removed). */
+   rename over path. Whatever was at path.tmp is removed first and the
+   file is created new (O_EXCL): a FIFO or a link planted there is never
+   opened. Returns 0, or -1 with errno (the .tmp removed). */
 int queue_status_replace (char const *path, char const *data, size_t len, unsigned int mode);
 
 /* The path of the status file of the spool (spool/status) into sa,
