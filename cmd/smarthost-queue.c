@@ -108,8 +108,9 @@ static int envelope_add (queue_head *h, stralloc const *field)
 }
 
 /* Turns the qmail envelope into the spool's header lines; a recipient
-   given twice is written once (queue_head_rcpt). */
-static void envelope_read (queue_head *h)
+   given twice is written once (queue_head_rcpt). The sender, without its
+   F, goes into sender (NUL-terminated). */
+static void envelope_read (queue_head *h, stralloc *sender)
 {
   char buf[1024];
   buffer in = BUFFER_INIT(&fd_readv, 1, buf, sizeof buf);
@@ -117,6 +118,7 @@ static void envelope_read (queue_head *h)
   envelope_field(&in, &field);
   if (field.s[0] != 'F') die(QQ_ENVELOPE, "envelope does not start with a sender");
   envelope_add(h, &field);
+  if (!stralloc_copyb(sender, field.s + 1, field.len - 1)) diesys(QQ_NOMEM, "store envelope");
   for (;;)
   {
     envelope_field(&in, &field);
@@ -160,17 +162,22 @@ static void body_spill (body *m, int dirfd)
    stops at the limit, before anything is written to the spool: a scratch
    file holding the start is unlinked already (queue_tmp_scratch), and
    tmp/ID is not made yet, so nothing is left. */
-static void body_count (body *m, char const *s, size_t len)
+static void body_check (body const *m)
 {
-  char const *nl = s;
-  m->size += len;
-  while ((nl = memchr(nl, '\n', s + len - nl))) { m->size++; nl++; }
   if (m->max && m->size > m->max)
   {
     char fmt[UINT64_FMT];
     fmt[uint64_fmt(fmt, m->max)] = 0;
     die_tmp(QQ_TOOBIG, "message over the size limit of ", fmt, " octets (DATABYTES, or the upstream's SIZE less UPSTREAM_SIZE_MARGIN): not queued");
   }
+}
+
+static void body_count (body *m, char const *s, size_t len)
+{
+  char const *nl = s;
+  m->size += len;
+  while ((nl = memchr(nl, '\n', s + len - nl))) { m->size++; nl++; }
+  body_check(m);
 }
 
 static void body_read (body *m, int dirfd)
@@ -257,14 +264,16 @@ static void id_choose (char *id, int privileged)
 /* A privileged injector's limit (queue_size_cap: the smtpd's, from the
    instance's files, never from its caller); an unprivileged one has none
    (its caller could write into the spool anyway, and bounces of the
-   largest messages must get through). */
-static uint64_t size_max (int privileged, char const *dir)
+   largest messages must get through). sender 0: the limit while the
+   message is read, before the envelope (with ROUTES, DATABYTES);
+   then the sender's own (its route's upstream's SIZE). */
+static uint64_t size_max (int privileged, char const *dir, char const *sender)
 {
   uint64_t max = 0;
   char const *bad;
   int r;
   if (!privileged) return 0;
-  r = queue_size_cap(dir, &max, &bad);
+  r = queue_size_cap(dir, sender, &max, &bad);
   if (r < 0) strerr_diefusys(QQ_CONFIG, "read the size limit of ", dir, " (DATABYTES in its conf/)");
   if (!r) strerr_dief(QQ_CONFIG, "invalid ", bad, " in the conf/ of ", dir);
   return max;
@@ -293,6 +302,7 @@ int main (int argc, char const *const *argv)
 {
   char const *dir = getenv("QUEUE");
   queue_head head = QUEUE_HEAD_ZERO;
+  stralloc sender = STRALLOC_ZERO;
   body m = { STRALLOC_ZERO, -1, SMTPUTF8_HEAD_ZERO, 0, 0 };
   char id[QUEUE_ID_SIZE];
   int privileged = queue_privileged();
@@ -311,10 +321,12 @@ int main (int argc, char const *const *argv)
      for 36 hours: a privileged injector's caller could make them at will */
   signal(SIGXFSZ, SIG_IGN);
   dirfd = spool_open(privileged, &dir);
-  m.max = size_max(privileged, dir);
+  m.max = size_max(privileged, dir, 0);
   body_read(&m, dirfd);
   if (utf8_wanted(&m)) queue_head_smtputf8(&head);
-  envelope_read(&head);
+  envelope_read(&head, &sender);
+  m.max = size_max(privileged, dir, sender.s);
+  body_check(&m);
   id_choose(id, privileged);
   if (queue_tmp_openat(&tmp, dirfd, id) < 0)
     diesys(errno == ENOSPC || errno == EDQUOT ? QQ_WRITE : QQ_SPOOL, "create message file in tmp");

@@ -89,10 +89,13 @@ int queue_spool_installed (char *path, size_t size);
    upstream count) a privileged injector takes into the spool at path
    (DIR/queue): the smtpd's limit, from DIR/conf/DATABYTES and
    DIR/conf/UPSTREAM_SIZE_MARGIN as s6-envdir reads them (their defaults
-   when missing or empty) and path/upstream-size (lib/sizelimit.h); 0
-   is no limit. Returns 1; 0 with *bad naming a setting that is no
-   number; -1 with errno when a file cannot be read. */
-int queue_size_cap (char const *path, uint64_t *cap, char const **bad);
+   when missing or empty) and the upstream's SIZE record (lib/sizelimit.h):
+   path/upstream-size, or with DIR/conf/ROUTES the record of sender's
+   route (queue_upsize_sender, as the smtpd); sender 0 (not known yet)
+   with ROUTES counts no upstream's SIZE. 0 is no limit. Returns 1; 0
+   with *bad naming a setting that is no number; -1 with errno when a
+   file cannot be read. */
+int queue_size_cap (char const *path, char const *sender, uint64_t *cap, char const **bad);
 
 /* The envelope lines of a message being made (F, T..., blank line), with
    duplicate recipients folded (addr_same(): the first is kept) and at most
