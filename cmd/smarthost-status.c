@@ -141,7 +141,10 @@ static void print_queue (char const *q, time_t t)
   if (*oldest) { out(oldest); out(", arrived "); out_time(queue_status_id_time(oldest), t); } else out("none");
   out("\n");
   out("upstream SIZE: ");
-  if (queue_upsize_read(q, &size) > 0) { out_num(size); out(" octets"); }
+  /* with ROUTES each route's own (above): the plain record is conf/'s
+     route's, which a * route leaves unused and stale */
+  if (num("routes")) out("per route, above");
+  else if (queue_upsize_read(q, &size) > 0) { out_num(size); out(" octets"); }
   else out("not known yet");
   out("\n");
 }
