@@ -543,6 +543,20 @@ static stralloc dsn_mail = STRALLOC_ZERO, dsn_rcpt = STRALLOC_ZERO;
 static dsnparam dsn_m = DSNPARAM_ZERO, dsn_r = DSNPARAM_ZERO;
 static stralloc dsn_envid = STRALLOC_ZERO;
 
+/* The value is quoted printable (lib/printable) and cut: it is the
+   caller's, and the error goes to a terminal, or into a log or a bounce
+   of a cron job's mail. */
+#define DSN_BAD_SHOWN 100
+static void dsn_bad (int opt, char const *arg) gccattr_noreturn;
+static void dsn_bad (int opt, char const *arg)
+{
+  stralloc shown = STRALLOC_ZERO;
+  size_t len = strlen(arg);
+  if (!printable_cat(&shown, arg, len < DSN_BAD_SHOWN ? len : DSN_BAD_SHOWN)
+   || (len > DSN_BAD_SHOWN && !stralloc_cats(&shown, "...")) || !stralloc_0(&shown)) dienomem();
+  strerr_dief(100, "bad -", opt == 'N' ? "N" : opt == 'R' ? "R" : "V", " value (RFC 3461): ", shown.s);
+}
+
 static void dsn_option (int opt, char const *arg)
 {
   char const *key = opt == 'N' ? "NOTIFY" : opt == 'R' ? "RET" : "ENVID";
@@ -554,7 +568,7 @@ static void dsn_option (int opt, char const *arg)
     r = dsnparam_take(&dsn_m, 0, key, 5, dsn_envid.s, dsn_envid.len);
   }
   else r = dsnparam_take(opt == 'N' ? &dsn_r : &dsn_m, opt == 'N', key, strlen(key), arg, strlen(arg));
-  if (r != DSNPARAM_OK) strerr_dief(100, "bad -", opt == 'N' ? "N" : opt == 'R' ? "R" : "V", " value (RFC 3461): ", arg);
+  if (r != DSNPARAM_OK) dsn_bad(opt, arg);
 }
 
 static void dsn_finish (void)
