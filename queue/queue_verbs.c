@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include "printable.h"
 #include "queue_verbs.h"
 
 #define MSG(v, slot) queue_sched_msg((v)->sched, slot)
@@ -66,11 +67,21 @@ static char const *msg_remove (queue_verbs *v, uint32_t slot, time_t t)
 }
 
 /* A bounce ends any hold of the message: read first, its marker goes,
-   then every recipient not done is refused and the message settled. */
-static char const *msg_bounce (queue_verbs *v, uint32_t slot, char const *reason, time_t t)
+   then every recipient not done is refused and the message settled.
+   The reason is the requester's text: it goes into the log (one
+   printable line per event) and the notification's text part (declared
+   us-ascii, no transfer encoding), so a byte outside 0x20-0x7e (8-bit
+   text typed at a terminal) becomes '?' (lib/printable). */
+static char const *msg_bounce (queue_verbs *v, uint32_t slot, char const *given, time_t t)
 {
   char id[QUEUE_ID_SIZE];
+  char reason[QUEUE_CONTROL_REASON_MAX + 1];
+  size_t len = strlen(given);
   char const *why;
+  if (len > QUEUE_CONTROL_REASON_MAX) len = QUEUE_CONTROL_REASON_MAX;
+  memcpy(reason, given, len);
+  reason[len] = 0;
+  printable_fix(reason, len);
   MSG(v, slot)->flags &= ~(QUEUE_SCHED_HELD | QUEUE_SCHED_PARKED | QUEUE_SCHED_UNKNOWN);
   memcpy(id, MSG(v, slot)->id, QUEUE_ID_SIZE);
   why = (*v->ops->bounce_read)(slot, t, v->aux);

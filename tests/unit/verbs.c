@@ -195,6 +195,9 @@ static void bounce_now (queue_verbs *v)
   tap_ok(!held_marker(e) && queue_sched_find(&S, e) < 0, "... its marker gone, the message settled");
   add(f, T0 + 3600);
   tap_ok(!strcmp(ask(v, "bounce", f, "5.7.1 spam") , "ok: bounced") && !strcmp(bounced_reason, "5.7.1 spam"), "bounce with a reason: that reason");
+  mkid(f, 11);
+  add(f, T0 + 3600);
+  tap_ok(!strcmp(ask(v, "bounce", f, "5.7.1 zur\303\274ck \351t\351\177") , "ok: bounced") && !strcmp(bounced_reason, "5.7.1 zur??ck ?t??"), "an 8-bit reason: each byte outside printable ASCII as ? (log, us-ascii notification)");
 }
 
 static void whole_queue (queue_verbs *v)
@@ -282,7 +285,7 @@ static void flush (queue_verbs *v)
 int main (void)
 {
   queue_verbs v = QUEUE_VERBS_ZERO;
-  tap_plan(52);
+  tap_plan(53);
   if (!mkdtemp(dir)) return 111;
   v.sched = &S; v.ops = &ops;
   tap_is(queue_verbs_open(&v, dir), 0, "control/ opened (made)");
