@@ -51,6 +51,14 @@ void queue_tmp_abort (queue_tmp *t);
    sweep. Mode 0600. Returns a descriptor, or -1 with errno. */
 int queue_tmp_scratch (int dirfd);
 
+/* A file to write and then rename over another (the pattern of every
+   writer of the spool's small files): name in dirfd (AT_FDCWD: a path)
+   is removed and created new, O_EXCL, O_NOFOLLOW and O_NONBLOCK, never
+   opened as found: a FIFO planted there would block the writer, a link
+   (symbolic or hard) would have it truncate and write what the link
+   names. Returns a descriptor open for writing, or -1 with errno. */
+int queue_file_fresh (int dirfd, char const *name, unsigned int mode);
+
 /* Writes one byte to dir/trigger without blocking. No reader, or a full FIFO,
    is not an error. The trigger is reached without following a symbolic
    link and must be a FIFO: anything else is refused (ELOOP, EINVAL)

@@ -70,7 +70,7 @@ int queue_control_send (char const *dir, queue_control const *c, char *reqid)
   len = strlen(c->verb); memcpy(line, c->verb, len); line[len++] = '\t';
   memcpy(line + len, c->id, strlen(c->id)); len += strlen(c->id); line[len++] = '\t';
   memcpy(line + len, c->reason, strlen(c->reason)); len += strlen(c->reason); line[len++] = '\n';
-  fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
   if (fd < 0) return -1;
   if (fchmod(fd, 0644) < 0 || allwrite(fd, line, len) != len || fsync(fd) < 0)
   {
@@ -214,8 +214,9 @@ int queue_control_answer (int ctl, char const *req, char const *answer, char con
   /* written aside, then renamed: the requester polls for REQ.reply and
      takes the first it can open, which must never be half written (it
      read an empty answer, and said the request failed, when it came
-     between the creation and the write) */
-  fd = openat(ctl, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+     between the creation and the write); created new, never opened as
+     found (queue_file_fresh) */
+  fd = queue_file_fresh(ctl, tmp, 0600);
   if (fd < 0) e = errno;
   else
   {
@@ -238,7 +239,9 @@ int queue_control_mark (int ctl, char const *name, char const *id, int on)
   if (id) memcpy(path + n, id, QUEUE_ID_SIZE);
   if (on)
   {
-    int fd = openat(ctl, path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    /* only its name counts: a FIFO found there must not block us (and
+       it is no marker: ENXIO), nor is anything truncated */
+    int fd = openat(ctl, path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
     if (fd < 0) return -1;
     fd_close(fd);
   }

@@ -279,7 +279,7 @@ int queue_state_write (int statefd, char const *id, queue_state const *st)
   if (len > QUEUE_ID_LEN) { errno = EINVAL; return -1; }
   memcpy(tmp, id, len);
   memcpy(tmp + len, ".tmp", 5);
-  fd = openat(statefd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  fd = queue_file_fresh(statefd, tmp, 0600);
   if (fd < 0) return -1;
   buffer_init(&b, &buffer_write, fd, buf, sizeof buf);
   if (state_put(&b, st) < 0 || fsync(fd) < 0) goto err;

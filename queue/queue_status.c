@@ -195,11 +195,8 @@ int queue_status_replace (char const *path, char const *data, size_t len, unsign
   memcpy(tmp, path, n);
   memcpy(tmp + n, ".tmp", 5);
   /* A new file, never one found there: MAILQ_FILE or METRICS_FILE may
-     be in a directory others can write, where a FIFO at FILE.tmp would
-     block us, and a link (symbolic or hard) would have us truncate and
-     write what it names. */
-  if (unlink(tmp) < 0 && errno != ENOENT) return -1;
-  fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode);
+     be in a directory others can write (queue_file_fresh). */
+  fd = queue_file_fresh(AT_FDCWD, tmp, mode);
   if (fd < 0) return -1;
   /* the mode asked for, whatever the umask took away */
   if (fchmod(fd, mode) < 0 || allwrite(fd, data, len) != len) goto err;

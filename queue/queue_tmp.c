@@ -16,6 +16,12 @@
 #include <skalibs/djbunix.h>
 #include "queue.h"
 
+int queue_file_fresh (int dirfd, char const *name, unsigned int mode)
+{
+  if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT) return -1;
+  return openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, mode);
+}
+
 int queue_tmp_open (queue_tmp *t, char const *dir, char const *id)
 {
   int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -10,6 +10,7 @@
 #include <skalibs/djbunix.h>
 #include <skalibs/stralloc.h>
 #include <skalibs/types.h>
+#include "queue.h"
 #include "queue_upsize.h"
 
 #define UPSIZE_NAME "upstream-size"
@@ -83,7 +84,7 @@ int queue_upsize_write_route (char const *dir, char const *upstream, uint64_t si
   pid[pid_fmt(pid, getpid())] = 0;
   if (!upsize_path(&dst, dir, upstream) || !stralloc_copyb(&tmp, dst.s, dst.len - 1)
    || !stralloc_catb(&tmp, ".", 1) || !stralloc_cats(&tmp, pid) || !stralloc_0(&tmp)) goto end;
-  fd = open(tmp.s, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+  fd = queue_file_fresh(AT_FDCWD, tmp.s, 0644);
   if (fd < 0) goto end;
   if (allwrite(fd, num, n) == n)
   {
