@@ -24,9 +24,16 @@ int addr_check (char const *s, size_t len);
    regard to ASCII case. smtpd, injector and scheduler all use this one rule. */
 int addr_same (char const *a, size_t alen, char const *b, size_t blen);
 
-/* A hash of the address addr_same() sees (FNV-1a of the local part as it
-   is and the domain in lower case): two addresses addr_same() calls equal
-   hash alike, so a table of recipients finds duplicates by it. */
+/* A hash of the address addr_same() sees (a keyed FNV-1a of the local
+   part as it is and the domain in lower case): two addresses addr_same()
+   calls equal hash alike, so a table of recipients finds duplicates by
+   it. The key is random, drawn once per process (addr_hash_key), so a
+   caller cannot choose names that collide (lib/addr_hash.c); a table's
+   order may differ from one process to the next, never what it folds. */
 uint32_t addr_hash (char const *s, size_t len);
+/* The same with a given key (tests). */
+uint32_t addr_hash_keyed (uint64_t key, char const *s, size_t len);
+/* This process's key. */
+uint64_t addr_hash_key (void);
 
 #endif
