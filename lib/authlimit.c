@@ -13,6 +13,8 @@
 #define PREFIX "auth-"
 /* no clientkey looks like this (they start "4-", "6-", "x-") */
 #define SHARED "shared"
+/* the sweep's memory (record_room): not PREFIX, so never swept or counted */
+#define SWEEP "auth.sweep"
 
 static int record_path (stralloc *sa, char const *dir, char const *key)
 {
@@ -99,16 +101,48 @@ long authlimit_sweep (char const *dir, unsigned int window, uint64_t now)
   return live;
 }
 
+/* Whether a client without a record may have one: 1, 0 (no room), or
+   -1 with errno. The sweep stats every record (up to AUTHLIMIT_RECORDS),
+   so it runs at most once every AUTHLIMIT_SWEEP_EVERY seconds, not for
+   every newcomer's failure: dir/SWEEP, under its lock, remembers when it
+   last ran and how many records were live then, plus one for each record
+   allowed since. That count is never below the records on disk (a
+   record is allowed only after it is counted; successes and expiries
+   only remove), so the bound holds between sweeps; at worst a newcomer
+   goes into auth-shared when a sweep would have made room, for at most
+   AUTHLIMIT_SWEEP_EVERY seconds. A clock set back sweeps at once. */
+static int record_room (char const *dir, unsigned int window, uint64_t now, unsigned int records)
+{
+  stralloc path = STRALLOC_ZERO;
+  uint64_t live, last;
+  int fd, r = -1;
+  if (!stralloc_cats(&path, dir) || !stralloc_cats(&path, "/" SWEEP) || !stralloc_0(&path)) goto end;
+  fd = lockfile_take(path.s, 0);
+  if (fd < 0) goto end;
+  record_read(fd, &live, &last);
+  if (!last || now < last || now - last >= AUTHLIMIT_SWEEP_EVERY)
+  {
+    long n = authlimit_sweep(dir, window, now);
+    if (n < 0) { record_close(fd); goto end; }
+    live = (uint64_t)n;
+    last = now;
+  }
+  r = live < records;
+  if (record_write(fd, live + r, last) < 0) r = -1;
+  record_close(fd);
+ end:
+  stralloc_free(&path);
+  return r;
+}
+
 /* The record a client's failure goes into: its own when it has one or
    there is room for one, otherwise auth-shared. */
 static int record_of (stralloc *path, char const *dir, char const *key, unsigned int window, uint64_t now, unsigned int records)
 {
   struct stat st;
-  long live;
   if (!record_path(path, dir, key)) return 0;
   if (!lstat(path->s, &st) || errno != ENOENT) return 1;
-  live = authlimit_sweep(dir, window, now);
-  if (live < 0 || (unsigned long)live < records) return 1;
+  if (record_room(dir, window, now, records)) return 1;
   path->len = 0;
   return record_path(path, dir, SHARED);
 }

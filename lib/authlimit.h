@@ -18,7 +18,7 @@
 
    Records expire: one whose last failure is window seconds old counts
    as none, and is removed when a client without a record fails (the
-   sweep, authlimit_sweep), so a client never comes back to find its
+   sweep, authlimit_sweep, at most every AUTHLIMIT_SWEEP_EVERY seconds), so a client never comes back to find its
    record gone before it expired. There are at most about
    AUTHLIMIT_RECORDS of them (a client without one, when that many live,
    is counted in the one record auth-shared with every other such
@@ -26,6 +26,10 @@
    its own record removed by making others; a flood makes AUTH fail
    closed (454 for newcomers, for a window), never open. */
 #define AUTHLIMIT_RECORDS 10000
+/* The sweep stats every record, so a newcomer's failure runs it at most
+   once in this many seconds (dir/auth.sweep counts the records made
+   since, so the bound holds in between). */
+#define AUTHLIMIT_SWEEP_EVERY 60
 int authlimit_begin (char const *dir, char const *key, unsigned int maxfail, unsigned int window, uint64_t now);
 /* The same with another bound than AUTHLIMIT_RECORDS (for tests). */
 int authlimit_begin_in (char const *dir, char const *key, unsigned int maxfail, unsigned int window, uint64_t now, unsigned int records);
