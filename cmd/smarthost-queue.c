@@ -158,8 +158,7 @@ static void body_spill (body *m, int dirfd)
   m->mem.len = 0;
 }
 
-/* Counts what was read as the smtpd counts DATA (each LF a CRLF) and
-   stops at the limit, before anything is written to the spool: a scratch
+/* Stops at the limit, before anything is written to the spool: a scratch
    file holding the start is unlinked already (queue_tmp_scratch), and
    tmp/ID is not made yet, so nothing is left. */
 static void body_check (body const *m)
@@ -172,6 +171,7 @@ static void body_check (body const *m)
   }
 }
 
+/* Counts what was read as the smtpd counts DATA (each LF a CRLF). */
 static void body_count (body *m, char const *s, size_t len)
 {
   char const *nl = s;
