@@ -6,10 +6,9 @@
 . "$(dirname "$0")/lib.sh"
 plan 9
 
-Q=$T/q
-make_queue "$Q"
-export QUEUE=$Q DEFAULTDOMAIN=site.example
-unset QMAILQUEUE SENDMAIL_FROM 2>/dev/null
+test_spool
+export DEFAULTDOMAIN=site.example
+unset SENDMAIL_FROM 2>/dev/null
 count() { ls "$Q/new" "$Q/tmp" | grep -c '^[0-9]'; }
 env_of() { sed '/^$/q' "$Q"/new/*; }
 
