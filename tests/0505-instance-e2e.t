@@ -16,7 +16,6 @@ need_built $N "end to end" smarthost-smtpd smarthost-queue smarthost-send smarth
 
 test_instance
 ok "instance made" test -x "$D/service/smtpd/run" -a -x "$D/service/send/run"
-su=$(cat "$D/conf/SEND_USER")
 conf_set HELONAME relay.test
 conf_set RETRY 1
 conf_set UPSTREAM_MAXMSGS 5
@@ -49,8 +48,7 @@ like "the send log says how to set the upstream" "$(cat "$D/log/send/current")" 
 make_certs
 start_upstream up --cert "$T/certs/server.pem" --key "$T/certs/server.key" \
   --auth-user alice@example.org --auth-pass 'pass word' --mechs LOGIN --require-auth
-(umask 077; printf 'pass word\n' > "$D/secret/upstream")
-[ -n "$su" ] && chown "$su" "$D/secret/upstream"
+instance_secret upstream 'pass word'
 conf_set UPSTREAM "localhost:$PORT"
 conf_set UPSTREAM_CAFILE "$T/certs/ca.pem"
 conf_set UPSTREAM_USER alice@example.org
@@ -63,21 +61,6 @@ T held@example.net"
 
 # Byte-exact: what the upstream stored, less the Received field our smtpd
 # put on top, is the message as sent, with CRLF.
-strip_received()
-{
-  $PY -c 'import sys
-d = open(sys.argv[1], "rb").read()
-while d.startswith(b"Received:"):
-    i = d.index(b"\r\n")
-    while d[i+2:i+3] in (b" ", b"\t"):
-        i = d.index(b"\r\n", i + 2)
-    d = d[i+2:]
-sys.stdout.buffer.write(d)' "$1"
-}
-crlf() { sed 's/$/\r/' "$1"; }
-# swaks ends DATA with CRLF . CRLF after the file's own last CRLF: one
-# more empty line, which the relay passes on as it is.
-swaks_crlf() { crlf "$1"; printf '\r\n'; }
 strip_received "$T/up/1.msg" > "$T/got1"; swaks_crlf "$T/m0" > "$T/want1"
 ok "held message byte-exact" cmp "$T/got1" "$T/want1"
 like "STARTTLS and AUTH LOGIN upstream" "$(cat "$T/up/log")" 'starttls'

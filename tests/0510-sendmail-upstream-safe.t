@@ -9,7 +9,7 @@ plan 16
 test_spool
 export DEFAULTDOMAIN=site.example
 unset SENDMAIL_FROM 2>/dev/null
-count() { ls "$Q/new" "$Q/tmp" | grep -c '^[0-9]'; }
+count() { messages_in "$Q" new tmp; }
 body_of() { sed '1,/^$/d' "$Q"/new/* | sed '1,/^$/d'; }   # past envelope and header
 export LC_ALL=C   # awk's length() in octets
 

@@ -24,10 +24,8 @@ chmod 755 "$T/certs"; chmod 644 "$T/certs/ca.pem"
 tls="--cert $T/certs/server.pem --key $T/certs/server.key --require-auth --own-sender"
 start_upstream A $tls --auth-user alice@isp-a.test --auth-pass 'secret a 6601'; PA=$PORT
 start_upstream B $tls --auth-user office@isp-b.test --auth-pass 'secret b 6602'; PB=$PORT
-for x in a b; do
-  (umask 077; printf 'secret %s 660%s\n' $x "$([ $x = a ] && echo 1 || echo 2)" > "$D/secret/$x")
-  [ -n "$su" ] && chown "$su" "$D/secret/$x"
-done
+instance_secret a 'secret a 6601'
+instance_secret b 'secret b 6602'
 conf_set UPSTREAM_CAFILE "$T/certs/ca.pem"
 set_routes <<EOR
 # sender          upstream        options

@@ -31,7 +31,7 @@ is "the upstream dropped two attempts" "$(count 3)" 2
 is "the third attempt was acknowledged, once" "$(count 1)" 1
 is "for both recipients" "$(count 2)" 2
 wait_for 10 sh -c '[ -z "$(ls "$0/new" "$0/cur" "$0/state")" ]' "$Q"
-is "the spool is empty after the acknowledgement" "$(ls "$Q/new" "$Q/cur" "$Q/state" | grep -c '^[0-9]')" 0
+is "the spool is empty after the acknowledgement" "$(messages_in "$Q" new cur state)" 0
 sleep 1.5
 is "and nothing is sent again" "$(count 1) $(count 3)" "1 2"
 like "the log shows a deferral before the delivery" "$(cat "$T/log")" 'defer'

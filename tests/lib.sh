@@ -31,12 +31,19 @@
 #                               on 127.0.0.1:$sport (a free port)
 #   conf_set NAME VALUE         write the instance's conf/NAME
 #   set_routes < LINES          DIR/routes (0644), named by conf/ROUTES
+#   instance_secret NAME TEXT   DIR/secret/NAME: TEXT, mode 0600, the send
+#                               user's
 #   start_instance              the instance's services under s6-svscan
 #   stop_instance               stop them; one test: no process is left
 #   test_spool [DIR]            a fresh spool in DIR ($T/q), Q and QUEUE name
 #                               it, QMAILQUEUE and SMARTHOST_ID unset
 #   inject_alone MSG ENV        smarthost-queue < MSG 1< ENV into an emptied
 #                               new/; NEW: its file there (empty if none)
+#   messages_in SPOOL SUB...    how many messages SPOOL/SUB... hold
+#   random_below N              a random number from 0 to N-1
+#   strip_received FILE         the message less its leading Received fields
+#   crlf FILE                   FILE with CRLF line ends
+#   swaks_crlf FILE             FILE as swaks sends it with --data: CRLF
 #   service_pids DIR            PIDs of DIR's services and loggers (-1: down)
 #   still_running PID...        those of the PIDs that are alive
 #
@@ -166,6 +173,25 @@ test_spool()
   export QUEUE="$Q"
   unset QMAILQUEUE SMARTHOST_ID
 }
+messages_in() { _mi_q=$1; shift; for d; do ls "$_mi_q/$d"; done | grep -c '^[0-9]'; }
+random_below() { echo $(( $(od -An -N2 -tu2 /dev/urandom) % $1 )); }
+
+strip_received()
+{
+  $PY -c 'import sys
+d = open(sys.argv[1], "rb").read()
+while d.startswith(b"Received:"):
+    i = d.index(b"\r\n")
+    while d[i+2:i+3] in (b" ", b"\t"):
+        i = d.index(b"\r\n", i + 2)
+    d = d[i+2:]
+sys.stdout.buffer.write(d)' "$1"
+}
+crlf() { sed 's/$/\r/' "$1"; }
+# swaks ends DATA with CRLF . CRLF after the file's own last CRLF: one
+# more empty line, which a relay passes on as it is.
+swaks_crlf() { crlf "$1"; printf '\r\n'; }
+
 # One message alone in new/, for a test to read back; keeps the exit code.
 inject_alone()
 {
@@ -238,6 +264,13 @@ test_instance()
 }
 conf_set() { printf '%s\n' "$2" > "$D/conf/$1"; }
 set_routes() { cat > "$D/routes" && chmod 644 "$D/routes" && conf_set ROUTES "$D/routes"; }
+
+instance_secret()
+{
+  (umask 077; printf '%s\n' "$2" > "$D/secret/$1")
+  _is_u=$(cat "$D/conf/SEND_USER")
+  [ -z "$_is_u" ] || chown "$_is_u" "$D/secret/$1"
+}
 
 # s6-svscan is spawned: stopped by PID at exit if the test dies first. The
 # services must not hold the TAP descriptor.

@@ -7,6 +7,12 @@
 #                              rogue.pem/.key for "localhost", self-signed
 #   start_upstream NAME ARGS   tests/peers/upstream.py on a free port,
 #                              storing into $T/NAME; sets PORT
+#   upstream_on PORT ARGS      tests/peers/upstream.py on PORT, storing into
+#                              $T/up, its output in $T/up.out: a fixed port,
+#                              for a test that stops and starts it again
+#                              under a sender that keeps its UPSTREAM; sets
+#                              UP_PID
+#   stop_upstream              stops it (UP_PID) and waits for it
 #   start_scripted NAME ARGS   tests/peers/scripted.py playing $T/NAME.script,
 #                              logging to $T/NAME.log, status in
 #                              $T/NAME.status; sets PORT
@@ -46,6 +52,18 @@ start_upstream()
   mkdir -p "$T/$name"
   _start_peer "$name" $PY "$TOP/tests/peers/upstream.py" --dir "$T/$name" "$@"
 }
+
+upstream_on()
+{
+  _uo_port=$1; shift
+  mkdir -p "$T/up"
+  : > "$T/up.out"
+  spawn $PY "$TOP/tests/peers/upstream.py" --dir "$T/up" --port "$_uo_port" "$@" > "$T/up.out" 2>>"$T/up.err"
+  UP_PID=$SPAWNED
+  wait_for 10 grep -q ready "$T/up.out"
+}
+
+stop_upstream() { kill "$UP_PID"; wait "$UP_PID" 2>/dev/null; }
 
 start_scripted()
 {
