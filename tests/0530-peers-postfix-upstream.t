@@ -13,8 +13,6 @@ plan $N
 . "$TOP/tests/peers/postfix.sh"
 
 pf_begin "real upstream"
-PFLOG=$(pf_log pfup)
-SLOG=$D/log/send/current
 
 # msg FILE SUBJECT: a complete message (Date and Message-ID present, so
 # that neither relay has a reason to add any), with a leading dot, 8-bit

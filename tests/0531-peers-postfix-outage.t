@@ -11,8 +11,6 @@ plan $N
 . "$TOP/tests/peers/postfix.sh"
 
 pf_begin "real upstream"
-PFLOG=$(pf_log pfup)
-SLOG=$D/log/send/current
 
 send() # SUBJECT RCPT
 {

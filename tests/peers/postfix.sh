@@ -18,7 +18,9 @@
 #                             $N): every test skipped as WHAT when the
 #                             peers cannot run or nothing is built; else
 #                             upstream_start (its test named UPNAME) and
-#                             relay_start, each a test
+#                             relay_start, each a test; sets PFLOG (the
+#                             upstream Postfix's log) and SLOG (the send
+#                             service's)
 #   lan_begin WHAT [UPNAME]   pf_begin, then lan_start on the instance
 #                             (a test); sets LANLOG
 #   gate                      after a failed step: the rest of the $N
@@ -103,6 +105,8 @@ pf_begin()
   gate
   ok "smarthost instance starts" relay_start
   gate
+  PFLOG=$(pf_log pfup)
+  SLOG=$D/log/send/current
 }
 
 lan_begin()

@@ -7,6 +7,10 @@
 #                              rogue.pem/.key for "localhost", self-signed
 #   start_upstream NAME ARGS   tests/peers/upstream.py on a free port,
 #                              storing into $T/NAME; sets PORT
+#   start_bad_tls_upstreams    three upstreams taking AUTH u/pw that a
+#                              verifying client must not use: WRONG (a
+#                              certificate for another name), ROGUE (self-
+#                              signed), CLEAR (no TLS); their ports
 #   upstream_on PORT ARGS      tests/peers/upstream.py on PORT, storing into
 #                              $T/up, its output in $T/up.out: a fixed port,
 #                              for a test that stops and starts it again
@@ -51,6 +55,16 @@ start_upstream()
   name=$1; shift
   mkdir -p "$T/$name"
   _start_peer "$name" $PY "$TOP/tests/peers/upstream.py" --dir "$T/$name" "$@"
+}
+
+start_bad_tls_upstreams()
+{
+  start_upstream wrong --cert "$T/certs/wrong.pem" --key "$T/certs/wrong.key" --auth-user u --auth-pass pw
+  WRONG=$PORT
+  start_upstream rogue --cert "$T/certs/rogue.pem" --key "$T/certs/rogue.key" --auth-user u --auth-pass pw
+  ROGUE=$PORT
+  start_upstream clear --auth-user u --auth-pass pw
+  CLEAR=$PORT
 }
 
 upstream_on()
