@@ -113,21 +113,11 @@ static queue_report R = QUEUE_REPORT_ZERO;  /* queue/status, METRICS_FILE, ALERT
 /* ---- messages and the schedule (queue/queue_sched.h) ---- */
 
 #define MSG(slot) queue_sched_msg(&L.sched, slot)
-#define MSG_UNKNOWN QUEUE_SCHED_UNKNOWN
-#define MSG_HELD QUEUE_SCHED_HELD
-#define MSG_PARKED QUEUE_SCHED_PARKED
 
 static void sched_push (uint32_t slot, time_t key)
 {
   if (!queue_sched_push(&L.sched, slot, key)) strerr_diefu(111, "grow the schedule");
 }
-
-static void msg_free (uint32_t slot)
-{
-  if (!queue_sched_free(&L.sched, slot)) strerr_diefu(111, "grow the free list");
-}
-
-#define id_arrival queue_status_id_time
 
 /* ---- time ---- */
 
@@ -138,11 +128,6 @@ static time_t now (void)
 {
   time_t t;
   return time_sysclock_from_tai(&t, tain_secp(&STAMP)) ? t : 0;
-}
-
-static unsigned int retry_delay (unsigned int n)
-{
-  return gate_retry_delay(&L.gate, n);
 }
 
 /* The dispatch decisions (queue/queue_dispatch.h) over the loop's state. */
@@ -266,6 +251,24 @@ static int attempt_open (char const *id, off_t body, void *aux)
   return fd;
 }
 
+static int attempt_state (char const *id, queue_state *st, void *aux)
+{
+  (void)aux;
+  return queue_state_read(SP.state, id, st);
+}
+
+static void attempt_unstate (char const *id, void *aux)
+{
+  (void)aux;
+  queue_state_remove(SP.state, id);
+}
+
+static int attempt_env (char const *id, queue_env *env, void *aux)
+{
+  (void)aux;
+  return queue_msg_env(&SP, id, env);
+}
+
 static int attempt_inject (bounce const *b, dsn *d, int fd, void *aux)
 {
   (void)aux;
@@ -284,27 +287,11 @@ static void attempt_say (int kind, char const *line, void *aux)
   }
 }
 
-static queue_attempt_ops const attempt_ops = { &attempt_send, &attempt_done, &attempt_keep, &attempt_open, &attempt_inject, &attempt_say };
+static queue_attempt_ops const attempt_ops = { &attempt_send, &attempt_done, &attempt_keep, &attempt_open, &attempt_inject,
+  &attempt_state, &attempt_unstate, &attempt_env, &attempt_say };
 static queue_attempt A = { &cf, &D, &R, &STAMP, &L.stopping, &attempt_ops, 0, STRALLOC_ZERO, { STRALLOC_ZERO, STRALLOC_ZERO }, STRALLOC_ZERO };
 
 #define logsafe(slot, s) queue_attempt_safe(&A, (slot), (s))
-
-static void msg_settle (task *k, time_t t)
-{
-  if (!queue_attempt_settle(&A, k, t)) strerr_diefu(111, "allocate");
-}
-
-static void msg_done (task *k)
-{
-  if (!queue_attempt_done(&A, k, now())) strerr_diefu(111, "grow the schedule");
-}
-
-/* A worker that could not start takes the job as one that exited at
-   once: the message is deferred on the RETRY schedule, never lost. */
-static void job_unstarted (pool_worker *w)
-{
-  if (!queue_attempt_unstarted(&A, w, now())) strerr_diefu(111, "allocate");
-}
 
 static void job_line (pool_worker *w, char *line, void *aux)
 {
@@ -336,67 +323,6 @@ static int job_send (pool_worker *w)
   stralloc_free(&path);
   stralloc_free(&jobtext);
   return r;
-}
-
-/* The round (queue/queue_round.h); an empty address is refused at once. */
-static void round_plan (queue_round *r)
-{
-  if (!queue_attempt_plan(&A, r)) strerr_diefu(111, "allocate");
-}
-
-/* Returns 1 when a job went out, 0 when the message needed nothing now
-   (rescheduled, finished or dropped), -1 when the worker is unusable. */
-static int dispatch (pool_worker *w, uint32_t slot, time_t t)
-{
-  queue_sched_msg *m = MSG(slot);
-  task *k = task_of(w);
-  queue_round *rd = &k->r;
-  int r;
-  k->slot = slot;
-  memcpy(rd->id, m->id, QUEUE_ID_SIZE);
-  /* the state first: a message not due yet after a restart costs one open */
-  r = queue_state_read(SP.state, m->id, &rd->st);
-  if (r < 0)
-  {
-    strerr_warnwusys("read state/", m->id, ", trying every recipient not known done");
-    queue_state_clear(&rd->st);
-  }
-  rd->hadstate = r != 0;
-  if (r > 0) queue_sched_counted(&L.sched, slot, queue_status_pending(&rd->st));
-  switch (queue_dispatch_look(&D, slot, r > 0, rd->st.next, t))
-  {
-    case QUEUE_DISPATCH_HELD: return 0;  /* out of the schedule until released */
-    case QUEUE_DISPATCH_LATER: sched_push(slot, rd->st.next); return 0;
-  }
-  r = queue_msg_env(&SP, m->id, &rd->env);
-  if (r < 0 && errno == ENOENT) { queue_state_remove(SP.state, m->id); msg_free(slot); return 0; }
-  if (r < 0 && errno == EPROTO) { strerr_warnw("cur/", m->id, " is not a regular file: left alone, not scheduled"); msg_free(slot); return 0; }
-  if (r < 0) { strerr_warnwusys("read cur/", m->id); sched_push(slot, t + retry_delay(0)); return 0; }
-  if (!r) { strerr_warnw("cur/", m->id, " is malformed: left alone, not scheduled"); msg_free(slot); return 0; }
-  m->flags &= ~MSG_UNKNOWN;
-  round_plan(rd);
-  queue_sched_counted(&L.sched, slot, queue_round_npend(rd) + queue_round_nfailed(rd));
-  if (!queue_round_npend(rd))
-  {
-    if (queue_round_nfailed(rd)) msg_settle(k, t);
-    else msg_done(k);
-    return 0;
-  }
-  if (w->spawnerr)
-  {
-    queue_dispatch_sent(&D, k, t);
-    job_unstarted(w);
-    return 1;
-  }
-  if (job_send(w) < 0)
-  {
-    /* the worker died between jobs: not an attempt, try another one */
-    pool_close(w);
-    sched_push(slot, t);
-    return -1;
-  }
-  queue_dispatch_sent(&D, k, t);
-  return 1;
 }
 
 /* The route of a message (ROUTES) plus 1, from its sender, or 0 when
@@ -432,7 +358,9 @@ static void dispatch_due (void)
     if (r == QUEUE_DISPATCH_PARKED) continue;
     w = p.w ? p.w : worker_start(p.route);
     if (!w) { sched_push(p.slot, p.key); break; }
-    if (dispatch(w, p.slot, t) < 0)
+    r = queue_attempt_begin(&A, w, p.slot, t);
+    if (r == QUEUE_ATTEMPT_NOMEM) strerr_diefu(111, "allocate");
+    if (r == QUEUE_ATTEMPT_UNUSABLE)
     {
       /* a worker that dies before taking a job (REMOTE cannot run?):
          wait a second rather than fork in a loop */
@@ -571,15 +499,8 @@ static char const *bounce_read (uint32_t slot, time_t t, void *aux)
 
 static int bounce_now (uint32_t slot, char const *reason, time_t t, void *aux)
 {
-  queue_round *r = &bt.r;
-  size_t i;
   (void)slot; (void)aux;
-  round_plan(r);
-  if (!queue_round_fail_all(r, reason)) return 0;
-  for (i = 0; i < queue_round_npend(r); i++)
-    strerr_warni(r->id, " <", logsafe(0, queue_state_addr(&r->st, queue_round_pend(r, i))), ">: bounced by request: ", reason);
-  msg_settle(&bt, t);  /* bounces the failed, and removes the message when nothing is left */
-  return 1;
+  return queue_attempt_bounce(&A, &bt, reason, t);
 }
 
 static void verb_said (int what, char const *id, void *aux)

@@ -343,6 +343,79 @@ int queue_attempt_unstarted (queue_attempt *a, pool_worker *w, time_t t)
   return r;
 }
 
+/* ---- the start ---- */
+
+int queue_attempt_begin (queue_attempt *a, pool_worker *w, uint32_t slot, time_t t)
+{
+  queue_sched *s = a->d->sched;
+  queue_sched_msg *m = queue_sched_msg(s, slot);
+  queue_task *k = queue_dispatch_task(w);
+  queue_round *rd;
+  int r;
+  if (!k) return QUEUE_ATTEMPT_NOMEM;
+  rd = &k->r;
+  k->slot = slot;
+  memcpy(rd->id, m->id, QUEUE_ID_SIZE);
+  /* the state first: a message not due yet after a restart costs one open */
+  r = a->ops->state(m->id, &rd->st, a->aux);
+  if (r < 0)
+  {
+    say(a, QUEUE_ATTEMPT_UNABLESYS, "read state/", m->id, ", trying every recipient not known done");
+    queue_state_clear(&rd->st);
+  }
+  rd->hadstate = r != 0;
+  if (r > 0) queue_sched_counted(s, slot, queue_status_pending(&rd->st));
+  switch (queue_dispatch_look(a->d, slot, r > 0, rd->st.next, t))
+  {
+    case QUEUE_DISPATCH_HELD: return QUEUE_ATTEMPT_NONE;  /* out of the schedule until released */
+    case QUEUE_DISPATCH_LATER: return queue_sched_push(s, slot, rd->st.next) ? QUEUE_ATTEMPT_NONE : QUEUE_ATTEMPT_NOMEM;
+  }
+  r = a->ops->env(m->id, &rd->env, a->aux);
+  if (r <= 0)
+  {
+    if (r < 0 && errno == ENOENT) a->ops->unstate(m->id, a->aux);
+    else if (r < 0 && errno == EPROTO) say(a, QUEUE_ATTEMPT_WARN, "cur/", m->id, " is not a regular file: left alone, not scheduled");
+    else if (r < 0)
+    {
+      say(a, QUEUE_ATTEMPT_UNABLESYS, "read cur/", m->id);
+      return queue_sched_push(s, slot, t + gate_retry_delay(a->d->gate, 0)) ? QUEUE_ATTEMPT_NONE : QUEUE_ATTEMPT_NOMEM;
+    }
+    else say(a, QUEUE_ATTEMPT_WARN, "cur/", m->id, " is malformed: left alone, not scheduled");
+    return queue_sched_free(s, slot) ? QUEUE_ATTEMPT_NONE : QUEUE_ATTEMPT_NOMEM;
+  }
+  m->flags &= ~QUEUE_SCHED_UNKNOWN;
+  if (!queue_attempt_plan(a, rd)) return QUEUE_ATTEMPT_NOMEM;
+  queue_sched_counted(s, slot, queue_round_npend(rd) + queue_round_nfailed(rd));
+  if (!queue_round_npend(rd))
+  {
+    r = queue_round_nfailed(rd) ? queue_attempt_settle(a, k, t) : queue_attempt_done(a, k, t);
+    return r ? QUEUE_ATTEMPT_NONE : QUEUE_ATTEMPT_NOMEM;
+  }
+  if (w->spawnerr)
+  {
+    queue_dispatch_sent(a->d, k, t);
+    return queue_attempt_unstarted(a, w, t) ? QUEUE_ATTEMPT_SENT : QUEUE_ATTEMPT_NOMEM;
+  }
+  if (a->ops->send(w, a->aux) < 0)
+  {
+    /* the worker died between jobs: not an attempt, try another one */
+    pool_close(w);
+    return queue_sched_push(s, slot, t) ? QUEUE_ATTEMPT_UNUSABLE : QUEUE_ATTEMPT_NOMEM;
+  }
+  queue_dispatch_sent(a->d, k, t);
+  return QUEUE_ATTEMPT_SENT;
+}
+
+int queue_attempt_bounce (queue_attempt *a, queue_task *k, char const *reason, time_t t)
+{
+  queue_round *r = &k->r;
+  size_t i;
+  if (!queue_attempt_plan(a, r) || !queue_round_fail_all(r, reason)) return 0;
+  for (i = 0; i < queue_round_npend(r); i++)
+    say(a, QUEUE_ATTEMPT_INFO, r->id, " <", queue_attempt_safe(a, 0, queue_state_addr(&r->st, queue_round_pend(r, i))), ">: bounced by request: ", reason);
+  return queue_attempt_settle(a, k, t);  /* bounces the failed, and removes the message when nothing is left */
+}
+
 void queue_attempt_free (queue_attempt *a)
 {
   stralloc_free(&a->line);

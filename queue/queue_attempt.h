@@ -62,6 +62,14 @@ struct queue_attempt_ops_s
   /* Injects notification d with the message on fd (bounce_queue): a
      wait status, or -1 with errno. */
   int (*inject) (bounce const *b, dsn *d, int fd, void *aux);
+  /* state/ID into st (queue_state_read): 1, 0 when there is none, -1
+     with errno. */
+  int (*state) (char const *id, queue_state *st, void *aux);
+  /* state/ID goes: its message is gone. */
+  void (*unstate) (char const *id, void *aux);
+  /* The envelope of cur/ID (queue_msg_env): 1, 0 when malformed, -1
+     with errno (ENOENT: gone; EPROTO: not a regular file). */
+  int (*env) (char const *id, queue_env *env, void *aux);
   /* A log line of kind QUEUE_ATTEMPT_*. */
   void (*say) (int kind, char const *line, void *aux);
 };
@@ -91,6 +99,27 @@ char const *queue_attempt_safe (queue_attempt *a, unsigned int slot, char const 
 /* The round of a message (queue_round_plan); an empty address is
    refused at once, said. 1, or 0 on allocation failure. */
 int queue_attempt_plan (queue_attempt *a, queue_round *r);
+
+/* What queue_attempt_begin did. */
+#define QUEUE_ATTEMPT_NOMEM -2     /* allocation failure: the caller cannot go on */
+#define QUEUE_ATTEMPT_UNUSABLE -1  /* w died between jobs: closed, the message due again at t */
+#define QUEUE_ATTEMPT_NONE 0       /* nothing now: rescheduled, held, finished or dropped */
+#define QUEUE_ATTEMPT_SENT 1       /* a job went out to w (or w could not start: unstarted) */
+
+/* The message in slot, out of the schedule at t, to the idle worker w
+   (queue_dispatch_next): its state read (a message not due yet after a
+   restart costs that one open: queue_dispatch_look), its envelope read,
+   its round planned, and the first job sent (ops->send). A message gone
+   is forgotten with its state file; one that is not a regular file or
+   is malformed is left alone, not scheduled; one unreadable is tried
+   again after the first RETRY delay. */
+int queue_attempt_begin (queue_attempt *a, pool_worker *w, uint32_t slot, time_t t);
+
+/* A bounce by smarthost-control's request: every recipient of k's round
+   (its state and envelope read) not done is refused with reason, said,
+   and the round settled at t (the bounce; the message removed when
+   nothing is left). 1, or 0 on allocation failure. */
+int queue_attempt_bounce (queue_attempt *a, queue_task *k, char const *reason, time_t t);
 
 /* The result line of w's job (lib/job.h) at t: an M line ends the job
    (finish), an R or S line counts for the round. A line of an idle

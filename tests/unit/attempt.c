@@ -87,6 +87,25 @@ static int op_inject (bounce const *b, dsn *d, int fd, void *aux)
   return 0;  /* exited 0: queued */
 }
 
+static int op_state (char const *id, queue_state *st, void *aux)
+{
+  (void)aux;
+  return queue_state_read(G.sp.state, id, st);
+}
+
+static void op_unstate (char const *id, void *aux)
+{
+  (void)aux;
+  stralloc_cats(&G.trace, "unstate;");
+  queue_state_remove(G.sp.state, id);
+}
+
+static int op_env (char const *id, queue_env *env, void *aux)
+{
+  (void)aux;
+  return queue_msg_env(&G.sp, id, env);
+}
+
 static void op_say (int kind, char const *line, void *aux)
 {
   (void)kind; (void)aux;
@@ -94,7 +113,7 @@ static void op_say (int kind, char const *line, void *aux)
   stralloc_catb(&G.log, "\n", 1);
 }
 
-static queue_attempt_ops const ops = { &op_send, &op_done, &op_keep, &op_open, &op_inject, &op_say };
+static queue_attempt_ops const ops = { &op_send, &op_done, &op_keep, &op_open, &op_inject, &op_state, &op_unstate, &op_env, &op_say };
 
 static void rig_init (void)
 {
@@ -445,10 +464,97 @@ static void log_safe (void)
   rig_end();
 }
 
+static void put (char const *sub, char const *id, char const *text)
+{
+  char path[120];
+  int fd;
+  snprintf(path, sizeof path, "%s/%s/%s", G.dir, sub, id);
+  fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) printf("# could not write %s\n", path);
+  if (fd >= 0) fd_close(fd);
+}
+
+/* queue_attempt_begin: the first look at a message out of the schedule. */
+static void begin (void)
+{
+  time_t t = 9000000;
+  pool_worker *w;
+  uint32_t slot;
+  queue_task *k;
+  char id[QUEUE_ID_SIZE];
+  int r;
+  rig_init();
+  /* a message read from cur/ and tried: the job goes out */
+  fake_msg(&G.f, t - 100, 0, t);
+  fake_next(&G.f, t, &w, &slot);
+  memcpy(id, queue_sched_msg(&G.f.sched, slot)->id, QUEUE_ID_SIZE);
+  put("cur", id, "F s@example.org\nT a@example.com\nT \nT b@example.net\n\nbody\n");
+  r = queue_attempt_begin(&G.a, w, slot, t);
+  k = queue_dispatch_task(w);
+  stralloc_0(&G.trace);
+  tap_ok(r == QUEUE_ATTEMPT_SENT && !strcmp(G.trace.s, "send;"), "a message read: its first job goes out");
+  tap_ok(queue_round_npend(&k->r) == 2 && queue_round_nfailed(&k->r) == 1, "two recipients in the round, the empty one refused at once");
+  tap_ok(said(" <>: failed 000 5.1.3 empty recipient address"), "said");
+  rig_end();
+
+  rig_init();
+  /* gone from cur/ (removed by request, say): forgotten with its state */
+  fake_msg(&G.f, t - 100, 0, t);
+  fake_next(&G.f, t, &w, &slot);
+  memcpy(id, queue_sched_msg(&G.f.sched, slot)->id, QUEUE_ID_SIZE);
+  put("state", id, "");
+  r = queue_attempt_begin(&G.a, w, slot, t);
+  stralloc_0(&G.trace);
+  tap_ok(r == QUEUE_ATTEMPT_NONE && !strcmp(G.trace.s, "unstate;") && !exists("state", id) && G.f.sched.n == 0, "a message gone: its state file goes, its slot is free");
+  /* malformed: left alone, not scheduled */
+  fake_msg(&G.f, t - 100, 0, t);
+  fake_next(&G.f, t, &w, &slot);
+  memcpy(id, queue_sched_msg(&G.f.sched, slot)->id, QUEUE_ID_SIZE);
+  put("cur", id, "garbage");
+  r = queue_attempt_begin(&G.a, w, slot, t);
+  tap_ok(r == QUEUE_ATTEMPT_NONE && exists("cur", id) && G.f.sched.n == 0 && said(" is malformed: left alone, not scheduled"), "a malformed message: left alone, not scheduled");
+  rig_end();
+
+  rig_init();
+  /* after a restart, a message whose state says later: back, cheaply */
+  {
+    queue_state st = QUEUE_STATE_ZERO;
+    int se;
+    queue_sched_new(&G.f.sched, "9000.000000001.1", QUEUE_SCHED_UNKNOWN, &slot);
+    queue_sched_push(&G.f.sched, slot, t);
+    fake_next(&G.f, t, &w, &slot);
+    st.next = t + 500;
+    queue_msg_keep(&G.sp, "9000.000000001.1", &st, 1, &se);
+    r = queue_attempt_begin(&G.a, w, slot, t);
+    tap_ok(r == QUEUE_ATTEMPT_NONE && sched_key() == t + 500 && !G.trace.len, "not due yet by its state file: scheduled then, cur/ not read");
+  }
+  rig_end();
+}
+
+/* A bounce by request: every recipient not done refused, bounced, the
+   message removed. */
+static void bounce_by_request (void)
+{
+  static char const *const to[2] = { "a@example.com", "b@example.net" };
+  time_t t = 9500000;
+  pool_worker *w;
+  queue_task *k;
+  char id[QUEUE_ID_SIZE];
+  rig_init();
+  w = msg_go(t - 100, t, to, 2, 1);
+  k = queue_dispatch_task(w);
+  memcpy(id, k->r.id, QUEUE_ID_SIZE);
+  w->busy = 0;
+  tap_ok(queue_attempt_bounce(&G.a, k, "5.0.0 removed by its administrator", t), "bounced by request");
+  tap_ok(said(" <a@example.com>: bounced by request: 5.0.0 removed") && said(" <b@example.net>: bounced by request"), "each recipient said");
+  tap_ok(G.injected == 1 && G.injected_n == 2 && !exists("cur", id) && !exists("state", id), "one bounce of both, the message removed");
+  rig_end();
+}
+
 int main (void)
 {
   (void)&fake_result;  /* dispatch_fake.h's, for the dispatch tests */
-  tap_plan(52);
+  tap_plan(61);
   all_delivered();
   cur_stays();
   deferred();
@@ -459,5 +565,7 @@ int main (void)
   expiry_in_deferral();
   second_job();
   log_safe();
+  begin();
+  bounce_by_request();
   return tap_done();
 }
