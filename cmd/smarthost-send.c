@@ -12,7 +12,9 @@
      queue/queue_sched    the messages, a priority queue by next attempt
      queue/queue_dispatch which message to which worker when, the wake time
      lib/gate             pause, throttle hold, pacing
-     queue/queue_round    one attempt: recipients, jobs, results, settle
+     queue/queue_attempt  an attempt carried out: the message read, jobs out,
+                          results in, the gate told, bounces, removed or kept
+     queue/queue_round    its policy: recipients, jobs, results, settle
      lib/bounce           bounces and delay warnings
      lib/pool             the worker processes
      queue/queue_report   queue/status, METRICS_FILE, ALERT_CMD
@@ -26,10 +28,8 @@
    100,000 queued messages cost a readdir, not 100,000 opens. */
 
 #include <errno.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -45,15 +45,10 @@
 #include <skalibs/tai.h>
 #include <skalibs/types.h>
 
-#include "alert.h"
 #include "bounce.h"
-#include "dsn.h"
 #include "gate.h"
 #include "job.h"
 #include "pool.h"
-#include "prioq.h"
-#include "printable.h"
-#include "qq.h"
 #include "route.h"
 #include "route_gate.h"
 #include "sendconf.h"
@@ -70,7 +65,6 @@
 #include "queue_pickup.h"
 #include "queue_status.h"
 #include "queue_verbs.h"
-#include "reply_fields.h"
 #include "upconc.h"
 
 #define USAGE "smarthost-send [ -v ]"
@@ -427,18 +421,11 @@ static void sweep_tmp (time_t t)
 
 /* ---- status, metrics, alerts (queue_status.h, alert.h) ---- */
 
-static void status_alerts (time_t t)
+static void alerted (char const *kind, char const *why, int run, void *aux)
 {
-  stralloc why = STRALLOC_ZERO;
-  time_t since;
-  int kind, i;
-  for (i = 0; i < 3 && (kind = alert_check(&R.alert, &R.s, t, &why, &since)) > 0; i++)
-  {
-    strerr_warnw("alert ", alert_kind(kind), ": ", why.s, R.alert_cmd ? "" : " (no ALERT_CMD to run)");
-    if (R.alert_cmd && alert_run(R.alert_cmd, alert_kind(kind), why.s, since) < 0)
-      strerr_warnwusys("run ALERT_CMD");
-  }
-  stralloc_free(&why);
+  (void)aux;
+  if (run < 0) strerr_warnwusys("run ALERT_CMD");
+  else strerr_warnw("alert ", kind, ": ", why, run ? "" : " (no ALERT_CMD to run)");
 }
 
 /* The status, the metrics and the alerts (queue/queue_report.h). force:
@@ -450,7 +437,7 @@ static void status_update (time_t t, int force)
   /* with routes: the first route paused or held (the reason names it) */
   queue_report_take(&R, &L.sched, &conc, route_gates_shown(&RG, t, &L.gate), V.held, t);
   queue_report_routes(&R, &RG, &cf.routes, &RC, t);  /* and every route's own line */
-  status_alerts(t);
+  queue_report_alerts(&R, t, &alerted, 0);
   if (queue_report_write(&R, t, force, &failed) < 0) strerr_warnwusys("write ", failed);
 }
 

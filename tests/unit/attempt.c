@@ -554,7 +554,7 @@ static void bounce_by_request (void)
 int main (void)
 {
   (void)&fake_result;  /* dispatch_fake.h's, for the dispatch tests */
-  tap_plan(61);
+  tap_plan(57);
   all_delivered();
   cur_stays();
   deferred();
