@@ -196,71 +196,25 @@ static void sizeprobe_reap (void)
   if (sizeprobe_pid && waitpid(sizeprobe_pid, &wstat, WNOHANG) == sizeprobe_pid) sizeprobe_pid = 0;
 }
 
-/* ---- message files ---- */
-
-/* cur/ID, for reading (queue_msg_cur): -1 with errno; EPROTO: not a
-   regular file. */
-static int msg_open (char const *id)
-{
-  return queue_msg_cur(&SP, id);
-}
-
 /* ---- results (queue/queue_attempt.h) ---- */
 
-/* What queue_attempt decides is done to the spool, the worker's pipe,
-   the injector and the log here. */
+/* What queue_attempt decides is done to the worker's pipe, the
+   injector and the log here. */
 
-static int job_send (pool_worker *w);
-
+/* Sends the next job of the round: up to JOB_RCPTS recipients. 0, or -1
+   when the worker cannot take it. */
 static int attempt_send (pool_worker *w, void *aux)
 {
+  task *k = w->user;
+  stralloc path = STRALLOC_ZERO, jobtext = STRALLOC_ZERO;
+  int r = -1;
   (void)aux;
-  return job_send(w);
-}
-
-static int attempt_done (char const *id, int hadstate, char const **what, void *aux)
-{
-  (void)aux;
-  return queue_msg_done(&SP, id, hadstate, what);
-}
-
-static int attempt_keep (char const *id, queue_state const *st, int hadstate, int *syncerr, void *aux)
-{
-  (void)aux;
-  return queue_msg_keep(&SP, id, st, hadstate, syncerr);
-}
-
-/* cur/ID at the start of its body, for a bounce */
-static int attempt_open (char const *id, off_t body, void *aux)
-{
-  int fd = msg_open(id);
-  (void)aux;
-  if (fd >= 0 && lseek(fd, body, SEEK_SET) < 0)
-  {
-    int e = errno;
-    fd_close(fd);
-    errno = e;
-    return -1;
-  }
-  return fd;
-}
-
-static int attempt_state (char const *id, queue_state *st, void *aux)
-{
-  (void)aux;
-  return queue_state_read(SP.state, id, st);
-}
-
-static void attempt_unstate (char const *id, void *aux)
-{
-  (void)aux;
-  queue_state_remove(SP.state, id);
-}
-
-static int attempt_env (char const *id, queue_env *env, void *aux)
-{
-  (void)aux;
-  return queue_msg_env(&SP, id, env);
+  if (!queue_msg_path(&path, cf.qdir, k->r.id) || !queue_round_job(&k->r, path.s, &jobtext)) goto end;
+  r = pool_send(&L.pool, w, jobtext.s, jobtext.len, &STAMP);
+ end:
+  stralloc_free(&path);
+  stralloc_free(&jobtext);
+  return r;
 }
 
 static int attempt_inject (bounce const *b, dsn *d, int fd, void *aux)
@@ -281,9 +235,8 @@ static void attempt_say (int kind, char const *line, void *aux)
   }
 }
 
-static queue_attempt_ops const attempt_ops = { &attempt_send, &attempt_done, &attempt_keep, &attempt_open, &attempt_inject,
-  &attempt_state, &attempt_unstate, &attempt_env, &attempt_say };
-static queue_attempt A = { &cf, &D, &R, &STAMP, &L.stopping, &attempt_ops, 0, STRALLOC_ZERO, { STRALLOC_ZERO, STRALLOC_ZERO }, STRALLOC_ZERO };
+static queue_attempt_ops const attempt_ops = { &attempt_send, &attempt_inject, &attempt_say };
+static queue_attempt A = { &cf, &D, &R, &SP, &STAMP, &L.stopping, &attempt_ops, 0, STRALLOC_ZERO, { STRALLOC_ZERO, STRALLOC_ZERO }, STRALLOC_ZERO };
 
 #define logsafe(slot, s) queue_attempt_safe(&A, (slot), (s))
 
@@ -303,21 +256,6 @@ static void job_lost (pool_worker *w, char const *why, void *aux)
 static pool_ops const workers_ops = { &job_line, &job_lost, 0 };
 
 /* ---- dispatching ---- */
-
-/* Sends the next job of the round: up to JOB_RCPTS recipients. 0, or -1
-   when the worker cannot take it. */
-static int job_send (pool_worker *w)
-{
-  task *k = w->user;
-  stralloc path = STRALLOC_ZERO, jobtext = STRALLOC_ZERO;
-  int r = -1;
-  if (!queue_msg_path(&path, cf.qdir, k->r.id) || !queue_round_job(&k->r, path.s, &jobtext)) goto end;
-  r = pool_send(&L.pool, w, jobtext.s, jobtext.len, &STAMP);
- end:
-  stralloc_free(&path);
-  stralloc_free(&jobtext);
-  return r;
-}
 
 /* The route of a message (ROUTES) plus 1, from its sender, or 0 when
    cur/ID cannot be read (dispatch() says why). Asked once per run
@@ -477,7 +415,7 @@ static char const *bounce_read (uint32_t slot, time_t t, void *aux)
   memcpy(r->id, MSG(slot)->id, QUEUE_ID_SIZE);
   if (queue_state_read(SP.state, r->id, &r->st) < 0) queue_state_clear(&r->st);
   r->hadstate = 1;
-  fd = msg_open(r->id);
+  fd = queue_msg_cur(&SP, r->id);
   if (fd < 0) return "error: cannot open the message";
   e = queue_env_read(fd, &r->env);
   fd_close(fd);

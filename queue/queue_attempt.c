@@ -15,6 +15,7 @@
 #include "gate.h"
 #include "printable.h"
 #include "qq.h"
+#include "queue_dirs.h"
 #include "queue_attempt.h"
 #include "queue_status.h"
 #include "reply_fields.h"
@@ -179,10 +180,11 @@ static int bounce_send (queue_round *r, uint32_t const *idx, size_t n, int delay
     free(rr);
     return 1;
   }
-  fd = a->ops->open(id, r->env.body, a->aux);
-  if (fd < 0)
+  fd = queue_msg_cur(a->spool, id);
+  if (fd < 0 || lseek(fd, r->env.body, SEEK_SET) < 0)
   {
     say(a, QUEUE_ATTEMPT_UNABLESYS, "open cur/", id, " for its ", what);
+    if (fd >= 0) fd_close(fd);
     free(rr);
     return 0;
   }
@@ -221,7 +223,7 @@ int queue_attempt_done (queue_attempt *a, queue_task *k, time_t t)
 {
   char const *what;
   char const *id = queue_sched_msg(a->d->sched, k->slot)->id;
-  int r = a->ops->done(id, k->r.hadstate, &what, a->aux);
+  int r = queue_msg_done(a->spool, id, k->r.hadstate, &what);
   if (r < 0)
   {
     say(a, QUEUE_ATTEMPT_UNABLESYS, "remove cur/", id);
@@ -240,7 +242,7 @@ static int settle (queue_attempt *a, queue_task *k, time_t t, pool_worker const 
   if (queue_round_settle(&k->r, &a->cf->bounce, queue_dispatch_gate(a->d, k->route), t, &ops))
     return queue_attempt_done(a, k, t);
   /* the state file, after the move from new/ is durable (queue_msg_keep) */
-  r = a->ops->keep(k->r.id, &k->r.st, k->r.hadstate, &syncerr, a->aux);
+  r = queue_msg_keep(a->spool, k->r.id, &k->r.st, k->r.hadstate, &syncerr);
   if (syncerr) { int e = errno; errno = syncerr; say(a, QUEUE_ATTEMPT_UNABLESYS, "fsync cur/ and new/"); errno = e; }
   if (r < 0) say(a, QUEUE_ATTEMPT_UNABLESYS, "write state/", k->r.id);
   else k->r.hadstate = 1;
@@ -357,7 +359,7 @@ int queue_attempt_begin (queue_attempt *a, pool_worker *w, uint32_t slot, time_t
   k->slot = slot;
   memcpy(rd->id, m->id, QUEUE_ID_SIZE);
   /* the state first: a message not due yet after a restart costs one open */
-  r = a->ops->state(m->id, &rd->st, a->aux);
+  r = queue_state_read(a->spool->state, m->id, &rd->st);
   if (r < 0)
   {
     say(a, QUEUE_ATTEMPT_UNABLESYS, "read state/", m->id, ", trying every recipient not known done");
@@ -370,10 +372,10 @@ int queue_attempt_begin (queue_attempt *a, pool_worker *w, uint32_t slot, time_t
     case QUEUE_DISPATCH_HELD: return QUEUE_ATTEMPT_NONE;  /* out of the schedule until released */
     case QUEUE_DISPATCH_LATER: return queue_sched_push(s, slot, rd->st.next) ? QUEUE_ATTEMPT_NONE : QUEUE_ATTEMPT_NOMEM;
   }
-  r = a->ops->env(m->id, &rd->env, a->aux);
+  r = queue_msg_env(a->spool, m->id, &rd->env);
   if (r <= 0)
   {
-    if (r < 0 && errno == ENOENT) a->ops->unstate(m->id, a->aux);
+    if (r < 0 && errno == ENOENT) queue_state_remove(a->spool->state, m->id);
     else if (r < 0 && errno == EPROTO) say(a, QUEUE_ATTEMPT_WARN, "cur/", m->id, " is not a regular file: left alone, not scheduled");
     else if (r < 0)
     {

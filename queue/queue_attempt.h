@@ -12,12 +12,13 @@
                         \-> M --\
      pool lost --> lost -------->+--> finish --> again (due now, unchanged)
      spawn failed --> unstarted -/          \--> next job (ops->send)
-                                             \--> settle --> done (ops->done)
-                                                        \--> kept (ops->keep), rescheduled
+                                             \--> settle --> done (queue_msg_done)
+                                                        \--> kept (queue_msg_keep), rescheduled
 
    The state is the scheduler's, passed by pointer: the settings, the
-   dispatch state (schedule, gates, pool, session limits), the report.
-   The spool's files, the worker's pipe, the injector and the log are
+   dispatch state (schedule, gates, pool, session limits), the report,
+   the spool (a message's files through queue/queue_dirs.h, which holds
+   the crash order). The worker's pipe, the injector and the log are
    the caller's, through queue_attempt_ops; nothing here exits, and no
    log line carries outside text raw (addresses and host names go
    through lib/printable). So the policy is tested without a process
@@ -34,6 +35,7 @@
 #include "dsn.h"
 #include "job.h"
 #include "pool.h"
+#include "queue_dirs.h"
 #include "queue_dispatch.h"
 #include "queue_report.h"
 #include "queue_round.h"
@@ -53,23 +55,9 @@ struct queue_attempt_ops_s
   /* The next job of w's round (queue_round_job) to w: 0, or -1 when
      the worker cannot take it. */
   int (*send) (pool_worker *w, void *aux);
-  /* The message is finished (queue_msg_done: cur/ID, then state/ID). */
-  int (*done) (char const *id, int hadstate, char const **what, void *aux);
-  /* Its state file written (queue_msg_keep). */
-  int (*keep) (char const *id, queue_state const *st, int hadstate, int *syncerr, void *aux);
-  /* cur/ID open for reading at offset body: a descriptor, or -1 with errno. */
-  int (*open) (char const *id, off_t body, void *aux);
-  /* Injects notification d with the message on fd (bounce_queue): a
-     wait status, or -1 with errno. */
+  /* Injects notification d with the message on fd, at its body
+     (bounce_queue): a wait status, or -1 with errno. */
   int (*inject) (bounce const *b, dsn *d, int fd, void *aux);
-  /* state/ID into st (queue_state_read): 1, 0 when there is none, -1
-     with errno. */
-  int (*state) (char const *id, queue_state *st, void *aux);
-  /* state/ID goes: its message is gone. */
-  void (*unstate) (char const *id, void *aux);
-  /* The envelope of cur/ID (queue_msg_env): 1, 0 when malformed, -1
-     with errno (ENOENT: gone; EPROTO: not a regular file). */
-  int (*env) (char const *id, queue_env *env, void *aux);
   /* A log line of kind QUEUE_ATTEMPT_*. */
   void (*say) (int kind, char const *line, void *aux);
 };
@@ -80,6 +68,7 @@ struct queue_attempt_s
   sendconf const *cf;         /* the settings: routes, bounces, the upstream for log lines */
   queue_dispatch *d;          /* the schedule, gates, pool and session limits */
   queue_report *report;       /* the last attempt, pauses, bounces counted */
+  queue_dirs const *spool;    /* the message's files (queue/queue_dirs.h) */
   tain const *clock;          /* now, for a job's latency (STAMP) */
   int const *stopping;        /* the scheduler stops: no next job on a worker */
   queue_attempt_ops const *ops;
@@ -88,7 +77,7 @@ struct queue_attempt_s
   stralloc safe[2];           /* queue_attempt_safe's */
   stralloc once;              /* a reply's text without its code repeated */
 };
-#define QUEUE_ATTEMPT_ZERO { 0, 0, 0, 0, 0, 0, 0, STRALLOC_ZERO, { STRALLOC_ZERO, STRALLOC_ZERO }, STRALLOC_ZERO }
+#define QUEUE_ATTEMPT_ZERO { 0, 0, 0, 0, 0, 0, 0, 0, STRALLOC_ZERO, { STRALLOC_ZERO, STRALLOC_ZERO }, STRALLOC_ZERO }
 
 /* Outside text s in the printable form of lib/printable.h, for a log
    line: 8-bit and control bytes (a terminal's 0x9b or 0x1b) never reach
@@ -142,9 +131,10 @@ int queue_attempt_unstarted (queue_attempt *a, pool_worker *w, time_t t);
    allocation failure. */
 int queue_attempt_settle (queue_attempt *a, queue_task *k, time_t t);
 
-/* The message of k is finished: its files go (ops->done) and its slot
-   is freed; when cur/ID stays, it is scheduled again after the first
-   RETRY delay. 1, or 0 on allocation failure. */
+/* The message of k is finished: its files go (queue_msg_done: cur/ID,
+   then state/ID) and its slot is freed; when cur/ID stays, it is
+   scheduled again after the first RETRY delay. 1, or 0 on allocation
+   failure. */
 int queue_attempt_done (queue_attempt *a, queue_task *k, time_t t);
 
 void queue_attempt_free (queue_attempt *a);
