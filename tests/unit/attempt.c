@@ -1,15 +1,17 @@
 /* queue/queue_attempt: a worker's results as smarthost-send acts on them,
    over the dispatch state of dispatch_fake.h, a spool in a temporary
    directory (the files removed or written are real) and ops that record
-   the jobs sent, the notifications injected and the log lines: 250 for all settles and removes cur/ then state/ (and a
-   cur/ID that cannot go keeps its state file and is retried); a 4xx
-   defers and schedules a retry; a 5xx for one recipient bounces that
-   one; a 421 throttle holds the gate and puts the message back unchanged;
+   the jobs sent, the notifications injected and the log lines: 250 for
+   all settles and removes cur/ then state/ (and a cur/ID that cannot go
+   keeps its state file and is retried); a 4xx defers and schedules a
+   retry; a 5xx for one recipient bounces that one; a 421 throttle holds the gate and puts the message back unchanged;
    a lost or unstartable worker re-queues its message without loss;
    expiry during a deferral bounces; more than JOB_RCPTS recipients go as
    a second job on the same worker, unless the scheduler stops; and no
    log line carries a control or 8-bit byte, whatever the envelope or the
-   worker says. */
+   worker says. And the first look at a message out of the schedule
+   (read and sent, gone, malformed, not due yet by its state file), and
+   a bounce by request. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
