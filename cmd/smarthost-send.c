@@ -106,8 +106,6 @@ static queue_report R = QUEUE_REPORT_ZERO;  /* queue/status, METRICS_FILE, ALERT
 
 /* ---- messages and the schedule (queue/queue_sched.h) ---- */
 
-#define MSG(slot) queue_sched_msg(&L.sched, slot)
-
 static void sched_push (uint32_t slot, time_t key)
 {
   if (!queue_sched_push(&L.sched, slot, key)) strerr_diefu(111, "grow the schedule");
@@ -258,7 +256,7 @@ static pool_ops const workers_ops = { &job_line, &job_lost, 0 };
 /* ---- dispatching ---- */
 
 /* The route of a message (ROUTES) plus 1, from its sender, or 0 when
-   cur/ID cannot be read (dispatch() says why). Asked once per run
+   cur/ID cannot be read (queue_attempt_begin says why). Asked once per run
    (queue_dispatch_route). */
 static unsigned int route_of (char const *id, void *aux)
 {
@@ -412,7 +410,7 @@ static char const *bounce_read (uint32_t slot, time_t t, void *aux)
   int fd, e;
   (void)t; (void)aux;
   bt.slot = slot;
-  memcpy(r->id, MSG(slot)->id, QUEUE_ID_SIZE);
+  memcpy(r->id, queue_sched_msg(&L.sched, slot)->id, QUEUE_ID_SIZE);
   if (queue_state_read(SP.state, r->id, &r->st) < 0) queue_state_clear(&r->st);
   r->hadstate = 1;
   fd = queue_msg_cur(&SP, r->id);
