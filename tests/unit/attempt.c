@@ -158,6 +158,13 @@ static pool_worker *msg_go (time_t arrival, time_t t, char const *const *rcpts, 
   return w;
 }
 
+/* The same, to two recipients a@example.com and b@example.net. */
+static pool_worker *msg_go2 (time_t arrival, time_t t, int hadstate)
+{
+  static char const *const to[2] = { "a@example.com", "b@example.net" };
+  return msg_go(arrival, t, to, 2, hadstate);
+}
+
 static int feed (pool_worker *w, char const *line, time_t t)
 {
   char buf[512];
@@ -180,12 +187,11 @@ static time_t sched_key (void)
 
 static void all_delivered (void)
 {
-  static char const *const to[2] = { "a@example.com", "b@example.net" };
   time_t t = 1000000;
   pool_worker *w;
   char id[QUEUE_ID_SIZE];
   rig_init();
-  w = msg_go(t - 100, t, to, 2, 1);
+  w = msg_go2(t - 100, t, 1);
   memcpy(id, queue_dispatch_task(w)->r.id, QUEUE_ID_SIZE);
   tap_ok(exists("cur", id) && exists("state", id), "a message with its state file, in flight");
   tap_ok(feed(w, "R\ta@example.com\tok\t250\t2.0.0 ok", t) && feed(w, "R\tb@example.net\tok\t250\t2.0.0 ok", t), "two R lines taken");
@@ -220,7 +226,7 @@ static void cur_stays (void)
   feed(w, "R\ta@example.com\tok\t250\t2.0.0 ok", t);
   feed(w, "M\tok\tsmtp\t250\t2.0.0 queued", t);
   tap_ok(exists("state", id), "cur/ID cannot go: state/ID is left as it was");
-  tap_ok(said("unable to remove cur/") || said("remove cur/"), "said");
+  tap_ok(said("remove cur/"), "said (the caller prefixes \"unable to\" and the error)");
   tap_is(G.f.sched.n, 1, "the message is still known");
   tap_is(sched_key(), t + 60, "and tried again after the first RETRY delay");
   rig_end();
@@ -228,12 +234,11 @@ static void cur_stays (void)
 
 static void deferred (void)
 {
-  static char const *const to[2] = { "a@example.com", "b@example.net" };
   time_t t = 2000000;
   pool_worker *w;
   queue_task *k;
   rig_init();
-  w = msg_go(t - 100, t, to, 2, 0);
+  w = msg_go2(t - 100, t, 0);
   k = queue_dispatch_task(w);
   feed(w, "R\ta@example.com\tdefer\t451\t4.3.0 try later", t);
   feed(w, "R\tb@example.net\tdefer\t451\t4.3.0 try later", t);
@@ -250,12 +255,11 @@ static void deferred (void)
 
 static void one_refused (void)
 {
-  static char const *const to[2] = { "a@example.com", "b@example.net" };
   time_t t = 3000000;
   pool_worker *w;
   char id[QUEUE_ID_SIZE];
   rig_init();
-  w = msg_go(t - 100, t, to, 2, 0);
+  w = msg_go2(t - 100, t, 0);
   memcpy(id, queue_dispatch_task(w)->r.id, QUEUE_ID_SIZE);
   feed(w, "R\ta@example.com\tok\t250\t2.0.0 ok", t);
   feed(w, "R\tb@example.net\tfail\t550\t5.1.1 no such user", t);
@@ -289,12 +293,11 @@ static void throttled (void)
 
 static void lost_worker (void)
 {
-  static char const *const to[2] = { "a@example.com", "b@example.net" };
   time_t t = 5000000;
   pool_worker *w;
   queue_task *k;
   rig_init();
-  w = msg_go(t - 100, t, to, 2, 0);
+  w = msg_go2(t - 100, t, 0);
   k = queue_dispatch_task(w);
   feed(w, "R\ta@example.com\tok\t250\t2.0.0 ok", t);
   tap_ok(queue_attempt_lost(&G.a, w, POOL_TIMEDOUT, t), "the worker goes silent before its M line");
@@ -327,12 +330,11 @@ static void unstartable (void)
 
 static void expiry_in_deferral (void)
 {
-  static char const *const to[2] = { "a@example.com", "b@example.net" };
   time_t t = 6000000;
   pool_worker *w;
   char id[QUEUE_ID_SIZE];
   rig_init();
-  w = msg_go(t - G.cf.bounce.lifetime - 10, t, to, 2, 1);
+  w = msg_go2(t - G.cf.bounce.lifetime - 10, t, 1);
   memcpy(id, queue_dispatch_task(w)->r.id, QUEUE_ID_SIZE);
   feed(w, "R\ta@example.com\tdefer\t451\t4.3.0 try later", t);
   feed(w, "R\tb@example.net\tdefer\t451\t4.3.0 try later", t);
@@ -498,13 +500,12 @@ static void begin (void)
    message removed. */
 static void bounce_by_request (void)
 {
-  static char const *const to[2] = { "a@example.com", "b@example.net" };
   time_t t = 9500000;
   pool_worker *w;
   queue_task *k;
   char id[QUEUE_ID_SIZE];
   rig_init();
-  w = msg_go(t - 100, t, to, 2, 1);
+  w = msg_go2(t - 100, t, 1);
   k = queue_dispatch_task(w);
   memcpy(id, k->r.id, QUEUE_ID_SIZE);
   w->busy = 0;
