@@ -98,8 +98,9 @@ struct loop_s
   genalloc pollidx;     /* unsigned int: the worker of each pollfd after the first two */
   int sigfd;            /* the selfpipe */
   int stopping;         /* SIGTERM: finish jobs in flight, then exit */
+  pid_t sizeprobe;      /* REMOTE --probe-size, until reaped */
 };
-static loopstate L = { QUEUE_SCHED_ZERO, { 0 }, POOL_ZERO, GENALLOC_ZERO, GENALLOC_ZERO, -1, 0 };
+static loopstate L = { QUEUE_SCHED_ZERO, { 0 }, POOL_ZERO, GENALLOC_ZERO, GENALLOC_ZERO, -1, 0, 0 };
 static queue_verbs V = QUEUE_VERBS_ZERO;    /* requests, and the hold of the whole queue (queue/queue_verbs.h) */
 
 static queue_report R = QUEUE_REPORT_ZERO;  /* queue/status, METRICS_FILE, ALERT_CMD */
@@ -175,8 +176,6 @@ static pool_worker *worker_start (unsigned int ri)
 
 /* ---- the upstream's SIZE, known before the first message ---- */
 
-static pid_t sizeprobe_pid;  /* REMOTE --probe-size, until reaped */
-
 /* The smtpd judges even the first message by the upstream's SIZE
    ($QUEUE/upstream-size): REMOTE --probe-size learns it at start, which
    is after every change of the configuration (a restart reads it). */
@@ -184,14 +183,14 @@ static void sizeprobe_start (void)
 {
   char const *argv[3] = { cf.remote, "--probe-size", 0 };
   if (!cf.upstream && routes_n(&cf.routes) <= 1) return;  /* with routes: each route's */
-  sizeprobe_pid = child_spawn0(cf.remote, argv, (char const *const *)environ);
-  if (!sizeprobe_pid) strerr_warnwu("spawn ", cf.remote, " --probe-size");
+  L.sizeprobe = child_spawn0(cf.remote, argv, (char const *const *)environ);
+  if (!L.sizeprobe) strerr_warnwu("spawn ", cf.remote, " --probe-size");
 }
 
 static void sizeprobe_reap (void)
 {
   int wstat;
-  if (sizeprobe_pid && waitpid(sizeprobe_pid, &wstat, WNOHANG) == sizeprobe_pid) sizeprobe_pid = 0;
+  if (L.sizeprobe && waitpid(L.sizeprobe, &wstat, WNOHANG) == L.sizeprobe) L.sizeprobe = 0;
 }
 
 /* ---- results (queue/queue_attempt.h) ---- */
@@ -234,7 +233,8 @@ static void attempt_say (int kind, char const *line, void *aux)
 }
 
 static queue_attempt_ops const attempt_ops = { &attempt_send, &attempt_inject, &attempt_say };
-static queue_attempt A = { &cf, &D, &R, &SP, &STAMP, &L.stopping, &attempt_ops, 0, STRALLOC_ZERO, { STRALLOC_ZERO, STRALLOC_ZERO }, STRALLOC_ZERO };
+static queue_attempt A = { &cf, &D, &R, &SP, &STAMP, &L.stopping, &attempt_ops, 0, STRALLOC_ZERO, { STRALLOC_ZERO, STRALLOC_ZERO }, STRALLOC_ZERO,
+  { 0, 0, 0, QUEUE_ROUND_ZERO } };
 
 #define logsafe(slot, s) queue_attempt_safe(&A, (slot), (s))
 
@@ -400,30 +400,17 @@ static int msg_remove (char const *id, void *aux)
   return r < 0 ? -1 : 0;
 }
 
-/* A bounce by request is the normal round with each pending recipient
-   refused: bt carries it from the reading to the settling. */
-static task bt;
-
+/* A bounce by request (queue/queue_attempt.h) */
 static char const *bounce_read (uint32_t slot, time_t t, void *aux)
 {
-  queue_round *r = &bt.r;
-  int fd, e;
   (void)t; (void)aux;
-  bt.slot = slot;
-  memcpy(r->id, queue_sched_msg(&L.sched, slot)->id, QUEUE_ID_SIZE);
-  if (queue_state_read(SP.state, r->id, &r->st) < 0) queue_state_clear(&r->st);
-  r->hadstate = 1;
-  fd = queue_msg_cur(&SP, r->id);
-  if (fd < 0) return "error: cannot open the message";
-  e = queue_env_read(fd, &r->env);
-  fd_close(fd);
-  return e <= 0 ? "error: cannot read the message's envelope" : 0;
+  return queue_attempt_bounce_read(&A, slot);
 }
 
 static int bounce_now (uint32_t slot, char const *reason, time_t t, void *aux)
 {
   (void)slot; (void)aux;
-  return queue_attempt_bounce(&A, &bt, reason, t);
+  return queue_attempt_bounce(&A, reason, t);
 }
 
 static void verb_said (int what, char const *id, void *aux)

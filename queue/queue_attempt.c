@@ -408,8 +408,24 @@ int queue_attempt_begin (queue_attempt *a, pool_worker *w, uint32_t slot, time_t
   return QUEUE_ATTEMPT_SENT;
 }
 
-int queue_attempt_bounce (queue_attempt *a, queue_task *k, char const *reason, time_t t)
+char const *queue_attempt_bounce_read (queue_attempt *a, uint32_t slot)
 {
+  queue_round *r = &a->req.r;
+  int fd, e;
+  a->req.slot = slot;
+  memcpy(r->id, queue_sched_msg(a->d->sched, slot)->id, QUEUE_ID_SIZE);
+  if (queue_state_read(a->spool->state, r->id, &r->st) < 0) queue_state_clear(&r->st);
+  r->hadstate = 1;
+  fd = queue_msg_cur(a->spool, r->id);
+  if (fd < 0) return "error: cannot open the message";
+  e = queue_env_read(fd, &r->env);
+  fd_close(fd);
+  return e <= 0 ? "error: cannot read the message's envelope" : 0;
+}
+
+int queue_attempt_bounce (queue_attempt *a, char const *reason, time_t t)
+{
+  queue_task *k = &a->req;
   queue_round *r = &k->r;
   size_t i;
   if (!queue_attempt_plan(a, r) || !queue_round_fail_all(r, reason)) return 0;
@@ -420,6 +436,7 @@ int queue_attempt_bounce (queue_attempt *a, queue_task *k, char const *reason, t
 
 void queue_attempt_free (queue_attempt *a)
 {
+  queue_round_free(&a->req.r);
   stralloc_free(&a->line);
   stralloc_free(&a->safe[0]);
   stralloc_free(&a->safe[1]);

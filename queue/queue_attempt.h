@@ -76,8 +76,10 @@ struct queue_attempt_s
   stralloc line;              /* the log line being said */
   stralloc safe[2];           /* queue_attempt_safe's */
   stralloc once;              /* a reply's text without its code repeated */
+  queue_task req;             /* a bounce by request, from its reading to its settling */
 };
-#define QUEUE_ATTEMPT_ZERO { 0, 0, 0, 0, 0, 0, 0, 0, STRALLOC_ZERO, { STRALLOC_ZERO, STRALLOC_ZERO }, STRALLOC_ZERO }
+#define QUEUE_ATTEMPT_ZERO { 0, 0, 0, 0, 0, 0, 0, 0, STRALLOC_ZERO, { STRALLOC_ZERO, STRALLOC_ZERO }, STRALLOC_ZERO, \
+  { 0, 0, 0, QUEUE_ROUND_ZERO } }
 
 /* Outside text s in the printable form of lib/printable.h, for a log
    line: 8-bit and control bytes (a terminal's 0x9b or 0x1b) never reach
@@ -104,11 +106,15 @@ int queue_attempt_plan (queue_attempt *a, queue_round *r);
    again after the first RETRY delay. */
 int queue_attempt_begin (queue_attempt *a, pool_worker *w, uint32_t slot, time_t t);
 
-/* A bounce by smarthost-control's request: every recipient of k's round
-   (its state and envelope read) not done is refused with reason, said,
-   and the round settled at t (the bounce; the message removed when
-   nothing is left). 1, or 0 on allocation failure. */
-int queue_attempt_bounce (queue_attempt *a, queue_task *k, char const *reason, time_t t);
+/* A bounce by smarthost-control's request is the normal round with
+   every recipient not done refused (queue_verbs_ops' bounce_read and
+   bounce). First the message in slot is read into a->req (its state,
+   its envelope): 0, or the answer saying why it cannot be. */
+char const *queue_attempt_bounce_read (queue_attempt *a, uint32_t slot);
+/* Then each recipient of a->req's round not done is refused with
+   reason, said, and the round settled at t (the bounce; the message
+   removed when nothing is left). 1, or 0 on allocation failure. */
+int queue_attempt_bounce (queue_attempt *a, char const *reason, time_t t);
 
 /* The result line of w's job (lib/job.h) at t: an M line ends the job
    (finish), an R or S line counts for the round. A line of an idle

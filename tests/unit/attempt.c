@@ -496,29 +496,38 @@ static void begin (void)
   rig_end();
 }
 
-/* A bounce by request: every recipient not done refused, bounced, the
-   message removed. */
+/* A bounce by request: the message read (its state, its envelope),
+   every recipient not done refused, bounced, the message removed. */
 static void bounce_by_request (void)
 {
   time_t t = 9500000;
-  pool_worker *w;
-  queue_task *k;
+  uint32_t slot;
   char id[QUEUE_ID_SIZE];
+  queue_state st = QUEUE_STATE_ZERO;
+  int se;
   rig_init();
-  w = msg_go2(t - 100, t, 1);
-  k = queue_dispatch_task(w);
-  memcpy(id, k->r.id, QUEUE_ID_SIZE);
-  w->busy = 0;
-  tap_ok(queue_attempt_bounce(&G.a, k, "5.0.0 removed by its administrator", t), "bounced by request");
-  tap_ok(said(" <a@example.com>: bounced by request: 5.0.0 removed") && said(" <b@example.net>: bounced by request"), "each recipient said");
-  tap_ok(G.injected == 1 && G.injected_n == 2 && !exists("cur", id) && !exists("state", id), "one bounce of both, the message removed");
+  slot = fake_msg(&G.f, t - 100, 0, t);
+  memcpy(id, queue_sched_msg(&G.f.sched, slot)->id, QUEUE_ID_SIZE);
+  tap_ok(!strcmp(queue_attempt_bounce_read(&G.a, slot), "error: cannot open the message"), "no cur/ID: cannot be read, said so");
+  put("cur", id, "F s@example.org\nT a@example.com\nT b@example.net\nT c@example.org\n\nbody\n");
+  tap_ok(!queue_attempt_bounce_read(&G.a, slot), "read");
+  /* c was delivered at an earlier attempt */
+  if (queue_attempt_plan(&G.a, &G.a.req.r)) queue_state_rcpt(&G.a.req.r.st, 2)->status = QUEUE_RCPT_DONE;
+  st = G.a.req.r.st;
+  queue_msg_keep(&G.sp, id, &st, 0, &se);
+  queue_round_free(&G.a.req.r);
+  memset(&G.a.req, 0, sizeof G.a.req);
+  tap_ok(!queue_attempt_bounce_read(&G.a, slot) && queue_state_rcpt(&G.a.req.r.st, 2)->status == QUEUE_RCPT_DONE, "read again, with its state");
+  tap_ok(queue_attempt_bounce(&G.a, "5.0.0 removed by its administrator", t), "bounced by request");
+  tap_ok(said(" <a@example.com>: bounced by request: 5.0.0 removed") && said(" <b@example.net>: bounced by request") && !said("<c@example.org>"), "each recipient not done said, the one delivered not");
+  tap_ok(G.injected == 1 && G.injected_n == 2 && !exists("cur", id) && !exists("state", id), "one bounce of the two, the message removed");
   rig_end();
 }
 
 int main (void)
 {
   (void)&fake_result;  /* dispatch_fake.h's, for the dispatch tests */
-  tap_plan(57);
+  tap_plan(60);
   all_delivered();
   cur_stays();
   deferred();
