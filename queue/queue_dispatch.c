@@ -204,17 +204,34 @@ static time_t earlier (time_t a, time_t b)
   return a < 0 || (b >= 0 && b < a) ? b : a;
 }
 
-/* The decision at t (see queue_dispatch.h): the due messages are the top
-   of the heap (a parent is never later than its children), walked from
-   the first, parents before children, up to QUEUE_DISPATCH_LOOK of them.
-   1 and c filled, or 0 with c->next. */
+/* Whether the heap's element i comes before j. */
+static int before (prioq const *q, size_t i, size_t j)
+{
+  prioq_elt const *a = prioq_at(q, i), *b = prioq_at(q, j);
+  return a->key != b->key ? a->key < b->key : a->tie < b->tie;
+}
+
+/* What a message looked at needs (choose): a worker there or room for
+   one; another route's idle worker closed; its own worker past its run
+   (it goes only when no route waits). */
+#define GOES 0
+#define WAITS 1
+#define TIRED 2
+
+/* The decision at t (see queue_dispatch.h). The due messages are the top
+   of the heap (a parent is never later than its children): walked from
+   the first, parents before children, up to QUEUE_DISPATCH_LOOK of them;
+   of those that can go, the earliest in the schedule's order that needs
+   nothing closed, else the earliest that waits for a worker, else the
+   earliest whose route's worker is past its run. 1 and c filled, or 0
+   with c->next. */
 static int choose (queue_dispatch *d, time_t t, choice *c)
 {
   prioq *q = &d->sched->q;
   size_t stack[QUEUE_DISPATCH_LOOK + 2], top = 0, seen = 0, n = prioq_len(q);
-  size_t tired = 0, waits = 0;
-  unsigned int tired_r = 0, waits_r = 0;
-  int have_tired = 0, have_waits = 0;
+  size_t best[3] = { 0, 0, 0 };
+  unsigned int best_r[3] = { 0, 0, 0 }, k;
+  int have[3] = { 0, 0, 0 };
   unsigned char want[QUEUE_DISPATCH_ROUTES];
   c->next = -1;
   queue_dispatch_trim(d);
@@ -231,7 +248,7 @@ static int choose (queue_dispatch *d, time_t t, choice *c)
     pool_worker *w;
     if (e->key > t) { c->next = earlier(c->next, e->key); continue; }
     if (seen++ == QUEUE_DISPATCH_LOOK) { c->next = t + 1; break; }
-    /* one pushed, two at most added: the stack stays within LOOK + 2 */
+    /* one taken, two at most added: the stack stays within LOOK + 2 */
     if (2 * i + 2 < n) stack[top++] = 2 * i + 2;
     if (2 * i + 1 < n) stack[top++] = 2 * i + 1;
     ri = queue_dispatch_route(d, e->item);
@@ -241,14 +258,15 @@ static int choose (queue_dispatch *d, time_t t, choice *c)
     if (g) { if (g > 0) c->next = earlier(c->next, g); continue; }
     want[ri] = 1;
     w = d->n.route_idle[ri];
-    if (w && worker_run(w) < QUEUE_DISPATCH_RUN) return chosen(c, i, ri, w, 0);
-    if (w) { if (!have_tired) { tired = i; tired_r = ri; have_tired = 1; } continue; }
-    if (!route_room(d, ri)) continue;  /* at its limit: its mail waits, not the others' */
-    if (d->n.live < d->pool->max) return chosen(c, i, ri, 0, 0);
-    if (!have_waits) { waits = i; waits_r = ri; have_waits = 1; }
+    if (w) k = worker_run(w) < QUEUE_DISPATCH_RUN ? GOES : TIRED;
+    else if (!route_room(d, ri)) continue;  /* at its limit: its mail waits, not the others' */
+    else k = d->n.live < d->pool->max ? GOES : WAITS;
+    if (k == GOES && !i) return chosen(c, i, ri, w, 0);  /* the first: the common case */
+    if (!have[k] || before(q, i, best[k])) { best[k] = i; best_r[k] = ri; have[k] = 1; }
   }
-  if (have_waits && d->n.idle) return chosen(c, waits, waits_r, 0, victim_for(d, want));
-  if (have_tired) return chosen(c, tired, tired_r, d->n.route_idle[tired_r], 0);
+  if (have[GOES]) return chosen(c, best[GOES], best_r[GOES], d->n.route_idle[best_r[GOES]], 0);
+  if (have[WAITS] && d->n.idle) return chosen(c, best[WAITS], best_r[WAITS], 0, victim_for(d, want));
+  if (have[TIRED]) return chosen(c, best[TIRED], best_r[TIRED], d->n.route_idle[best_r[TIRED]], 0);
   return 0;
 }
 
