@@ -9,16 +9,17 @@
 
      first due? --> its route's gate shut? --> parked
           |
-          +--> look at the first QUEUE_DISPATCH_LOOK due messages, in
-               schedule order, skipping routes whose gate is shut or
-               that are at their session limit, and take the first that
-               goes without closing a worker:
+          +--> look at up to QUEUE_DISPATCH_LOOK due messages from the
+               front of the schedule, skipping routes whose gate is shut
+               or that are at their session limit, and take the earliest
+               that goes without closing a worker:
                  an idle worker of its route (fewer than
                  QUEUE_DISPATCH_RUN messages carried), or room to start one
-               else the first that needs a worker closed: an idle one
+               else the earliest that needs a worker closed: an idle one
                whose route has no due mail looked at, or one that has
                carried QUEUE_DISPATCH_RUN messages
-               else a worker past its run, when no other route waits
+               else the earliest for a worker past its run (no route
+               waits)
 
    A worker serves one route for its life (its session, credentials and
    environment), so a message of a route without a worker costs a start,
