@@ -33,8 +33,9 @@
    envelope is read (route_of, lazily): so the one heap stays, and the
    decision looks a little way into its due part instead. Bounded:
    QUEUE_DISPATCH_LOOK messages per decision (their routes asked once per
-   run); a route with more due messages than that at the front, at its
-   limit, still delays the others (a second later each time: the wake).
+   run): when more due messages than that, of routes that cannot go
+   now, come first, the others still wait behind them, and the loop
+   looks again each second (the wake), never in a busy loop.
    Fair: a worker takes its route's mail for QUEUE_DISPATCH_RUN messages
    while another route waits for a worker, then yields to the route
    whose message is oldest: one start per QUEUE_DISPATCH_RUN messages
