@@ -125,7 +125,7 @@ static time_t now (void)
 
 /* The dispatch decisions (queue/queue_dispatch.h) over the loop's state. */
 static unsigned int route_of (char const *id, void *aux);
-static queue_dispatch D = { &L.sched, &L.gate, &RG, &L.pool, &conc, 0, &route_of, 0, 0 };
+static queue_dispatch D = { &L.sched, &L.gate, &RG, &L.pool, &conc, 0, &route_of, 0, 0, QUEUE_DISPATCH_COUNT_ZERO };
 #define STOP (L.stopping || V.held)
 
 /* ---- signals: skalibs' selfpipe, which the loop reads ---- */
@@ -164,7 +164,8 @@ static pool_worker *worker_start (unsigned int ri)
   L.pool.envp = cf.route_env[ri];
   w = pool_new(&L.pool);
   if (!w && errno) strerr_warnwu("grow the worker table");
-  if (w) task_of(w)->route = ri;
+  /* its task: no message carried yet (queue_dispatch_start) */
+  if (w && !queue_dispatch_start(w, ri)) { strerr_warnwu("allocate a worker's task"); pool_close(w); w = 0; }
   if (w && !w->spawnerr && cf.verbose)
   {
     char fmt[PID_FMT];
