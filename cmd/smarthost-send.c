@@ -235,7 +235,7 @@ static void attempt_say (int kind, char const *line, void *aux)
 
 static queue_attempt_ops const attempt_ops = { &attempt_send, &attempt_inject, &attempt_say };
 static queue_attempt A = { &cf, &D, &R, &SP, &STAMP, &L.stopping, &attempt_ops, 0, STRALLOC_ZERO, { STRALLOC_ZERO, STRALLOC_ZERO }, STRALLOC_ZERO,
-  { 0, 0, 0, QUEUE_ROUND_ZERO } };
+  QUEUE_TASK_ZERO };
 
 #define logsafe(slot, s) queue_attempt_safe(&A, (slot), (s))
 

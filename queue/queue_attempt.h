@@ -79,7 +79,7 @@ struct queue_attempt_s
   queue_task req;             /* a bounce by request, from its reading to its settling */
 };
 #define QUEUE_ATTEMPT_ZERO { 0, 0, 0, 0, 0, 0, 0, 0, STRALLOC_ZERO, { STRALLOC_ZERO, STRALLOC_ZERO }, STRALLOC_ZERO, \
-  { 0, 0, 0, QUEUE_ROUND_ZERO } }
+  QUEUE_TASK_ZERO }
 
 /* Outside text s in the printable form of lib/printable.h, for a log
    line: 8-bit and control bytes (a terminal's 0x9b or 0x1b) never reach

@@ -81,6 +81,7 @@ struct queue_task_s
   unsigned int run;     /* messages its worker was given since it started */
   queue_round r;        /* queue/queue_round.h */
 };
+#define QUEUE_TASK_ZERO { 0, 0, 0, 0, QUEUE_ROUND_ZERO }
 
 /* The workers, counted at each decision (see above). */
 typedef struct queue_dispatch_count_s queue_dispatch_count;
