@@ -226,8 +226,7 @@ deb: deps-deb
 # tcpserver, s6 and execline (the instance), strace (bench-profile),
 # musl-gcc (bench-starts); git (bench-compare and walk export an older
 # revision), addr2line, nm and objdump (walk: binutils, in DEBS_BUILD);
-# BENCH_PERF=1 also
-# needs linux-perf.
+# BENCH_PERF=1 also needs linux-perf.
 DEBS_BENCH += libsasl2-modules openssl python3 ucspi-tcp-ipv6 s6 execline strace musl-tools git
 DEBS_FUZZ = clang libfuzzer-14-dev libclang-rt-14-dev
 DEBS_VALGRIND = valgrind
