@@ -12,7 +12,9 @@
      queue/queue_sched    the messages, a priority queue by next attempt
      queue/queue_dispatch which message to which worker when, the wake time
      lib/gate             pause, throttle hold, pacing
-     queue/queue_round    one attempt: recipients, jobs, results, settle
+     queue/queue_attempt  an attempt carried out: the message read, jobs out,
+                          results in, the gate told, bounces, removed or kept
+     queue/queue_round    its policy: recipients, jobs, results, settle
      lib/bounce           bounces and delay warnings
      lib/pool             the worker processes
      queue/queue_report   queue/status, METRICS_FILE, ALERT_CMD
@@ -26,10 +28,8 @@
    100,000 queued messages cost a readdir, not 100,000 opens. */
 
 #include <errno.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -45,19 +45,15 @@
 #include <skalibs/tai.h>
 #include <skalibs/types.h>
 
-#include "alert.h"
 #include "bounce.h"
-#include "dsn.h"
 #include "gate.h"
 #include "job.h"
 #include "pool.h"
-#include "prioq.h"
-#include "printable.h"
-#include "qq.h"
 #include "route.h"
 #include "route_gate.h"
 #include "sendconf.h"
 #include "queue.h"
+#include "queue_attempt.h"
 #include "queue_control.h"
 #include "queue_dirs.h"
 #include "queue_dispatch.h"
@@ -69,7 +65,6 @@
 #include "queue_pickup.h"
 #include "queue_status.h"
 #include "queue_verbs.h"
-#include "reply_fields.h"
 #include "upconc.h"
 
 #define USAGE "smarthost-send [ -v ]"
@@ -103,42 +98,18 @@ struct loop_s
   genalloc pollidx;     /* unsigned int: the worker of each pollfd after the first two */
   int sigfd;            /* the selfpipe */
   int stopping;         /* SIGTERM: finish jobs in flight, then exit */
+  pid_t sizeprobe;      /* REMOTE --probe-size, until reaped */
 };
-static loopstate L = { QUEUE_SCHED_ZERO, { 0 }, POOL_ZERO, GENALLOC_ZERO, GENALLOC_ZERO, -1, 0 };
+static loopstate L = { QUEUE_SCHED_ZERO, { 0 }, POOL_ZERO, GENALLOC_ZERO, GENALLOC_ZERO, -1, 0, 0 };
 static queue_verbs V = QUEUE_VERBS_ZERO;    /* requests, and the hold of the whole queue (queue/queue_verbs.h) */
 
 static queue_report R = QUEUE_REPORT_ZERO;  /* queue/status, METRICS_FILE, ALERT_CMD */
 
 /* ---- messages and the schedule (queue/queue_sched.h) ---- */
 
-#define MSG(slot) queue_sched_msg(&L.sched, slot)
-#define MSG_UNKNOWN QUEUE_SCHED_UNKNOWN
-#define MSG_HELD QUEUE_SCHED_HELD
-#define MSG_PARKED QUEUE_SCHED_PARKED
-
 static void sched_push (uint32_t slot, time_t key)
 {
   if (!queue_sched_push(&L.sched, slot, key)) strerr_diefu(111, "grow the schedule");
-}
-
-static void msg_free (uint32_t slot)
-{
-  if (!queue_sched_free(&L.sched, slot)) strerr_diefu(111, "grow the free list");
-}
-
-#define id_arrival queue_status_id_time
-
-/* ---- log lines ---- */
-
-/* An address or other outside text in the printable form of
-   lib/printable.h, for a log line: 8-bit and control bytes (a terminal's
-   0x9b or 0x1b) never reach the log raw. One slot per argument of a line. */
-static char const *logsafe (unsigned int slot, char const *s)
-{
-  static stralloc sa[2];
-  sa[slot].len = 0;
-  if (!printable_cat(&sa[slot], s, strlen(s)) || !stralloc_0(&sa[slot])) return "?";
-  return sa[slot].s;
 }
 
 /* ---- time ---- */
@@ -152,78 +123,10 @@ static time_t now (void)
   return time_sysclock_from_tai(&t, tain_secp(&STAMP)) ? t : 0;
 }
 
-static unsigned int retry_delay (unsigned int n)
-{
-  return gate_retry_delay(&L.gate, n);
-}
-
 /* The dispatch decisions (queue/queue_dispatch.h) over the loop's state. */
 static unsigned int route_of (char const *id, void *aux);
-static queue_dispatch D = { &L.sched, &L.gate, &RG, &L.pool, &conc, 0, &route_of, 0, 0 };
+static queue_dispatch D = { &L.sched, &L.gate, &RG, &L.pool, &conc, 0, &route_of, 0, 0, QUEUE_DISPATCH_COUNT_ZERO };
 #define STOP (L.stopping || V.held)
-
-/* ---- the gate's log lines ---- */
-
-static gate *gate_of (unsigned int ri)
-{
-  return queue_dispatch_gate(&D, ri);
-}
-
-/* "" without routes, else "route of line N: " (or "of conf/"), for the
-   gate's log lines. */
-static char const *route_prefix (unsigned int ri)
-{
-  static char buf[40 + UINT_FMT];
-  size_t n;
-  if (!RG.n) return "";
-  if (!ri) return "route of conf/: ";
-  memcpy(buf, "route of line ", 14);
-  n = 14 + uint_fmt(buf + 14, routes_get(&cf.routes, ri)->line);
-  memcpy(buf + n, ": ", 3);
-  return buf;
-}
-
-/* What gate_result changed on route ri's gate, said once, with what to fix. */
-static void gate_log (unsigned int ri, gate_event const *ev, char const *code, char const *text)
-{
-  char fmt[UINT64_FMT];
-  gate const *g = gate_of(ri);
-  char const *pre = route_prefix(ri);
-  int token = ri ? !!routes_get(&cf.routes, ri)->tokenfile : cf.token;
-  static stralloc once = STRALLOC_ZERO;
-  unsigned int c = 0;
-  /* the upstream's reply once: a text of ours may repeat the code */
-  uint_scan(code, &c);
-  once.len = 0;
-  if (reply_text_once(&once, c, text) && stralloc_0(&once)) text = once.s;
-  switch (ev->what)
-  {
-    case GATE_PAUSED:
-      fmt[uint_fmt(fmt, ev->delay)] = 0;
-      strerr_warnw(pre, "queue paused, mail is kept: ", gate_advice_cause(g->pause_class, text, token),
-        " (upstream said: ", code, " ", text, "); probing again in ", fmt, " s");
-      {
-        /* the status names the route too: other routes still go */
-        stralloc adv = STRALLOC_ZERO;
-        if (stralloc_cats(&adv, pre) && stralloc_cats(&adv, gate_advice_cause(g->pause_class, text, token)) && stralloc_0(&adv))
-          queue_report_paused(&R, ri, adv.s, code, text);
-        stralloc_free(&adv);
-      }
-      break;
-    case GATE_STILL_PAUSED:
-      fmt[uint_fmt(fmt, ev->delay)] = 0;
-      if (cf.verbose) strerr_warni(pre, "probe failed, still paused (", g->pause_class, "): next probe in ", fmt, " s");
-      break;
-    case GATE_RESUMED:
-      fmt[uint64_fmt(fmt, (uint64_t)ev->paused)] = 0;
-      strerr_warni(pre, "upstream works again: queue resumed after ", fmt, " s paused");
-      break;
-    case GATE_HELD:
-      fmt[uint_fmt(fmt, ev->delay)] = 0;
-      strerr_warnw(pre, "upstream throttles us (", code, " ", text, "): ", RG.n ? "its mail" : "whole queue", " waits ", fmt, " s");
-      break;
-  }
-}
 
 /* ---- signals: skalibs' selfpipe, which the loop reads ---- */
 
@@ -261,7 +164,8 @@ static pool_worker *worker_start (unsigned int ri)
   L.pool.envp = cf.route_env[ri];
   w = pool_new(&L.pool);
   if (!w && errno) strerr_warnwu("grow the worker table");
-  if (w) task_of(w)->route = ri;
+  /* its task: no message carried yet (queue_dispatch_start) */
+  if (w && !queue_dispatch_start(w, ri)) { strerr_warnwu("allocate a worker's task"); pool_close(w); w = 0; }
   if (w && !w->spawnerr && cf.verbose)
   {
     char fmt[PID_FMT];
@@ -273,8 +177,6 @@ static pool_worker *worker_start (unsigned int ri)
 
 /* ---- the upstream's SIZE, known before the first message ---- */
 
-static pid_t sizeprobe_pid;  /* REMOTE --probe-size, until reaped */
-
 /* The smtpd judges even the first message by the upstream's SIZE
    ($QUEUE/upstream-size): REMOTE --probe-size learns it at start, which
    is after every change of the configuration (a restart reads it). */
@@ -282,107 +184,29 @@ static void sizeprobe_start (void)
 {
   char const *argv[3] = { cf.remote, "--probe-size", 0 };
   if (!cf.upstream && routes_n(&cf.routes) <= 1) return;  /* with routes: each route's */
-  sizeprobe_pid = child_spawn0(cf.remote, argv, (char const *const *)environ);
-  if (!sizeprobe_pid) strerr_warnwu("spawn ", cf.remote, " --probe-size");
+  L.sizeprobe = child_spawn0(cf.remote, argv, (char const *const *)environ);
+  if (!L.sizeprobe) strerr_warnwu("spawn ", cf.remote, " --probe-size");
 }
 
 static void sizeprobe_reap (void)
 {
   int wstat;
-  if (sizeprobe_pid && waitpid(sizeprobe_pid, &wstat, WNOHANG) == sizeprobe_pid) sizeprobe_pid = 0;
+  if (L.sizeprobe && waitpid(L.sizeprobe, &wstat, WNOHANG) == L.sizeprobe) L.sizeprobe = 0;
 }
 
-/* ---- message files ---- */
+/* ---- results (queue/queue_attempt.h) ---- */
 
-/* cur/ID, for reading (queue_msg_cur): -1 with errno; EPROTO: not a
-   regular file. */
-static int msg_open (char const *id)
-{
-  return queue_msg_cur(&SP, id);
-}
-
-/* ---- bounces ---- */
-
-/* Injects a notification (lib/bounce.h) for the recipients idx[0..n-1]
-   of the message w carries. Returns 1 when it is queued (or need not be
-   sent), 0 when it failed (the caller keeps the recipients for a later
-   try). */
-static int bounce_send (queue_round *r, uint32_t const *idx, size_t n, int delayed, char const *status, void *aux)
-{
-  char const *id = r->id;
-  char const *what = delayed == 2 ? "relayed report" : delayed ? "delay warning" : "bounce";
-  dsn d;
-  int fd, wstat;
-  size_t i;
-  dsn_rcpt *rr = queue_round_dsn(r, idx, n, delayed, status, now(), &d);
-  (void)aux;
-  if (!rr) { strerr_warnwu("allocate the bounce of ", id); return 0; }
-  /* NOTIFY decides who is told (DSN); nobody: nothing to send */
-  if (!bounce_wanted(&d, rr, &r->env)) { strerr_warni(id, ": no ", what, ": NOTIFY asks for none"); free(rr); return 1; }
-  d.to = bounce_to(&cf.bounce, r->env.sender.s, delayed, rr, d.n);
-  if (!d.to)
-  {
-    /* never a bounce of a bounce: no loop */
-    for (i = 0; !delayed && i < n; i++)
-      strerr_warnw(id, ": dropping failed bounce to <", logsafe(0, rr[i].addr), ">: ", rr[i].text);
-    free(rr);
-    return 1;
-  }
-  fd = msg_open(id);
-  if (fd < 0 || lseek(fd, r->env.body, SEEK_SET) < 0)
-  {
-    strerr_warnwusys("open cur/", id, " for its ", what);
-    if (fd >= 0) fd_close(fd);
-    free(rr);
-    return 0;
-  }
-  {
-    /* Remote-MTA: the upstream the worker names (its S line), else UPSTREAM */
-    bounce b = cf.bounce;
-    if (r->info.len) b.upstream = r->info.s;
-    wstat = bounce_queue(&b, &d, fd);
-  }
-  fd_close(fd);
-  free(rr);
-  if (wstat < 0) { strerr_warnwusys("start the injector for a ", what, " of ", id); return 0; }
-  if (!WIFEXITED(wstat) || WEXITSTATUS(wstat))
-  {
-    qq_verdict const *v = qq_verdict_of(wstat);
-    strerr_warnwu("queue the ", what, " of ", id, ": ", v->ecode, " ", v->text);
-    return 0;
-  }
-  strerr_warni(id, ": ", what, " queued for <", logsafe(0, d.to), ">");
-  if (!delayed) R.s.bounces++;
-  return 1;
-}
-
-/* ---- removing and requeueing ---- */
-
-static void msg_done (task *k)
-{
-  char const *what;
-  char const *id = MSG(k->slot)->id;
-  int r = queue_msg_done(&SP, id, k->r.hadstate, &what);
-  if (r < 0)
-  {
-    strerr_warnwusys("remove cur/", id);
-    sched_push(k->slot, now() + retry_delay(0));
-    return;
-  }
-  if (r > 0) strerr_warnwusys(what, id);
-  if (cf.verbose) strerr_warni(id, ": finished");
-  msg_free(k->slot);
-}
-
-/* ---- dispatching ---- */
+/* What queue_attempt decides is done to the worker's pipe, the
+   injector and the log here. */
 
 /* Sends the next job of the round: up to JOB_RCPTS recipients. 0, or -1
    when the worker cannot take it. */
-static int job_send (pool_worker *w)
+static int attempt_send (pool_worker *w, void *aux)
 {
   task *k = w->user;
   stralloc path = STRALLOC_ZERO, jobtext = STRALLOC_ZERO;
   int r = -1;
+  (void)aux;
   if (!queue_msg_path(&path, cf.qdir, k->r.id) || !queue_round_job(&k->r, path.s, &jobtext)) goto end;
   r = pool_send(&L.pool, w, jobtext.s, jobtext.len, &STAMP);
  end:
@@ -391,97 +215,49 @@ static int job_send (pool_worker *w)
   return r;
 }
 
-/* The round (queue/queue_round.h); an empty address is refused at once. */
-static void round_plan (queue_round *r)
+static int attempt_inject (bounce const *b, dsn *d, int fd, void *aux)
 {
-  size_t i;
-  if (!queue_round_plan(r)) strerr_diefu(111, "allocate");
-  for (i = 0; i < queue_round_nfailed(r); i++)
-    strerr_warni(r->id, " <>: failed 000 5.1.3 empty recipient address");
+  (void)aux;
+  return bounce_queue(b, d, fd);
 }
 
-static void msg_settle (task *k, time_t t);
-static void job_finish (pool_worker *w, job_result const *m);
-
-/* A worker that could not start takes the job as one that exited at
-   once: the message is deferred on the RETRY schedule, never lost. */
-static void job_unstarted (pool_worker *w)
+static void attempt_say (int kind, char const *line, void *aux)
 {
-  job_result res = JOB_RESULT_ZERO;
-  stralloc jobtext = STRALLOC_ZERO, why = STRALLOC_ZERO;
-  errno = w->spawnerr;
-  strerr_warnwusys("spawn ", cf.remote);
-  if (!queue_round_job(&task_of(w)->r, "-", &jobtext)  /* the job it was for */
-   || !stralloc_cats(&why, "worker exited at start: unable to spawn ") || !stralloc_cats(&why, cf.remote)
-   || !stralloc_cats(&why, ": ") || !stralloc_cats(&why, strerror(w->spawnerr)) || !stralloc_0(&why))
-    strerr_diefu(111, "allocate");
-  res.type = 'M';
-  res.class = "worker";
-  res.text = why.s;
-  w->started = STAMP;
-  w->busy = 1;
-  job_finish(w, &res);
-  stralloc_free(&jobtext);
-  stralloc_free(&why);
+  (void)aux;
+  switch (kind)
+  {
+    case QUEUE_ATTEMPT_INFO: strerr_warni(line); break;
+    case QUEUE_ATTEMPT_WARN: strerr_warnw(line); break;
+    case QUEUE_ATTEMPT_UNABLE: strerr_warnwu(line); break;
+    default: strerr_warnwusys(line); break;
+  }
 }
 
-/* Returns 1 when a job went out, 0 when the message needed nothing now
-   (rescheduled, finished or dropped), -1 when the worker is unusable. */
-static int dispatch (pool_worker *w, uint32_t slot, time_t t)
+static queue_attempt_ops const attempt_ops = { &attempt_send, &attempt_inject, &attempt_say };
+static queue_attempt A = { &cf, &D, &R, &SP, &STAMP, &L.stopping, &attempt_ops, 0, STRALLOC_ZERO, { STRALLOC_ZERO, STRALLOC_ZERO }, STRALLOC_ZERO,
+  QUEUE_TASK_ZERO };
+
+#define logsafe(slot, s) queue_attempt_safe(&A, (slot), (s))
+
+static void job_line (pool_worker *w, char *line, void *aux)
 {
-  queue_sched_msg *m = MSG(slot);
-  task *k = task_of(w);
-  queue_round *rd = &k->r;
-  int r;
-  k->slot = slot;
-  memcpy(rd->id, m->id, QUEUE_ID_SIZE);
-  /* the state first: a message not due yet after a restart costs one open */
-  r = queue_state_read(SP.state, m->id, &rd->st);
-  if (r < 0)
-  {
-    strerr_warnwusys("read state/", m->id, ", trying every recipient not known done");
-    queue_state_clear(&rd->st);
-  }
-  rd->hadstate = r != 0;
-  if (r > 0) queue_sched_counted(&L.sched, slot, queue_status_pending(&rd->st));
-  switch (queue_dispatch_look(&D, slot, r > 0, rd->st.next, t))
-  {
-    case QUEUE_DISPATCH_HELD: return 0;  /* out of the schedule until released */
-    case QUEUE_DISPATCH_LATER: sched_push(slot, rd->st.next); return 0;
-  }
-  r = queue_msg_env(&SP, m->id, &rd->env);
-  if (r < 0 && errno == ENOENT) { queue_state_remove(SP.state, m->id); msg_free(slot); return 0; }
-  if (r < 0 && errno == EPROTO) { strerr_warnw("cur/", m->id, " is not a regular file: left alone, not scheduled"); msg_free(slot); return 0; }
-  if (r < 0) { strerr_warnwusys("read cur/", m->id); sched_push(slot, t + retry_delay(0)); return 0; }
-  if (!r) { strerr_warnw("cur/", m->id, " is malformed: left alone, not scheduled"); msg_free(slot); return 0; }
-  m->flags &= ~MSG_UNKNOWN;
-  round_plan(rd);
-  queue_sched_counted(&L.sched, slot, queue_round_npend(rd) + queue_round_nfailed(rd));
-  if (!queue_round_npend(rd))
-  {
-    if (queue_round_nfailed(rd)) msg_settle(k, t);
-    else msg_done(k);
-    return 0;
-  }
-  if (w->spawnerr)
-  {
-    queue_dispatch_sent(&D, k, t);
-    job_unstarted(w);
-    return 1;
-  }
-  if (job_send(w) < 0)
-  {
-    /* the worker died between jobs: not an attempt, try another one */
-    pool_close(w);
-    sched_push(slot, t);
-    return -1;
-  }
-  queue_dispatch_sent(&D, k, t);
-  return 1;
+  (void)aux;
+  if (!queue_attempt_line(&A, w, line, now())) strerr_diefu(111, "allocate");
 }
+
+/* A worker that died or went silent without an M line: try again, never "delivered". */
+static void job_lost (pool_worker *w, char const *why, void *aux)
+{
+  (void)aux;
+  if (!queue_attempt_lost(&A, w, why, now())) strerr_diefu(111, "allocate");
+}
+
+static pool_ops const workers_ops = { &job_line, &job_lost, 0 };
+
+/* ---- dispatching ---- */
 
 /* The route of a message (ROUTES) plus 1, from its sender, or 0 when
-   cur/ID cannot be read (dispatch() says why). Asked once per run
+   cur/ID cannot be read (queue_attempt_begin says why). Asked once per run
    (queue_dispatch_route). */
 static unsigned int route_of (char const *id, void *aux)
 {
@@ -513,7 +289,9 @@ static void dispatch_due (void)
     if (r == QUEUE_DISPATCH_PARKED) continue;
     w = p.w ? p.w : worker_start(p.route);
     if (!w) { sched_push(p.slot, p.key); break; }
-    if (dispatch(w, p.slot, t) < 0)
+    r = queue_attempt_begin(&A, w, p.slot, t);
+    if (r == QUEUE_ATTEMPT_NOMEM) strerr_diefu(111, "allocate");
+    if (r == QUEUE_ATTEMPT_UNUSABLE)
     {
       /* a worker that dies before taking a job (REMOTE cannot run?):
          wait a second rather than fork in a loop */
@@ -522,128 +300,6 @@ static void dispatch_due (void)
     }
   }
 }
-
-/* ---- results ---- */
-
-static void log_attempt (queue_round const *r, char const *rcpt, char const *verdict, unsigned int code, char const *text, void *aux)
-{
-  static stralloc once = STRALLOC_ZERO;
-  pool_worker const *w = aux;
-  tain lat;
-  int msecs;
-  char fmt[UINT_FMT];
-  char ms[UINT64_FMT];
-  /* without an S line from the worker: what the configuration asks for */
-  char const *host = cf.upstream ? cf.upstream : "-", *tls = cf.tls, *mech = cf.mech;
-  if (r->info.len)
-  {
-    /* the S line, stored as host\0tls\0mech\0 */
-    host = r->info.s;
-    tls = host + strlen(host) + 1;
-    mech = tls + strlen(tls) + 1;
-  }
-  /* three digits always: 000 is "no reply, the failure is ours" */
-  fmt[0] = '0' + code / 100 % 10; fmt[1] = '0' + code / 10 % 10; fmt[2] = '0' + code % 10; fmt[3] = 0;
-  tain_sub(&lat, &STAMP, &w->started);
-  msecs = tain_less(&STAMP, &w->started) ? 0 : tain_to_millisecs(&lat);  /* the clock set back: 0 */
-  ms[uint64_fmt(ms, msecs < 0 ? 0 : (uint64_t)msecs)] = 0;
-  /* the code once: a text of ours may repeat it (lib/reply_fields.h) */
-  once.len = 0;
-  if (reply_text_once(&once, code, text) && stralloc_0(&once)) text = once.s;
-  strerr_warni(r->id, " <", logsafe(0, rcpt), "> upstream=", logsafe(1, host), " tls=", tls, " auth=", mech,
-    ": ", verdict, " ", fmt, " ", text, " (", ms, " ms)");
-  queue_report_attempt(&R, r->id, verdict, fmt, text, now());
-}
-
-static void log_expired (queue_round const *r, char const *rcpt, void *aux)
-{
-  (void)aux;
-  strerr_warni(r->id, " <", logsafe(0, rcpt), ">: expired, giving up after LIFETIME");
-}
-
-/* After a round reached a verdict: bounce what failed, expire, warn, and
-   either finish the message or write its state and reschedule it. */
-static void msg_settle (task *k, time_t t)
-{
-  queue_round_ops ops = { &log_attempt, &log_expired, &bounce_send, 0 };
-  int r, syncerr;
-  if (queue_round_settle(&k->r, &cf.bounce, gate_of(k->route), t, &ops)) { msg_done(k); return; }
-  /* the state file, after the move from new/ is durable (queue_msg_keep) */
-  r = queue_msg_keep(&SP, k->r.id, &k->r.st, k->r.hadstate, &syncerr);
-  if (syncerr) { int e = errno; errno = syncerr; strerr_warnwusys("fsync cur/ and new/"); errno = e; }
-  if (r < 0) strerr_warnwusys("write state/", k->r.id);
-  else k->r.hadstate = 1;
-  queue_sched_counted(&L.sched, k->slot, queue_status_pending(&k->r.st));
-  sched_push(k->slot, k->r.st.next);
-}
-
-/* The upstream's session limit (lib/upconc.h) sees a job's result before
-   the gate: a session refused as too many while others of ours are open
-   ends its worker (it has no session left), its message goes back to
-   the schedule as after any throttle, and the gate holds nothing
-   (queue_dispatch_result). Returns 1 when that happened. */
-static int conc_job (pool_worker *w, job_result const *m, time_t t, gate_event *ev)
-{
-  char fmt[UINT_FMT];
-  unsigned int ri = task_of(w)->route;  /* w may be closed below */
-  unsigned int r = queue_dispatch_result(&D, w, m, t, ev);
-  fmt[uint_fmt(fmt, queue_dispatch_conc(&D, ri)->limit)] = 0;
-  if (r == UPCONC_GREW) strerr_warni(route_prefix(ri), "upstream sessions: at most ", fmt, " at once again");
-  if (r != UPCONC_REFUSED) return 0;
-  strerr_warnw(route_prefix(ri), "upstream refused a session as too many: at most ", fmt, " sessions at once from now on; the others go on");
-  return 1;
-}
-
-/* The job is over: M line (status, class, code, text), or a dead worker. */
-static void job_finish (pool_worker *w, job_result const *m)
-{
-  time_t t = now();
-  task *k = w->user;
-  queue_round_ops ops = { &log_attempt, &log_expired, &bounce_send, 0 };
-  int fault = queue_round_upstream_fault(m->class);
-  char code[UINT_FMT];
-  gate_event ev;
-  ops.aux = w;
-  code[uint0_fmt(code, m->code > 999 ? 0 : m->code, 3)] = 0;
-  w->busy = 0;
-  conc_job(w, m, t, &ev);
-  if (!fault) gate_log(k->route, &ev, code, m->text);
-  switch (queue_round_result(&k->r, m, !L.stopping && pool_worker_live(w), &ops))
-  {
-    case QUEUE_ROUND_AGAIN: gate_log(k->route, &ev, code, m->text); sched_push(k->slot, t); return;
-    case QUEUE_ROUND_NEXT:
-      /* an smtp answer ended any pause: the rest is no probe */
-      if (job_send(w) == 0) { k->probe = 0; return; }
-      pool_close(w);
-      break;
-    case QUEUE_ROUND_SETTLE: if (fault) gate_log(k->route, &ev, code, m->text); break;
-    default: strerr_diefu(111, "allocate");
-  }
-  msg_settle(k, t);
-}
-
-static void job_line (pool_worker *w, char *line, void *aux)
-{
-  job_result res;
-  (void)aux;
-  if (!job_result_parse(&res, line) || !w->busy) return;
-  if (res.type == 'M') job_finish(w, &res);
-  else if (!queue_round_line(&task_of(w)->r, &res)) strerr_diefu(111, "allocate");
-}
-
-/* A worker that died or went silent without an M line: try again, never "delivered". */
-static void job_lost (pool_worker *w, char const *why, void *aux)
-{
-  job_result res = JOB_RESULT_ZERO;
-  (void)aux;
-  if (!strcmp(why, POOL_TIMEDOUT)) strerr_warnw(MSG(task_of(w)->slot)->id, ": worker silent too long, killed");
-  res.type = 'M';
-  res.class = "worker";
-  res.text = why;
-  job_finish(w, &res);
-}
-
-static pool_ops const workers_ops = { &job_line, &job_lost, 0 };
 
 /* ---- the spool (queue/queue_dirs.h) ---- */
 
@@ -702,18 +358,11 @@ static void sweep_tmp (time_t t)
 
 /* ---- status, metrics, alerts (queue_status.h, alert.h) ---- */
 
-static void status_alerts (time_t t)
+static void alerted (char const *kind, char const *why, int run, void *aux)
 {
-  stralloc why = STRALLOC_ZERO;
-  time_t since;
-  int kind, i;
-  for (i = 0; i < 3 && (kind = alert_check(&R.alert, &R.s, t, &why, &since)) > 0; i++)
-  {
-    strerr_warnw("alert ", alert_kind(kind), ": ", why.s, R.alert_cmd ? "" : " (no ALERT_CMD to run)");
-    if (R.alert_cmd && alert_run(R.alert_cmd, alert_kind(kind), why.s, since) < 0)
-      strerr_warnwusys("run ALERT_CMD");
-  }
-  stralloc_free(&why);
+  (void)aux;
+  if (run < 0) strerr_warnwusys("run ALERT_CMD");
+  else strerr_warnw("alert ", kind, ": ", why, run ? "" : " (no ALERT_CMD to run)");
 }
 
 /* The status, the metrics and the alerts (queue/queue_report.h). force:
@@ -725,7 +374,7 @@ static void status_update (time_t t, int force)
   /* with routes: the first route paused or held (the reason names it) */
   queue_report_take(&R, &L.sched, &conc, route_gates_shown(&RG, t, &L.gate), V.held, t);
   queue_report_routes(&R, &RG, &cf.routes, &RC, t);  /* and every route's own line */
-  status_alerts(t);
+  queue_report_alerts(&R, t, &alerted, 0);
   if (queue_report_write(&R, t, force, &failed) < 0) strerr_warnwusys("write ", failed);
 }
 
@@ -752,37 +401,17 @@ static int msg_remove (char const *id, void *aux)
   return r < 0 ? -1 : 0;
 }
 
-/* A bounce by request is the normal round with each pending recipient
-   refused: bt carries it from the reading to the settling. */
-static task bt;
-
+/* A bounce by request (queue/queue_attempt.h) */
 static char const *bounce_read (uint32_t slot, time_t t, void *aux)
 {
-  queue_round *r = &bt.r;
-  int fd, e;
   (void)t; (void)aux;
-  bt.slot = slot;
-  memcpy(r->id, MSG(slot)->id, QUEUE_ID_SIZE);
-  if (queue_state_read(SP.state, r->id, &r->st) < 0) queue_state_clear(&r->st);
-  r->hadstate = 1;
-  fd = msg_open(r->id);
-  if (fd < 0) return "error: cannot open the message";
-  e = queue_env_read(fd, &r->env);
-  fd_close(fd);
-  return e <= 0 ? "error: cannot read the message's envelope" : 0;
+  return queue_attempt_bounce_read(&A, slot);
 }
 
 static int bounce_now (uint32_t slot, char const *reason, time_t t, void *aux)
 {
-  queue_round *r = &bt.r;
-  size_t i;
   (void)slot; (void)aux;
-  round_plan(r);
-  if (!queue_round_fail_all(r, reason)) return 0;
-  for (i = 0; i < queue_round_npend(r); i++)
-    strerr_warni(r->id, " <", logsafe(0, queue_state_addr(&r->st, queue_round_pend(r, i))), ">: bounced by request: ", reason);
-  msg_settle(&bt, t);  /* bounces the failed, and removes the message when nothing is left */
-  return 1;
+  return queue_attempt_bounce(&A, reason, t);
 }
 
 static void verb_said (int what, char const *id, void *aux)

@@ -77,6 +77,18 @@ int prioq_pop (prioq *q, prioq_elt *e)
   return 1;
 }
 
+int prioq_remove (prioq *q, size_t i, prioq_elt *e)
+{
+  size_t n = prioq_len(q);
+  if (i >= n) return 0;
+  *e = E(q)[i];
+  E(q)[i] = E(q)[n - 1];
+  genalloc_setlen(prioq_elt, &q->h, n - 1);
+  /* the last element put in its place may belong above it or below */
+  if (i < n - 1) { up(q, i); down(q, i); }
+  return 1;
+}
+
 void prioq_free (prioq *q)
 {
   genalloc_free(prioq_elt, &q->h);

@@ -41,6 +41,10 @@ void prioq_order (prioq *q);
 int prioq_min (prioq const *q, prioq_elt *e);
 /* Removes the least element, copied into e. Returns 1, or 0 when empty. */
 int prioq_pop (prioq *q, prioq_elt *e);
+/* Removes the i-th element in heap order (prioq_at), copied into e, in
+   O(log n): for a caller that chose an element other than the least. 1,
+   or 0 when i is out of range. */
+int prioq_remove (prioq *q, size_t i, prioq_elt *e);
 void prioq_free (prioq *q);
 
 #endif

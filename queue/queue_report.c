@@ -162,3 +162,17 @@ void queue_report_free (queue_report *r)
   stralloc_free(&r->last);
   stralloc_free(&r->text);
 }
+
+void queue_report_alerts (queue_report *r, time_t t, queue_report_alerted *said, void *aux)
+{
+  stralloc why = STRALLOC_ZERO;
+  time_t since;
+  int kind, i;
+  for (i = 0; i < 3 && (kind = alert_check(&r->alert, &r->s, t, &why, &since)) > 0; i++)
+  {
+    said(alert_kind(kind), why.s, !!r->alert_cmd, aux);
+    if (r->alert_cmd && alert_run(r->alert_cmd, alert_kind(kind), why.s, since) < 0)
+      said(alert_kind(kind), why.s, -1, aux);
+  }
+  stralloc_free(&why);
+}

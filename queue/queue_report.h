@@ -72,6 +72,15 @@ void queue_report_routes (queue_report *r, route_gates const *rg, routes const *
    tried: a second failure overrides the first). */
 int queue_report_write (queue_report *r, time_t t, int force, char const **failed);
 
+/* What the alerts did, for the caller's log: an alert kind (alert_kind)
+   with why is new, told before ALERT_CMD runs (run 1; 0: there is
+   none), and told again with run -1 when it could not be run (errno). */
+typedef void queue_report_alerted (char const *kind, char const *why, int run, void *aux);
+
+/* At most three new alerts at t (alert_check over the picture), each
+   told to said and handed to ALERT_CMD (alert_run). */
+void queue_report_alerts (queue_report *r, time_t t, queue_report_alerted *said, void *aux);
+
 void queue_report_free (queue_report *r);
 
 #endif

@@ -4,9 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 plan 36
 
-Q=$T/queue
-make_queue "$Q"
-export QUEUE=$Q
+test_spool
 
 # inject ENVELOPE-PRINTF-FORMAT < message: the envelope goes in on fd 1
 inject() { printf "$1" > "$T/env"; smarthost-queue 1< "$T/env"; }

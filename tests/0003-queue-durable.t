@@ -4,9 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 plan 9
 
-Q=$T/queue
-make_queue "$Q"
-export QUEUE=$Q
+test_spool
 printf 'Fa@example.org\0Tb@example.net\0\0' > "$T/env"
 printf 'Subject: durable\n\nbody\n' > "$T/msg"
 

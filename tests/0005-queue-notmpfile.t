@@ -7,9 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 plan 4
 
-Q=$T/queue
-make_queue "$Q"
-export QUEUE=$Q
+test_spool
 
 # over the injector's 1 MB held in memory
 head -c 1500000 /dev/urandom | base64 > "$T/big"

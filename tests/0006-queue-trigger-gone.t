@@ -9,9 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 plan 3
 
-Q=$T/queue
-make_queue "$Q"
-export QUEUE=$Q
+test_spool
 
 printf 'Subject: x\n\nbody\n' > "$T/msg"
 printf 'Fa@example.org\0Tb@example.net\0\0' > "$T/env"

@@ -9,14 +9,8 @@
 # and the scheduler's move from new/ to cur/, which must never replace.
 . "$(dirname "$0")/lib.sh"
 
-reason=$(setuid_skip_reason)
-if [ -n "$reason" ]; then plan 1; skip "setuid attacks" "$reason"; exit 0; fi
-plan 19
-
-test_user smarthost-t17 || exit 1
-root_instance || { echo "Bail out! setup failed"; exit 1; }
+setuid_member "setuid attacks" 19 smarthost-t17
 su=$(cat "$D/conf/SEND_USER")
-Q=$D/queue
 
 # A victim's message, taken by the scheduler (cur/), and the password.
 printf 'Subject: victim\n\nthe real message\n' > "$T/vmsg"

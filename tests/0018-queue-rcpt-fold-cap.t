@@ -6,9 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 plan 9
 
-Q=$T/queue
-make_queue "$Q"
-export QUEUE=$Q
+test_spool
 printf 'Subject: t\n\nx\n' > "$T/msg"
 clean() { [ -z "$(ls -A "$Q/new")$(ls -A "$Q/tmp")" ]; }
 

@@ -9,14 +9,8 @@
 # huge file limit with a message past it: nothing is left in tmp/ or new/.
 . "$(dirname "$0")/lib.sh"
 
-reason=$(setuid_skip_reason)
-if [ -n "$reason" ]; then plan 1; skip "caller limits" "$reason"; exit 0; fi
 command -v bash > /dev/null || { plan 1; skip "caller limits" "needs bash (ulimit -f, -n)"; exit 0; }
-plan 11
-
-test_user smarthost-t33 || exit 1
-root_instance || { echo "Bail out! setup failed"; exit 1; }
-Q=$D/queue
+setuid_member "caller limits" 11 smarthost-t33
 printf 'Subject: x\n\nhello\n' > "$T/msg"
 head -c 300000 /dev/zero | tr '\0' 'a' | fold -w 70 > "$T/big"
 printf 'Fa@example.org\0Tb@example.net\0\0' > "$T/env"

@@ -11,7 +11,7 @@ export DATABYTES SMTPD_NORMALIZE
 start_smtpd relay
 
 # send BODY after MAIL/RCPT/DATA; print the reply to the end of data
-body_reply()
+data_reply()
 {
   raw 'EHLO c\r\n' '@3 MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n' "$1" 'QUIT\r\n' \
     > "$T/out"
@@ -21,22 +21,22 @@ body_reply()
 SMUGGLED='MAIL FROM:<evil@example.org>\r\nRCPT TO:<victim@example.net>\r\nDATA\r\nsmuggled\r\n'
 for seq in 'LF.CRLF:\n.\r\n' 'CR.CR:\r.\r' 'LF.LF:\n.\n' 'CRLF.LF:\r\n.\n' 'CR.CRLF:\r.\r\n' 'CRLF.CR:\r\n.\r'; do
   name=${seq%%:*} bytes=${seq#*:}
-  rep=$(body_reply "Subject: s\\r\\n\\r\\nfirst$bytes$SMUGGLED\\r\\n.\\r\\n")
+  rep=$(data_reply "Subject: s\\r\\n\\r\\nfirst$bytes$SMUGGLED\\r\\n.\\r\\n")
   like "$name does not end DATA; the message is refused" "$rep" '^554 5\.6\.0 .*bare CR, bare LF'
   like "$name: the session goes on in step" "$(tail -1 "$T/out")" '^221 2\.0\.0'
 done
 is "no smuggled message queued" "$(spool_count new)" 0
 
-rep=$(body_reply 'a bare\rCR\r\n.\r\n');   like "bare CR refused" "$rep" '^554 5\.6\.0'
-rep=$(body_reply 'a bare\nLF\r\n.\r\n');   like "bare LF refused" "$rep" '^554 5\.6\.0'
-rep=$(body_reply 'a NUL\000\r\n.\r\n');    like "NUL refused" "$rep" '^554 5\.6\.0'
-rep=$(body_reply 'a final bare LF\n.\r\n.\r\n'); like "bare LF before the dot refused" "$rep" '^554 5\.6\.0'
+rep=$(data_reply 'a bare\rCR\r\n.\r\n');   like "bare CR refused" "$rep" '^554 5\.6\.0'
+rep=$(data_reply 'a bare\nLF\r\n.\r\n');   like "bare LF refused" "$rep" '^554 5\.6\.0'
+rep=$(data_reply 'a NUL\000\r\n.\r\n');    like "NUL refused" "$rep" '^554 5\.6\.0'
+rep=$(data_reply 'a final bare LF\n.\r\n.\r\n'); like "bare LF before the dot refused" "$rep" '^554 5\.6\.0'
 is "nothing queued from malformed DATA" "$(spool_count new)" 0
 
 l998=$(head -c 998 /dev/zero | tr '\0' x)
-rep=$(body_reply "x${l998}\\r\\n.\\r\\n")
+rep=$(data_reply "x${l998}\\r\\n.\\r\\n")
 like "a 999-octet line is refused" "$rep" '^554 5\.6\.0 .*998 octets'
-rep=$(body_reply "${l998}\\r\\n.\\r\\n")
+rep=$(data_reply "${l998}\\r\\n.\\r\\n")
 like "a 998-octet line is accepted" "$rep" '^250 2\.0\.0 Ok: queued as'
 is "one message queued" "$(spool_count new)" 1
 id=$(printf '%s\n' "$rep" | sed 's/.* //')
@@ -44,7 +44,7 @@ is "the long line is stored whole" "$(tail -n 1 "$Q/new/$id" | wc -c | tr -d ' '
 
 # over DATABYTES: read to the end, then 552; nothing queued; the session goes on
 big=$(head -c 3100 /dev/zero | tr '\0' y | fold -w 70 | sed 's/$/\\r\\n/' | tr -d '\n')
-rep=$(body_reply "${big}.\\r\\n")
+rep=$(data_reply "${big}.\\r\\n")
 like "a message over DATABYTES gets 552 after the dot" "$rep" '^552 5\.3\.4 '
 like "then the session goes on" "$(tail -1 "$T/out")" '^221 2\.0\.0'
 is "nothing queued over the limit" "$(spool_count new)" 1
@@ -65,7 +65,7 @@ out=$(raw 'EHLO c\r\n' 'MAIL FROM:<a@example.org> SIZE=600\r\n' 'MAIL FROM:<a@ex
 like "EHLO advertises the upstream's smaller SIZE" "$out" '^250-SIZE 500$'
 like "SIZE= over it: 552 at MAIL" "$out" '^552 5\.3\.4 '
 like "SIZE= under it: 250" "$out" '^250 2\.1\.0'
-rep=$(body_reply "${big}.\\r\\n")
+rep=$(data_reply "${big}.\\r\\n")
 like "DATA over the upstream's limit: 552" "$rep" '^552 5\.3\.4 .* 500 octets'
 rm "$Q/upstream-size"
 

@@ -6,9 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 plan 3
 
-Q=$T/queue
-make_queue "$Q"
-export QUEUE=$Q HELONAME=relay.test RELAYCLIENT= TCPREMOTEIP=127.0.0.1
+test_spool
+export HELONAME=relay.test RELAYCLIENT= TCPREMOTEIP=127.0.0.1
 
 out=$("$PY" -c '
 import signal, subprocess, sys

@@ -6,10 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 plan 12
 
-Q=$T/queue
-make_queue "$Q"
-export QUEUE=$Q
-unset QMAILQUEUE
+test_spool
 
 # session N RCPT...: N messages in one session on pipes; prints each reply
 # to the final dot.

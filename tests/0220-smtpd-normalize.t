@@ -16,21 +16,7 @@ DATABYTES=100000 SMTPD_ADD_HEADERS=0
 export DATABYTES SMTPD_ADD_HEADERS
 start_smtpd relay
 
-# send BODY after MAIL/RCPT/DATA; sets rep to the reply to the end of
-# data, and ID to the queue id when queued
-AUTHSTEP='NOOP\r\n'
-body_reply()
-{
-  raw 'EHLO c\r\n' "$AUTHSTEP" '@3 MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n' "$1" 'QUIT\r\n' \
-    > "$T/out"
-  ID=$(sed -n 's/^250 2\.0\.0 Ok: queued as //p' "$T/out")
-  rep=$(sed -n '/^354 /{n;p;q;}' "$T/out")
-}
-# the message part of a queued file (after the envelope and our Received)
-message() { sed '1,/^$/d' "$Q/new/$1" | sed '1,/^\tid /d' | sed 1d; }
-# the size as sent upstream of a queued file's message, Received included
-wire_size() { sed '1,/^$/d' "$Q/new/$1" | awk '{ n += length($0) + 2 } END { print n }'; }
-logged_size() { sed -n "s/.*queued $1 .* size \([0-9]*\) .*/\1/p" "$T/log"; }
+AUTHSTEP='NOOP\r\n'   # before MAIL in body_reply
 
 body_reply 'Subject: lf\n\nline one\nline two\r\n.\r\n'
 like "relay client: bare LF line ends accepted" "$rep" '^250 2\.0\.0 Ok: queued as'

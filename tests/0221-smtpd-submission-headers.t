@@ -12,18 +12,6 @@ plan 19
 
 start_smtpd relay
 
-# send BODY (CRLF line ends) as a message; sets rep and ID
-body_reply()
-{
-  raw 'EHLO c\r\n' '@3 MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n' "$1" 'QUIT\r\n' \
-    > "$T/out"
-  ID=$(sed -n 's/^250 2\.0\.0 Ok: queued as //p' "$T/out")
-  rep=$(sed -n '/^354 /{n;p;q;}' "$T/out")
-}
-# the message part of a queued file (after the envelope and our Received)
-message() { sed '1,/^$/d' "$Q/new/$1" | sed '1,/^\tid /d' | sed 1d; }
-wire_size() { sed '1,/^$/d' "$Q/new/$1" | awk '{ n += length($0) + 2 } END { print n }'; }
-logged_size() { sed -n "s/.*queued $1 .* size \([0-9]*\) .*/\1/p" "$T/log"; }
 DATE_RE='^Date: (Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} \+0000$'
 
 body_reply 'Subject: none\r\nFrom: a@example.org\r\n\r\nbody\r\n.\r\n'

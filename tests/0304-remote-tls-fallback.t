@@ -11,12 +11,7 @@ c=$T/certs
 printf 'pw\n' > "$T/pass"; chmod 600 "$T/pass"
 start_upstream good --cert "$c/server.pem" --key "$c/server.key" --auth-user u --auth-pass pw --require-auth
 GOOD=$PORT
-start_upstream wrong --cert "$c/wrong.pem" --key "$c/wrong.key" --auth-user u --auth-pass pw
-WRONG=$PORT
-start_upstream rogue --cert "$c/rogue.pem" --key "$c/rogue.key" --auth-user u --auth-pass pw
-ROGUE=$PORT
-start_upstream clear --auth-user u --auth-pass pw
-CLEAR=$PORT
+start_bad_tls_upstreams
 DEAD=$(free_port)
 export UPSTREAM_CAFILE="$c/ca.pem" UPSTREAM_USER=u UPSTREAM_PASSFILE="$T/pass" HELONAME=relay.test UPSTREAM_TIMEOUT=5
 

@@ -7,12 +7,7 @@
 . "$(dirname "$0")/send-lib.sh"
 plan 15
 
-touch "$FAKE_DIR/authfail"
-inject alice@example.org ok-a@example.net
-inject alice@example.org ok-b@example.net
-inject alice@example.org ok-c@example.net
-start_send
-ok "an AUTH failure pauses the queue" wait_for 10 grep -q 'queue paused' "$T/log"
+pause_by_auth ok-a@example.net ok-b@example.net ok-c@example.net
 like "one clear line: what is wrong, what to fix" "$(grep 'queue paused' "$T/log")" \
   'warning: queue paused, mail is kept: the upstream refused our authentication: check UPSTREAM_USER and the password in UPSTREAM_PASSFILE.*535 5.7.8'
 n0=$(wc -l < "$FAKE_DIR/jobs")

@@ -30,25 +30,15 @@ for i in range(n):
 PYEOF
 sort "$T/want" -o "$T/want"
 echo 0.003 > "$FAKE_DIR/delay"   # a job takes 3 ms: the run lasts a few seconds
-rnd() { echo $(( $(od -An -N2 -tu2 /dev/urandom) % $1 )); }
-kills=0
 round=0
 while [ $round -lt 10 ]; do
-  start_send
-  sleep 0.$(( 1 + $(rnd 3) ))
-  if [ $(rnd 2) = 0 ]; then
-    # a worker first, then the scheduler itself
-    w=$(pgrep -P "$SEND_PID" | head -1)
-    [ -n "$w" ] && kill -KILL "$w" && kills=$((kills+1))
-    sleep 0.0$(( 1 + $(rnd 9) ))
-  fi
-  kill -KILL "$SEND_PID"; kills=$((kills+1))
-  wait "$SEND_PID" 2>/dev/null
+  # half the time a worker first, then the scheduler itself
+  crash_send 0.$(( 1 + $(random_below 3) )) "$([ "$(random_below 2)" = 0 ] && echo yes)"
   round=$((round+1))
-  echo "# round $round: $(ls "$Q/cur" "$Q/new" | grep -c '^[0-9]') messages left"
+  echo "# round $round: $(messages_in "$Q" cur new) messages left"
 done
-left=$(ls "$Q/cur" "$Q/new" | grep -c '^[0-9]')
-echo "# $kills kills"
+left=$(messages_in "$Q" cur new)
+echo "# $KILLS kills"
 ok "the kills came in the middle of the run ($left messages left)" [ "$left" -gt 0 ]
 start_send
 ok "after the last restart the spool empties" wait_for 60 queue_empty
@@ -58,6 +48,6 @@ is "every message reached the upstream, for every recipient" "$(comm -23 "$T/wan
 is "and nothing else did" "$(comm -13 "$T/want" "$T/got" | wc -l)" 0
 dups=$(( $(wc -l < "$FAKE_DIR/delivered") - $(wc -l < "$T/got") ))
 echo "# $dups duplicates"
-ok "duplicates only for jobs in flight: $dups <= $kills kills x 4" [ "$dups" -le $((kills * 4)) ]
+ok "duplicates only for jobs in flight: $dups <= $KILLS kills x 4" [ "$dups" -le $((KILLS * 4)) ]
 is "no state file left" "$(ls "$Q/state" | wc -l)" 0
 unlike "no bounce, nothing failed" "$(cat "$T/log")" 'bounce|: failed [0-9]'

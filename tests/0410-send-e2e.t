@@ -19,22 +19,14 @@ export REMOTE UPSTREAM_CAFILE UPSTREAM_USER UPSTREAM_PASSFILE
 # workers keep their UPSTREAM across its restarts)
 PORT=$(free_port)
 UPSTREAM=localhost:$PORT; export UPSTREAM
-mkdir -p "$T/up"
 up()
 {
-  : > "$T/up.out"
-  spawn $PY "$TOP/tests/peers/upstream.py" --dir "$T/up" --port "$PORT" --cert "$T/certs/server.pem" \
-    --key "$T/certs/server.key" --auth-user u --auth-pass pw --require-auth "$@" > "$T/up.out" 2>>"$T/up.err"
-  UP_PID=$SPAWNED
-  wait_for 10 grep -q ready "$T/up.out"
+  upstream_on "$PORT" --cert "$T/certs/server.pem" --key "$T/certs/server.key" \
+    --auth-user u --auth-pass pw --require-auth "$@"
 }
 up --defer-rcpt '^later@' --fail-rcpt '^nobody@'
 
-echo '127.0.0.1:allow,RELAYCLIENT=""' > "$T/rules"
-tcprules "$T/rules.cdb" "$T/rules.tmp" < "$T/rules"
-SPORT=$(free_port)
-spawn tcpserver -q -R -H -l0 -x "$T/rules.cdb" 127.0.0.1 "$SPORT" smarthost-smtpd 2>>"$T/smtpd.log"
-wait_port "$SPORT"
+start_relay_smtpd
 start_send
 
 out=$(swaks --server "127.0.0.1:$SPORT" --helo client.test --from alice@example.org \
@@ -52,7 +44,7 @@ ok "the deferred one waits, with its state" wait_for 10 sh -c "grep -q '^defer	l
 like "the log line names the upstream, the TLS version and the AUTH mechanism used" "$(grep "$id <ok@example.net>" "$T/log")" "upstream=localhost:$PORT tls=TLSv1\\.[23] auth=(PLAIN|LOGIN|CRAM-MD5): delivered 250 .* \\([0-9]+ ms\\)"
 
 # The upstream now takes later@: the retry delivers it, to it alone.
-kill "$UP_PID"; wait "$UP_PID" 2>/dev/null
+stop_upstream
 rm -f "$T/up/log"
 up
 ok "the retry delivers the deferred recipient" wait_for 30 sh -c "grep -q '^T later@example.net' '$T'/up/*.env 2>/dev/null"
@@ -62,7 +54,7 @@ ok "the message and its state are gone" wait_for 10 sh -c "[ ! -e '$Q/cur/$id' ]
 
 # A null-sender message that the upstream refuses: no bounce.
 n=$(ls "$T"/up/*.env | wc -l)
-kill "$UP_PID"; wait "$UP_PID" 2>/dev/null
+stop_upstream
 up --fail-rcpt '^nobody@'
 inject "" nobody@example.net
 ok "a refused null-sender message: dropped, with a log line" wait_for 20 grep -q 'dropping failed bounce to <nobody@example.net>' "$T/log"
@@ -71,7 +63,7 @@ is "and no bounce reached the upstream" "$(ls "$T"/up/*.env | wc -l)" "$n"
 
 # A wrong password: the queue pauses with one line, mail is kept; fixed, it flows.
 printf 'wrong\n' > "$T/pass"
-kill "$UP_PID"; wait "$UP_PID" 2>/dev/null; up   # a new session must log in
+stop_upstream; up   # a new session must log in
 inject alice@example.org pw1@example.net
 inject alice@example.org pw2@example.net
 ok "a 535 pauses the queue" wait_for 20 grep -q 'queue paused, mail is kept: the upstream refused our authentication' "$T/log"

@@ -27,24 +27,16 @@ for i in range(n):
     os.rename(os.path.join(q, "tmp", mid), os.path.join(q, "new", mid))
 PYEOF
 
-rnd() { echo $(( $(od -An -N2 -tu2 /dev/urandom) % $1 )); }
-kills=0
 round=0
 while [ $round -lt 6 ]; do
-  start_send
-  sleep 0.$(( 2 + $(rnd 5) ))
-  w=$(pgrep -P "$SEND_PID" | head -1)
-  [ -n "$w" ] && kill -KILL "$w" && kills=$((kills+1))
-  sleep 0.0$(( 1 + $(rnd 9) ))
-  kill -KILL "$SEND_PID"; kills=$((kills+1))
-  wait "$SEND_PID" 2>/dev/null
+  crash_send 0.$(( 2 + $(random_below 5) )) yes
   round=$((round+1))
-  l=$(ls "$Q/cur" "$Q/new" | grep -c '^[0-9]')
+  l=$(messages_in "$Q" cur new)
   echo "# round $round: $l messages left"
   [ $round = 1 ] && first=$l
 done
-left=$(ls "$Q/cur" "$Q/new" | grep -c '^[0-9]')
-echo "# $kills kills, $left messages left for the last run"
+left=$(messages_in "$Q" cur new)
+echo "# $KILLS kills, $left messages left for the last run"
 ok "the kills came in the middle of the run ($first left after the first)" [ "$first" -gt 0 ]
 start_send
 ok "after the last restart the spool empties" wait_for 90 queue_empty
@@ -53,5 +45,5 @@ cat "$T"/up/*.msg | tr -d '\r' | sed -n 's/^Subject: crash-//p' | sort -n > "$T/
 is "every message reached the upstream" "$(sort -un "$T/got" | wc -l)" "$N"
 dups=$(( $(wc -l < "$T/got") - $(sort -un "$T/got" | wc -l) ))
 echo "# $dups duplicates"
-ok "duplicates only for jobs in flight: $dups <= $kills kills x 4" [ "$dups" -le $((kills * 4)) ]
+ok "duplicates only for jobs in flight: $dups <= $KILLS kills x 4" [ "$dups" -le $((KILLS * 4)) ]
 unlike "nothing failed or bounced" "$(cat "$T/log")" 'bounce|: failed [0-9]'

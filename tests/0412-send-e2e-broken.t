@@ -14,14 +14,7 @@ PORT=$(free_port)
 REMOTE=smarthost-remote UPSTREAM=localhost:$PORT UPSTREAM_CAFILE=$T/certs/ca.pem UPSTREAM_USER=u UPSTREAM_PASSFILE=$T/pass
 UPSTREAM_TIMEOUT=5
 export REMOTE UPSTREAM UPSTREAM_CAFILE UPSTREAM_USER UPSTREAM_PASSFILE UPSTREAM_TIMEOUT
-mkdir -p "$T/up"
-up()
-{
-  : > "$T/up.out"
-  spawn $PY "$TOP/tests/peers/upstream.py" --dir "$T/up" --port "$PORT" --auth-user u --auth-pass pw --require-auth "$@" > "$T/up.out" 2>>"$T/up.err"
-  UP_PID=$SPAWNED
-  wait_for 10 grep -q ready "$T/up.out"
-}
+up() { upstream_on "$PORT" --auth-user u --auth-pass pw --require-auth "$@"; }
 
 # Nobody listens: three network failures in a row pause the queue.
 start_send
@@ -32,19 +25,19 @@ ok "no upstream reachable: the queue pauses" wait_for 20 grep -q 'queue paused, 
 up --cert "$T/certs/server.pem" --key "$T/certs/server.key"
 ok "the upstream is back: everything flows" wait_for 30 sh -c "[ \$(ls '$T'/up/*.env 2>/dev/null | wc -l) = 3 ]"
 ok "and the resumption is logged" grep -q 'queue resumed' "$T/log"
-kill "$UP_PID"; wait "$UP_PID" 2>/dev/null
+stop_upstream
 
 # A certificate that does not verify: class tls, paused, kept.
 up --cert "$T/certs/rogue.pem" --key "$T/certs/rogue.key"
 inject alice@example.org d@example.net
 ok "a certificate we cannot verify pauses the queue" wait_for 20 grep -q 'queue paused, mail is kept: TLS with the upstream failed: check UPSTREAM_TLS, UPSTREAM_CAFILE' "$T/log"
 ok "the message is kept" sh -c "ls '$Q/cur' | grep -q ."
-kill "$UP_PID"; wait "$UP_PID" 2>/dev/null
+stop_upstream
 up --cert "$T/certs/server.pem" --key "$T/certs/server.key"
 kill -ALRM "$SEND_PID"
 ok "the right certificate, SIGALRM: delivered" wait_for 20 sh -c "grep -q '^T d@example.net' '$T'/up/*.env"
 stop_send
-kill "$UP_PID"; wait "$UP_PID" 2>/dev/null
+stop_upstream
 
 # A greeting of 421: the whole queue backs off.
 # (every connection: the scheduler's SIZE probe at start takes one too)

@@ -9,12 +9,7 @@ plan 6
 
 RETRY=3600 PAUSE_PROBE=1
 export RETRY PAUSE_PROBE
-touch "$FAKE_DIR/authfail"
-inject alice@example.org ok-a@example.net
-inject alice@example.org ok-b@example.net
-inject alice@example.org ok-c@example.net
-start_send
-ok "an AUTH failure pauses the queue" wait_for 10 grep -q 'queue paused' "$T/log"
+pause_by_auth ok-a@example.net ok-b@example.net ok-c@example.net
 like "the next probe is PAUSE_PROBE away, not RETRY's hour" "$(grep 'queue paused' "$T/log")" 'probing again in 1 s'
 n0=$(grep -c . "$FAKE_DIR/jobs")
 ok "probes go on, one a second ($n0 jobs at the pause)" wait_for 10 sh -c "[ \$(grep -c . '$FAKE_DIR/jobs') -ge $((n0 + 2)) ]"

@@ -10,10 +10,7 @@ plan 4
 
 RETRY=3600 PAUSE_PROBE=3600
 export RETRY PAUSE_PROBE
-touch "$FAKE_DIR/authfail"
-inject alice@example.org ok-a@example.net
-start_send
-ok "an AUTH failure pauses the queue" wait_for 10 grep -q 'queue paused' "$T/log"
+pause_by_auth ok-a@example.net
 n0=$(wc -l < "$FAKE_DIR/jobs")
 i=0
 while [ $i -lt 5 ]; do

@@ -14,19 +14,8 @@ REMOTE=smarthost-remote UPSTREAM_TLS=none
 export REMOTE UPSTREAM_TLS
 PORT=$(free_port)
 UPSTREAM=127.0.0.1:$PORT; export UPSTREAM
-mkdir -p "$T/up"
-up()
-{
-  : > "$T/up.out"
-  spawn $PY "$TOP/tests/peers/upstream.py" --dir "$T/up" --port "$PORT" "$@" > "$T/up.out" 2>>"$T/up.err"
-  UP_PID=$SPAWNED
-  wait_for 10 grep -q ready "$T/up.out"
-}
-echo '127.0.0.1:allow,RELAYCLIENT=""' > "$T/rules"
-tcprules "$T/rules.cdb" "$T/rules.tmp" < "$T/rules"
-SPORT=$(free_port)
-spawn tcpserver -q -R -H -l0 -x "$T/rules.cdb" 127.0.0.1 "$SPORT" smarthost-smtpd 2>>"$T/smtpd.log"
-wait_port "$SPORT"
+up() { upstream_on "$PORT" "$@"; }
+start_relay_smtpd
 raw() { "$PY" "$TOP/tests/peers/rawsmtp.py" "$SPORT" "$@"; }
 nstored() { ls "$T/up" | grep -c '\.env$'; }
 # send SUBJECT: a message asking for SUCCESS for one recipient
@@ -49,7 +38,7 @@ unlike "not carol, who asked nothing" "$rep" 'carol'
 like "with the ENVID and the ORCPT" "$rep" '^Original-Envelope-Id: id-nodsn$'
 like "and Remote-MTA the upstream" "$rep" "^Remote-MTA: dns; 127\\.0\\.0\\.1"
 stop_send
-kill "$UP_PID"; wait "$UP_PID" 2>/dev/null
+stop_upstream
 
 # an upstream with DSN: the parameters go on, no report of ours
 rm -f "$T"/up/*

@@ -23,11 +23,7 @@ unset UPSTREAM UPSTREAM_USER UPSTREAM_PASSFILE UPSTREAM_TOKENCMD
 start_send
 ok "both routes probed at start" wait_for 20 sh -c "[ \$(grep -c 'advertises SIZE .*recorded in' '$T/log') -ge 2 ]"
 
-echo '127.0.0.1:allow,RELAYCLIENT=""' > "$T/rules"
-tcprules "$T/rules.cdb" "$T/rules.tmp" < "$T/rules"
-SPORT=$(free_port)
-DATABYTES=10000000 spawn tcpserver -q -R -H -l0 -x "$T/rules.cdb" 127.0.0.1 "$SPORT" smarthost-smtpd 2>>"$T/smtpd.log"
-wait_port "$SPORT"
+start_relay_smtpd DATABYTES=10000000
 
 cat > "$T/send.py" <<'PY'
 import smtplib, sys

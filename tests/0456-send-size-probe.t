@@ -24,11 +24,7 @@ ok "and says so" wait_for 10 grep -q 'smarthost-remote: info: the upstream adver
 ok "the probe went through STARTTLS" grep -qx starttls "$T/up/log"
 unlike "and did not log in" "$(cat "$T/up/log")" '^auth'
 
-echo '127.0.0.1:allow,RELAYCLIENT=""' > "$T/rules"
-tcprules "$T/rules.cdb" "$T/rules.tmp" < "$T/rules"
-SPORT=$(free_port)
-spawn tcpserver -q -R -H -l0 -x "$T/rules.cdb" 127.0.0.1 "$SPORT" smarthost-smtpd 2>>"$T/smtpd.log"
-wait_port "$SPORT"
+start_relay_smtpd
 
 # smtplib sends SIZE= when the server offers SIZE
 cat > "$T/send.py" <<'PY'

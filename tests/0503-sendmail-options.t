@@ -5,10 +5,9 @@
 . "$(dirname "$0")/lib.sh"
 plan 36
 
-Q=$T/q
-make_queue "$Q"
-export QUEUE=$Q HELONAME=relay.example DEFAULTDOMAIN=site.example
-unset QMAILQUEUE SENDMAIL_FROM NAME 2>/dev/null
+test_spool
+export HELONAME=relay.example DEFAULTDOMAIN=site.example
+unset SENDMAIL_FROM NAME 2>/dev/null
 
 one() { cat "$Q"/new/*; }           # the one queued message
 count() { ls "$Q/new" | wc -l; }

@@ -4,10 +4,8 @@
 . "$(dirname "$0")/lib.sh"
 plan 14
 
-Q=$T/q
-make_queue "$Q"
-export QUEUE=$Q DEFAULTDOMAIN=site.example
-unset QMAILQUEUE 2>/dev/null
+test_spool
+export DEFAULTDOMAIN=site.example
 
 is "empty queue" "$(smarthost-sendmail -bp)" "queue is empty"
 

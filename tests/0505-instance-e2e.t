@@ -10,34 +10,15 @@
 N=24
 plan $N
 
-missing=
-for p in smarthost-smtpd smarthost-queue smarthost-send smarthost-remote smarthost-sendmail smarthost-setup; do
-  [ -x "$BUILD/$p" ] || missing="$missing $p"
-done
-for f in tests/peers/upstream.py tests/peers/remote.sh; do
-  [ -f "$TOP/$f" ] || missing="$missing $f"
-done
-if [ -n "$missing" ]; then
-  i=0; while [ $i -lt $N ]; do i=$((i+1)); skip "end to end" "not built yet:$missing"; done
-  exit 0
-fi
+need_built $N "end to end" smarthost-smtpd smarthost-queue smarthost-send smarthost-remote smarthost-sendmail smarthost-setup \
+  tests/peers/upstream.py tests/peers/remote.sh
 . "$TOP/tests/peers/remote.sh"
 
-chmod 755 "$T"    # the instance's users must reach it
-D=$T/inst
-sport=$(free_port)
-# A sanitized build (make check-asan) cannot run setuid: the sanitizers
-# ignore ASAN_OPTIONS there and the leak checker cannot trace itself. So
-# that run makes an instance without users (-n).
-opts=
-[ "$QUICK" = 1 ] && opts=-n
-smarthost-setup $opts -t -l "127.0.0.1:$sport" "$D" 2>"$T/setup.err"
+test_instance
 ok "instance made" test -x "$D/service/smtpd/run" -a -x "$D/service/send/run"
-su=$(cat "$D/conf/SEND_USER")
-c() { printf '%s\n' "$2" > "$D/conf/$1"; }
-c HELONAME relay.test
-c RETRY 1
-c UPSTREAM_MAXMSGS 5
+conf_set HELONAME relay.test
+conf_set RETRY 1
+conf_set UPSTREAM_MAXMSGS 5
 
 # When a step the rest depends on failed, the rest is skipped rather than
 # left to time out.
@@ -50,8 +31,7 @@ gate()
 
 # Everything the services start: stopped by PID at the end (and by
 # lib.sh's trap if the test dies first).
-spawn s6-svscan "$D/service" 3>&-   # the services must not hold the TAP descriptor
-svscan=$SPAWNED
+start_instance
 ok "smtpd listens" wait_port "$sport"
 
 # 1. No upstream yet: mail is accepted, held, and listed.
@@ -68,12 +48,11 @@ like "the send log says how to set the upstream" "$(cat "$D/log/send/current")" 
 make_certs
 start_upstream up --cert "$T/certs/server.pem" --key "$T/certs/server.key" \
   --auth-user alice@example.org --auth-pass 'pass word' --mechs LOGIN --require-auth
-(umask 077; printf 'pass word\n' > "$D/secret/upstream")
-[ -n "$su" ] && chown "$su" "$D/secret/upstream"
-c UPSTREAM "localhost:$PORT"
-c UPSTREAM_CAFILE "$T/certs/ca.pem"
-c UPSTREAM_USER alice@example.org
-c UPSTREAM_PASSFILE "$D/secret/upstream"
+instance_secret upstream 'pass word'
+conf_set UPSTREAM "localhost:$PORT"
+conf_set UPSTREAM_CAFILE "$T/certs/ca.pem"
+conf_set UPSTREAM_USER alice@example.org
+conf_set UPSTREAM_PASSFILE "$D/secret/upstream"
 s6-svc -r "$D/service/send"
 ok "the held message goes out" wait_for 30 test -e "$T/up/1.env"
 gate
@@ -82,21 +61,6 @@ T held@example.net"
 
 # Byte-exact: what the upstream stored, less the Received field our smtpd
 # put on top, is the message as sent, with CRLF.
-strip_received()
-{
-  $PY -c 'import sys
-d = open(sys.argv[1], "rb").read()
-while d.startswith(b"Received:"):
-    i = d.index(b"\r\n")
-    while d[i+2:i+3] in (b" ", b"\t"):
-        i = d.index(b"\r\n", i + 2)
-    d = d[i+2:]
-sys.stdout.buffer.write(d)' "$1"
-}
-crlf() { sed 's/$/\r/' "$1"; }
-# swaks ends DATA with CRLF . CRLF after the file's own last CRLF: one
-# more empty line, which the relay passes on as it is.
-swaks_crlf() { crlf "$1"; printf '\r\n'; }
 strip_received "$T/up/1.msg" > "$T/got1"; swaks_crlf "$T/m0" > "$T/want1"
 ok "held message byte-exact" cmp "$T/got1" "$T/want1"
 like "STARTTLS and AUTH LOGIN upstream" "$(cat "$T/up/log")" 'starttls'
@@ -155,10 +119,4 @@ is "each of them" "$(cat "$T"/up/*.msg | sed -n 's/^Subject: batch \([0-9]*\)\r$
 ok "the queue empties" wait_for 30 sh -c "[ -z \"\$(ls '$D/queue/new' '$D/queue/cur' | grep '^[0-9]')\" ]"
 
 # 6. Stop everything: s6-svscan's orderly stop, then no process is left.
-pids="$svscan"
-for s in smtpd smtpd/log send send/log; do pids="$pids $(s6-svstat -o pid "$D/service/$s")"; done
-kill -TERM "$svscan"
-wait_for 20 sh -c "! ps -o stat= -p $svscan | grep -qv Z"
-left=
-for p in $pids; do [ "$p" != -1 ] && kill -0 "$p" 2>/dev/null && left="$left $p"; done
-is "every process stopped" "$left" ""
+stop_instance

@@ -6,11 +6,10 @@
 . "$(dirname "$0")/lib.sh"
 plan 16
 
-Q=$T/q
-make_queue "$Q"
-export QUEUE=$Q DEFAULTDOMAIN=site.example
-unset QMAILQUEUE SENDMAIL_FROM 2>/dev/null
-count() { ls "$Q/new" "$Q/tmp" | grep -c '^[0-9]'; }
+test_spool
+export DEFAULTDOMAIN=site.example
+unset SENDMAIL_FROM 2>/dev/null
+count() { messages_in "$Q" new tmp; }
 body_of() { sed '1,/^$/d' "$Q"/new/* | sed '1,/^$/d'; }   # past envelope and header
 export LC_ALL=C   # awk's length() in octets
 

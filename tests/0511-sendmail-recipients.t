@@ -6,11 +6,10 @@
 . "$(dirname "$0")/lib.sh"
 plan 9
 
-Q=$T/q
-make_queue "$Q"
-export QUEUE=$Q DEFAULTDOMAIN=site.example
-unset QMAILQUEUE SENDMAIL_FROM 2>/dev/null
-count() { ls "$Q/new" "$Q/tmp" | grep -c '^[0-9]'; }
+test_spool
+export DEFAULTDOMAIN=site.example
+unset SENDMAIL_FROM 2>/dev/null
+count() { messages_in "$Q" new tmp; }
 env_of() { sed '/^$/q' "$Q"/new/*; }
 
 printf 'To: bob@Example.NET, BOB@example.net, root\nCc: bob@example.net, root@SITE.example\nSubject: s\n\nx\n' \

@@ -7,9 +7,8 @@
 . "$(dirname "$0")/lib.sh"
 plan 5
 
-Q=$T/q
-make_queue "$Q"
-export QUEUE=$Q LC_ALL=C
+test_spool
+export LC_ALL=C
 now=$(date +%s)
 id="$((now - 100)).000000001.0000000001"
 printf 'F ev\233\062Jil@example.org\nT bob\233\061;31m@example.net\nT caf\351@example.net\nT plain@example.net\n\nSubject: x\n\nx\n' > "$Q/cur/$id"

@@ -22,5 +22,5 @@ spawn s6-svscan "$D/service" 3>&-
 ok "listens on [::1]" wait_for 20 $PY -c 'import socket,sys; socket.create_connection(("::1",int(sys.argv[1])),1).close()' "$port6"
 ok "swaks over ::1: relayed to a remote domain" swaks -6 --server ::1 --port "$port6" \
   --from a@example.org --to b@example.net --silent 2
-is "queued" "$(ls "$D/queue/new" "$D/queue/cur" | grep -c '^[0-9]')" 1
+is "queued" "$(messages_in "$D/queue" new cur)" 1
 s6-svscanctl -t "$D/service" 2>/dev/null

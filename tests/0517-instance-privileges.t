@@ -14,16 +14,7 @@
 
 # A sanitized build cannot run setuid (the sanitizers refuse it): this
 # test is for the plain build.
-if grep -q __asan_init "$BUILD/smarthost-queue" 2>/dev/null; then
-  plan 1; skip "privilege model" "a sanitized injector cannot run setuid"; exit 0
-fi
-
-if [ "$(id -u)" != 0 ]; then plan 1; skip "privilege model" "needs root"; exit 0; fi
-plan 38
-
-root_instance || { echo "Bail out! setup failed"; exit 1; }
-Q=$D/queue
-test_user smarthost-t517 || exit 1
+setuid_member "privilege model" 38 smarthost-t517
 L=$A
 smtpd_u=$(cat "$D/conf/SMTPD_USER") send_u=$(cat "$D/conf/SEND_USER") spool_g=$(cat "$D/conf/SPOOL_GROUP")
 as_smtpd() { setpriv --reuid="$smtpd_u" --regid="$spool_g" --clear-groups "$@" > /dev/null 2>&1; }

@@ -10,12 +10,7 @@ plan 8
 make_certs
 c=$T/certs
 printf 'pw\n' > "$T/pass"; chmod 600 "$T/pass"
-start_upstream wrong --cert "$c/wrong.pem" --key "$c/wrong.key" --auth-user u --auth-pass pw
-WRONG=$PORT
-start_upstream rogue --cert "$c/rogue.pem" --key "$c/rogue.key" --auth-user u --auth-pass pw
-ROGUE=$PORT
-start_upstream clear --auth-user u --auth-pass pw
-CLEAR=$PORT
+start_bad_tls_upstreams
 start_upstream good --cert "$c/server.pem" --key "$c/server.key" --auth-user u --auth-pass other --require-auth
 GOOD=$PORT
 export UPSTREAM_CAFILE="$c/ca.pem" UPSTREAM_USER=u UPSTREAM_PASSFILE="$T/pass" HELONAME=relay.test UPSTREAM_TIMEOUT=5

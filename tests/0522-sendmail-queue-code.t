@@ -8,9 +8,8 @@
 . "$(dirname "$0")/lib.sh"
 plan 10
 
-Q=$T/q
-make_queue "$Q"
-export QUEUE=$Q DEFAULTDOMAIN=site.example
+test_spool
+export DEFAULTDOMAIN=site.example
 
 # -q with nobody reading: a warning, exit 0.
 out=$(smarthost-sendmail -q 2>&1); r=$?

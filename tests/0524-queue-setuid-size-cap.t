@@ -10,13 +10,7 @@
 # unlinked scratch file in tmp/).
 . "$(dirname "$0")/lib.sh"
 
-reason=$(setuid_skip_reason)
-if [ -n "$reason" ]; then plan 1; skip "size cap" "$reason"; exit 0; fi
-plan 17
-
-test_user smarthost-t524 || exit 1
-root_instance || { echo "Bail out! setup failed"; exit 1; }
-Q=$D/queue
+setuid_member "size cap" 17 smarthost-t524
 printf 'Fa@example.org\0Tb@example.net\0\0' > "$T/env"
 # lines of 99 octets and LF: 100 as the smtpd counts them
 mkmsg() { $PY -c 'import sys; sys.stdout.write("Subject: x\n\n" + "a" * 98 + "\n" + ("b" * 98 + "\n") * (int(sys.argv[1]) // 100 - 2))' "$1" > "$2"; }

@@ -13,13 +13,7 @@ plan $N
 . "$TOP/tests/peers/postfix.sh"
 
 pf_begin "real upstream"
-PFLOG=$(pf_log pfup)
-SLOG=$D/log/send/current
 
-crlf() { sed 's/$/\r/' "$1"; }
-# swaks ends DATA with CRLF . CRLF after the file's own last CRLF: one
-# more empty line, which the relays pass on as they are.
-swaks_crlf() { crlf "$1"; printf '\r\n'; }
 # msg FILE SUBJECT: a complete message (Date and Message-ID present, so
 # that neither relay has a reason to add any), with a leading dot, 8-bit
 # text and a 990-octet line.
@@ -50,7 +44,7 @@ swaks -4 --server 127.0.0.1 --port "$RELAY_PORT" --from a@example.org --to big@e
 big_rc=$?
 if grep -q '^<\*\* *552 5\.3\.4' "$T/big.out"; then
   is "oversized: refused by smarthost with 552 5.3.4, nothing queued" \
-    "$(ls "$D/queue/new" "$D/queue/cur" | grep -c '^[0-9]')" 0
+    "$(messages_in "$D/queue" new cur)" 0
   skip "oversized: bounce" "refused at once, no bounce needed"
   skip "oversized: bounce" "refused at once, no bounce needed"
   skip "oversized: bounce" "refused at once, no bounce needed"
@@ -67,7 +61,7 @@ T a@example.org"
 fi
 
 # 2. STARTTLS and AUTH PLAIN: byte for byte.
-relay_conf UPSTREAM_MECH PLAIN
+conf_set UPSTREAM_MECH PLAIN
 relay_restart
 msg "$T/m1" plain
 ok "accepted by smarthost" send "$T/m1" b@example.net
@@ -82,7 +76,7 @@ like "Postfix's Received says TLS and the authenticated sender" "$(sed -n '1,/^R
 like "Dovecot checked the password" "$(cat "$T/dovecot/log")" 'passdb out: OK.*user=relay@example.org'
 
 # 3. AUTH LOGIN.
-relay_conf UPSTREAM_MECH LOGIN
+conf_set UPSTREAM_MECH LOGIN
 relay_restart
 msg "$T/m2" login
 ok "LOGIN: accepted" send "$T/m2" c@example.net
@@ -92,8 +86,8 @@ ok "LOGIN: byte for byte" cmp "$T/got2" "$T/want2"
 like "Postfix: AUTH LOGIN" "$(sasl_lines submission)" 'sasl_method=LOGIN, sasl_username=relay@example.org'
 
 # 4. Implicit TLS (port 465 style).
-relay_conf UPSTREAM "localhost:$SMTPS_PORT"
-relay_conf UPSTREAM_TLS tls
+conf_set UPSTREAM "localhost:$SMTPS_PORT"
+conf_set UPSTREAM_TLS tls
 rm -f "$D/conf/UPSTREAM_MECH"
 relay_restart
 msg "$T/m3" implicit
@@ -123,15 +117,15 @@ like "with the upstream's status" "$(tr -d '\r' < "$b")" 'Status: 5\.1\.1'
 # 6. A certificate not signed by UPSTREAM_CAFILE: no AUTH is ever sent;
 # the mail is kept and goes out once the upstream is the right one.
 auths=$(grep -c 'client passdb out' "$T/dovecot/log")
-relay_conf UPSTREAM "localhost:$ROGUE_PORT"
-relay_conf UPSTREAM_TLS starttls
+conf_set UPSTREAM "localhost:$ROGUE_PORT"
+conf_set UPSTREAM_TLS starttls
 relay_restart
 msg "$T/m6" rogue
 ok "rogue certificate: accepted by smarthost" send "$T/m6" e@example.net
 ok "smarthost tried STARTTLS with the rogue service" wait_for 30 grep -q 'postfix/rogue/smtpd.*disconnect from.*starttls=' "$PFLOG"
 unlike "no AUTH in any session of the rogue service" "$(grep 'postfix/rogue/smtpd' "$PFLOG")" 'auth=|sasl_'
 is "Dovecot got no request" "$(grep -c 'client passdb out' "$T/dovecot/log")" "$auths"
-relay_conf UPSTREAM "localhost:$SUB_PORT"
+conf_set UPSTREAM "localhost:$SUB_PORT"
 relay_restart
 ok "kept, then delivered by the right upstream" wait_sink $((NS+6))
 is "that is the message" "$(grep -c 'Subject: rogue' "$T/sink/$((NS+6)).msg")" 1

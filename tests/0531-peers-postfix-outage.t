@@ -11,19 +11,17 @@ plan $N
 . "$TOP/tests/peers/postfix.sh"
 
 pf_begin "real upstream"
-PFLOG=$(pf_log pfup)
-SLOG=$D/log/send/current
 
 send() # SUBJECT RCPT
 {
   printf 'From: a@example.org\nTo: %s\nSubject: %s\nDate: Mon, 30 Nov 2026 10:00:00 +0000\nMessage-ID: <%s@example.org>\n\nbody\n' "$2" "$1" "$1" > "$T/m"
   swaks -4 --server 127.0.0.1 --port "$RELAY_PORT" --from a@example.org --to "$2" --data "@$T/m" --silent 2
 }
-queued() { ls "$D/queue/new" "$D/queue/cur" | grep -c '^[0-9]'; }
+queued() { messages_in "$D/queue" new cur; }
 
 # 1. The wrong password: 535 from Postfix (Dovecot said no), a pause,
 # no bounce, the mail kept.
-relay_pass 'not the password'
+instance_secret upstream 'not the password'
 relay_restart
 send_two() { send one b@example.net && send two c@example.net; }
 ok "two messages accepted" send_two
@@ -39,7 +37,7 @@ unlike "the password is in no log" "$(cat "$SLOG" "$PFLOG" "$T/dovecot/log")" 'n
 gate
 
 # 2. The right password: the next probe goes through, both go out.
-relay_pass "$UP_PASS"
+instance_secret upstream "$UP_PASS"
 s6-svc -a "$D/service/send"    # SIGALRM: probe now
 ok "the right password: both delivered" wait_sink 2
 is "to their recipients, sent by the sender" "$(cat "$T"/sink/*.env | sort -u | tr '\n' ' ')" "F a@example.org T b@example.net T c@example.net "

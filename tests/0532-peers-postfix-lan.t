@@ -21,7 +21,7 @@ gate
 is "envelope: sender and both recipients" "$(cat "$T/sink/1.env")" "F a@example.org
 T b@example.net
 T c@example.net"
-strip_received "$T/sink/1.msg" > "$T/got1"; sed 's/$/\r/' "$T/m1" > "$T/want1"
+strip_received "$T/sink/1.msg" > "$T/got1"; crlf "$T/m1" > "$T/want1"
 ok "byte for byte (less the three Received fields)" cmp "$T/got1" "$T/want1"
 like "three relays on the way: upstream, smarthost, LAN Postfix" \
   "$(grep -c '^Received:' "$T/sink/1.msg")" '^3$'

@@ -14,8 +14,6 @@ plan $N
 . "$TOP/tests/peers/postfix.sh"
 
 pf_begin "real upstream" "Postfix with Dovecot SASL"
-PFLOG=$(pf_log pfup)
-SLOG=$D/log/send/current
 raw() { "$PY" "$TOP/tests/peers/rawsmtp.py" "$RELAY_PORT" "$@"; }
 # the sink's message whose envelope sender is null, its text without CR
 sink_report() { for e in "$T"/sink/*.env; do grep -q '^F $' "$e" && tr -d '\r' < "${e%.env}.msg"; done; }

@@ -6,10 +6,9 @@
 . "$(dirname "$0")/lib.sh"
 plan 9
 
-Q=$T/q
-make_queue "$Q"
-export QUEUE=$Q HELONAME=relay.example DEFAULTDOMAIN=site.example
-unset QMAILQUEUE SENDMAIL_FROM NAME 2>/dev/null
+test_spool
+export HELONAME=relay.example DEFAULTDOMAIN=site.example
+unset SENDMAIL_FROM NAME 2>/dev/null
 env_of() { sed '/^$/q' "$Q"/new/*; }
 count() { ls "$Q/new" | wc -l | tr -d ' '; }
 printf 'Subject: dsn\n\nbody\n' > "$T/in"

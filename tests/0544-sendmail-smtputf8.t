@@ -9,10 +9,9 @@
 . "$(dirname "$0")/lib.sh"
 plan 9
 
-Q=$T/q
-make_queue "$Q"
-export QUEUE=$Q DEFAULTDOMAIN=site.example
-unset QMAILQUEUE SENDMAIL_FROM SMARTHOST_SMTPUTF8 2>/dev/null
+test_spool
+export DEFAULTDOMAIN=site.example
+unset SENDMAIL_FROM SMARTHOST_SMTPUTF8 2>/dev/null
 U=$(printf 'j\303\266rg@b\303\274cher.example')
 # marked FROM RCPT: sendmail with the message on stdin; yes or no
 marked()

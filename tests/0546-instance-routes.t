@@ -10,44 +10,28 @@
 N=11
 plan $N
 
-missing=
-for p in smarthost-smtpd smarthost-send smarthost-remote smarthost-setup; do
-  [ -x "$BUILD/$p" ] || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-  i=0; while [ $i -lt $N ]; do i=$((i+1)); skip "instance routes" "not built yet:$missing"; done
-  exit 0
-fi
+need_built $N "instance routes" smarthost-smtpd smarthost-send smarthost-remote smarthost-setup
 . "$TOP/tests/peers/remote.sh"
 
-chmod 755 "$T"    # the instance's users must reach it
-D=$T/inst
-sport=$(free_port)
-opts=
-[ "$QUICK" = 1 ] && opts=-n   # a sanitized build cannot run setuid (0505)
-smarthost-setup $opts -t -l "127.0.0.1:$sport" "$D" 2>"$T/setup.err"
+test_instance
 ok "instance made" test -x "$D/service/send/run"
 su=$(cat "$D/conf/SEND_USER")
-c() { printf '%s\n' "$2" > "$D/conf/$1"; }
-c HELONAME relay.test
-c RETRY 1
+conf_set HELONAME relay.test
+conf_set RETRY 1
 
 make_certs
 chmod 755 "$T/certs"; chmod 644 "$T/certs/ca.pem"
 tls="--cert $T/certs/server.pem --key $T/certs/server.key --require-auth --own-sender"
 start_upstream A $tls --auth-user alice@isp-a.test --auth-pass 'secret a 6601'; PA=$PORT
 start_upstream B $tls --auth-user office@isp-b.test --auth-pass 'secret b 6602'; PB=$PORT
-for x in a b; do
-  (umask 077; printf 'secret %s 660%s\n' $x "$([ $x = a ] && echo 1 || echo 2)" > "$D/secret/$x")
-  [ -n "$su" ] && chown "$su" "$D/secret/$x"
-done
-c UPSTREAM_CAFILE "$T/certs/ca.pem"
-cat > "$D/routes" <<EOR
+instance_secret a 'secret a 6601'
+instance_secret b 'secret b 6602'
+conf_set UPSTREAM_CAFILE "$T/certs/ca.pem"
+set_routes <<EOR
 # sender          upstream        options
 alice@isp-a.test  localhost:$PA   user=alice@isp-a.test passfile=$D/secret/a
 *                 localhost:$PB   user=office@isp-b.test passfile=$D/secret/b rewrite=office@isp-b.test
 EOR
-c ROUTES "$D/routes"
 
 # as_send CMD...: as the instance's send user, with its settings
 as_send()
@@ -57,8 +41,7 @@ as_send()
 out=$(as_send smarthost-remote --check 2>&1)
 is "--check as the send user: both routes work" "$?:$(printf '%s\n' "$out" | grep -c '^ok: ')" "0:2"
 
-spawn s6-svscan "$D/service" 3>&-
-svscan=$SPAWNED
+start_instance
 ok "smtpd listens" wait_port "$sport"
 ok "alice's mail is accepted" swaks -4 --server 127.0.0.1 --port "$sport" --from alice@isp-a.test --to r1@dest.test --silent 2
 ok "a colleague's too" swaks -4 --server 127.0.0.1 --port "$sport" --from carl@office.test --to r2@dest.test \
@@ -76,10 +59,4 @@ s6-svc -r "$D/service/send"
 swaks -4 --server 127.0.0.1 --port "$sport" --from alice@isp-a.test --to r3@dest.test --silent 2
 ok "fixed, mail flows again" wait_for 30 sh -c "grep -q '^T r3@dest.test' '$T'/A/*.env 2>/dev/null"
 
-pids="$svscan"
-for s in smtpd smtpd/log send send/log; do pids="$pids $(s6-svstat -o pid "$D/service/$s")"; done
-kill -TERM "$svscan"
-wait_for 20 sh -c "! ps -o stat= -p $svscan | grep -qv Z"
-left=
-for p in $pids; do [ "$p" != -1 ] && kill -0 "$p" 2>/dev/null && left="$left $p"; done
-is "every process stopped" "$left" ""
+stop_instance

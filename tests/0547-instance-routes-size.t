@@ -12,40 +12,24 @@
 N=9
 plan $N
 
-missing=
-for p in smarthost-smtpd smarthost-send smarthost-remote smarthost-setup; do
-  [ -x "$BUILD/$p" ] || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-  i=0; while [ $i -lt $N ]; do i=$((i+1)); skip "instance routes size" "not built yet:$missing"; done
-  exit 0
-fi
+need_built $N "instance routes size" smarthost-smtpd smarthost-send smarthost-remote smarthost-setup
 . "$TOP/tests/peers/remote.sh"
 
-chmod 755 "$T"    # the instance's users must reach it
-D=$T/inst
-sport=$(free_port)
-opts=
-[ "$QUICK" = 1 ] && opts=-n   # a sanitized build cannot run setuid (0505)
-smarthost-setup $opts -t -l "127.0.0.1:$sport" "$D" 2>"$T/setup.err"
+test_instance
 ok "instance made" test -x "$D/service/send/run"
-c() { printf '%s\n' "$2" > "$D/conf/$1"; }
-c HELONAME relay.test
-c RETRY 1
-c UPSTREAM_TLS none
-c DATABYTES 10000000
+conf_set HELONAME relay.test
+conf_set RETRY 1
+conf_set UPSTREAM_TLS none
+conf_set DATABYTES 10000000
 
 start_upstream A --size 1000000; PA=$PORT
 start_upstream B --size 3000000; PB=$PORT
-cat > "$D/routes" <<EOR
+set_routes <<EOR
 alice@isp-a.test  localhost:$PA  tls=none
 *                 localhost:$PB  tls=none
 EOR
-chmod 644 "$D/routes"
-c ROUTES "$D/routes"
 
-spawn s6-svscan "$D/service" 3>&-
-svscan=$SPAWNED
+start_instance
 ok "smtpd listens" wait_port "$sport"
 ok "the send service probes both routes at its start" wait_for 30 sh -c \
   "[ \$(grep -c 'advertises SIZE .*recorded in' '$D/log/send/current' 2>/dev/null) -ge 2 ]"
@@ -82,10 +66,4 @@ else
   skip "unreadable routes file" "the smtpd runs as this user"
 fi
 
-pids="$svscan"
-for s in smtpd smtpd/log send send/log; do pids="$pids $(s6-svstat -o pid "$D/service/$s")"; done
-kill -TERM "$svscan"
-wait_for 20 sh -c "! ps -o stat= -p $svscan | grep -qv Z"
-left=
-for p in $pids; do [ "$p" != -1 ] && kill -0 "$p" 2>/dev/null && left="$left $p"; done
-is "every process stopped" "$left" ""
+stop_instance

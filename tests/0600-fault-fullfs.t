@@ -33,7 +33,7 @@ fill()
   dd if=/dev/zero of="$Q/fill" bs=4k 2>/dev/null
   rm -f "$Q/keep"
 }
-leftovers() { ls "$Q/new" "$Q/tmp" | grep -c '^[0-9]'; }
+leftovers() { messages_in "$Q" new tmp; }
 
 # 1. full before the first byte
 fill 0

@@ -6,14 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 plan 7
 
-missing=
-for p in smarthost-queue smarthost-send smarthost-remote bench/sink; do
-  [ -x "$BUILD/$p" ] || missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-  for i in 1 2 3 4 5 6 7; do skip "upstream drops at the final dot" "not built yet:$missing"; done
-  exit 0
-fi
+need_built 7 "upstream drops at the final dot" smarthost-queue smarthost-send smarthost-remote bench/sink
 
 # The sink drops the first two messages after their data, without a reply.
 SINKPORT=$(free_port)
@@ -21,12 +14,11 @@ spawn "$BUILD/bench/sink" -x 2 -a "bench:pw$$" -m "$T/received" "$SINKPORT" "$T/
 wait_port "$SINKPORT"
 printf 'pw%s' $$ > "$T/password"; chmod 600 "$T/password"
 
-Q=$T/queue
-make_queue "$Q"
-export QUEUE="$Q" HELONAME=relay.test UPSTREAM="127.0.0.1:$SINKPORT" UPSTREAM_TLS=none
+test_spool
+export HELONAME=relay.test UPSTREAM="127.0.0.1:$SINKPORT" UPSTREAM_TLS=none
 export UPSTREAM_AUTH_CLEAR=1 UPSTREAM_USER=bench UPSTREAM_PASSFILE="$T/password"
 export RETRY=1 DELAYWARN=0 UPSTREAM_TIMEOUT=10
-unset QMAILQUEUE REMOTE POSTMASTER RATE_MINUTE RATE_HOUR CONCURRENCY
+unset REMOTE POSTMASTER RATE_MINUTE RATE_HOUR CONCURRENCY
 
 printf 'Fa@example.org\0Tb@example.net\0Tc@example.net\0\0' > "$T/env"
 printf 'Subject: dropped\nMessage-ID: <drop1@test>\n\nbody\n' > "$T/msg"
@@ -39,7 +31,7 @@ is "the upstream dropped two attempts" "$(count 3)" 2
 is "the third attempt was acknowledged, once" "$(count 1)" 1
 is "for both recipients" "$(count 2)" 2
 wait_for 10 sh -c '[ -z "$(ls "$0/new" "$0/cur" "$0/state")" ]' "$Q"
-is "the spool is empty after the acknowledgement" "$(ls "$Q/new" "$Q/cur" "$Q/state" | grep -c '^[0-9]')" 0
+is "the spool is empty after the acknowledgement" "$(messages_in "$Q" new cur state)" 0
 sleep 1.5
 is "and nothing is sent again" "$(count 1) $(count 3)" "1 2"
 like "the log shows a deferral before the delivery" "$(cat "$T/log")" 'defer'

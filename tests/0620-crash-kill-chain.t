@@ -119,4 +119,4 @@ ok "duplicates ($dups) are at most the messages in flight at the kills ($infligh
 sort -u "$T/accepted.tried" > "$T/tried"
 stray=$(mids | comm -23 - "$T/tried" | wc -l)
 is "the upstream got nothing the client never sent" "$stray" 0
-is "the spool is empty once everything is delivered" "$(ls "$Q/new" "$Q/cur" | grep -c '^[0-9]')" 0
+is "the spool is empty once everything is delivered" "$(messages_in "$Q" new cur)" 0

@@ -13,10 +13,8 @@
 . "$(dirname "$0")/lib.sh"
 N=$(rounds 200)
 plan $((N + 4))
-Q=$T/q
-make_queue "$Q"
-export QUEUE=$Q
-unset SMARTHOST_ID QMAILQUEUE MAILQ_FILE
+test_spool
+unset MAILQ_FILE
 
 cat > "$T/gen.py" <<'EOP'
 import random, sys
@@ -75,16 +73,14 @@ printf 'Subject: dsn\n\nbody\n' > "$T/msg"
 queued=0 refused=0 i=0
 while [ $i -lt $N ]; do
   i=$((i + 1))
-  rm -f "$Q"/new/*
   $PY "$T/gen.py" $i > "$T/env"
-  smarthost-queue < "$T/msg" 1< "$T/env" 2> "$T/err"; rc=$?
-  f=$(ls "$Q"/new/ | head -1)
+  inject_alone "$T/msg" "$T/env" 2> "$T/err"; rc=$?
   case $rc in
     0) queued=$((queued + 1))
-       if [ -z "$f" ]; then why="exit 0, no file"
-       elif smarthost-mailq 2>&1 | grep -q malformed; then why="read back as malformed: $(sed -n '/^D/p' "$Q/new/$f" | awk '{ print length($0) }' | tr '\n' ' ')"
-       else why=$($PY "$T/norm.py" "$Q/new/$f") || true; fi ;;
-    11|91) refused=$((refused + 1)); why=${f:+"exit $rc, and a file"} ;;
+       if [ -z "$NEW" ]; then why="exit 0, no file"
+       elif smarthost-mailq 2>&1 | grep -q malformed; then why="read back as malformed: $(sed -n '/^D/p' "$NEW" | awk '{ print length($0) }' | tr '\n' ' ')"
+       else why=$($PY "$T/norm.py" "$NEW") || true; fi ;;
+    11|91) refused=$((refused + 1)); why=${NEW:+"exit $rc, and a file"} ;;
     *) why="exit $rc: $(cat "$T/err")" ;;
   esac
   is "envelope $i: refused, or queued readable in the spool's form" "$why" ""
@@ -94,9 +90,8 @@ ok "some were refused ($refused)" test "$refused" -gt $((N / 10))
 
 # The case that was lost: 88 words of NOTIFY, a field the injector takes
 # (under its 540 octets) and a line longer than the reader's 537.
-rm -f "$Q"/new/*
 n=$($PY -c "print(','.join(['delay'] * 86 + ['success'] * 2))")
 printf "Fa@b.test\0Tc@d.test\0D NOTIFY=$n\0\0" > "$T/env"
-smarthost-queue < "$T/msg" 1< "$T/env"
+inject_alone "$T/msg" "$T/env"
 unlike "NOTIFY of 88 words: queued, and readable" "exit $? $(smarthost-mailq 2>&1 | head -1)" 'exit [^0]|malformed'
 is "as one word each" "$(sed -n '/^D/p' "$Q"/new/*)" "D NOTIFY=SUCCESS,DELAY"

@@ -11,10 +11,8 @@
 . "$(dirname "$0")/lib.sh"
 N=$(rounds 200)
 plan $((2 * N + 2))
-Q=$T/q
-make_queue "$Q"
-export QUEUE=$Q
-unset SMARTHOST_SMTPUTF8 SMARTHOST_ID QMAILQUEUE
+test_spool
+unset SMARTHOST_SMTPUTF8
 
 cat > "$T/gen.py" <<'EOP'
 import random, sys
@@ -48,11 +46,10 @@ EOP
 yes=0 i=0
 while [ $i -lt $N ]; do
   i=$((i + 1))
-  rm -f "$Q"/new/*
   want=$($PY "$T/gen.py" $i 2>&1 > "$T/m")
   printf 'Fa@b.test\0Tc@d.test\0\0' > "$T/env"
-  smarthost-queue < "$T/m" 1< "$T/env"
-  f=$(ls "$Q"/new/* 2>/dev/null | head -1)
+  inject_alone "$T/m" "$T/env"
+  f=$NEW
   got=0; [ -n "$f" ] && sed '/^$/q' "$f" | grep -qx 'U SMTPUTF8' && got=1
   [ "$want" = 1 ] && yes=$((yes + 1))
   is "message $i: U SMTPUTF8 exactly when the header is UTF-8 outside ASCII" "$got" "$want"

@@ -27,16 +27,11 @@ UPSTREAM_TOKENCMD=smarthost-oauth2 UPSTREAM_MAXMSGS=1
 export REMOTE UPSTREAM_CAFILE UPSTREAM_USER UPSTREAM_TOKENCMD UPSTREAM_MAXMSGS
 UPORT=$(free_port)
 UPSTREAM=localhost:$UPORT; export UPSTREAM
-mkdir -p "$T/up"
 # up TOKENFILE: the upstream, taking the tokens listed in TOKENFILE
 up()
 {
-  : > "$T/up.out"
-  spawn $PY "$TOP/tests/peers/upstream.py" --dir "$T/up" --port "$UPORT" --cert "$T/certs/server.pem" \
-    --key "$T/certs/server.key" --auth-user u@example.org --mechs 'XOAUTH2 OAUTHBEARER' --require-auth \
-    --auth-token-file "$1" > "$T/up.out" 2>>"$T/up.err"
-  UP_PID=$SPAWNED
-  wait_for 10 grep -q ready "$T/up.out"
+  upstream_on "$UPORT" --cert "$T/certs/server.pem" --key "$T/certs/server.key" \
+    --auth-user u@example.org --mechs 'XOAUTH2 OAUTHBEARER' --require-auth --auth-token-file "$1"
 }
 up "$T/ts/tokens"
 start_send
@@ -117,14 +112,14 @@ is "... with one more request and no pause" "$(ntoken) $(npaused)" "$((n + 1)) 6
 
 # 8. Every token refused by the SMTP server (SMTP AUTH disabled for the
 # mailbox): after a new token is refused too, what to check at the provider.
-kill "$UP_PID"; wait "$UP_PID" 2>/dev/null
+stop_upstream
 : > "$T/none"; up "$T/none"
 n=$(ntoken)
 inject alice@example.org m8@example.net; id=$(lastid)
 like "a 535 to a new token: what to check at the provider" "$(paused 7)" \
   'upstream said: 535 AUTH refused: 5\.7\.8 .*the token endpoint issued a new token but the SMTP server refused it: check that UPSTREAM_USER is the mailbox, that SMTP AUTH is enabled for it'
 ok "... the token was a new one, not the cached one" test "$(ntoken)" -gt "$n"
-kill "$UP_PID"; wait "$UP_PID" 2>/dev/null
+stop_upstream
 up "$T/ts/tokens"
 ok "fixed: the mail goes" delivered m8@example.net
 stop_send

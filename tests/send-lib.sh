@@ -9,21 +9,29 @@
 #   queue_empty             true when new/, cur/ and state/ are empty
 #   ndelivered [WHAT]       lines of $FAKE_DIR/delivered (matching WHAT)
 #   newest_id               the id of the message queued last
+#   start_relay_smtpd [NAME=VALUE...]   smarthost-smtpd under tcpserver on
+#                           127.0.0.1:$SPORT (a free port), 127.0.0.1 a
+#                           relay client, with the settings NAME=VALUE;
+#                           its log in $T/smtpd.log
+#   pause_by_auth RCPT...   the fake upstream refuses AUTH, a message from
+#                           alice to each RCPT, start_send; one test: the
+#                           queue pauses
+#   crash_send SECS [yes]   start_send, and SECS later SIGKILL (with yes,
+#                           to one of its workers first, then) to it;
+#                           KILLS counts the kills
 
-Q=$T/queue
-make_queue "$Q"
+test_spool "$T/queue"
 FAKE_DIR=$T/fake
 mkdir -p "$FAKE_DIR"
 : > "$FAKE_DIR/delivered"
 : > "$FAKE_DIR/jobs"
 : > "$T/log"
-QUEUE=$Q
 REMOTE=$TOP/tests/peers/fakeremote
 RETRY=1
 DELAYWARN=0
 HELONAME=relay.test
-export QUEUE FAKE_DIR REMOTE RETRY DELAYWARN HELONAME
-unset POSTMASTER RATE_MINUTE RATE_HOUR LIFETIME CONCURRENCY UPSTREAM QMAILQUEUE
+export FAKE_DIR REMOTE RETRY DELAYWARN HELONAME
+unset POSTMASTER RATE_MINUTE RATE_HOUR LIFETIME CONCURRENCY UPSTREAM
 
 inject()
 {
@@ -53,6 +61,39 @@ stop_send()
 }
 # exited (a zombie until the shell waits for it) or gone
 _send_gone() { [ ! -e "/proc/$SEND_PID" ] || [ "$(cut -d' ' -f3 "/proc/$SEND_PID/stat" 2>/dev/null)" = Z ]; }
+
+start_relay_smtpd()
+{
+  if [ ! -e "$T/rules.cdb" ]; then
+    echo '127.0.0.1:allow,RELAYCLIENT=""' > "$T/rules"
+    tcprules "$T/rules.cdb" "$T/rules.tmp" < "$T/rules"
+  fi
+  SPORT=$(free_port)
+  spawn env "$@" tcpserver -q -R -H -l0 -x "$T/rules.cdb" 127.0.0.1 "$SPORT" smarthost-smtpd 2>>"$T/smtpd.log"
+  wait_port "$SPORT"
+}
+
+pause_by_auth()
+{
+  touch "$FAKE_DIR/authfail"
+  for _r; do inject alice@example.org "$_r"; done
+  start_send
+  ok "an AUTH failure pauses the queue" wait_for 10 grep -q 'queue paused' "$T/log"
+}
+
+KILLS=0
+crash_send()
+{
+  start_send
+  sleep "$1"
+  if [ "${2:-}" = yes ]; then
+    _cs_w=$(pgrep -P "$SEND_PID" | head -1)
+    [ -n "$_cs_w" ] && kill -KILL "$_cs_w" && KILLS=$((KILLS+1))
+    sleep 0.0$(( 1 + $(random_below 9) ))
+  fi
+  kill -KILL "$SEND_PID"; KILLS=$((KILLS+1))
+  wait "$SEND_PID" 2>/dev/null
+}
 
 queue_empty() { [ -z "$(ls -A "$Q/new" "$Q/cur" "$Q/state" 2>/dev/null | grep -v '^$' | grep -v ':$')" ]; }
 ndelivered() { grep -c -- "${1:-.}" "$FAKE_DIR/delivered"; }

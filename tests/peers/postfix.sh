@@ -18,7 +18,9 @@
 #                             $N): every test skipped as WHAT when the
 #                             peers cannot run or nothing is built; else
 #                             upstream_start (its test named UPNAME) and
-#                             relay_start, each a test
+#                             relay_start, each a test; sets PFLOG (the
+#                             upstream Postfix's log) and SLOG (the send
+#                             service's)
 #   lan_begin WHAT [UPNAME]   pf_begin, then lan_start on the instance
 #                             (a test); sets LANLOG
 #   gate                      after a failed step: the rest of the $N
@@ -61,12 +63,9 @@
 #                             in $T/inst (D), run by s6-svscan, its smtpd
 #                             on RELAY_PORT, its upstream the submission
 #                             port above with the test CA and UP_USER
-#   relay_conf KEY VALUE      writes $D/conf/KEY
-#   relay_pass PASSWORD       writes the upstream password file
 #   relay_restart             s6-svc -r of the send service
 #   sink_count                messages the sink has stored
 #   wait_sink N               waits (60 s at most) until it holds N
-#   strip_received FILE       the message less its leading Received fields
 
 PF_NAMES=
 UP_USER=relay@example.org
@@ -106,6 +105,8 @@ pf_begin()
   gate
   ok "smarthost instance starts" relay_start
   gate
+  PFLOG=$(pf_log pfup)
+  SLOG=$D/log/send/current
 }
 
 lan_begin()
@@ -277,33 +278,18 @@ lan_start()
 
 lan_sendmail() { sendmail -C "$T/pflan/etc" "$@"; }
 
-relay_conf() { printf '%s\n' "$2" > "$D/conf/$1"; }
-
-relay_pass()
-{
-  (umask 077; printf '%s\n' "$1" > "$D/secret/upstream")
-  [ -n "$RELAY_SU" ] && chown "$RELAY_SU" "$D/secret/upstream"
-  return 0
-}
-
 relay_start()
 {
-  D=$T/inst
-  RELAY_PORT=$(free_port)
-  # A sanitized build (make check-asan) cannot run setuid: an instance
-  # without users there, as in tests/0505-instance-e2e.t.
-  _o=; [ "$QUICK" = 1 ] && _o=-n
-  smarthost-setup $_o -t -l "127.0.0.1:$RELAY_PORT" "$D" 2> "$T/setup.err" || { sed 's/^/# /' "$T/setup.err"; return 1; }
-  RELAY_SU=$(cat "$D/conf/SEND_USER")
-  relay_conf HELONAME relay.test
-  relay_conf RETRY 1
-  relay_conf UPSTREAM "localhost:$SUB_PORT"
-  relay_conf UPSTREAM_CAFILE "$T/certs/ca.pem"
-  relay_conf UPSTREAM_USER "$UP_USER"
-  relay_conf UPSTREAM_PASSFILE "$D/secret/upstream"
-  relay_pass "$UP_PASS"
-  spawn s6-svscan "$D/service" 3>&-
-  RELAY_SVSCAN=$SPAWNED
+  test_instance || { sed 's/^/# /' "$T/setup.err"; return 1; }
+  RELAY_PORT=$sport
+  conf_set HELONAME relay.test
+  conf_set RETRY 1
+  conf_set UPSTREAM "localhost:$SUB_PORT"
+  conf_set UPSTREAM_CAFILE "$T/certs/ca.pem"
+  conf_set UPSTREAM_USER "$UP_USER"
+  conf_set UPSTREAM_PASSFILE "$D/secret/upstream"
+  instance_secret upstream "$UP_PASS"
+  start_instance
   wait_port "$RELAY_PORT"
 }
 
@@ -311,15 +297,3 @@ relay_restart() { s6-svc -r "$D/service/send"; }
 
 sink_count() { ls "$T/sink" | grep -c '\.env$'; }
 wait_sink() { wait_for 60 sh -c "[ \$(ls '$T/sink' | grep -c '\\.env\$') -ge $1 ]"; }
-
-strip_received()
-{
-  $PY -c 'import sys
-d = open(sys.argv[1], "rb").read()
-while d.startswith(b"Received:"):
-    i = d.index(b"\r\n")
-    while d[i+2:i+3] in (b" ", b"\t"):
-        i = d.index(b"\r\n", i + 2)
-    d = d[i+2:]
-sys.stdout.buffer.write(d)' "$1"
-}

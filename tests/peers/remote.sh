@@ -7,6 +7,16 @@
 #                              rogue.pem/.key for "localhost", self-signed
 #   start_upstream NAME ARGS   tests/peers/upstream.py on a free port,
 #                              storing into $T/NAME; sets PORT
+#   start_bad_tls_upstreams    three upstreams taking AUTH u/pw that a
+#                              verifying client must not use: WRONG (a
+#                              certificate for another name), ROGUE (self-
+#                              signed), CLEAR (no TLS); their ports
+#   upstream_on PORT ARGS      tests/peers/upstream.py on PORT, storing into
+#                              $T/up, its output in $T/up.out: a fixed port,
+#                              for a test that stops and starts it again
+#                              under a sender that keeps its UPSTREAM; sets
+#                              UP_PID
+#   stop_upstream              stops it (UP_PID) and waits for it
 #   start_scripted NAME ARGS   tests/peers/scripted.py playing $T/NAME.script,
 #                              logging to $T/NAME.log, status in
 #                              $T/NAME.status; sets PORT
@@ -46,6 +56,28 @@ start_upstream()
   mkdir -p "$T/$name"
   _start_peer "$name" $PY "$TOP/tests/peers/upstream.py" --dir "$T/$name" "$@"
 }
+
+start_bad_tls_upstreams()
+{
+  start_upstream wrong --cert "$T/certs/wrong.pem" --key "$T/certs/wrong.key" --auth-user u --auth-pass pw
+  WRONG=$PORT
+  start_upstream rogue --cert "$T/certs/rogue.pem" --key "$T/certs/rogue.key" --auth-user u --auth-pass pw
+  ROGUE=$PORT
+  start_upstream clear --auth-user u --auth-pass pw
+  CLEAR=$PORT
+}
+
+upstream_on()
+{
+  _uo_port=$1; shift
+  mkdir -p "$T/up"
+  : > "$T/up.out"
+  spawn $PY "$TOP/tests/peers/upstream.py" --dir "$T/up" --port "$_uo_port" "$@" > "$T/up.out" 2>>"$T/up.err"
+  UP_PID=$SPAWNED
+  wait_for 10 grep -q ready "$T/up.out"
+}
+
+stop_upstream() { kill "$UP_PID"; wait "$UP_PID" 2>/dev/null; }
 
 start_scripted()
 {

@@ -5,13 +5,19 @@
 #                               "rules": the tcprules text the caller wrote in $T/rules
 #   raw STEP...                 tests/peers/rawsmtp.py against $PORT
 #   spool_count DIR             number of files in $Q/DIR
+#   body_reply BODY             BODY sent after EHLO ($AUTHSTEP, when set,
+#                               then), MAIL, RCPT and DATA; sets rep to the
+#                               reply to the end of data, ID to the queue id
+#   message ID                  the message part of a queued file (after
+#                               the envelope and our Received)
+#   wire_size ID                the size as sent upstream of a queued
+#                               file's message, Received included
+#   logged_size ID              the size the smtpd logged for it
 # Sets Q (a fresh spool, exported as QUEUE) and HELONAME.
 
-Q=$T/queue
-make_queue "$Q"
-QUEUE=$Q
+test_spool "$T/queue"
 HELONAME=relay.test
-export QUEUE HELONAME
+export HELONAME
 
 start_smtpd()
 {
@@ -29,3 +35,14 @@ start_smtpd()
 raw() { "$PY" "$TOP/tests/peers/rawsmtp.py" "$PORT" "$@"; }
 
 spool_count() { ls "$Q/$1" | wc -l | tr -d ' '; }
+
+body_reply()
+{
+  raw 'EHLO c\r\n' ${AUTHSTEP+"$AUTHSTEP"} '@3 MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n' "$1" 'QUIT\r\n' \
+    > "$T/out"
+  ID=$(sed -n 's/^250 2\.0\.0 Ok: queued as //p' "$T/out")
+  rep=$(sed -n '/^354 /{n;p;q;}' "$T/out")
+}
+message() { sed '1,/^$/d' "$Q/new/$1" | sed '1,/^\tid /d' | sed 1d; }
+wire_size() { sed '1,/^$/d' "$Q/new/$1" | awk '{ n += length($0) + 2 } END { print n }'; }
+logged_size() { sed -n "s/.*queued $1 .* size \([0-9]*\) .*/\1/p" "$T/log"; }

@@ -102,7 +102,7 @@ static pool_worker *fake_start (fake *f, unsigned int route)
   w->out = open("/dev/null", O_RDONLY);
   w->pid = 1;
   w->busy = 0;
-  queue_dispatch_task(w)->route = route;
+  if (!queue_dispatch_start(w, route)) { pool_close(w); return 0; }
   f->started++;
   return w;
 }

@@ -8,7 +8,7 @@ int main (void)
   prioq q = PRIOQ_ZERO;
   prioq_elt e, last;
   unsigned int i, bad = 0, n = 0;
-  tap_plan(9);
+  tap_plan(10);
   tap_ok(!prioq_min(&q, &e) && !prioq_pop(&q, &e), "empty: nothing");
   prioq_push(&q, 30, 1, 3);
   prioq_push(&q, 10, 2, 1);
@@ -37,6 +37,19 @@ int main (void)
   tap_is(n, 15000, "all 15,000 come out");
   tap_is(bad, 0, "in order of key, then tie");
   tap_is(last.key, 250, "the keys changed in place were ordered again");
+  /* removing chosen elements (prioq_remove) keeps the rest in order */
+  for (i = 0; i < 2000; i++) prioq_push(&q, rand() % 300, rand(), i);
+  for (i = 0; i < 1000; i++)
+    if (!prioq_remove(&q, (size_t)rand() % prioq_len(&q), &e)) bad++;
+  if (prioq_remove(&q, prioq_len(&q), &e)) bad++;
+  n = 0;
+  if (prioq_pop(&q, &last)) n = 1;
+  while (prioq_pop(&q, &e))
+  {
+    if (e.key < last.key || (e.key == last.key && e.tie < last.tie)) bad++;
+    last = e; n++;
+  }
+  tap_ok(!bad && n == 1000, "1,000 of 2,000 removed anywhere: the other 1,000 come out in order");
   prioq_free(&q);
   tap_is(prioq_len(&q), 0, "freed");
   return tap_done();

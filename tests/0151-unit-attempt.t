@@ -1,0 +1,3 @@
+#!/bin/sh
+: "${BUILD:=$(dirname "$0")/../build}"
+exec "$BUILD/unit/attempt"
