@@ -225,8 +225,8 @@ deb: deps-deb
 # The benchmark: smtp-source and a Postfix (postfix, libsasl2-modules),
 # tcpserver, s6 and execline (the instance), strace (bench-profile),
 # musl-gcc (bench-starts); git (bench-compare and walk export an older
-# revision), addr2line (walk: binutils, in DEBS_BUILD); BENCH_PERF=1 also
-# needs linux-perf.
+# revision), addr2line, nm and objdump (walk: binutils, in DEBS_BUILD);
+# BENCH_PERF=1 also needs linux-perf.
 DEBS_BENCH += libsasl2-modules openssl python3 ucspi-tcp-ipv6 s6 execline strace musl-tools git
 DEBS_FUZZ = clang libfuzzer-14-dev libclang-rt-14-dev
 DEBS_VALGRIND = valgrind
@@ -281,7 +281,8 @@ bench-profile: deps-bench all $(BENCHTOOLS)
 # programs) and of this build, taking turns BENCH_PAIRS times each, with
 # the smarthost/Postfix ratios compared row by row. walk: the walk of one
 # message through the programs (files visited, stays, returns per
-# process), for this tree or, with WALK_REV, a revision.
+# process, raw and with leaf functions collapsed), for this tree or, with
+# WALK_REV, a revision.
 BENCH_OLD ?= e3d06f3
 BENCH_PAIRS ?= 3
 WALK_REV ?=

@@ -123,8 +123,7 @@ void queue_report_gate (queue_report *r, gate const *g, int manual, int schedule
 
 void queue_report_take (queue_report *r, queue_sched const *s, upconc const *c, gate const *g, int manual, time_t t)
 {
-  queue_sched_census(s, &r->s.held, r->s.oldest);
-  queue_sched_rcpts(s, &r->s.recipients, &r->s.uncounted);
+  queue_sched_census(s, &r->s.held, r->s.oldest, &r->s.recipients, &r->s.uncounted);
   r->s.messages = s->n;
   r->s.session_limit = c->limit;
   r->s.concurrency = c->max;

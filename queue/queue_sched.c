@@ -100,17 +100,20 @@ void queue_sched_all_due (queue_sched *s, time_t t)
   prioq_order(&s->q);
 }
 
-void queue_sched_census (queue_sched const *s, uint64_t *held, char *oldest)
+void queue_sched_census (queue_sched const *s, uint64_t *held, char *oldest, uint64_t *rcpts, uint64_t *uncounted)
 {
   size_t i, n = queue_sched_nslots(s);
   oldest[0] = 0;
-  *held = 0;
+  *held = *rcpts = *uncounted = 0;
   for (i = 0; i < n; i++)
   {
     queue_sched_msg const *m = queue_sched_msg(s, i);
     if (!m->id[0]) continue;
     if (m->flags & QUEUE_SCHED_HELD) (*held)++;
     if (!oldest[0] || strcmp(m->id, oldest) < 0) memcpy(oldest, m->id, QUEUE_ID_SIZE);
+    /* never a file read here: a message not read since start counts one */
+    if (m->flags & QUEUE_SCHED_COUNTED) *rcpts += m->rcpts;
+    else { (*rcpts)++; (*uncounted)++; }
   }
 }
 
@@ -119,20 +122,6 @@ void queue_sched_counted (queue_sched *s, uint32_t slot, size_t n)
   queue_sched_msg *m = queue_sched_msg(s, slot);
   m->rcpts = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
   m->flags |= QUEUE_SCHED_COUNTED;
-}
-
-void queue_sched_rcpts (queue_sched const *s, uint64_t *rcpts, uint64_t *uncounted)
-{
-  size_t i, n = queue_sched_nslots(s);
-  *rcpts = *uncounted = 0;
-  for (i = 0; i < n; i++)
-  {
-    queue_sched_msg const *m = queue_sched_msg(s, i);
-    if (!m->id[0]) continue;
-    /* never a file read here: a message not read since start counts one */
-    if (m->flags & QUEUE_SCHED_COUNTED) *rcpts += m->rcpts;
-    else { (*rcpts)++; (*uncounted)++; }
-  }
 }
 
 /* qsort and bsearch take no argument for their comparison */

@@ -58,15 +58,14 @@ int queue_sched_pull (queue_sched *s, uint32_t slot);
 int64_t queue_sched_find (queue_sched const *s, char const *id);
 /* Everything scheduled is due at t now, state files unread or not. */
 void queue_sched_all_due (queue_sched *s, time_t t);
-/* The messages held one by one, and the oldest's id (empty: none). */
-void queue_sched_census (queue_sched const *s, uint64_t *held, char *oldest);
+/* One walk over the messages known: those held one by one, the oldest's
+   id (empty: none), and their recipients, a message not counted yet
+   (not read since start) counting one; *uncounted says how many do. */
+void queue_sched_census (queue_sched const *s, uint64_t *held, char *oldest, uint64_t *rcpts, uint64_t *uncounted);
 
 /* What the caller learnt reading the message in slot (its state file,
    or its envelope when it tried it): n recipients not done or failed. */
 void queue_sched_counted (queue_sched *s, uint32_t slot, size_t n);
-/* The recipients of the messages known, a message not counted yet (not
-   read since start) counting one; *uncounted says how many do. */
-void queue_sched_rcpts (queue_sched const *s, uint64_t *rcpts, uint64_t *uncounted);
 
 /* The ids scheduled, sorted, for many lookups (queue_sched_has). 1, or 0
    on allocation failure. */

@@ -23,7 +23,7 @@ static void basics (void)
   queue_sched s = QUEUE_SCHED_ZERO;
   char a[QUEUE_ID_SIZE], b[QUEUE_ID_SIZE], c[QUEUE_ID_SIZE], oldest[QUEUE_ID_SIZE];
   uint32_t sa, sb, sc;
-  uint64_t held;
+  uint64_t held, rcpts, uncounted;
   prioq_elt e;
   mkid(a, 1700000000, 5); mkid(b, 1700000000, 3); mkid(c, 1699999000, 0);
   tap_ok(queue_sched_new(&s, a, 0, &sa) && queue_sched_new(&s, b, 0, &sb) && queue_sched_new(&s, c, QUEUE_SCHED_HELD, &sc), "three messages known");
@@ -31,8 +31,10 @@ static void basics (void)
   queue_sched_push(&s, sa, 2000);
   queue_sched_push(&s, sb, 2000);
   tap_ok(prioq_min(&s.q, &e) && e.item == sb, "due at the same second: the older id first");
-  queue_sched_census(&s, &held, oldest);
+  queue_sched_counted(&s, sa, 4);
+  queue_sched_census(&s, &held, oldest, &rcpts, &uncounted);
   tap_ok(held == 1 && !strcmp(oldest, c), "census: one held, the oldest is the held one");
+  tap_ok(rcpts == 6 && uncounted == 2, "census: 4 recipients counted, two messages not read yet count one each");
   tap_is(queue_sched_find(&s, b), sb, "found by id");
   tap_ok(queue_sched_pull(&s, sb) && prioq_len(&s.q) == 1, "pulled out of the schedule");
   tap_ok(!queue_sched_pull(&s, sb), "and not there twice");
