@@ -10,7 +10,7 @@
 #          [--size N] [--no-pipelining] [--hostname NAME]
 #          [--defer-rcpt REGEX] [--fail-rcpt REGEX] [--fail-data REGEX]
 #          [--dsn] [--smtputf8] [--log-options]
-#          [--max-conn N] [--refuse REPLY] [--fail-reply REPLY]
+#          [--max-conn N] [--data-delay S] [--refuse REPLY] [--fail-reply REPLY]
 #
 # Listens on 127.0.0.1:P and prints "ready" on stdout once it accepts.
 #
@@ -55,6 +55,9 @@
 #                    smtp_accept_max_per_host: one more gets Exim's "421 Too
 #                    many concurrent SMTP connections from this IP address"
 #                    as its greeting and is closed (logged "toomany")
+#   --data-delay S   wait S seconds (a float) before answering the final
+#                    dot: a slow upstream, so that a client's sessions
+#                    overlap whatever the speed of the machine
 #   --refuse REPLY   every connection gets REPLY (e.g. "421 4.7.0 busy") as
 #                    its greeting and is closed (logged "refused")
 #   --fail-reply R   the reply --fail-rcpt gives (default "550 5.1.1
@@ -171,6 +174,8 @@ class Handler:
         o = self.opts
         if o.fail_data and any(re.search(o.fail_data, r) for r in envelope.rcpt_tos):
             return '554 5.7.1 message refused'
+        if o.data_delay:
+            await asyncio.sleep(o.data_delay)
         n = self.store.save(envelope.mail_from, envelope.rcpt_tos,
                             envelope.original_content)
         return '250 OK queued as %d' % n
@@ -351,6 +356,7 @@ def main():
     p.add_argument('--smtputf8', action='store_true')
     p.add_argument('--log-options', action='store_true')
     p.add_argument('--max-conn', type=int, default=0)
+    p.add_argument('--data-delay', type=float, default=0)
     p.add_argument('--refuse')
     p.add_argument('--fail-reply')
     o = p.parse_args()
